@@ -1,0 +1,237 @@
+//! One parser per document the browser receives from an IdP: bytes in, a
+//! typed document or every problem found out.
+//!
+//! Each parser runs the same two stages: "extract the JSON fetch response"
+//! (status, MIME type, size, UTF-8, JSON; spec `#helper-algorithms`), then a
+//! WebIDL dictionary conversion ([`crate::idl`]) and the document's own
+//! rules. Parsers keep going after the first error, so a linter can show
+//! all of them; the machine only needs to know that the document failed.
+
+pub mod accounts;
+pub mod assertion;
+pub mod client_metadata;
+pub mod config;
+pub mod disconnect;
+pub mod well_known;
+
+use crate::http::{is_json_mime, mime_essence, HttpResponse};
+use crate::json::{self, Json};
+use crate::problem::{Document, Path, Problem, Rule, Severity};
+use crate::profile::{Profile, MAX_BODY_BYTES};
+use std::borrow::Cow;
+
+/// A document that passed, with what was odd about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    pub value: T,
+    pub warnings: Vec<Problem>,
+}
+
+/// A document that failed: at least one error, plus any warnings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl Rejected {
+    /// The error the machine reports as the reason.
+    pub fn first(&self) -> &Problem {
+        &self.errors[0]
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Problem> {
+        self.errors.iter().chain(&self.warnings)
+    }
+
+    fn single(problem: Problem) -> Rejected {
+        Rejected { errors: vec![problem], warnings: Vec::new() }
+    }
+}
+
+pub type ParseResult<T> = Result<Parsed<T>, Rejected>;
+
+/// Collects problems while a document is converted.
+pub(crate) struct Cx {
+    pub profile: Profile,
+    pub document: Document,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl Cx {
+    pub fn new(document: Document, profile: Profile) -> Cx {
+        Cx { profile, document, errors: Vec::new(), warnings: Vec::new() }
+    }
+
+    pub fn error(&mut self, path: &Path, rule: Rule) {
+        self.errors.push(Problem::error(self.document, path.render(), rule));
+    }
+
+    pub fn warn(&mut self, path: &Path, rule: Rule) {
+        self.warnings.push(Problem::warning(self.document, path.render(), rule));
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The document, unless an error was recorded.
+    pub fn finish<T>(self, value: Option<T>) -> ParseResult<T> {
+        match value {
+            Some(value) if self.errors.is_empty() => Ok(Parsed { value, warnings: self.warnings }),
+            _ => {
+                debug_assert!(!self.errors.is_empty(), "a parser dropped a document without an error");
+                let mut errors = self.errors;
+                if errors.is_empty() {
+                    errors.push(Problem::error(self.document, None, Rule::MissingRequired));
+                }
+                Err(Rejected { errors, warnings: self.warnings })
+            }
+        }
+    }
+}
+
+/// How strict the transport checks are for one fetch.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Transport {
+    /// Parse the body whatever the status (Chromium's assertion fetch).
+    pub any_status: bool,
+}
+
+/// "extract the JSON fetch response", first half: status, MIME type, size
+/// and text decoding. Returns the body text.
+pub(crate) fn body_text<'r>(
+    document: Document,
+    response: &'r HttpResponse,
+    profile: Profile,
+    transport: Transport,
+) -> Result<Cow<'r, str>, Rejected> {
+    let fail = |rule| Err(Rejected::single(Problem::error(document, None, rule)));
+    if response.is_redirect() {
+        return fail(Rule::Redirect { status: response.status });
+    }
+    if !response.is_ok_status() && !transport.any_status {
+        return fail(Rule::HttpStatus { status: response.status });
+    }
+    match response.header("content-type") {
+        None => return fail(Rule::ContentTypeMissing),
+        Some(value) => match mime_essence(value) {
+            Some(essence) if is_json_mime(&essence) => {}
+            _ => return fail(Rule::ContentTypeNotJson { content_type: value.to_string() }),
+        },
+    }
+    if response.body.len() > MAX_BODY_BYTES {
+        return fail(Rule::BodyTooLarge { len: response.body.len(), limit: MAX_BODY_BYTES });
+    }
+    let text = if profile.lossy_utf8() {
+        String::from_utf8_lossy(&response.body)
+    } else {
+        match std::str::from_utf8(&response.body) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(e) => return fail(Rule::NotUtf8 { valid_up_to: e.valid_up_to() }),
+        }
+    };
+    Ok(match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix('\u{feff}').unwrap_or(s)),
+        Cow::Owned(s) => match s.strip_prefix('\u{feff}') {
+            Some(rest) => Cow::Owned(rest.to_string()),
+            None => Cow::Owned(s),
+        },
+    })
+}
+
+/// "extract the JSON fetch response", second half: the JSON parse.
+pub(crate) fn parse_json(document: Document, text: &str) -> Result<Json<'_>, Rejected> {
+    json::parse(text).map_err(|e| {
+        let rule = if e.too_deep {
+            Rule::NestingTooDeep
+        } else {
+            Rule::InvalidJson { line: e.line, column: e.column, message: e.message }
+        };
+        Rejected::single(Problem::error(document, None, rule))
+    })
+}
+
+/// Every problem of a result, errors first, in a stable order.
+pub fn problems<T>(result: &ParseResult<T>) -> Vec<&Problem> {
+    match result {
+        Ok(p) => p.warnings.iter().collect(),
+        Err(r) => r.all().collect(),
+    }
+}
+
+/// Whether any problem in the list is an error.
+pub fn has_error(problems: &[Problem]) -> bool {
+    problems.iter().any(|p| p.severity == Severity::Error)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    pub fn ok(body: &str) -> HttpResponse {
+        HttpResponse::json(body.as_bytes().to_vec())
+    }
+
+    /// The rule ids of a rejected document's errors.
+    pub fn error_ids<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<&'static str> {
+        match r {
+            Ok(p) => panic!("expected a rejection, got {p:?}"),
+            Err(e) => e.errors.iter().map(|p| p.rule.id()).collect(),
+        }
+    }
+
+    pub fn warning_ids<T>(r: &ParseResult<T>) -> Vec<&'static str> {
+        problems(r)
+            .into_iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .map(|p| p.rule.id())
+            .collect()
+    }
+
+    pub fn fields<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<String> {
+        match r {
+            Ok(p) => panic!("expected a rejection, got {p:?}"),
+            Err(e) => e.errors.iter().map(|p| p.field.clone().unwrap_or_default()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    fn transport(resp: &HttpResponse, profile: Profile) -> Result<String, &'static str> {
+        body_text(Document::Config, resp, profile, Transport::default())
+            .map(|t| t.into_owned())
+            .map_err(|r| r.first().rule.id())
+    }
+
+    #[test]
+    fn status_mime_size_and_encoding_are_checked_in_order() {
+        let p = Profile::Spec;
+        assert_eq!(transport(&ok("{}").with_status(404), p), Err("http-status"));
+        assert_eq!(transport(&ok("{}").with_status(302), p), Err("redirect"));
+        let mut no_ct = ok("{}");
+        no_ct.headers.clear();
+        assert_eq!(transport(&no_ct, p), Err("content-type-missing"));
+        assert_eq!(transport(&ok("{}").with_header("Content-Type", "text/html"), p), Err("content-type-not-json"));
+        let big = HttpResponse::json(vec![b' '; MAX_BODY_BYTES + 1]);
+        assert_eq!(transport(&big, p), Err("body-too-large"));
+    }
+
+    #[test]
+    fn utf8_is_lossy_in_spec_and_strict_in_chromium() {
+        let resp = HttpResponse::json(b"{\"a\":\"\xff\"}".to_vec());
+        assert_eq!(transport(&resp, Profile::Spec).unwrap(), "{\"a\":\"\u{fffd}\"}");
+        assert_eq!(transport(&resp, Profile::Chromium), Err("not-utf8"));
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        let resp = HttpResponse::json(b"\xef\xbb\xbf{}".to_vec());
+        assert_eq!(transport(&resp, Profile::Chromium).unwrap(), "{}");
+    }
+}

@@ -1,0 +1,284 @@
+//! A borrowed JSON tree: the value "parse JSON bytes to a JavaScript value"
+//! yields (spec `#helper-algorithms`), without copying strings that need no
+//! unescaping.
+//!
+//! Why not `serde_json::Value`: it copies every string and builds a
+//! `BTreeMap` per object, while a document is read once, field by field.
+//! Objects keep their members in order; a repeated key resolves to the last
+//! one, as `JSON.parse` does. Nesting is bounded by serde_json's recursion
+//! limit (128), so hostile input cannot overflow the stack.
+
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// One JSON value. Numbers are IEEE doubles, as in JavaScript.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json<'a> {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Object<'a>),
+}
+
+/// A JSON object's members in document order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Object<'a>(pub Vec<(Cow<'a, str>, Json<'a>)>);
+
+impl<'a> Object<'a> {
+    /// The member named `key`; the last one wins when a key repeats.
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_ref())
+    }
+}
+
+/// The JSON type of a value, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    Null,
+    Boolean,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl fmt::Display for JsonType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            JsonType::Null => "null",
+            JsonType::Boolean => "a boolean",
+            JsonType::Number => "a number",
+            JsonType::String => "a string",
+            JsonType::Array => "an array",
+            JsonType::Object => "an object",
+        })
+    }
+}
+
+impl<'a> Json<'a> {
+    pub fn json_type(&self) -> JsonType {
+        match self {
+            Json::Null => JsonType::Null,
+            Json::Bool(_) => JsonType::Boolean,
+            Json::Number(_) => JsonType::Number,
+            Json::String(_) => JsonType::String,
+            Json::Array(_) => JsonType::Array,
+            Json::Object(_) => JsonType::Object,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// An owned `serde_json::Value`, for values the model hands on opaque
+    /// (the token, `params`).
+    pub fn to_value(&self) -> serde_json::Value {
+        match self {
+            Json::Null => serde_json::Value::Null,
+            Json::Bool(b) => serde_json::Value::Bool(*b),
+            Json::Number(n) => serde_json::Number::from_f64(*n)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Json::String(s) => serde_json::Value::String(s.to_string()),
+            Json::Array(items) => serde_json::Value::Array(items.iter().map(Json::to_value).collect()),
+            Json::Object(obj) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in &obj.0 {
+                    map.insert(k.to_string(), v.to_value());
+                }
+                serde_json::Value::Object(map)
+            }
+        }
+    }
+
+    /// A borrowed view of an owned `serde_json::Value` (for request options
+    /// that arrive already parsed, as in scenario files).
+    pub fn from_value(value: &'a serde_json::Value) -> Json<'a> {
+        match value {
+            serde_json::Value::Null => Json::Null,
+            serde_json::Value::Bool(b) => Json::Bool(*b),
+            serde_json::Value::Number(n) => Json::Number(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::String(s) => Json::String(Cow::Borrowed(s)),
+            serde_json::Value::Array(items) => Json::Array(items.iter().map(Json::from_value).collect()),
+            serde_json::Value::Object(map) => Json::Object(Object(
+                map.iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Json::from_value(v)))
+                    .collect(),
+            )),
+        }
+    }
+}
+
+/// Why the bytes are not JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The nesting limit was hit (a distinct rule: it protects the parser).
+    pub too_deep: bool,
+}
+
+/// Parses strict RFC 8259 JSON text (no comments, no trailing commas).
+pub fn parse(text: &str) -> Result<Json<'_>, SyntaxError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Json::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    value.map_err(|e| {
+        let message = e.to_string();
+        SyntaxError {
+            line: e.line(),
+            column: e.column(),
+            too_deep: message.starts_with("recursion limit exceeded"),
+            message: strip_position(&message),
+        }
+    })
+}
+
+/// serde_json appends " at line L column C"; we report those separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Json::Number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Json::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Json::Number(v))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Json::String(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Json::String(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Json::String(Cow::Owned(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let value = map.next_value()?;
+            members.push((key, value));
+        }
+        Ok(Json::Object(Object(members)))
+    }
+}
+
+/// Borrows a key when it has no escapes (serde's own `Cow` impl always copies).
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_duplicate_key_wins_like_json_parse() {
+        let v = parse(r#"{"a":1,"a":2}"#).unwrap();
+        let Json::Object(o) = v else { panic!() };
+        assert_eq!(o.get("a"), Some(&Json::Number(2.0)));
+    }
+
+    #[test]
+    fn unescaped_strings_are_borrowed() {
+        let v = parse(r#"{"id":"plain","n":"esc\"aped"}"#).unwrap();
+        let Json::Object(o) = v else { panic!() };
+        assert!(matches!(o.get("id"), Some(Json::String(Cow::Borrowed(_)))));
+        assert!(matches!(o.get("n"), Some(Json::String(Cow::Owned(_)))));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = "[".repeat(100_000);
+        let err = parse(&text).unwrap_err();
+        assert!(err.too_deep, "{err:?}");
+    }
+
+    #[test]
+    fn trailing_garbage_and_comments_are_rejected() {
+        assert!(parse(r#"{} x"#).is_err());
+        assert!(parse("{/*c*/}").is_err());
+        assert!(parse(r#"{"a":1,}"#).is_err());
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = parse("{\n  \"a\": tru }").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.column > 0);
+        assert!(!err.message.contains(" at line "));
+    }
+}

@@ -1,0 +1,22 @@
+//! `fedcm-model`: a sans-IO model of what a browser does for
+//! `navigator.credentials.get({identity})` under the Federated Credential
+//! Management API (w3c-fedid/FedCM).
+//!
+//! Nothing in this crate performs I/O, reads a clock or draws a random
+//! number: drivers (tests, the CLI, fuzzers, the HTTP prober) feed it bytes
+//! and events and read back typed results.
+
+#![forbid(unsafe_code)]
+
+pub mod http;
+pub mod idl;
+pub mod idp;
+pub mod json;
+pub mod problem;
+pub mod profile;
+pub mod urls;
+
+pub use http::HttpResponse;
+pub use problem::{Document, Problem, Rule, Severity};
+pub use profile::Profile;
+pub use urls::{ConfigUrl, Endpoint, UrlError};

@@ -1,0 +1,504 @@
+//! What can be wrong with a document the browser receives, or with the
+//! options an RP passes: which document, which field, which rule (with the
+//! spec section it comes from), and what to do about it.
+
+use crate::json::JsonType;
+use crate::urls::UrlError;
+use serde::Serialize;
+use std::fmt;
+
+/// The documents an IdP serves, plus the RP's request options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Document {
+    WellKnown,
+    Config,
+    Accounts,
+    ClientMetadata,
+    Assertion,
+    Disconnect,
+    RequestOptions,
+}
+
+impl Document {
+    pub const IDP_DOCUMENTS: [Document; 6] = [
+        Document::WellKnown,
+        Document::Config,
+        Document::Accounts,
+        Document::ClientMetadata,
+        Document::Assertion,
+        Document::Disconnect,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Document::WellKnown => "well-known file",
+            Document::Config => "config file",
+            Document::Accounts => "accounts list",
+            Document::ClientMetadata => "client metadata",
+            Document::Assertion => "identity assertion response",
+            Document::Disconnect => "disconnect response",
+            Document::RequestOptions => "request options",
+        }
+    }
+
+    /// The spec section that defines the document's format.
+    pub fn anchor(self) -> &'static str {
+        match self {
+            Document::WellKnown => "idp-api-well-known",
+            Document::Config => "idp-api-config-file",
+            Document::Accounts => "idp-api-accounts-endpoint",
+            Document::ClientMetadata => "idp-api-client-id-metadata-endpoint",
+            Document::Assertion => "idp-api-id-assertion-endpoint",
+            Document::Disconnect => "idp-api-disconnect-endpoint",
+            Document::RequestOptions => "browser-api-credential-request-options",
+        }
+    }
+}
+
+impl std::str::FromStr for Document {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "well-known" => Document::WellKnown,
+            "config" => Document::Config,
+            "accounts" => Document::Accounts,
+            "client-metadata" => Document::ClientMetadata,
+            "assertion" => Document::Assertion,
+            "disconnect" => Document::Disconnect,
+            "request" | "request-options" => Document::RequestOptions,
+            other => return Err(format!(
+                "unknown document kind {other:?}: expected well-known, config, accounts, client-metadata, assertion, disconnect or request"
+            )),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The document is rejected (or, for deferred URL checks, the step that
+    /// needs the field fails).
+    Error,
+    /// Accepted, but not what the IdP most likely meant.
+    Warning,
+}
+
+/// The JavaScript exception an options problem turns into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum JsError {
+    TypeError,
+    NotSupportedError,
+    InvalidStateError,
+    NetworkError,
+}
+
+impl JsError {
+    pub fn name(self) -> &'static str {
+        match self {
+            JsError::TypeError => "TypeError",
+            JsError::NotSupportedError => "NotSupportedError",
+            JsError::InvalidStateError => "InvalidStateError",
+            JsError::NetworkError => "NetworkError",
+        }
+    }
+}
+
+/// Every rule the model checks. `id()` is stable: tests, scenario files and
+/// CI match on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "kebab-case")]
+pub enum Rule {
+    // --- transport: "extract the JSON fetch response" ---
+    HttpStatus { status: u16 },
+    Redirect { status: u16 },
+    ContentTypeMissing,
+    ContentTypeNotJson { content_type: String },
+    BodyTooLarge { len: usize, limit: usize },
+    NotUtf8 { valid_up_to: usize },
+    InvalidJson { line: usize, column: usize, message: String },
+    NestingTooDeep,
+    NotAnObject { found: JsonType },
+
+    // --- WebIDL dictionary conversion ---
+    MissingRequired,
+    WrongType { expected: &'static str, found: JsonType },
+    /// Chromium reads members by JSON type: a wrong type is ignored.
+    IgnoredWrongType { expected: &'static str, found: JsonType },
+    /// WebIDL converted the value; the result is probably not meant.
+    Coerced { found: JsonType, result: String },
+    /// A member an older spec or Chromium-only syntax used.
+    LegacyMember { replacement: &'static str },
+
+    // --- URLs ---
+    Url(UrlError),
+
+    // --- well-known file ---
+    TooManyProviderUrls { count: usize },
+    NoProviderUrls,
+    ConfigNotInWellKnown { config_url: String, listed: String },
+    WellKnownEndpointMismatch { well_known: String, config: String },
+    WellKnownPairRequired,
+
+    // --- config ---
+    InvalidColor { value: String },
+    IconUnusable { reason: String },
+
+    // --- accounts ---
+    NoAccountIdentifier { blank: bool },
+    DuplicateAccountId { id: String, first_index: usize },
+    PictureNotAbsolute { value: String },
+    EmptyAccountsList,
+
+    // --- client metadata ---
+    LinkDropped { value: String },
+
+    // --- assertion ---
+    NoAssertionResult,
+    ErrorUrlDropped { url: String, reason: &'static str },
+    ContinueOnRejected { reason: String },
+
+    // --- disconnect ---
+    EmptyAccountId,
+
+    // --- request options ---
+    NotInEnum { value: String, allowed: &'static [&'static str] },
+    EmptyProviders,
+    TooManyProviders { count: usize },
+    ConditionalMediation,
+    ActiveWithSilent,
+    InvalidConfigUrl(UrlError),
+    EmptyClientId,
+    ProviderLevelNonce,
+}
+
+impl Rule {
+    /// A stable identifier.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Rule::HttpStatus { .. } => "http-status",
+            Rule::Redirect { .. } => "redirect",
+            Rule::ContentTypeMissing => "content-type-missing",
+            Rule::ContentTypeNotJson { .. } => "content-type-not-json",
+            Rule::BodyTooLarge { .. } => "body-too-large",
+            Rule::NotUtf8 { .. } => "not-utf8",
+            Rule::InvalidJson { .. } => "invalid-json",
+            Rule::NestingTooDeep => "nesting-too-deep",
+            Rule::NotAnObject { .. } => "not-an-object",
+            Rule::MissingRequired => "missing-required",
+            Rule::WrongType { .. } => "wrong-type",
+            Rule::IgnoredWrongType { .. } => "ignored-wrong-type",
+            Rule::Coerced { .. } => "coerced",
+            Rule::LegacyMember { .. } => "legacy-member",
+            Rule::Url(UrlError::Unparsable { .. }) => "url-unparsable",
+            Rule::Url(UrlError::CrossOrigin { .. }) => "url-cross-origin",
+            Rule::Url(UrlError::NotTrustworthy { .. }) => "url-not-trustworthy",
+            Rule::TooManyProviderUrls { .. } => "too-many-provider-urls",
+            Rule::NoProviderUrls => "no-provider-urls",
+            Rule::ConfigNotInWellKnown { .. } => "config-not-in-well-known",
+            Rule::WellKnownEndpointMismatch { .. } => "well-known-endpoint-mismatch",
+            Rule::WellKnownPairRequired => "well-known-pair-required",
+            Rule::InvalidColor { .. } => "invalid-color",
+            Rule::IconUnusable { .. } => "icon-unusable",
+            Rule::NoAccountIdentifier { .. } => "no-account-identifier",
+            Rule::DuplicateAccountId { .. } => "duplicate-account-id",
+            Rule::PictureNotAbsolute { .. } => "picture-not-absolute",
+            Rule::EmptyAccountsList => "empty-accounts-list",
+            Rule::LinkDropped { .. } => "link-dropped",
+            Rule::NoAssertionResult => "no-assertion-result",
+            Rule::ErrorUrlDropped { .. } => "error-url-dropped",
+            Rule::ContinueOnRejected { .. } => "continue-on-rejected",
+            Rule::EmptyAccountId => "empty-account-id",
+            Rule::NotInEnum { .. } => "not-in-enum",
+            Rule::EmptyProviders => "empty-providers",
+            Rule::TooManyProviders { .. } => "too-many-providers",
+            Rule::ConditionalMediation => "conditional-mediation",
+            Rule::ActiveWithSilent => "active-with-silent",
+            Rule::InvalidConfigUrl(_) => "invalid-config-url",
+            Rule::EmptyClientId => "empty-client-id",
+            Rule::ProviderLevelNonce => "provider-level-nonce",
+        }
+    }
+
+    /// The spec section (Bikeshed anchor in w3c-fedid/FedCM `spec/index.bs`)
+    /// the rule comes from; `None` where the spec is silent and the model
+    /// follows Chromium.
+    pub fn anchor(&self, document: Document) -> Option<&'static str> {
+        Some(match self {
+            Rule::HttpStatus { .. }
+            | Rule::ContentTypeMissing
+            | Rule::ContentTypeNotJson { .. }
+            | Rule::NotUtf8 { .. }
+            | Rule::InvalidJson { .. }
+            | Rule::NestingTooDeep => "helper-algorithms",
+            Rule::Redirect { .. } => match document {
+                Document::Config | Document::WellKnown => "fetch-config-file",
+                Document::Accounts => "fetch-accounts",
+                Document::Assertion => "fetch-identity-assertion",
+                Document::Disconnect => "disconnect-request",
+                _ => "idp-api",
+            },
+            Rule::BodyTooLarge { .. } => return None,
+            Rule::NotAnObject { .. }
+            | Rule::MissingRequired
+            | Rule::WrongType { .. }
+            | Rule::IgnoredWrongType { .. }
+            | Rule::Coerced { .. }
+            | Rule::LegacyMember { .. } => document.anchor(),
+            Rule::Url(_) => match document {
+                Document::Assertion => "fetch-identity-assertion",
+                Document::Accounts => "fetch-accounts",
+                _ => "fetch-config-file",
+            },
+            Rule::TooManyProviderUrls { .. }
+            | Rule::NoProviderUrls
+            | Rule::ConfigNotInWellKnown { .. }
+            | Rule::WellKnownEndpointMismatch { .. }
+            | Rule::WellKnownPairRequired => "fetch-config-file",
+            Rule::InvalidColor { .. } | Rule::IconUnusable { .. } => "idp-api-config-file",
+            Rule::NoAccountIdentifier { .. } | Rule::PictureNotAbsolute { .. } => "fetch-accounts",
+            Rule::DuplicateAccountId { .. } => return None,
+            Rule::EmptyAccountsList => "create-identity-credential",
+            Rule::LinkDropped { .. } => return None,
+            Rule::NoAssertionResult | Rule::ErrorUrlDropped { .. } | Rule::ContinueOnRejected { .. } => {
+                "fetch-identity-assertion"
+            }
+            Rule::EmptyAccountId => return None,
+            Rule::NotInEnum { .. } | Rule::ProviderLevelNonce => "browser-api-credential-request-options",
+            Rule::EmptyProviders | Rule::InvalidConfigUrl(_) => "browser-api-rp-sign-in",
+            Rule::ConditionalMediation | Rule::ActiveWithSilent | Rule::TooManyProviders { .. } | Rule::EmptyClientId => {
+                return None
+            }
+        })
+    }
+
+    /// What the rule found, in a sentence.
+    pub fn describe(&self) -> String {
+        match self {
+            Rule::HttpStatus { status } => format!("HTTP status {status} is not a 2xx (ok) status"),
+            Rule::Redirect { status } => format!("HTTP {status} redirect: this fetch does not follow redirects"),
+            Rule::ContentTypeMissing => "no Content-Type header; a JSON MIME type is required".into(),
+            Rule::ContentTypeNotJson { content_type } => {
+                format!("Content-Type {content_type:?} is not a JSON MIME type")
+            }
+            Rule::BodyTooLarge { len, limit } => format!("body is {len} bytes, over the {limit}-byte limit"),
+            Rule::NotUtf8 { valid_up_to } => format!("body is not UTF-8 (invalid byte at offset {valid_up_to})"),
+            Rule::InvalidJson { line, column, message } => {
+                format!("body is not JSON: {message} at line {line}, column {column}")
+            }
+            Rule::NestingTooDeep => "JSON nesting exceeds 128 levels".into(),
+            Rule::NotAnObject { found } => format!("expected a JSON object, found {found}"),
+            Rule::MissingRequired => "required member is missing".into(),
+            Rule::WrongType { expected, found } => format!("expected {expected}, found {found}"),
+            Rule::IgnoredWrongType { expected, found } => {
+                format!("expected {expected}, found {found}; the value is ignored as if absent")
+            }
+            Rule::Coerced { found, result } => {
+                format!("{found} is converted by WebIDL to {result:?}, which is probably not meant")
+            }
+            Rule::LegacyMember { replacement } => {
+                format!("this member is not in the current spec; browsers now read {replacement}")
+            }
+            Rule::Url(e) | Rule::InvalidConfigUrl(e) => e.to_string(),
+            Rule::TooManyProviderUrls { count } => {
+                format!("provider_urls has {count} entries; at most one is allowed")
+            }
+            Rule::NoProviderUrls => {
+                "neither provider_urls[0] nor both accounts_endpoint and login_url are given".into()
+            }
+            Rule::ConfigNotInWellKnown { config_url, listed } => {
+                format!("the config URL {config_url} is not the one the well-known file lists ({listed})")
+            }
+            Rule::WellKnownEndpointMismatch { well_known, config } => {
+                format!("the well-known file says {well_known} but the config says {config}")
+            }
+            Rule::WellKnownPairRequired => {
+                "the config has client_metadata_endpoint, so the well-known file must give accounts_endpoint and login_url"
+                    .into()
+            }
+            Rule::InvalidColor { value } => format!("{value:?} is not a hex, rgb(), hsl() or named CSS color"),
+            Rule::IconUnusable { reason } => format!("icon cannot be used: {reason}"),
+            Rule::NoAccountIdentifier { blank } => {
+                if *blank {
+                    "account has no non-blank name, username, email or tel".into()
+                } else {
+                    "account has none of name, username, email, tel".into()
+                }
+            }
+            Rule::DuplicateAccountId { id, first_index } => {
+                format!("account id {id:?} already appears at accounts[{first_index}]")
+            }
+            Rule::PictureNotAbsolute { value } => {
+                format!("picture {value:?} is not an absolute URL; browsers show a placeholder")
+            }
+            Rule::EmptyAccountsList => "the accounts list is empty: the user is treated as signed out".into(),
+            Rule::LinkDropped { value } => format!("{value:?} is not an absolute http(s) URL; the link is not shown"),
+            Rule::NoAssertionResult => "none of token, continue_on or error is present".into(),
+            Rule::ErrorUrlDropped { url, reason } => format!("error url {url:?} is dropped: {reason}"),
+            Rule::ContinueOnRejected { reason } => format!("continue_on cannot be opened: {reason}"),
+            Rule::EmptyAccountId => "account_id is empty".into(),
+            Rule::NotInEnum { value, allowed } => {
+                format!("{value:?} is not one of {}", allowed.join(", "))
+            }
+            Rule::EmptyProviders => "providers is empty".into(),
+            Rule::TooManyProviders { count } => format!("{count} providers; Chromium allows at most 10"),
+            Rule::ConditionalMediation => "IdentityCredential does not support mediation \"conditional\"".into(),
+            Rule::ActiveWithSilent => "mode \"active\" cannot be combined with mediation \"silent\"".into(),
+            Rule::EmptyClientId => "clientId is empty".into(),
+            Rule::ProviderLevelNonce => {
+                "nonce at the provider level was removed from the spec; pass params: {nonce: ...}".into()
+            }
+        }
+    }
+
+    /// What to change, where the description does not make it obvious.
+    pub fn advice(&self, document: Document) -> Option<&'static str> {
+        Some(match self {
+            Rule::HttpStatus { .. } => "serve the document with status 200",
+            Rule::Redirect { .. } => "serve the document at the exact URL; FedCM fetches refuse redirects",
+            Rule::ContentTypeMissing | Rule::ContentTypeNotJson { .. } => {
+                "send Content-Type: application/json"
+            }
+            Rule::NotAnObject { .. } if document == Document::Assertion => {
+                "answer with an object: {\"token\": ...}, {\"continue_on\": ...} or {\"error\": {...}}"
+            }
+            Rule::Url(UrlError::CrossOrigin { .. }) => {
+                "serve every endpoint from the config file's origin, or use a relative URL"
+            }
+            Rule::Url(UrlError::NotTrustworthy { .. }) => "use an https URL",
+            Rule::TooManyProviderUrls { .. } => {
+                "list exactly one config URL, or give accounts_endpoint and login_url to allow several configs"
+            }
+            Rule::ConfigNotInWellKnown { .. } => {
+                "list the exact config URL the RP passes as configURL in provider_urls"
+            }
+            Rule::NoAccountIdentifier { .. } => "give every account a name, username, email or tel",
+            Rule::DuplicateAccountId { .. } => "give every account a distinct id",
+            Rule::NoAssertionResult => "answer {\"token\": ...} on success or {\"error\": {\"error\": ...}} on failure",
+            Rule::ProviderLevelNonce => "move nonce into params",
+            _ => return None,
+        })
+    }
+}
+
+/// One problem found in a document or in request options.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub document: Document,
+    /// Where in the document, e.g. `accounts[2].approved_clients`; `None`
+    /// for the document as a whole.
+    pub field: Option<String>,
+    #[serde(flatten)]
+    pub rule: Rule,
+}
+
+impl Problem {
+    pub fn error(document: Document, field: Option<String>, rule: Rule) -> Self {
+        Problem { severity: Severity::Error, document, field, rule }
+    }
+
+    pub fn warning(document: Document, field: Option<String>, rule: Rule) -> Self {
+        Problem { severity: Severity::Warning, document, field, rule }
+    }
+
+    pub fn anchor(&self) -> Option<&'static str> {
+        self.rule.anchor(self.document)
+    }
+
+    /// The JavaScript exception a request-options error throws.
+    pub fn js_error(&self) -> JsError {
+        match &self.rule {
+            Rule::ActiveWithSilent => JsError::NotSupportedError,
+            Rule::InvalidConfigUrl(_) | Rule::EmptyClientId => JsError::InvalidStateError,
+            _ => JsError::TypeError,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{sev}: {}", self.document.title())?;
+        if let Some(field) = &self.field {
+            write!(f, ", `{field}`")?;
+        }
+        write!(f, ": {} [{}", self.rule.describe(), self.rule.id())?;
+        match self.anchor() {
+            Some(a) => write!(f, "; spec #{a}]")?,
+            None => write!(f, "; not in the spec, as Chromium does]")?,
+        }
+        if let Some(advice) = self.rule.advice(self.document) {
+            write!(f, " Fix: {advice}.")?;
+        }
+        Ok(())
+    }
+}
+
+/// A JSON path built on the stack; turned into a string only when a
+/// problem is reported.
+#[derive(Clone, Copy)]
+pub(crate) enum Path<'p> {
+    Root,
+    Field(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl<'p> Path<'p> {
+    pub fn field(&'p self, name: &'p str) -> Path<'p> {
+        Path::Field(self, name)
+    }
+    pub fn index(&'p self, i: usize) -> Path<'p> {
+        Path::Index(self, i)
+    }
+    pub fn render(&self) -> Option<String> {
+        match self {
+            Path::Root => None,
+            _ => Some(self.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Field(Path::Root, name) => f.write_str(name),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_render_like_js() {
+        let root = Path::Root;
+        let a = root.field("accounts");
+        let b = a.index(2);
+        let c = b.field("login_hints");
+        assert_eq!(c.to_string(), "accounts[2].login_hints");
+        assert_eq!(root.render(), None);
+    }
+
+    #[test]
+    fn display_names_document_field_rule_and_anchor() {
+        let p = Problem::error(
+            Document::Config,
+            Some("accounts_endpoint".into()),
+            Rule::Url(UrlError::CrossOrigin { url: "https://x.example/a".into(), expected_origin: "https://idp.example".into() }),
+        );
+        let s = p.to_string();
+        assert!(s.contains("config file"), "{s}");
+        assert!(s.contains("`accounts_endpoint`"), "{s}");
+        assert!(s.contains("url-cross-origin"), "{s}");
+        assert!(s.contains("#fetch-config-file"), "{s}");
+        assert!(s.contains("Fix:"), "{s}");
+    }
+}

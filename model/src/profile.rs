@@ -1,0 +1,66 @@
+//! Where the spec leaves a choice open, or where shipping browsers differ
+//! from it, the model names the choice instead of picking one silently.
+//!
+//! `Spec` reads the FedCM Editor's Draft (w3c-fedid/FedCM `spec/index.bs`)
+//! literally, including WebIDL's coercing dictionary conversion. `Chromium`
+//! follows `content/browser/webid/` with its newest features on: fields of
+//! the wrong JSON type count as absent, duplicate account ids and blank
+//! identifiers reject the list, and error bodies on non-2xx assertion
+//! responses are honoured.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    #[default]
+    Spec,
+    Chromium,
+}
+
+/// Bodies above this size are rejected before parsing. The spec sets no
+/// limit; Chromium's loader caps IdP responses at 1 MiB, and no realistic
+/// IdP document comes near it, so a larger body is a fault worth naming.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+impl Profile {
+    pub const ALL: [Profile; 2] = [Profile::Spec, Profile::Chromium];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Spec => "spec",
+            Profile::Chromium => "chromium",
+        }
+    }
+
+    /// WebIDL conversion (`"id": 5` becomes `"5"`), or JSON types taken as
+    /// they are, a wrong type counting as a missing member (Chromium).
+    pub fn coerces_types(self) -> bool {
+        self == Profile::Spec
+    }
+
+    /// The spec decodes bodies as UTF-8 with replacement and strips a BOM;
+    /// Chromium's RFC parser rejects invalid UTF-8.
+    pub fn lossy_utf8(self) -> bool {
+        self == Profile::Spec
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "spec" => Ok(Profile::Spec),
+            "chromium" => Ok(Profile::Chromium),
+            other => Err(format!("unknown profile {other:?}: expected \"spec\" or \"chromium\"")),
+        }
+    }
+}

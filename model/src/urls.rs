@@ -1,0 +1,265 @@
+//! URL rules, on the WHATWG parser of the `url` crate.
+//!
+//! The types carry the rules: a [`ConfigUrl`] is an absolute, potentially
+//! trustworthy URL the RP passed; an [`Endpoint`] can only be made by
+//! resolving against a `ConfigUrl` ("computing the manifest URL",
+//! spec `#helper-algorithms`), so it is same-origin with the config and
+//! potentially trustworthy by construction.
+
+use serde::Serialize;
+use std::fmt;
+use url::{Host, Origin, Url};
+
+/// Why a URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum UrlError {
+    /// The WHATWG parser rejected it (with or without a base).
+    Unparsable { value: String, reason: String },
+    /// It resolved to another origin than the config URL's.
+    CrossOrigin { url: String, expected_origin: String },
+    /// Not https, and not a loopback host (Secure Contexts'
+    /// "potentially trustworthy URL").
+    NotTrustworthy { url: String },
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlError::Unparsable { value, reason } => write!(f, "{value:?} is not a valid URL ({reason})"),
+            UrlError::CrossOrigin { url, expected_origin } => {
+                write!(f, "{url} is not same-origin with the config URL's origin {expected_origin}")
+            }
+            UrlError::NotTrustworthy { url } => {
+                write!(f, "{url} is not potentially trustworthy (use https, or http only on localhost)")
+            }
+        }
+    }
+}
+
+/// Secure Contexts' "potentially trustworthy URL", as far as FedCM can meet
+/// it: https and wss, `file:`, and loopback hosts (127.0.0.0/8, ::1,
+/// `localhost` and `*.localhost`).
+pub fn is_potentially_trustworthy(url: &Url) -> bool {
+    match url.scheme() {
+        "https" | "wss" | "file" => true,
+        _ => match url.host() {
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(Host::Domain(d)) => {
+                let d = d.trim_end_matches('.');
+                d == "localhost" || d.ends_with(".localhost")
+            }
+            None => false,
+        },
+    }
+}
+
+/// The registrable domain (eTLD+1) of a URL's host, from the public suffix
+/// list; `None` for IP addresses, `localhost` and bare public suffixes.
+pub fn registrable_domain(url: &Url) -> Option<&str> {
+    match url.host()? {
+        Host::Domain(d) => psl::domain_str(d),
+        _ => None,
+    }
+}
+
+/// Schemeful same-site: equal schemes and equal registrable domains (equal
+/// hosts where there is no registrable domain).
+pub fn same_site(a: &Url, b: &Url) -> bool {
+    if a.scheme() != b.scheme() {
+        return false;
+    }
+    match (registrable_domain(a), registrable_domain(b)) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a.host_str() == b.host_str(),
+        _ => false,
+    }
+}
+
+/// The serialization of a URL's origin (`"null"` for opaque origins).
+pub fn origin_string(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// The `configURL` an RP passed: absolute, potentially trustworthy.
+/// `as_str` keeps the RP's exact string, which `IdentityCredential.configURL`
+/// must return unnormalized (spec `#fetch-identity-assertion`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigUrl {
+    raw: String,
+    url: Url,
+}
+
+impl ConfigUrl {
+    /// "fetch the config file" steps 1 and 3 (spec `#fetch-config-file`):
+    /// parsed without a base, so a relative `configURL` fails.
+    pub fn parse(raw: &str) -> Result<ConfigUrl, UrlError> {
+        let url = Url::parse(raw).map_err(|e| UrlError::Unparsable {
+            value: raw.to_string(),
+            reason: e.to_string(),
+        })?;
+        if !is_potentially_trustworthy(&url) {
+            return Err(UrlError::NotTrustworthy { url: url.to_string() });
+        }
+        Ok(ConfigUrl { raw: raw.to_string(), url })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    pub fn origin(&self) -> Origin {
+        self.url.origin()
+    }
+
+    /// "computing the manifest URL": resolve `value` against the config URL
+    /// and require the same origin and potential trustworthiness.
+    pub fn resolve(&self, value: &str) -> Result<Endpoint, UrlError> {
+        let url = self.url.join(value).map_err(|e| UrlError::Unparsable {
+            value: value.to_string(),
+            reason: e.to_string(),
+        })?;
+        if url.origin() != self.url.origin() {
+            return Err(UrlError::CrossOrigin {
+                url: url.to_string(),
+                expected_origin: origin_string(&self.url),
+            });
+        }
+        if !is_potentially_trustworthy(&url) {
+            return Err(UrlError::NotTrustworthy { url: url.to_string() });
+        }
+        Ok(Endpoint(url))
+    }
+
+    /// Where the well-known file lives: the config URL's scheme and
+    /// registrable domain, path `/.well-known/web-identity`, no port
+    /// (spec `#fetch-config-file`). Hosts without a registrable domain (IP
+    /// literals, `localhost`) keep their own origin, port included: the spec
+    /// leaves this undefined, and Chromium does the same for localhost.
+    pub fn well_known_url(&self) -> Url {
+        let mut url = self.url.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        url.set_path("/.well-known/web-identity");
+        if let Some(domain) = registrable_domain(&self.url).map(str::to_owned) {
+            // Cannot fail: the domain came out of this URL's own host.
+            let _ = url.set_host(Some(&domain));
+            let _ = url.set_port(None);
+        }
+        url
+    }
+}
+
+impl fmt::Display for ConfigUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// An IdP endpoint that is same-origin with its config URL and potentially
+/// trustworthy. Only [`ConfigUrl::resolve`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint(Url);
+
+impl Endpoint {
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.as_str())
+    }
+}
+
+impl Serialize for ConfigUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(s: &str) -> ConfigUrl {
+        ConfigUrl::parse(s).unwrap()
+    }
+
+    #[test]
+    fn relative_and_absolute_endpoints_resolve_against_the_config() {
+        let c = cfg("https://idp.example/fedcm/config.json");
+        assert_eq!(c.resolve("accounts").unwrap().as_str(), "https://idp.example/fedcm/accounts");
+        assert_eq!(c.resolve("/a").unwrap().as_str(), "https://idp.example/a");
+        assert_eq!(c.resolve("https://idp.example/b").unwrap().as_str(), "https://idp.example/b");
+    }
+
+    #[test]
+    fn cross_origin_endpoints_are_refused() {
+        let c = cfg("https://idp.example/config.json");
+        for bad in ["https://other.example/a", "https://accounts.idp.example/a", "https://idp.example:8443/a", "//evil.example/a"] {
+            assert!(matches!(c.resolve(bad), Err(UrlError::CrossOrigin { .. })), "{bad}");
+        }
+        assert!(matches!(c.resolve("http://idp.example/a"), Err(UrlError::CrossOrigin { .. })));
+    }
+
+    #[test]
+    fn config_url_must_be_absolute_and_trustworthy() {
+        assert!(matches!(ConfigUrl::parse("/config.json"), Err(UrlError::Unparsable { .. })));
+        assert!(matches!(ConfigUrl::parse("http://idp.example/c"), Err(UrlError::NotTrustworthy { .. })));
+        assert!(ConfigUrl::parse("http://localhost:8080/c").is_ok());
+        assert!(ConfigUrl::parse("http://127.0.0.1:9/c").is_ok());
+        assert!(ConfigUrl::parse("http://a.localhost/c").is_ok());
+        assert!(ConfigUrl::parse("data:application/json,{}").is_err());
+    }
+
+    #[test]
+    fn config_url_keeps_the_rp_string() {
+        let c = cfg("HTTPS://IDP.example/config.json");
+        assert_eq!(c.as_str(), "HTTPS://IDP.example/config.json");
+        assert_eq!(c.url().as_str(), "https://idp.example/config.json");
+    }
+
+    #[test]
+    fn well_known_is_at_the_registrable_domain_without_port() {
+        assert_eq!(
+            cfg("https://accounts.idp.example:8443/x/config.json?q=1").well_known_url().as_str(),
+            "https://idp.example/.well-known/web-identity"
+        );
+        assert_eq!(
+            cfg("https://idp.co.uk.example/c").well_known_url().as_str(),
+            "https://uk.example/.well-known/web-identity"
+        );
+        assert_eq!(
+            cfg("https://a.b.github.io/c").well_known_url().as_str(),
+            "https://b.github.io/.well-known/web-identity"
+        );
+        assert_eq!(
+            cfg("http://127.0.0.1:8080/c").well_known_url().as_str(),
+            "http://127.0.0.1:8080/.well-known/web-identity"
+        );
+    }
+
+    #[test]
+    fn same_site_is_schemeful() {
+        let u = |s| Url::parse(s).unwrap();
+        assert!(same_site(&u("https://a.idp.example"), &u("https://b.idp.example")));
+        assert!(!same_site(&u("http://idp.example"), &u("https://idp.example")));
+        assert!(!same_site(&u("https://rp.example"), &u("https://idp.example")));
+    }
+}
