@@ -9,7 +9,7 @@
 //! JSON type counts as absent, as `base::Value::Dict::Find*` reads it.
 
 use crate::idp::Cx;
-use crate::json::{Json, JsonType, Object};
+use crate::json::{Json, Object};
 use crate::problem::{Path, Rule};
 use std::borrow::Cow;
 
@@ -21,10 +21,6 @@ pub(crate) struct Dict<'j, 'a>(Option<&'j Object<'a>>);
 impl<'j, 'a> Dict<'j, 'a> {
     pub fn get(&self, key: &str) -> Option<&'j Json<'a>> {
         self.0.and_then(|o| o.get(key))
-    }
-
-    pub fn object(&self) -> Option<&'j Object<'a>> {
-        self.0
     }
 }
 

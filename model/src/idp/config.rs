@@ -1,0 +1,528 @@
+//! The config file at the RP-supplied `configURL` (spec
+//! `#idp-api-config-file`, fetched and checked in `#fetch-config-file`).
+//!
+//! Endpoints are resolved against the config URL and must be same-origin
+//! with it. The spec checks `accounts_endpoint` and `login_url` when the
+//! config arrives, and the others only when they are used, so a bad
+//! `id_assertion_endpoint` fails after the user consented; that is why those
+//! are [`Checked`] rather than plain [`Endpoint`]s. Chromium checks
+//! `id_assertion_endpoint` up front too.
+
+use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use crate::http::HttpResponse;
+use crate::idl::{self, Dict, ListPolicy};
+use crate::json::Json;
+use crate::problem::{Document, Path, Problem, Rule};
+use crate::profile::Profile;
+use crate::urls::{ConfigUrl, Endpoint, UrlError};
+use serde::Serialize;
+use url::Url;
+
+/// An endpoint whose same-origin check the spec defers to the step that
+/// uses it: either usable, or the problem that step will report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Checked<T> {
+    Valid(T),
+    Invalid(Problem),
+}
+
+impl<T> Checked<T> {
+    pub fn valid(&self) -> Option<&T> {
+        match self {
+            Checked::Valid(t) => Some(t),
+            Checked::Invalid(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    pub accounts_endpoint: Endpoint,
+    pub id_assertion_endpoint: Checked<Endpoint>,
+    pub login_url: Endpoint,
+    pub client_metadata_endpoint: Option<Checked<Endpoint>>,
+    pub disconnect_endpoint: Option<Checked<Endpoint>>,
+    pub branding: Option<Branding>,
+    /// Read only in active mode (spec `#create-identity-credential`).
+    pub supports_use_other_account: bool,
+    /// Chromium's earlier syntax, `modes.{active,passive}.supports_use_other_account`.
+    pub modes: Option<ModeSupport>,
+    /// Only accounts whose `label_hints` contain it are shown.
+    pub account_label: Option<String>,
+    /// IdP Registration (not in the FedCM spec); the sign-in flow ignores it.
+    pub types: Option<Vec<String>>,
+}
+
+impl Config {
+    /// Whether "use another account" is offered for an RP in `active` mode.
+    pub fn supports_use_other_account(&self, active: bool) -> bool {
+        let legacy = self.modes.as_ref().and_then(|m| if active { m.active } else { m.passive });
+        if !active {
+            return legacy.unwrap_or(false);
+        }
+        self.supports_use_other_account || legacy.unwrap_or(false)
+    }
+
+    /// Problems with endpoints the spec only checks when they are used.
+    pub fn deferred_problems(&self) -> impl Iterator<Item = &Problem> {
+        [Some(&self.id_assertion_endpoint), self.client_metadata_endpoint.as_ref(), self.disconnect_endpoint.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| match c {
+                Checked::Invalid(p) => Some(p),
+                Checked::Valid(_) => None,
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModeSupport {
+    pub active: Option<bool>,
+    pub passive: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Branding {
+    pub background_color: Option<String>,
+    pub color: Option<String>,
+    pub icons: Vec<Icon>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Icon {
+    /// Resolved against the config URL (the spec does not say against what;
+    /// Chromium resolves IdP icons against the config URL).
+    pub url: String,
+    /// Pixels; may be omitted for SVG.
+    pub size: Option<u32>,
+}
+
+/// Members earlier drafts or Chromium-only syntax used, and what replaced them.
+const LEGACY_MEMBERS: &[(&str, &str)] = &[
+    ("id_token_endpoint", "id_assertion_endpoint"),
+    ("signin_url", "login_url"),
+    ("client_id_metadata_endpoint", "client_metadata_endpoint"),
+    ("revocation_endpoint", "disconnect_endpoint"),
+];
+
+pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) -> ParseResult<Config> {
+    let document = Document::Config;
+    let text = body_text(document, response, profile, Transport::default())?;
+    let json = parse_json(document, &text)?;
+    let mut cx = Cx::new(document, profile);
+    let root = Path::Root;
+    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
+
+    for (old, new) in LEGACY_MEMBERS {
+        if dict.get(old).is_some() {
+            cx.warn(&root.field(old), Rule::LegacyMember { replacement: new });
+        }
+    }
+
+    let accounts_endpoint = required_endpoint(&mut cx, config_url, dict, "accounts_endpoint");
+    let login_url = required_endpoint(&mut cx, config_url, dict, "login_url");
+    let id_assertion_endpoint = match profile {
+        // Chromium validates it with the others; the spec defers the check.
+        Profile::Chromium => required_endpoint(&mut cx, config_url, dict, "id_assertion_endpoint").map(Checked::Valid),
+        Profile::Spec => deferred_endpoint(&mut cx, config_url, dict, "id_assertion_endpoint", true),
+    };
+    let client_metadata_endpoint = deferred_endpoint(&mut cx, config_url, dict, "client_metadata_endpoint", false);
+    let disconnect_endpoint = deferred_endpoint(&mut cx, config_url, dict, "disconnect_endpoint", false);
+
+    let branding = idl::member_dictionary(&mut cx, &root.field("branding"), dict.get("branding"))
+        .map(|b| branding(&mut cx, config_url, b));
+    let supports_use_other_account =
+        idl::boolean(&mut cx, &root.field("supports_use_other_account"), dict.get("supports_use_other_account"))
+            .unwrap_or(false);
+    let modes = dict.get("modes").and_then(|m| legacy_modes(&mut cx, m));
+    let mut account_label = idl::string(&mut cx, &root.field("account_label"), dict.get("account_label")).map(String::from);
+    if let Some(Json::Object(accounts)) = dict.get("accounts") {
+        cx.warn(&root.field("accounts"), Rule::LegacyMember { replacement: "account_label" });
+        if profile == Profile::Chromium && account_label.is_none() {
+            account_label = accounts.get("include").and_then(Json::as_str).map(String::from);
+        }
+    }
+    let types = idl::string_list(&mut cx, &root.field("types"), dict.get("types"), ListPolicy::Lenient)
+        .map(|v| v.into_iter().map(String::from).collect());
+
+    let value = match (accounts_endpoint, login_url, id_assertion_endpoint) {
+        (Some(accounts_endpoint), Some(login_url), Some(id_assertion_endpoint)) => Some(Config {
+            accounts_endpoint,
+            id_assertion_endpoint,
+            login_url,
+            client_metadata_endpoint,
+            disconnect_endpoint,
+            branding,
+            supports_use_other_account,
+            modes,
+            account_label,
+            types,
+        }),
+        _ => None,
+    };
+    cx.finish(value)
+}
+
+/// A member that must be present and same-origin when the config arrives.
+fn required_endpoint(cx: &mut Cx, config_url: &ConfigUrl, dict: Dict, name: &'static str) -> Option<Endpoint> {
+    let path = Path::Root.field(name);
+    let value = idl::required_string(cx, &path, dict.get(name))?;
+    match resolve(cx.profile, config_url, &value) {
+        Ok(endpoint) => Some(endpoint),
+        Err(e) => {
+            cx.error(&path, Rule::Url(e));
+            None
+        }
+    }
+}
+
+/// A member whose URL check waits until the endpoint is used. `required`
+/// makes absence an error now (WebIDL `required`).
+fn deferred_endpoint(
+    cx: &mut Cx,
+    config_url: &ConfigUrl,
+    dict: Dict,
+    name: &'static str,
+    required: bool,
+) -> Option<Checked<Endpoint>> {
+    let path = Path::Root.field(name);
+    let value = if required {
+        idl::required_string(cx, &path, dict.get(name))?
+    } else {
+        idl::string(cx, &path, dict.get(name))?
+    };
+    Some(match resolve(cx.profile, config_url, &value) {
+        Ok(endpoint) => Checked::Valid(endpoint),
+        Err(e) => {
+            let problem = Problem::error(Document::Config, Some(name.to_string()), Rule::Url(e));
+            Checked::Invalid(problem)
+        }
+    })
+}
+
+/// Chromium turns an empty string into an empty (invalid) URL; WebIDL and
+/// the URL parser resolve it to the config URL itself.
+fn resolve(profile: Profile, config_url: &ConfigUrl, value: &str) -> Result<Endpoint, UrlError> {
+    if value.is_empty() && profile == Profile::Chromium {
+        return Err(UrlError::Unparsable { value: String::new(), reason: "empty string".into() });
+    }
+    config_url.resolve(value)
+}
+
+fn branding(cx: &mut Cx, config_url: &ConfigUrl, dict: Dict) -> Branding {
+    let root = Path::Root;
+    let path = root.field("branding");
+    let color = |cx: &mut Cx, name: &'static str| {
+        let p = path.field(name);
+        let value = idl::string(cx, &p, dict.get(name))?;
+        if is_css_color(&value) {
+            Some(value.into_owned())
+        } else {
+            cx.warn(&p, Rule::InvalidColor { value: value.into_owned() });
+            None
+        }
+    };
+    let background_color = color(cx, "background_color");
+    let text_color = color(cx, "color");
+    let name = idl::string(cx, &path.field("name"), dict.get("name")).map(String::from);
+    let icons = icons(cx, config_url, &path.field("icons"), dict.get("icons"));
+    Branding { background_color, color: text_color, icons, name }
+}
+
+fn icons(cx: &mut Cx, config_url: &ConfigUrl, path: &Path, value: Option<&Json>) -> Vec<Icon> {
+    let Some(value) = value else { return Vec::new() };
+    let Json::Array(items) = value else {
+        let found = value.json_type();
+        if cx.profile.coerces_types() {
+            cx.error(path, Rule::WrongType { expected: "an array of icons", found });
+        } else {
+            cx.warn(path, Rule::IgnoredWrongType { expected: "an array of icons", found });
+        }
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = path.index(i);
+        let Some(icon) = idl::dictionary(cx, &p, item) else {
+            if !cx.profile.coerces_types() {
+                cx.warn(&p, Rule::IconUnusable { reason: format!("{} is not an object", item.json_type()) });
+            }
+            continue;
+        };
+        let url_path = p.field("url");
+        // WebIDL: `url` is required, so one icon without it fails the whole
+        // config. Chromium skips the icon.
+        let url = if cx.profile.coerces_types() {
+            idl::required_string(cx, &url_path, icon.get("url"))
+        } else {
+            let url = idl::string(cx, &url_path, icon.get("url"));
+            if url.is_none() {
+                cx.warn(&p, Rule::IconUnusable { reason: "no url string".into() });
+            }
+            url
+        };
+        let size = idl::unsigned_long(cx, &p.field("size"), icon.get("size"));
+        let Some(url) = url else { continue };
+        match config_url.url().join(&url) {
+            Ok(u) if matches!(u.scheme(), "https" | "http") => out.push(Icon { url: u.to_string(), size }),
+            Ok(u) => cx.warn(&url_path, Rule::IconUnusable { reason: format!("{u} is not an http(s) URL") }),
+            Err(e) => cx.warn(&url_path, Rule::IconUnusable { reason: format!("{url:?} is not a URL ({e})") }),
+        }
+    }
+    out
+}
+
+fn legacy_modes(cx: &mut Cx, value: &Json) -> Option<ModeSupport> {
+    cx.warn(&Path::Root.field("modes"), Rule::LegacyMember { replacement: "supports_use_other_account" });
+    if cx.profile != Profile::Chromium {
+        return None;
+    }
+    let Json::Object(modes) = value else { return None };
+    let read = |mode: &str| match modes.get(mode) {
+        Some(Json::Object(m)) => match m.get("supports_use_other_account") {
+            Some(Json::Bool(b)) => Some(*b),
+            _ => None,
+        },
+        _ => None,
+    };
+    Some(ModeSupport { active: read("active").or_else(|| read("button")), passive: read("passive").or_else(|| read("widget")) })
+}
+
+/// The spec allows "a subset of CSS `<color>`": hex colors, `rgb()`/`rgba()`,
+/// `hsl()`/`hsla()` and named colors.
+pub fn is_css_color(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    if let Some(hex) = v.strip_prefix('#') {
+        return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    for func in ["rgb(", "rgba(", "hsl(", "hsla("] {
+        if let Some(args) = v.strip_prefix(func).and_then(|r| r.strip_suffix(')')) {
+            let parts: Vec<&str> = args
+                .split(|c: char| c == ',' || c == '/' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let numeric = |s: &str| {
+                let s = s.trim_end_matches('%').trim_end_matches("deg");
+                !s.is_empty() && s.parse::<f64>().is_ok()
+            };
+            return (parts.len() == 3 || parts.len() == 4) && parts.iter().all(|p| numeric(p) || *p == "none");
+        }
+    }
+    NAMED_COLORS.split(' ').any(|n| n == v)
+}
+
+const NAMED_COLORS: &str = "aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue \
+blueviolet brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue \
+darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta darkolivegreen darkorange darkorchid \
+darkred darksalmon darkseagreen darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink \
+deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite gold \
+goldenrod gray green greenyellow grey honeydew hotpink indianred indigo ivory khaki lavender lavenderblush \
+lawngreen lemonchiffon lightblue lightcoral lightcyan lightgoldenrodyellow lightgray lightgreen lightgrey \
+lightpink lightsalmon lightseagreen lightskyblue lightslategray lightslategrey lightsteelblue lightyellow lime \
+limegreen linen magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen \
+mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream mistyrose moccasin \
+navajowhite navy oldlace olive olivedrab orange orangered orchid palegoldenrod palegreen paleturquoise \
+palevioletred papayawhip peachpuff peru pink plum powderblue purple rebeccapurple red rosybrown royalblue \
+saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue slategray slategrey snow \
+springgreen steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow yellowgreen";
+
+/// Icons the config lists, parsed into URLs (for drivers that fetch them).
+pub fn icon_urls(config: &Config) -> Vec<Url> {
+    config
+        .branding
+        .iter()
+        .flat_map(|b| &b.icons)
+        .filter_map(|i| Url::parse(&i.url).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+
+    const MINIMAL: &str = r#"{"accounts_endpoint":"/accounts","id_assertion_endpoint":"/assert","login_url":"/login"}"#;
+
+    fn url() -> ConfigUrl {
+        ConfigUrl::parse("https://idp.example/fedcm/config.json").unwrap()
+    }
+    fn spec(body: &str) -> ParseResult<Config> {
+        parse(&ok(body), &url(), Profile::Spec)
+    }
+    fn chromium(body: &str) -> ParseResult<Config> {
+        parse(&ok(body), &url(), Profile::Chromium)
+    }
+    fn with(extra: &str) -> String {
+        format!("{},{extra}}}", MINIMAL.trim_end_matches('}'))
+    }
+
+    #[test]
+    fn minimal_config_resolves_relative_endpoints() {
+        for p in Profile::ALL {
+            let c = parse(&ok(MINIMAL), &url(), p).unwrap().value;
+            assert_eq!(c.accounts_endpoint.as_str(), "https://idp.example/accounts");
+            assert_eq!(c.login_url.as_str(), "https://idp.example/login");
+            assert_eq!(c.id_assertion_endpoint.valid().unwrap().as_str(), "https://idp.example/assert");
+            assert!(!c.supports_use_other_account(true));
+        }
+    }
+
+    #[test]
+    fn each_required_member_missing_fails() {
+        for name in ["accounts_endpoint", "id_assertion_endpoint", "login_url"] {
+            let body = MINIMAL.replace(&format!("\"{name}\""), "\"x_unknown\"");
+            for p in Profile::ALL {
+                let r = parse(&ok(&body), &url(), p);
+                assert_eq!(error_ids(&r), ["missing-required"], "{name} {p}");
+                assert_eq!(fields(&r), [name]);
+            }
+        }
+    }
+
+    #[test]
+    fn cross_origin_accounts_and_login_fail_now() {
+        for name in ["accounts_endpoint", "login_url"] {
+            let body = MINIMAL.replace(&format!("\"{name}\":\"/"), &format!("\"{name}\":\"https://evil.example/"));
+            assert_eq!(error_ids(&spec(&body)), ["url-cross-origin"], "{name}");
+        }
+    }
+
+    #[test]
+    fn cross_origin_assertion_endpoint_is_deferred_in_spec_and_rejected_by_chromium() {
+        let body = MINIMAL.replace("\"/assert\"", "\"https://evil.example/assert\"");
+        let c = spec(&body).unwrap().value;
+        assert!(matches!(c.id_assertion_endpoint, Checked::Invalid(_)));
+        assert_eq!(c.deferred_problems().count(), 1);
+        assert_eq!(error_ids(&chromium(&body)), ["url-cross-origin"]);
+    }
+
+    #[test]
+    fn untrustworthy_and_unparsable_endpoints() {
+        let url = ConfigUrl::parse("http://localhost:8080/config.json").unwrap();
+        let body = MINIMAL.replace("\"/accounts\"", "\"http://localhost:9090/accounts\"");
+        assert_eq!(error_ids(&parse(&ok(&body), &url, Profile::Spec)), ["url-cross-origin"]);
+        let body = MINIMAL.replace("\"/accounts\"", "\"https://[::1\"");
+        assert_eq!(error_ids(&spec(&body)), ["url-unparsable"]);
+    }
+
+    #[test]
+    fn empty_endpoint_string_is_the_config_url_in_spec_and_invalid_in_chromium() {
+        let body = MINIMAL.replace("\"/accounts\"", "\"\"");
+        assert_eq!(spec(&body).unwrap().value.accounts_endpoint.as_str(), "https://idp.example/fedcm/config.json");
+        assert_eq!(error_ids(&chromium(&body)), ["url-unparsable"]);
+    }
+
+    #[test]
+    fn wrong_typed_endpoint_is_coerced_by_spec_and_missing_for_chromium() {
+        let body = MINIMAL.replace("\"/accounts\"", "5");
+        let c = spec(&body).unwrap();
+        assert_eq!(c.value.accounts_endpoint.as_str(), "https://idp.example/fedcm/5");
+        assert!(warning_ids(&Ok(c)).contains(&"coerced"));
+        assert_eq!(error_ids(&chromium(&body)), ["wrong-type"]);
+    }
+
+    #[test]
+    fn branding_icons_and_colors() {
+        let body = with(
+            r##""branding":{"background_color":"#1a73e8","color":"white","name":"IdP","icons":[{"url":"icon.png","size":32},{"url":"https://cdn.example/i.svg"}]}"##,
+        );
+        for p in Profile::ALL {
+            let b = parse(&ok(&body), &url(), p).unwrap().value.branding.unwrap();
+            assert_eq!(b.background_color.as_deref(), Some("#1a73e8"));
+            assert_eq!(b.icons[0], Icon { url: "https://idp.example/fedcm/icon.png".into(), size: Some(32) });
+            assert_eq!(b.icons[1].size, None);
+        }
+    }
+
+    #[test]
+    fn icon_without_url_fails_whole_config_in_spec_but_is_skipped_by_chromium() {
+        let body = with(r#""branding":{"icons":[{"size":32}]}"#);
+        assert_eq!(error_ids(&spec(&body)), ["missing-required"]);
+        assert_eq!(fields(&spec(&body)), ["branding.icons[0].url"]);
+        let c = chromium(&body).unwrap();
+        assert!(c.value.branding.as_ref().unwrap().icons.is_empty());
+        assert_eq!(warning_ids(&Ok(c)), ["icon-unusable"]);
+    }
+
+    #[test]
+    fn branding_of_wrong_type() {
+        assert_eq!(error_ids(&spec(&with(r#""branding":"blue""#))), ["wrong-type"]);
+        assert!(chromium(&with(r#""branding":"blue""#)).unwrap().value.branding.is_none());
+        assert_eq!(error_ids(&spec(&with(r#""branding":{"icons":{}}"#))), ["wrong-type"]);
+    }
+
+    #[test]
+    fn invalid_color_is_dropped_with_a_warning() {
+        let r = spec(&with(r#""branding":{"background_color":"not-a-color"}"#));
+        assert_eq!(warning_ids(&r), ["invalid-color"]);
+        assert_eq!(r.unwrap().value.branding.unwrap().background_color, None);
+        for ok_color in ["#abc", "rgb(1, 2, 3)", "hsl(120deg 50% 50%)", "rebeccapurple", "rgba(0,0,0,0.5)"] {
+            assert!(is_css_color(ok_color), "{ok_color}");
+        }
+        for bad in ["#ab", "rgb(1,2)", "url(x)", "blu"] {
+            assert!(!is_css_color(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn supports_use_other_account_and_its_pitfalls() {
+        let c = spec(&with(r#""supports_use_other_account":true"#)).unwrap().value;
+        assert!(c.supports_use_other_account(true));
+        assert!(!c.supports_use_other_account(false), "read only in active mode");
+        // ToBoolean("false") is true under WebIDL; Chromium ignores the string.
+        let r = spec(&with(r#""supports_use_other_account":"false""#));
+        assert_eq!(warning_ids(&r), ["coerced"]);
+        assert!(r.unwrap().value.supports_use_other_account);
+        assert!(!chromium(&with(r#""supports_use_other_account":"false""#)).unwrap().value.supports_use_other_account);
+    }
+
+    #[test]
+    fn legacy_modes_syntax_is_read_by_chromium_only() {
+        let body = with(r#""modes":{"active":{"supports_use_other_account":true}}"#);
+        assert!(!spec(&body).unwrap().value.supports_use_other_account(true));
+        assert!(chromium(&body).unwrap().value.supports_use_other_account(true));
+        assert_eq!(warning_ids(&spec(&body)), ["legacy-member"]);
+    }
+
+    #[test]
+    fn account_label_and_legacy_include() {
+        assert_eq!(spec(&with(r#""account_label":"l1""#)).unwrap().value.account_label.as_deref(), Some("l1"));
+        let legacy = with(r#""accounts":{"include":"l2"}"#);
+        assert_eq!(chromium(&legacy).unwrap().value.account_label.as_deref(), Some("l2"));
+        assert_eq!(spec(&legacy).unwrap().value.account_label, None);
+    }
+
+    #[test]
+    fn legacy_member_names_get_a_hint() {
+        let body = r#"{"accounts_endpoint":"/a","id_token_endpoint":"/t","login_url":"/l"}"#;
+        let r = spec(body);
+        assert_eq!(error_ids(&r), ["missing-required"]);
+        assert!(r.unwrap_err().warnings.iter().any(|w| w.rule.id() == "legacy-member"));
+    }
+
+    #[test]
+    fn all_errors_are_reported_not_just_the_first() {
+        let r = spec(r#"{"accounts_endpoint":"https://evil.example/a","branding":{"icons":[{}]}}"#);
+        assert_eq!(error_ids(&r).len(), 4, "{r:?}");
+    }
+
+    #[test]
+    fn optional_endpoints_and_types() {
+        let c = spec(&with(r#""disconnect_endpoint":"/disconnect","client_metadata_endpoint":"https://x.example/m","types":["indieauth"]"#))
+            .unwrap()
+            .value;
+        assert_eq!(c.disconnect_endpoint.unwrap().valid().unwrap().as_str(), "https://idp.example/disconnect");
+        assert!(matches!(c.client_metadata_endpoint, Some(Checked::Invalid(_))));
+        assert_eq!(c.types.unwrap(), ["indieauth"]);
+    }
+
+    #[test]
+    fn top_level_shapes() {
+        assert_eq!(error_ids(&spec("[]")), ["missing-required", "missing-required", "missing-required"]);
+        assert_eq!(error_ids(&chromium("[]")), ["not-an-object"]);
+        assert_eq!(error_ids(&spec("42")), ["not-an-object"]);
+        assert_eq!(error_ids(&spec("{")), ["invalid-json"]);
+    }
+}

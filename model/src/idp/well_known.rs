@@ -1,0 +1,256 @@
+//! The well-known file, `/.well-known/web-identity` at the IdP's registrable
+//! domain (spec `#idp-api-well-known`, checked in `#fetch-config-file`).
+//!
+//! It pins which config files may be used by RPs on other sites: either a
+//! single `provider_urls` entry naming the config URL, or (since 2024-11)
+//! an `accounts_endpoint` + `login_url` pair that every allowed config must
+//! share.
+
+use super::config::Config;
+use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use crate::http::HttpResponse;
+use crate::idl::{self, ListPolicy};
+use crate::problem::{Document, Path, Problem, Rule};
+use crate::profile::Profile;
+use crate::urls::ConfigUrl;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WellKnown {
+    /// The allowed config URLs, as written (resolved only when checked).
+    pub provider_urls: Vec<String>,
+    pub accounts_endpoint: Option<String>,
+    pub login_url: Option<String>,
+}
+
+impl WellKnown {
+    /// Both members of the newer "direct endpoints" form are present.
+    pub fn has_endpoint_pair(&self) -> bool {
+        self.accounts_endpoint.is_some() && self.login_url.is_some()
+    }
+}
+
+pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<WellKnown> {
+    let document = Document::WellKnown;
+    let text = body_text(document, response, profile, Transport::default())?;
+    let json = parse_json(document, &text)?;
+    let mut cx = Cx::new(document, profile);
+    let root = Path::Root;
+    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
+
+    fn non_empty(s: Option<std::borrow::Cow<'_, str>>, profile: Profile) -> Option<std::borrow::Cow<'_, str>> {
+        s.filter(|s| profile.coerces_types() || !s.is_empty())
+    }
+    let accounts_endpoint =
+        non_empty(idl::string(&mut cx, &root.field("accounts_endpoint"), dict.get("accounts_endpoint")), profile);
+    let login_url = non_empty(idl::string(&mut cx, &root.field("login_url"), dict.get("login_url")), profile);
+    let pair = accounts_endpoint.is_some() && login_url.is_some();
+
+    let path = root.field("provider_urls");
+    let raw = dict.get("provider_urls");
+    let provider_urls = match (raw, profile) {
+        // Chromium needs provider_urls unless the direct-endpoints pair is given.
+        (None, Profile::Chromium) if !pair => {
+            cx.error(&path, Rule::MissingRequired);
+            None
+        }
+        _ => idl::string_list(&mut cx, &path, raw, ListPolicy::Strict),
+    };
+    let mut provider_urls: Vec<String> = provider_urls.unwrap_or_default().into_iter().map(Into::into).collect();
+    if profile == Profile::Chromium {
+        // Chromium keeps the entries in a set: repeats collapse.
+        let mut seen = std::collections::HashSet::new();
+        provider_urls.retain(|u| seen.insert(u.clone()));
+    }
+    match profile {
+        // The spec fails a list of more than one even when the pair is present.
+        Profile::Spec if provider_urls.len() > 1 => {
+            cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
+        }
+        Profile::Chromium if provider_urls.len() > 1 && !pair => {
+            cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
+        }
+        _ => {}
+    }
+    if provider_urls.is_empty() && !pair && !cx.has_errors() {
+        cx.error(&path, Rule::NoProviderUrls);
+    }
+    if accounts_endpoint.is_some() != login_url.is_some() {
+        let missing = if accounts_endpoint.is_none() { "accounts_endpoint" } else { "login_url" };
+        cx.warn(&root.field(missing), Rule::MissingRequired);
+    }
+    let value = WellKnown {
+        provider_urls,
+        accounts_endpoint: accounts_endpoint.map(Into::into),
+        login_url: login_url.map(Into::into),
+    };
+    cx.finish(Some(value))
+}
+
+/// The "check accounts and login url" step of `#fetch-config-file`: does
+/// this well-known file allow `config`, fetched from `config_url`?
+pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, profile: Profile) -> Result<(), Problem> {
+    let err = |field: &str, rule| Err(Problem::error(Document::WellKnown, Some(field.to_string()), rule));
+    // The spec resolves entries against the config URL, with the
+    // same-origin rule; Chromium resolves them against the well-known URL.
+    let base = config_url.well_known_url();
+    let resolve = |field: &str, value: &str| -> Result<url::Url, Problem> {
+        match profile {
+            Profile::Spec => config_url.resolve(value).map(|e| e.url().clone()),
+            Profile::Chromium => base.join(value).map_err(|e| crate::urls::UrlError::Unparsable {
+                value: value.to_string(),
+                reason: e.to_string(),
+            }),
+        }
+        .map_err(|e| Problem::error(Document::WellKnown, Some(field.to_string()), Rule::Url(e)))
+    };
+
+    if profile == Profile::Spec && config.client_metadata_endpoint.is_some() && !well_known.has_endpoint_pair() {
+        return err("accounts_endpoint", Rule::WellKnownPairRequired);
+    }
+    if let (Some(accounts), Some(login)) = (&well_known.accounts_endpoint, &well_known.login_url) {
+        for (field, value, expected) in [
+            ("accounts_endpoint", accounts, config.accounts_endpoint.url()),
+            ("login_url", login, config.login_url.url()),
+        ] {
+            let resolved = resolve(field, value)?;
+            if &resolved != expected {
+                return err(
+                    field,
+                    Rule::WellKnownEndpointMismatch { well_known: resolved.to_string(), config: expected.to_string() },
+                );
+            }
+        }
+        return Ok(());
+    }
+    let Some(first) = well_known.provider_urls.first() else {
+        return err("provider_urls", Rule::NoProviderUrls);
+    };
+    let allowed: Vec<url::Url> = match profile {
+        Profile::Spec => vec![resolve("provider_urls[0]", first)?],
+        Profile::Chromium => well_known
+            .provider_urls
+            .iter()
+            .enumerate()
+            .map(|(i, u)| resolve(&format!("provider_urls[{i}]"), u))
+            .collect::<Result<_, _>>()?,
+    };
+    if allowed.iter().any(|u| u == config_url.url()) {
+        Ok(())
+    } else {
+        err(
+            "provider_urls",
+            Rule::ConfigNotInWellKnown {
+                config_url: config_url.url().to_string(),
+                listed: allowed.iter().map(|u| u.as_str()).collect::<Vec<_>>().join(", "),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+
+    fn spec(body: &str) -> ParseResult<WellKnown> {
+        parse(&ok(body), Profile::Spec)
+    }
+    fn chromium(body: &str) -> ParseResult<WellKnown> {
+        parse(&ok(body), Profile::Chromium)
+    }
+    fn config() -> (ConfigUrl, Config) {
+        let url = ConfigUrl::parse("https://idp.example/fedcm/config.json").unwrap();
+        let body = r#"{"accounts_endpoint":"/accounts","id_assertion_endpoint":"/assert","login_url":"/login"}"#;
+        let cfg = super::super::config::parse(&ok(body), &url, Profile::Spec).unwrap().value;
+        (url, cfg)
+    }
+
+    #[test]
+    fn single_provider_url_is_accepted_and_checked() {
+        let (url, cfg) = config();
+        for p in Profile::ALL {
+            let wk = parse(&ok(r#"{"provider_urls":["https://idp.example/fedcm/config.json"]}"#), p).unwrap().value;
+            assert_eq!(check(&wk, &url, &cfg, p), Ok(()));
+            let other = parse(&ok(r#"{"provider_urls":["https://idp.example/other.json"]}"#), p).unwrap().value;
+            assert_eq!(check(&other, &url, &cfg, p).unwrap_err().rule.id(), "config-not-in-well-known");
+        }
+    }
+
+    #[test]
+    fn relative_provider_url_resolves_against_config_in_spec_and_well_known_in_chromium() {
+        let (url, cfg) = config();
+        let wk = spec(r#"{"provider_urls":["config.json"]}"#).unwrap().value;
+        assert_eq!(check(&wk, &url, &cfg, Profile::Spec), Ok(()));
+        // Chromium: "config.json" against /.well-known/web-identity is /.well-known/config.json.
+        assert!(check(&wk, &url, &cfg, Profile::Chromium).is_err());
+    }
+
+    #[test]
+    fn more_than_one_provider_url_fails() {
+        assert_eq!(error_ids(&spec(r#"{"provider_urls":["a","b"]}"#)), ["too-many-provider-urls"]);
+        assert_eq!(error_ids(&chromium(r#"{"provider_urls":["a","b"]}"#)), ["too-many-provider-urls"]);
+        // Chromium collapses repeats; the spec counts them.
+        assert!(chromium(r#"{"provider_urls":["a","a"]}"#).is_ok());
+        assert!(spec(r#"{"provider_urls":["a","a"]}"#).is_err());
+    }
+
+    #[test]
+    fn pair_with_many_provider_urls_fails_in_spec_only() {
+        let body = r#"{"provider_urls":["a","b"],"accounts_endpoint":"/accounts","login_url":"/login"}"#;
+        assert_eq!(error_ids(&spec(body)), ["too-many-provider-urls"]);
+        assert!(chromium(body).is_ok());
+    }
+
+    #[test]
+    fn endpoint_pair_must_match_config() {
+        let (url, cfg) = config();
+        for p in Profile::ALL {
+            let wk = parse(&ok(r#"{"accounts_endpoint":"https://idp.example/accounts","login_url":"/login"}"#), p)
+                .unwrap()
+                .value;
+            assert_eq!(check(&wk, &url, &cfg, p), Ok(()), "{p}");
+            let bad = parse(&ok(r#"{"accounts_endpoint":"/other","login_url":"/login"}"#), p).unwrap().value;
+            assert_eq!(check(&bad, &url, &cfg, p).unwrap_err().rule.id(), "well-known-endpoint-mismatch");
+        }
+    }
+
+    #[test]
+    fn empty_or_missing_list_fails() {
+        assert_eq!(error_ids(&spec("{}")), ["no-provider-urls"]);
+        assert_eq!(error_ids(&spec(r#"{"provider_urls":[]}"#)), ["no-provider-urls"]);
+        assert_eq!(error_ids(&chromium("{}")), ["missing-required"]);
+        assert_eq!(error_ids(&chromium(r#"{"provider_urls":[]}"#)), ["no-provider-urls"]);
+        // Only half of the pair: falls back to provider_urls, with a warning.
+        let half = spec(r#"{"provider_urls":["x"],"login_url":"/login"}"#);
+        assert_eq!(warning_ids(&half), ["missing-required"]);
+    }
+
+    #[test]
+    fn wrong_types() {
+        assert_eq!(error_ids(&spec(r#"{"provider_urls":"https://idp.example/c"}"#)), ["wrong-type"]);
+        assert_eq!(error_ids(&chromium(r#"{"provider_urls":[5]}"#)), ["wrong-type"]);
+        // WebIDL turns 5 into "5".
+        assert_eq!(spec(r#"{"provider_urls":[5]}"#).unwrap().value.provider_urls, ["5"]);
+        assert_eq!(error_ids(&spec(r#""x""#)), ["not-an-object"]);
+        assert_eq!(error_ids(&chromium("null")), ["not-an-object"]);
+        assert_eq!(error_ids(&spec("null")), ["no-provider-urls"]);
+    }
+
+    #[test]
+    fn client_metadata_needs_the_pair_in_spec() {
+        let url = ConfigUrl::parse("https://idp.example/fedcm/config.json").unwrap();
+        let body = r#"{"accounts_endpoint":"/accounts","id_assertion_endpoint":"/assert","login_url":"/login","client_metadata_endpoint":"/meta"}"#;
+        let cfg = super::super::config::parse(&ok(body), &url, Profile::Spec).unwrap().value;
+        let wk = spec(r#"{"provider_urls":["https://idp.example/fedcm/config.json"]}"#).unwrap().value;
+        assert_eq!(check(&wk, &url, &cfg, Profile::Spec).unwrap_err().rule.id(), "well-known-pair-required");
+        assert_eq!(check(&wk, &url, &cfg, Profile::Chromium), Ok(()));
+    }
+
+    #[test]
+    fn cross_origin_provider_url_fails_in_spec() {
+        let (url, cfg) = config();
+        let wk = spec(r#"{"provider_urls":["https://evil.example/fedcm/config.json"]}"#).unwrap().value;
+        assert_eq!(check(&wk, &url, &cfg, Profile::Spec).unwrap_err().rule.id(), "url-cross-origin");
+    }
+}
