@@ -1,0 +1,308 @@
+//! The identity assertion response, from the credentialed CORS POST to
+//! `id_assertion_endpoint` (spec `#idp-api-id-assertion-endpoint`,
+//! processed in `#fetch-identity-assertion`).
+//!
+//! Members are looked at in the order error, token, continue_on. A
+//! document that fails here is what the RP sees as an
+//! `IdentityCredentialError` with empty `error` and `url`.
+
+use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use crate::http::HttpResponse;
+use crate::idl;
+use crate::json::Json;
+use crate::problem::{Document, Path, Problem, Rule};
+use crate::profile::Profile;
+use crate::urls::{is_potentially_trustworthy, registrable_domain, same_site, Endpoint, UrlError};
+use serde::Serialize;
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssertionResponse {
+    /// Any JSON value (since 2025-08; a string before), passed to the RP
+    /// unchanged. `null` counts as present.
+    Token(serde_json::Value),
+    /// Open this URL in a pop-up; `IdentityProvider.resolve()` there gives
+    /// the token.
+    ContinueOn(Url),
+    /// `continue_on` was given but cannot be opened. Unlike a bad document
+    /// this rejects with a plain `NetworkError` (the spec returns a bare
+    /// failure here).
+    ContinueOnRejected(Problem),
+    /// The IdP's error, for an `IdentityCredentialError`.
+    Error(IdpError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdpError {
+    /// `error.error` (OAuth-style code); `""` when absent.
+    pub code: String,
+    /// `error.url`, kept only when it is on the assertion endpoint's site.
+    pub url: Option<Url>,
+}
+
+pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) -> ParseResult<AssertionResponse> {
+    let document = Document::Assertion;
+    // Chromium reads the body whatever the status, to honour an error
+    // object on a 4xx/5xx; it still refuses a 404 outright. The spec, as
+    // written, fails any non-2xx before reading the body.
+    let any_status = profile == Profile::Chromium && response.status != 404;
+    let text = body_text(document, response, profile, Transport { any_status })?;
+    let json = parse_json(document, &text)?;
+    let mut cx = Cx::new(document, profile);
+    let root = Path::Root;
+    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
+
+    if dict.get("id_token").is_some() && dict.get("token").is_none() {
+        cx.warn(&root.field("id_token"), Rule::LegacyMember { replacement: "token" });
+    }
+
+    if let Some(value) = dict.get("error") {
+        let path = root.field("error");
+        let error = match (value, profile) {
+            // Chromium only honours an object; a string is skipped.
+            (Json::Object(_), _) | (_, Profile::Spec) => idl::dictionary(&mut cx, &path, value),
+            (other, Profile::Chromium) => {
+                cx.warn(&path, Rule::IgnoredWrongType { expected: "an object", found: other.json_type() });
+                None
+            }
+        };
+        if let Some(error) = error {
+            let mut code = idl::string(&mut cx, &path.field("error"), error.get("error"));
+            if let Some(legacy) = error.get("code") {
+                cx.warn(&path.field("code"), Rule::LegacyMember { replacement: "error.error" });
+                if profile == Profile::Chromium && code.is_none() {
+                    code = legacy.as_str().map(|s| s.to_owned().into());
+                }
+            }
+            let raw_url = idl::string(&mut cx, &path.field("url"), error.get("url"));
+            let url = raw_url.and_then(|raw| sanitize_error_url(&mut cx, &path.field("url"), &raw, token_url));
+            let value = AssertionResponse::Error(IdpError { code: code.map(String::from).unwrap_or_default(), url });
+            return cx.finish(Some(value));
+        }
+        if cx.has_errors() {
+            return cx.finish(None);
+        }
+    }
+
+    if !response.is_ok_status() {
+        // Only reachable in Chromium: no error object, so the status decides.
+        cx.error(&Path::Root, Rule::HttpStatus { status: response.status });
+        return cx.finish(None);
+    }
+
+    if let Some(token) = dict.get("token") {
+        return cx.finish(Some(AssertionResponse::Token(token.to_value())));
+    }
+
+    if let Some(value) = dict.get("continue_on") {
+        let path = root.field("continue_on");
+        if let Some(raw) = idl::string(&mut cx, &path, Some(value)) {
+            let value = match continue_on(&raw, token_url, profile) {
+                Ok(url) => AssertionResponse::ContinueOn(url),
+                Err(reason) => {
+                    let problem = Problem::error(document, path.render(), Rule::ContinueOnRejected { reason });
+                    if profile == Profile::Chromium && Url::options().base_url(Some(token_url.url())).parse(&raw).is_err() {
+                        // Chromium skips an unparsable continue_on and falls through.
+                        cx.errors.push(problem);
+                        return cx.finish(None);
+                    }
+                    AssertionResponse::ContinueOnRejected(problem)
+                }
+            };
+            return cx.finish(Some(value));
+        }
+    }
+
+    cx.error(&Path::Root, Rule::NoAssertionResult);
+    cx.finish(None)
+}
+
+/// The spec parses `continue_on` with no base (so a relative URL fails) and
+/// requires the assertion endpoint's origin; Chromium resolves it against
+/// the assertion endpoint and requires the config's origin (the same one,
+/// since that endpoint is same-origin with the config).
+fn continue_on(raw: &str, token_url: &Endpoint, profile: Profile) -> Result<Url, String> {
+    let url = match profile {
+        Profile::Spec => Url::parse(raw),
+        Profile::Chromium => token_url.url().join(raw),
+    }
+    .map_err(|e| UrlError::Unparsable { value: raw.to_string(), reason: e.to_string() }.to_string())?;
+    if url.origin() != token_url.url().origin() {
+        return Err(UrlError::CrossOrigin {
+            url: url.to_string(),
+            expected_origin: token_url.url().origin().ascii_serialization(),
+        }
+        .to_string());
+    }
+    Ok(url)
+}
+
+/// `error.url` is resolved against the assertion endpoint and kept only if
+/// it stays on that endpoint's site; otherwise the RP gets `""`.
+fn sanitize_error_url(cx: &mut Cx, path: &Path, raw: &str, token_url: &Endpoint) -> Option<Url> {
+    if raw.is_empty() {
+        return None;
+    }
+    let Ok(url) = token_url.url().join(raw) else {
+        cx.warn(path, Rule::ErrorUrlDropped { url: raw.to_string(), reason: "not a valid URL" });
+        return None;
+    };
+    let keep = match cx.profile {
+        // Same registrable domain (hosts without one must match exactly),
+        // and potentially trustworthy.
+        Profile::Spec => {
+            let same = match (registrable_domain(&url), registrable_domain(token_url.url())) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => url.host_str() == token_url.url().host_str(),
+                _ => false,
+            };
+            if !same {
+                Err("not the same registrable domain as the assertion endpoint")
+            } else if !is_potentially_trustworthy(&url) {
+                Err("not potentially trustworthy")
+            } else {
+                Ok(())
+            }
+        }
+        // Same schemeful site: http:// on an https IdP is dropped.
+        Profile::Chromium => {
+            if same_site(&url, token_url.url()) {
+                Ok(())
+            } else {
+                Err("not same-site with the assertion endpoint")
+            }
+        }
+    };
+    match keep {
+        Ok(()) => Some(url),
+        Err(reason) => {
+            cx.warn(path, Rule::ErrorUrlDropped { url: url.to_string(), reason });
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::urls::ConfigUrl;
+    use serde_json::json;
+
+    fn endpoint() -> Endpoint {
+        ConfigUrl::parse("https://idp.example/config.json").unwrap().resolve("/assert").unwrap()
+    }
+    fn run(body: &str, p: Profile) -> ParseResult<AssertionResponse> {
+        parse(&ok(body), &endpoint(), p)
+    }
+    fn value(body: &str, p: Profile) -> AssertionResponse {
+        run(body, p).unwrap().value
+    }
+
+    #[test]
+    fn string_and_json_tokens_pass_through() {
+        for p in Profile::ALL {
+            assert_eq!(value(r#"{"token":"t0k3n"}"#, p), AssertionResponse::Token(json!("t0k3n")));
+            assert_eq!(value(r#"{"token":{"a":[1,2]}}"#, p), AssertionResponse::Token(json!({"a":[1,2]})));
+            assert_eq!(value(r#"{"token":null}"#, p), AssertionResponse::Token(json!(null)));
+            assert_eq!(value(r#"{"token":""}"#, p), AssertionResponse::Token(json!("")));
+        }
+    }
+
+    #[test]
+    fn error_wins_over_token_and_continue_on() {
+        let body = r#"{"token":"t","continue_on":"https://idp.example/c","error":{"error":"access_denied","url":"/why"}}"#;
+        for p in Profile::ALL {
+            let AssertionResponse::Error(e) = value(body, p) else { panic!() };
+            assert_eq!(e.code, "access_denied");
+            assert_eq!(e.url.unwrap().as_str(), "https://idp.example/why");
+        }
+    }
+
+    #[test]
+    fn token_wins_over_continue_on() {
+        let body = r#"{"continue_on":"https://idp.example/c","token":"t"}"#;
+        assert_eq!(value(body, Profile::Spec), AssertionResponse::Token(json!("t")));
+    }
+
+    #[test]
+    fn continue_on_must_be_absolute_in_spec_and_same_origin() {
+        assert_eq!(
+            value(r#"{"continue_on":"https://idp.example/continue?x=1"}"#, Profile::Spec),
+            AssertionResponse::ContinueOn(Url::parse("https://idp.example/continue?x=1").unwrap())
+        );
+        assert!(matches!(value(r#"{"continue_on":"/continue"}"#, Profile::Spec), AssertionResponse::ContinueOnRejected(_)));
+        assert!(matches!(value(r#"{"continue_on":"/continue"}"#, Profile::Chromium), AssertionResponse::ContinueOn(_)));
+        for p in Profile::ALL {
+            assert!(matches!(
+                value(r#"{"continue_on":"https://evil.example/c"}"#, p),
+                AssertionResponse::ContinueOnRejected(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn error_url_on_another_site_is_dropped() {
+        for p in Profile::ALL {
+            let r = run(r#"{"error":{"error":"x","url":"https://evil.example/e"}}"#, p);
+            assert_eq!(warning_ids(&r), ["error-url-dropped"]);
+            let AssertionResponse::Error(e) = r.unwrap().value else { panic!() };
+            assert_eq!(e.url, None);
+        }
+        // Same site, other subdomain: kept by both.
+        let AssertionResponse::Error(e) = value(r#"{"error":{"url":"https://help.idp.example/e"}}"#, Profile::Spec) else {
+            panic!()
+        };
+        assert!(e.url.is_some());
+        assert_eq!(e.code, "");
+    }
+
+    #[test]
+    fn http_error_url_is_dropped() {
+        for p in Profile::ALL {
+            let AssertionResponse::Error(e) = value(r#"{"error":{"url":"http://idp.example/e"}}"#, p) else { panic!() };
+            assert_eq!(e.url, None, "{p}");
+        }
+    }
+
+    #[test]
+    fn flat_oauth_error_string() {
+        // WebIDL cannot make a dictionary of a string: the document fails.
+        assert_eq!(error_ids(&run(r#"{"error":"access_denied"}"#, Profile::Spec)), ["wrong-type"]);
+        // Chromium skips it and looks for a token.
+        assert_eq!(error_ids(&run(r#"{"error":"access_denied"}"#, Profile::Chromium)), ["no-assertion-result"]);
+        assert_eq!(value(r#"{"error":"x","token":"t"}"#, Profile::Chromium), AssertionResponse::Token(json!("t")));
+    }
+
+    #[test]
+    fn legacy_code_member() {
+        let body = r#"{"error":{"code":"invalid_request"}}"#;
+        let AssertionResponse::Error(e) = value(body, Profile::Spec) else { panic!() };
+        assert_eq!(e.code, "");
+        let AssertionResponse::Error(e) = value(body, Profile::Chromium) else { panic!() };
+        assert_eq!(e.code, "invalid_request");
+        assert_eq!(warning_ids(&run(body, Profile::Spec)), ["legacy-member"]);
+    }
+
+    #[test]
+    fn non_2xx_with_error_body() {
+        let resp = ok(r#"{"error":{"error":"invalid_request"}}"#).with_status(400);
+        assert_eq!(error_ids(&parse(&resp, &endpoint(), Profile::Spec)), ["http-status"]);
+        assert!(matches!(parse(&resp, &endpoint(), Profile::Chromium).unwrap().value, AssertionResponse::Error(_)));
+        // A token on a non-2xx response is never used.
+        let resp = ok(r#"{"token":"t"}"#).with_status(500);
+        assert_eq!(error_ids(&parse(&resp, &endpoint(), Profile::Chromium)), ["http-status"]);
+        let resp = ok(r#"{"error":{}}"#).with_status(404);
+        assert_eq!(error_ids(&parse(&resp, &endpoint(), Profile::Chromium)), ["http-status"]);
+    }
+
+    #[test]
+    fn none_of_the_three() {
+        for p in Profile::ALL {
+            assert_eq!(error_ids(&run(r#"{"id_token":"x"}"#, p)), ["no-assertion-result"]);
+        }
+        assert_eq!(error_ids(&run("[]", Profile::Spec)), ["no-assertion-result"]);
+        assert_eq!(error_ids(&run("[]", Profile::Chromium)), ["not-an-object"]);
+    }
+}

@@ -1,0 +1,56 @@
+//! The disconnect response (spec `#idp-api-disconnect-endpoint`, used in
+//! `#disconnect-request`): which account the IdP disconnected.
+
+use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use crate::http::HttpResponse;
+use crate::idl;
+use crate::problem::{Path, Rule};
+use crate::profile::Profile;
+use crate::Document;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisconnectedAccount {
+    /// May differ from the `account_hint` the browser sent.
+    pub account_id: String,
+}
+
+pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<DisconnectedAccount> {
+    let document = Document::Disconnect;
+    let text = body_text(document, response, profile, Transport::default())?;
+    let json = parse_json(document, &text)?;
+    let mut cx = Cx::new(document, profile);
+    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
+    let path = Path::Root.field("account_id");
+    let account_id = idl::required_string(&mut cx, &path, dict.get("account_id"));
+    if account_id.as_deref() == Some("") {
+        // WebIDL accepts "", Chromium requires a non-empty string.
+        match profile {
+            Profile::Chromium => cx.error(&path, Rule::EmptyAccountId),
+            Profile::Spec => cx.warn(&path, Rule::EmptyAccountId),
+        }
+    }
+    cx.finish(account_id.map(|id| DisconnectedAccount { account_id: id.into_owned() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn account_id_required() {
+        for p in Profile::ALL {
+            assert_eq!(parse(&ok(r#"{"account_id":"1234"}"#), p).unwrap().value.account_id, "1234");
+            assert_eq!(error_ids(&parse(&ok("{}"), p)), ["missing-required"]);
+        }
+    }
+
+    #[test]
+    fn empty_and_numeric_account_id() {
+        assert_eq!(warning_ids(&parse(&ok(r#"{"account_id":""}"#), Profile::Spec)), ["empty-account-id"]);
+        assert_eq!(error_ids(&parse(&ok(r#"{"account_id":""}"#), Profile::Chromium)), ["empty-account-id"]);
+        assert_eq!(parse(&ok(r#"{"account_id":7}"#), Profile::Spec).unwrap().value.account_id, "7");
+        assert_eq!(error_ids(&parse(&ok(r#"{"account_id":7}"#), Profile::Chromium)), ["wrong-type"]);
+    }
+}
