@@ -14,6 +14,7 @@ pub mod idp;
 pub mod json;
 pub mod problem;
 pub mod profile;
+pub mod request;
 pub mod urls;
 
 pub use http::HttpResponse;

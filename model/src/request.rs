@@ -1,0 +1,343 @@
+//! The RP's side: the options passed to `navigator.credentials.get()`
+//! (spec `#browser-api-credential-request-options`), read from the JSON
+//! form JavaScript would pass, and checked as IDL conversion and the
+//! Credential Management entry steps would check them.
+
+use crate::idl::{self, ListPolicy};
+use crate::idp::{Cx, ParseResult};
+use crate::json::Json;
+use crate::problem::{Document, JsError, Path, Problem, Rule};
+use crate::profile::Profile;
+use crate::urls::{ConfigUrl, UrlError};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Shown without a gesture; the browser may decline.
+    #[default]
+    Passive,
+    /// After a click: one provider, transient activation, a login pop-up
+    /// when logged out.
+    Active,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Context {
+    #[default]
+    Signin,
+    Signup,
+    Use,
+    Continue,
+}
+
+/// Credential Management's `mediation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mediation {
+    Silent,
+    #[default]
+    Optional,
+    Conditional,
+    Required,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestOptions {
+    pub providers: Vec<ProviderRequest>,
+    pub mode: Mode,
+    pub context: Context,
+    pub mediation: Mediation,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderRequest {
+    /// The RP's string, exactly (returned as `IdentityCredential.configURL`).
+    pub config_url_raw: String,
+    /// Under the spec a bad `configURL` only fails "fetch the config file",
+    /// so the provider is skipped later; it is kept here as that failure.
+    #[serde(skip)]
+    pub config_url: Result<ConfigUrl, UrlError>,
+    pub client_id: String,
+    /// Provider-level `nonce` (removed from the spec in 2025-08; Chromium
+    /// still forwards it as a top-level form field).
+    pub nonce: Option<String>,
+    pub login_hint: Option<String>,
+    pub domain_hint: Option<String>,
+    /// `None` when absent: an absent list means the default disclosure
+    /// (name, email, picture), an empty one means none.
+    pub fields: Option<Vec<String>>,
+    pub params: Option<serde_json::Value>,
+}
+
+impl ProviderRequest {
+    /// A valid provider, for tests and drivers.
+    pub fn new(config_url: &str, client_id: &str) -> ProviderRequest {
+        ProviderRequest {
+            config_url_raw: config_url.to_string(),
+            config_url: ConfigUrl::parse(config_url),
+            client_id: client_id.to_string(),
+            nonce: None,
+            login_hint: None,
+            domain_hint: None,
+            fields: None,
+            params: None,
+        }
+    }
+}
+
+/// Chromium's limit on providers in one call.
+pub const MAX_PROVIDERS_CHROMIUM: usize = 10;
+
+const MODES: &[&str] = &["active", "passive"];
+const CONTEXTS: &[&str] = &["signin", "signup", "use", "continue"];
+const MEDIATIONS: &[&str] = &["silent", "optional", "conditional", "required"];
+
+/// Parses the argument of `navigator.credentials.get()`.
+pub fn parse(value: &serde_json::Value, profile: Profile) -> ParseResult<RequestOptions> {
+    let json = Json::from_value(value);
+    let mut cx = Cx::new(Document::RequestOptions, profile);
+    // Request options always go through WebIDL, whatever the profile: the
+    // renderer converts them in every browser.
+    cx.profile = Profile::Spec;
+    let root = Path::Root;
+    let Some(top) = idl::top_level(&mut cx, &json) else { return finish(cx, profile, None) };
+    let mediation = enumeration(&mut cx, &root.field("mediation"), top.get("mediation"), MEDIATIONS)
+        .map(|i| [Mediation::Silent, Mediation::Optional, Mediation::Conditional, Mediation::Required][i])
+        .unwrap_or_default();
+
+    let identity_path = root.field("identity");
+    let Some(identity_value) = top.get("identity") else {
+        cx.error(&identity_path, Rule::MissingRequired);
+        return finish(cx, profile, None);
+    };
+    let Some(identity) = idl::dictionary(&mut cx, &identity_path, identity_value) else {
+        return finish(cx, profile, None);
+    };
+    let mode = enumeration(&mut cx, &identity_path.field("mode"), identity.get("mode"), MODES)
+        .map(|i| [Mode::Active, Mode::Passive][i])
+        .unwrap_or_default();
+    let context = enumeration(&mut cx, &identity_path.field("context"), identity.get("context"), CONTEXTS)
+        .map(|i| [Context::Signin, Context::Signup, Context::Use, Context::Continue][i])
+        .unwrap_or_default();
+
+    if mediation == Mediation::Conditional {
+        cx.error(&root.field("mediation"), Rule::ConditionalMediation);
+    }
+    if profile == Profile::Chromium && mode == Mode::Active && mediation == Mediation::Silent {
+        cx.error(&identity_path.field("mode"), Rule::ActiveWithSilent);
+    }
+
+    let providers_path = identity_path.field("providers");
+    let providers = match identity.get("providers") {
+        None => {
+            cx.error(&providers_path, Rule::MissingRequired);
+            None
+        }
+        Some(Json::Array(items)) => {
+            if items.is_empty() {
+                cx.error(&providers_path, Rule::EmptyProviders);
+            }
+            if profile == Profile::Chromium && items.len() > MAX_PROVIDERS_CHROMIUM {
+                cx.error(&providers_path, Rule::TooManyProviders { count: items.len() });
+            }
+            let parsed: Vec<_> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| provider(&mut cx, &providers_path.index(i), item, profile))
+                .collect();
+            (parsed.len() == items.len()).then_some(parsed)
+        }
+        Some(other) => {
+            cx.error(&providers_path, Rule::WrongType { expected: "an array of providers", found: other.json_type() });
+            None
+        }
+    };
+    let value = providers.map(|providers| RequestOptions { providers, mode, context, mediation });
+    finish(cx, profile, value)
+}
+
+fn finish(mut cx: Cx, profile: Profile, value: Option<RequestOptions>) -> ParseResult<RequestOptions> {
+    cx.profile = profile;
+    cx.finish(value)
+}
+
+fn provider(cx: &mut Cx, path: &Path, item: &Json, profile: Profile) -> Option<ProviderRequest> {
+    let dict = idl::dictionary(cx, path, item)?;
+    let config_path = path.field("configURL");
+    let config_url_raw = idl::required_string(cx, &config_path, dict.get("configURL"));
+    let client_id = idl::required_string(cx, &path.field("clientId"), dict.get("clientId"));
+    let string = |cx: &mut Cx, name: &'static str| idl::string(cx, &path.field(name), dict.get(name)).map(String::from);
+    let nonce = string(cx, "nonce");
+    if nonce.is_some() {
+        cx.warn(&path.field("nonce"), Rule::ProviderLevelNonce);
+    }
+    let login_hint = string(cx, "loginHint");
+    let domain_hint = string(cx, "domainHint");
+    let fields = idl::string_list(cx, &path.field("fields"), dict.get("fields"), ListPolicy::Strict)
+        .map(|v| v.into_iter().map(String::from).collect());
+    let params = dict.get("params").map(Json::to_value);
+    let config_url_raw = config_url_raw?.into_owned();
+    let client_id = client_id?.into_owned();
+    let config_url = ConfigUrl::parse(&config_url_raw);
+    if profile == Profile::Chromium {
+        // Chromium refuses these before any fetch; the spec lets the
+        // config fetch fail (delayed NetworkError) and never checks clientId.
+        if let Err(UrlError::Unparsable { .. }) = &config_url {
+            cx.error(&config_path, Rule::InvalidConfigUrl(config_url.clone().unwrap_err()));
+        }
+        if client_id.is_empty() {
+            cx.error(&path.field("clientId"), Rule::EmptyClientId);
+        }
+    }
+    Some(ProviderRequest { config_url_raw, config_url, client_id, nonce, login_hint, domain_hint, fields, params })
+}
+
+/// A WebIDL enum member: ToString, then it must be one of `allowed`.
+fn enumeration(cx: &mut Cx, path: &Path, value: Option<&Json>, allowed: &'static [&'static str]) -> Option<usize> {
+    let value = value?;
+    let s = match value {
+        Json::String(s) => s.to_string(),
+        other => idl::to_js_string(other),
+    };
+    let found = allowed.iter().position(|a| *a == s);
+    if found.is_none() {
+        cx.error(path, Rule::NotInEnum { value: s, allowed });
+    }
+    found
+}
+
+impl Problem {
+    /// The exception `get()` throws for a request-options error.
+    pub fn js_error_in(&self, profile: Profile) -> JsError {
+        match (&self.rule, profile) {
+            // The spec queues a NetworkError; engines throw a TypeError.
+            (Rule::EmptyProviders, Profile::Spec) => JsError::NetworkError,
+            _ => self.js_error(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idp::test_support::{error_ids, warning_ids};
+    use serde_json::json;
+
+    fn provider() -> serde_json::Value {
+        json!({"configURL": "https://idp.example/config.json", "clientId": "123"})
+    }
+    fn get(identity: serde_json::Value) -> ParseResult<RequestOptions> {
+        parse(&json!({ "identity": identity }), Profile::Spec)
+    }
+
+    #[test]
+    fn defaults() {
+        let o = get(json!({"providers": [provider()]})).unwrap().value;
+        assert_eq!((o.mode, o.context, o.mediation), (Mode::Passive, Context::Signin, Mediation::Optional));
+        let p = &o.providers[0];
+        assert_eq!(p.config_url.as_ref().unwrap().as_str(), "https://idp.example/config.json");
+        assert_eq!(p.fields, None);
+    }
+
+    #[test]
+    fn full_options() {
+        let o = parse(
+            &json!({"mediation": "required", "identity": {"mode": "active", "context": "use", "providers": [{
+                "configURL": "https://idp.example/config.json", "clientId": "123", "loginHint": "john",
+                "domainHint": "any", "fields": ["name", "email"], "params": {"nonce": "abc", "scope": ["x"]}}]}}),
+            Profile::Spec,
+        )
+        .unwrap()
+        .value;
+        assert_eq!((o.mode, o.context, o.mediation), (Mode::Active, Context::Use, Mediation::Required));
+        let p = &o.providers[0];
+        assert_eq!(p.login_hint.as_deref(), Some("john"));
+        assert_eq!(p.fields.as_deref().unwrap(), ["name", "email"]);
+        assert_eq!(p.params, Some(json!({"nonce": "abc", "scope": ["x"]})));
+    }
+
+    #[test]
+    fn required_members() {
+        assert_eq!(error_ids(&get(json!({}))), ["missing-required"]);
+        assert_eq!(error_ids(&get(json!({"providers": [{"clientId": "1"}]}))), ["missing-required"]);
+        assert_eq!(error_ids(&get(json!({"providers": [{"configURL": "https://idp.example/c"}]}))), ["missing-required"]);
+        assert_eq!(error_ids(&parse(&json!({}), Profile::Spec)), ["missing-required"]);
+        let r = get(json!({"providers": "x"}));
+        assert_eq!(error_ids(&r), ["wrong-type"]);
+        assert_eq!(r.unwrap_err().first().js_error_in(Profile::Spec), JsError::TypeError);
+    }
+
+    #[test]
+    fn enums_reject_unknown_values_including_chromium_dev_trial_names() {
+        for (key, bad) in [("mode", "button"), ("mode", "widget"), ("context", "login")] {
+            let r = get(json!({"providers": [provider()], key: bad}));
+            assert_eq!(error_ids(&r), ["not-in-enum"], "{key}={bad}");
+        }
+        let r = parse(&json!({"mediation": "sometimes", "identity": {"providers": [provider()]}}), Profile::Spec);
+        assert_eq!(error_ids(&r), ["not-in-enum"]);
+    }
+
+    #[test]
+    fn conditional_mediation_is_a_type_error() {
+        let r = parse(&json!({"mediation": "conditional", "identity": {"providers": [provider()]}}), Profile::Spec);
+        assert_eq!(error_ids(&r), ["conditional-mediation"]);
+        assert_eq!(r.unwrap_err().first().js_error_in(Profile::Spec), JsError::TypeError);
+    }
+
+    #[test]
+    fn empty_providers_differs_by_profile() {
+        let v = json!({"identity": {"providers": []}});
+        let s = parse(&v, Profile::Spec).unwrap_err();
+        assert_eq!(s.first().js_error_in(Profile::Spec), JsError::NetworkError);
+        let c = parse(&v, Profile::Chromium).unwrap_err();
+        assert_eq!(c.first().js_error_in(Profile::Chromium), JsError::TypeError);
+    }
+
+    #[test]
+    fn active_with_silent_is_refused_by_chromium_only() {
+        let v = json!({"mediation": "silent", "identity": {"mode": "active", "providers": [provider()]}});
+        assert!(parse(&v, Profile::Spec).is_ok());
+        let e = parse(&v, Profile::Chromium).unwrap_err();
+        assert_eq!(e.first().js_error_in(Profile::Chromium), JsError::NotSupportedError);
+    }
+
+    #[test]
+    fn invalid_config_url_and_empty_client_id() {
+        let v = json!({"identity": {"providers": [{"configURL": "/config.json", "clientId": ""}]}});
+        let s = parse(&v, Profile::Spec).unwrap().value;
+        assert!(s.providers[0].config_url.is_err(), "kept as a failure for the config fetch");
+        let c = parse(&v, Profile::Chromium).unwrap_err();
+        assert_eq!(c.errors.iter().map(|p| p.rule.id()).collect::<Vec<_>>(), ["invalid-config-url", "empty-client-id"]);
+        assert_eq!(c.first().js_error_in(Profile::Chromium), JsError::InvalidStateError);
+    }
+
+    #[test]
+    fn too_many_providers_for_chromium() {
+        let many: Vec<_> = (0..11)
+            .map(|i| json!({"configURL": format!("https://idp{i}.example/c"), "clientId": "1"}))
+            .collect();
+        assert!(get(json!({ "providers": many.clone() })).is_ok());
+        let r = parse(&json!({"identity": {"providers": many}}), Profile::Chromium);
+        assert_eq!(error_ids(&r), ["too-many-providers"]);
+    }
+
+    #[test]
+    fn provider_level_nonce_is_kept_with_a_warning() {
+        let mut p = provider();
+        p["nonce"] = json!("abc");
+        let r = get(json!({ "providers": [p] }));
+        assert_eq!(warning_ids(&r), ["provider-level-nonce"]);
+        assert_eq!(r.unwrap().value.providers[0].nonce.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn webidl_coerces_client_id_and_fields_must_be_a_list() {
+        let r = get(json!({"providers": [{"configURL": "https://idp.example/c", "clientId": 123}]}));
+        assert_eq!(r.unwrap().value.providers[0].client_id, "123");
+        let mut p = provider();
+        p["fields"] = json!("name");
+        assert_eq!(error_ids(&get(json!({ "providers": [p] }))), ["wrong-type"]);
+    }
+}
