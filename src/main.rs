@@ -1,1 +1,128 @@
-fn main() {}
+use clap::{Parser, Subcommand};
+use fedcm_model::{ConfigUrl, Document, Profile};
+use fedcm_workbench::lint::{self, LintContext, LintReport};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A workbench for the browser's Federated Credential Management API.
+#[derive(Parser)]
+#[command(name = "fedcm", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check an IdP document (or RP request options) as browsers parse it.
+    ///
+    /// With no FILE, lints the embedded example documents. Exit status: 0
+    /// when every profile accepts with no error, 1 when a profile reports an
+    /// error, 2 when the file cannot be read or the arguments are wrong.
+    Lint {
+        /// Which document: well-known, config, accounts, client-metadata,
+        /// assertion, disconnect or request.
+        #[arg(long, short)]
+        kind: Option<Document>,
+        /// The file to check; `-` reads standard input.
+        file: Option<PathBuf>,
+        /// Profile: spec, chromium or all.
+        #[arg(long, default_value = "all")]
+        profile: String,
+        /// The config URL the document belongs to.
+        #[arg(long, default_value = "https://idp.example/config.json")]
+        config_url: String,
+        /// For assertion responses: the endpoint they came from (relative
+        /// to the config URL).
+        #[arg(long)]
+        assertion_endpoint: Option<String>,
+        /// The HTTP status the document was served with.
+        #[arg(long, default_value_t = 200)]
+        status: u16,
+        /// The Content-Type it was served with (`none` for no header).
+        #[arg(long, default_value = "application/json")]
+        content_type: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Lint { kind, file, profile, config_url, assertion_endpoint, status, content_type, json } => {
+            let profiles: Vec<Profile> = match profile.as_str() {
+                "all" => Profile::ALL.to_vec(),
+                p => match p.parse() {
+                    Ok(p) => vec![p],
+                    Err(e) => return usage(&e),
+                },
+            };
+            let config_url = match ConfigUrl::parse(&config_url) {
+                Ok(u) => u,
+                Err(e) => return usage(&format!("--config-url: {e}")),
+            };
+            let cx = LintContext {
+                config_url,
+                assertion_endpoint,
+                status,
+                content_type: (content_type != "none").then_some(content_type),
+            };
+            let inputs: Vec<(Document, String, Vec<u8>)> = match (kind, file) {
+                (None, None) => lint::EXAMPLES
+                    .iter()
+                    .map(|(k, name, body)| (*k, format!("(example) {name}"), body.as_bytes().to_vec()))
+                    .collect(),
+                (Some(kind), Some(path)) => match read(&path) {
+                    Ok(bytes) => vec![(kind, path.display().to_string(), bytes)],
+                    Err(e) => return usage(&format!("cannot read {}: {e}", path.display())),
+                },
+                (None, Some(_)) => return usage("--kind is required with a FILE"),
+                (Some(_), None) => return usage("a FILE (or - for standard input) is required with --kind"),
+            };
+            let mut failed = false;
+            let mut all = Vec::new();
+            for (kind, name, bytes) in inputs {
+                let mut reports: Vec<LintReport> = Vec::new();
+                for p in &profiles {
+                    match lint::lint(kind, &bytes, &cx, *p) {
+                        Ok(r) => reports.push(r),
+                        Err(e) => return usage(&e),
+                    }
+                }
+                failed |= reports.iter().any(|r| r.errors() > 0);
+                if json {
+                    all.push(serde_json::json!({"file": name, "kind": kind, "reports": reports}));
+                } else {
+                    print!("{}", lint::render(&name, kind, &reports));
+                }
+            }
+            if json {
+                let out = if all.len() == 1 { all.remove(0) } else { serde_json::Value::Array(all) };
+                println!("{}", serde_json::to_string_pretty(&out).expect("serializable"));
+            }
+            if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
+
+fn read(path: &PathBuf) -> std::io::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        Ok(buf)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("fedcm: {message}");
+    ExitCode::from(2)
+}

@@ -35,11 +35,7 @@ impl HttpResponse {
 
     /// The last value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .rev()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn is_ok_status(&self) -> bool {
@@ -56,11 +52,8 @@ impl HttpResponse {
 pub fn mime_essence(content_type: &str) -> Option<String> {
     let essence = content_type.split(';').next()?.trim();
     let (kind, subtype) = essence.split_once('/')?;
-    let is_token = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-    };
+    let is_token =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if is_token(kind) && is_token(subtype) {
         Some(essence.to_ascii_lowercase())
     } else {

@@ -167,9 +167,7 @@ pub(crate) fn string_list<'a>(
             other if policy == ListPolicy::Strict => {
                 cx.error(&path.index(i), Rule::WrongType { expected: "a string", found: other.json_type() });
             }
-            other => {
-                cx.warn(&path.index(i), Rule::IgnoredWrongType { expected: "a string", found: other.json_type() })
-            }
+            other => cx.warn(&path.index(i), Rule::IgnoredWrongType { expected: "a string", found: other.json_type() }),
         }
     }
     Some(out)
@@ -294,7 +292,9 @@ mod tests {
 
     #[test]
     fn to_boolean_matches_javascript() {
-        for (text, b) in [("\"false\"", true), ("\"\"", false), ("0", false), ("{}", true), ("[]", true), ("null", false)] {
+        for (text, b) in
+            [("\"false\"", true), ("\"\"", false), ("0", false), ("{}", true), ("[]", true), ("null", false)]
+        {
             assert_eq!(to_js_boolean(&parse(text).unwrap()), b, "{text}");
         }
     }

@@ -92,9 +92,9 @@ impl<'a> Json<'a> {
             Json::Number(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
                 serde_json::Value::Number((*n as i64).into())
             }
-            Json::Number(n) => serde_json::Number::from_f64(*n)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
+            Json::Number(n) => {
+                serde_json::Number::from_f64(*n).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+            }
             Json::String(s) => serde_json::Value::String(s.to_string()),
             Json::Array(items) => serde_json::Value::Array(items.iter().map(Json::to_value).collect()),
             Json::Object(obj) => {
@@ -117,9 +117,7 @@ impl<'a> Json<'a> {
             serde_json::Value::String(s) => Json::String(Cow::Borrowed(s)),
             serde_json::Value::Array(items) => Json::Array(items.iter().map(Json::from_value).collect()),
             serde_json::Value::Object(map) => Json::Object(Object(
-                map.iter()
-                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Json::from_value(v)))
-                    .collect(),
+                map.iter().map(|(k, v)| (Cow::Borrowed(k.as_str()), Json::from_value(v))).collect(),
             )),
         }
     }

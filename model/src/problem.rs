@@ -110,61 +110,120 @@ impl JsError {
 #[serde(tag = "rule", rename_all = "kebab-case")]
 pub enum Rule {
     // --- transport: "extract the JSON fetch response" ---
-    HttpStatus { status: u16 },
-    Redirect { status: u16 },
+    HttpStatus {
+        status: u16,
+    },
+    Redirect {
+        status: u16,
+    },
     ContentTypeMissing,
-    ContentTypeNotJson { content_type: String },
-    BodyTooLarge { len: usize, limit: usize },
-    NotUtf8 { valid_up_to: usize },
-    InvalidJson { line: usize, column: usize, message: String },
+    ContentTypeNotJson {
+        content_type: String,
+    },
+    BodyTooLarge {
+        len: usize,
+        limit: usize,
+    },
+    NotUtf8 {
+        valid_up_to: usize,
+    },
+    InvalidJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     NestingTooDeep,
-    NotAnObject { found: JsonType },
+    NotAnObject {
+        found: JsonType,
+    },
 
     // --- WebIDL dictionary conversion ---
     MissingRequired,
-    WrongType { expected: &'static str, found: JsonType },
+    WrongType {
+        expected: &'static str,
+        found: JsonType,
+    },
     /// Chromium reads members by JSON type: a wrong type is ignored.
-    IgnoredWrongType { expected: &'static str, found: JsonType },
+    IgnoredWrongType {
+        expected: &'static str,
+        found: JsonType,
+    },
     /// WebIDL converted the value; the result is probably not meant.
-    Coerced { found: JsonType, result: String },
+    Coerced {
+        found: JsonType,
+        result: String,
+    },
     /// A member an older spec or Chromium-only syntax used.
-    LegacyMember { replacement: &'static str },
+    LegacyMember {
+        replacement: &'static str,
+    },
 
     // --- URLs ---
     Url(UrlError),
 
     // --- well-known file ---
-    TooManyProviderUrls { count: usize },
+    TooManyProviderUrls {
+        count: usize,
+    },
     NoProviderUrls,
-    ConfigNotInWellKnown { config_url: String, listed: String },
-    WellKnownEndpointMismatch { well_known: String, config: String },
+    ConfigNotInWellKnown {
+        config_url: String,
+        listed: String,
+    },
+    WellKnownEndpointMismatch {
+        well_known: String,
+        config: String,
+    },
     WellKnownPairRequired,
 
     // --- config ---
-    InvalidColor { value: String },
-    IconUnusable { reason: String },
+    InvalidColor {
+        value: String,
+    },
+    IconUnusable {
+        reason: String,
+    },
 
     // --- accounts ---
-    NoAccountIdentifier { blank: bool },
-    DuplicateAccountId { id: String, first_index: usize },
-    PictureNotAbsolute { value: String },
+    NoAccountIdentifier {
+        blank: bool,
+    },
+    DuplicateAccountId {
+        id: String,
+        first_index: usize,
+    },
+    PictureNotAbsolute {
+        value: String,
+    },
     EmptyAccountsList,
 
     // --- client metadata ---
-    LinkDropped { value: String },
+    LinkDropped {
+        value: String,
+    },
 
     // --- assertion ---
     NoAssertionResult,
-    ErrorUrlDropped { url: String, reason: &'static str },
-    ContinueOnRejected { reason: String },
+    ErrorUrlDropped {
+        url: String,
+        reason: &'static str,
+    },
+    ContinueOnRejected {
+        reason: String,
+    },
 
     // --- disconnect ---
     EmptyAccountId,
 
     // --- request options ---
-    NotInEnum { value: String, allowed: &'static [&'static str] },
+    NotInEnum {
+        value: String,
+        allowed: &'static [&'static str],
+    },
     EmptyProviders,
-    TooManyProviders { count: usize },
+    TooManyProviders {
+        count: usize,
+    },
     ConditionalMediation,
     ActiveWithSilent,
     InvalidConfigUrl(UrlError),
@@ -266,9 +325,10 @@ impl Rule {
             Rule::EmptyAccountId => return None,
             Rule::NotInEnum { .. } | Rule::ProviderLevelNonce => "browser-api-credential-request-options",
             Rule::EmptyProviders | Rule::InvalidConfigUrl(_) => "browser-api-rp-sign-in",
-            Rule::ConditionalMediation | Rule::ActiveWithSilent | Rule::TooManyProviders { .. } | Rule::EmptyClientId => {
-                return None
-            }
+            Rule::ConditionalMediation
+            | Rule::ActiveWithSilent
+            | Rule::TooManyProviders { .. }
+            | Rule::EmptyClientId => return None,
         })
     }
 
@@ -356,9 +416,7 @@ impl Rule {
         Some(match self {
             Rule::HttpStatus { .. } => "serve the document with status 200",
             Rule::Redirect { .. } => "serve the document at the exact URL; FedCM fetches refuse redirects",
-            Rule::ContentTypeMissing | Rule::ContentTypeNotJson { .. } => {
-                "send Content-Type: application/json"
-            }
+            Rule::ContentTypeMissing | Rule::ContentTypeNotJson { .. } => "send Content-Type: application/json",
             Rule::NotAnObject { .. } if document == Document::Assertion => {
                 "answer with an object: {\"token\": ...}, {\"continue_on\": ...} or {\"error\": {...}}"
             }
@@ -429,7 +487,7 @@ impl fmt::Display for Problem {
         write!(f, ": {} [{}", self.rule.describe(), self.rule.id())?;
         match self.anchor() {
             Some(a) => write!(f, "; spec #{a}]")?,
-            None => write!(f, "; not in the spec, as Chromium does]")?,
+            None => write!(f, "; no spec rule, Chromium's behaviour]")?,
         }
         if let Some(advice) = self.rule.advice(self.document) {
             write!(f, " Fix: {advice}.")?;
@@ -492,7 +550,10 @@ mod tests {
         let p = Problem::error(
             Document::Config,
             Some("accounts_endpoint".into()),
-            Rule::Url(UrlError::CrossOrigin { url: "https://x.example/a".into(), expected_origin: "https://idp.example".into() }),
+            Rule::Url(UrlError::CrossOrigin {
+                url: "https://x.example/a".into(),
+                expected_origin: "https://idp.example".into(),
+            }),
         );
         let s = p.to_string();
         assert!(s.contains("config file"), "{s}");

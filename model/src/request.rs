@@ -262,7 +262,10 @@ mod tests {
     fn required_members() {
         assert_eq!(error_ids(&get(json!({}))), ["missing-required"]);
         assert_eq!(error_ids(&get(json!({"providers": [{"clientId": "1"}]}))), ["missing-required"]);
-        assert_eq!(error_ids(&get(json!({"providers": [{"configURL": "https://idp.example/c"}]}))), ["missing-required"]);
+        assert_eq!(
+            error_ids(&get(json!({"providers": [{"configURL": "https://idp.example/c"}]}))),
+            ["missing-required"]
+        );
         assert_eq!(error_ids(&parse(&json!({}), Profile::Spec)), ["missing-required"]);
         let r = get(json!({"providers": "x"}));
         assert_eq!(error_ids(&r), ["wrong-type"]);
@@ -315,9 +318,8 @@ mod tests {
 
     #[test]
     fn too_many_providers_for_chromium() {
-        let many: Vec<_> = (0..11)
-            .map(|i| json!({"configURL": format!("https://idp{i}.example/c"), "clientId": "1"}))
-            .collect();
+        let many: Vec<_> =
+            (0..11).map(|i| json!({"configURL": format!("https://idp{i}.example/c"), "clientId": "1"})).collect();
         assert!(get(json!({ "providers": many.clone() })).is_ok());
         let r = parse(&json!({"identity": {"providers": many}}), Profile::Chromium);
         assert_eq!(error_ids(&r), ["too-many-providers"]);

@@ -95,10 +95,8 @@ impl ConfigUrl {
     /// "fetch the config file" steps 1 and 3 (spec `#fetch-config-file`):
     /// parsed without a base, so a relative `configURL` fails.
     pub fn parse(raw: &str) -> Result<ConfigUrl, UrlError> {
-        let url = Url::parse(raw).map_err(|e| UrlError::Unparsable {
-            value: raw.to_string(),
-            reason: e.to_string(),
-        })?;
+        let url =
+            Url::parse(raw).map_err(|e| UrlError::Unparsable { value: raw.to_string(), reason: e.to_string() })?;
         if !is_potentially_trustworthy(&url) {
             return Err(UrlError::NotTrustworthy { url: url.to_string() });
         }
@@ -120,15 +118,12 @@ impl ConfigUrl {
     /// "computing the manifest URL": resolve `value` against the config URL
     /// and require the same origin and potential trustworthiness.
     pub fn resolve(&self, value: &str) -> Result<Endpoint, UrlError> {
-        let url = self.url.join(value).map_err(|e| UrlError::Unparsable {
-            value: value.to_string(),
-            reason: e.to_string(),
-        })?;
+        let url = self
+            .url
+            .join(value)
+            .map_err(|e| UrlError::Unparsable { value: value.to_string(), reason: e.to_string() })?;
         if url.origin() != self.url.origin() {
-            return Err(UrlError::CrossOrigin {
-                url: url.to_string(),
-                expected_origin: origin_string(&self.url),
-            });
+            return Err(UrlError::CrossOrigin { url: url.to_string(), expected_origin: origin_string(&self.url) });
         }
         if !is_potentially_trustworthy(&url) {
             return Err(UrlError::NotTrustworthy { url: url.to_string() });
@@ -212,7 +207,12 @@ mod tests {
     #[test]
     fn cross_origin_endpoints_are_refused() {
         let c = cfg("https://idp.example/config.json");
-        for bad in ["https://other.example/a", "https://accounts.idp.example/a", "https://idp.example:8443/a", "//evil.example/a"] {
+        for bad in [
+            "https://other.example/a",
+            "https://accounts.idp.example/a",
+            "https://idp.example:8443/a",
+            "//evil.example/a",
+        ] {
             assert!(matches!(c.resolve(bad), Err(UrlError::CrossOrigin { .. })), "{bad}");
         }
         assert!(matches!(c.resolve("http://idp.example/a"), Err(UrlError::CrossOrigin { .. })));

@@ -166,7 +166,9 @@ fn account(cx: &mut Cx, path: &Path, item: &Json) -> Option<Account> {
     if !has_identifier {
         let blank = identifiers.iter().any(|v| v.is_some());
         cx.error(path, Rule::NoAccountIdentifier { blank });
-    } else if cx.profile == Profile::Spec && identifiers.iter().all(|v| v.as_deref().is_none_or(|s| s.trim().is_empty())) {
+    } else if cx.profile == Profile::Spec
+        && identifiers.iter().all(|v| v.as_deref().is_none_or(|s| s.trim().is_empty()))
+    {
         // Passes the algorithm, but the prose asks for a non-empty value.
         cx.warn(path, Rule::NoAccountIdentifier { blank: true });
     }

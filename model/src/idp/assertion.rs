@@ -102,7 +102,9 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
                 Ok(url) => AssertionResponse::ContinueOn(url),
                 Err(reason) => {
                     let problem = Problem::error(document, path.render(), Rule::ContinueOnRejected { reason });
-                    if profile == Profile::Chromium && Url::options().base_url(Some(token_url.url())).parse(&raw).is_err() {
+                    if profile == Profile::Chromium
+                        && Url::options().base_url(Some(token_url.url())).parse(&raw).is_err()
+                    {
                         // Chromium skips an unparsable continue_on and falls through.
                         cx.errors.push(problem);
                         return cx.finish(None);
@@ -212,7 +214,8 @@ mod tests {
 
     #[test]
     fn error_wins_over_token_and_continue_on() {
-        let body = r#"{"token":"t","continue_on":"https://idp.example/c","error":{"error":"access_denied","url":"/why"}}"#;
+        let body =
+            r#"{"token":"t","continue_on":"https://idp.example/c","error":{"error":"access_denied","url":"/why"}}"#;
         for p in Profile::ALL {
             let AssertionResponse::Error(e) = value(body, p) else { panic!() };
             assert_eq!(e.code, "access_denied");
@@ -232,7 +235,10 @@ mod tests {
             value(r#"{"continue_on":"https://idp.example/continue?x=1"}"#, Profile::Spec),
             AssertionResponse::ContinueOn(Url::parse("https://idp.example/continue?x=1").unwrap())
         );
-        assert!(matches!(value(r#"{"continue_on":"/continue"}"#, Profile::Spec), AssertionResponse::ContinueOnRejected(_)));
+        assert!(matches!(
+            value(r#"{"continue_on":"/continue"}"#, Profile::Spec),
+            AssertionResponse::ContinueOnRejected(_)
+        ));
         assert!(matches!(value(r#"{"continue_on":"/continue"}"#, Profile::Chromium), AssertionResponse::ContinueOn(_)));
         for p in Profile::ALL {
             assert!(matches!(
@@ -251,7 +257,8 @@ mod tests {
             assert_eq!(e.url, None);
         }
         // Same site, other subdomain: kept by both.
-        let AssertionResponse::Error(e) = value(r#"{"error":{"url":"https://help.idp.example/e"}}"#, Profile::Spec) else {
+        let AssertionResponse::Error(e) = value(r#"{"error":{"url":"https://help.idp.example/e"}}"#, Profile::Spec)
+        else {
             panic!()
         };
         assert!(e.url.is_some());

@@ -137,7 +137,8 @@ pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) 
         idl::boolean(&mut cx, &root.field("supports_use_other_account"), dict.get("supports_use_other_account"))
             .unwrap_or(false);
     let modes = dict.get("modes").and_then(|m| legacy_modes(&mut cx, m));
-    let mut account_label = idl::string(&mut cx, &root.field("account_label"), dict.get("account_label")).map(String::from);
+    let mut account_label =
+        idl::string(&mut cx, &root.field("account_label"), dict.get("account_label")).map(String::from);
     if let Some(Json::Object(accounts)) = dict.get("accounts") {
         cx.warn(&root.field("accounts"), Rule::LegacyMember { replacement: "account_label" });
         if profile == Profile::Chromium && account_label.is_none() {
@@ -287,7 +288,10 @@ fn legacy_modes(cx: &mut Cx, value: &Json) -> Option<ModeSupport> {
         },
         _ => None,
     };
-    Some(ModeSupport { active: read("active").or_else(|| read("button")), passive: read("passive").or_else(|| read("widget")) })
+    Some(ModeSupport {
+        active: read("active").or_else(|| read("button")),
+        passive: read("passive").or_else(|| read("widget")),
+    })
 }
 
 /// The spec allows "a subset of CSS `<color>`": hex colors, `rgb()`/`rgba()`,
@@ -299,10 +303,8 @@ pub fn is_css_color(value: &str) -> bool {
     }
     for func in ["rgb(", "rgba(", "hsl(", "hsla("] {
         if let Some(args) = v.strip_prefix(func).and_then(|r| r.strip_suffix(')')) {
-            let parts: Vec<&str> = args
-                .split(|c: char| c == ',' || c == '/' || c.is_whitespace())
-                .filter(|s| !s.is_empty())
-                .collect();
+            let parts: Vec<&str> =
+                args.split(|c: char| c == ',' || c == '/' || c.is_whitespace()).filter(|s| !s.is_empty()).collect();
             let numeric = |s: &str| {
                 let s = s.trim_end_matches('%').trim_end_matches("deg");
                 !s.is_empty() && s.parse::<f64>().is_ok()
@@ -330,12 +332,7 @@ springgreen steelblue tan teal thistle tomato turquoise violet wheat white white
 
 /// Icons the config lists, parsed into URLs (for drivers that fetch them).
 pub fn icon_urls(config: &Config) -> Vec<Url> {
-    config
-        .branding
-        .iter()
-        .flat_map(|b| &b.icons)
-        .filter_map(|i| Url::parse(&i.url).ok())
-        .collect()
+    config.branding.iter().flat_map(|b| &b.icons).filter_map(|i| Url::parse(&i.url).ok()).collect()
 }
 
 #[cfg(test)]

@@ -183,11 +183,7 @@ pub(crate) mod test_support {
     }
 
     pub fn warning_ids<T>(r: &ParseResult<T>) -> Vec<&'static str> {
-        problems(r)
-            .into_iter()
-            .filter(|p| p.severity == Severity::Warning)
-            .map(|p| p.rule.id())
-            .collect()
+        problems(r).into_iter().filter(|p| p.severity == Severity::Warning).map(|p| p.rule.id()).collect()
     }
 
     pub fn fields<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<String> {

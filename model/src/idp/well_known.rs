@@ -97,10 +97,9 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     let resolve = |field: &str, value: &str| -> Result<url::Url, Problem> {
         match profile {
             Profile::Spec => config_url.resolve(value).map(|e| e.url().clone()),
-            Profile::Chromium => base.join(value).map_err(|e| crate::urls::UrlError::Unparsable {
-                value: value.to_string(),
-                reason: e.to_string(),
-            }),
+            Profile::Chromium => base
+                .join(value)
+                .map_err(|e| crate::urls::UrlError::Unparsable { value: value.to_string(), reason: e.to_string() }),
         }
         .map_err(|e| Problem::error(Document::WellKnown, Some(field.to_string()), Rule::Url(e)))
     };

@@ -1,0 +1,4 @@
+//! The `fedcm` command line: scenario files, the linter, and the drivers
+//! around the sans-IO model in `fedcm-model`.
+
+pub mod lint;
