@@ -28,12 +28,16 @@ fn embedded_examples_lint_clean() {
 
 #[test]
 fn a_cross_origin_endpoint_is_named_with_field_rule_and_anchor() {
-    let config = r#"{"accounts_endpoint":"https://evil.example/accounts","id_assertion_endpoint":"/t","login_url":"/l"}"#;
+    let config =
+        r#"{"accounts_endpoint":"https://evil.example/accounts","id_assertion_endpoint":"/t","login_url":"/l"}"#;
     let o = fedcm(&["lint", "--kind", "config", "-"], config);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("REJECTED"), "{out}");
-    assert!(out.contains("`accounts_endpoint`") && out.contains("url-cross-origin") && out.contains("#fetch-config-file"), "{out}");
+    assert!(
+        out.contains("`accounts_endpoint`") && out.contains("url-cross-origin") && out.contains("#fetch-config-file"),
+        "{out}"
+    );
 }
 
 #[test]
