@@ -2,3 +2,6 @@
 //! around the sans-IO model in `fedcm-model`.
 
 pub mod lint;
+pub mod render;
+pub mod runner;
+pub mod scenario;

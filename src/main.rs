@@ -5,6 +5,8 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod run;
+
 /// A workbench for the browser's Federated Credential Management API.
 #[derive(Parser)]
 #[command(name = "fedcm", version, about)]
@@ -15,6 +17,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run scenario files through the model and check their `expect`.
+    ///
+    /// With no PATH, runs the built-in scenario and prints its trace. A
+    /// directory runs every `*.json` in it. Exit status: 0 when every
+    /// expectation holds (or none is stated), 1 when one does not, 2 when a
+    /// file cannot be read as a scenario.
+    Run {
+        /// A scenario file or a directory of them.
+        path: Option<PathBuf>,
+        /// Print one JSON object per scenario (an array for a directory).
+        #[arg(long)]
+        json: bool,
+        /// Override the scenarios' own profile: spec or chromium.
+        #[arg(long)]
+        profile: Option<Profile>,
+    },
     /// Check an IdP document (or RP request options) as browsers parse it.
     ///
     /// With no FILE, lints the embedded example documents. Exit status: 0
@@ -52,6 +70,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run { path, json, profile } => run::main(path, json, profile),
         Command::Lint { kind, file, profile, config_url, assertion_endpoint, status, content_type, json } => {
             let profiles: Vec<Profile> = match profile.as_str() {
                 "all" => Profile::ALL.to_vec(),

@@ -12,9 +12,11 @@ pub mod http;
 pub mod idl;
 pub mod idp;
 pub mod json;
+pub mod machine;
 pub mod problem;
 pub mod profile;
 pub mod request;
+pub mod trace;
 pub mod urls;
 
 pub use http::HttpResponse;

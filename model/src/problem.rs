@@ -113,6 +113,10 @@ pub enum Rule {
     HttpStatus {
         status: u16,
     },
+    /// No HTTP response at all (DNS, connection, TLS, CORS, time-out).
+    NoResponse {
+        reason: String,
+    },
     Redirect {
         status: u16,
     },
@@ -236,6 +240,7 @@ impl Rule {
     pub fn id(&self) -> &'static str {
         match self {
             Rule::HttpStatus { .. } => "http-status",
+            Rule::NoResponse { .. } => "no-response",
             Rule::Redirect { .. } => "redirect",
             Rule::ContentTypeMissing => "content-type-missing",
             Rule::ContentTypeNotJson { .. } => "content-type-not-json",
@@ -285,6 +290,7 @@ impl Rule {
     pub fn anchor(&self, document: Document) -> Option<&'static str> {
         Some(match self {
             Rule::HttpStatus { .. }
+            | Rule::NoResponse { .. }
             | Rule::ContentTypeMissing
             | Rule::ContentTypeNotJson { .. }
             | Rule::NotUtf8 { .. }
@@ -336,6 +342,7 @@ impl Rule {
     pub fn describe(&self) -> String {
         match self {
             Rule::HttpStatus { status } => format!("HTTP status {status} is not a 2xx (ok) status"),
+            Rule::NoResponse { reason } => format!("no response: {reason}"),
             Rule::Redirect { status } => format!("HTTP {status} redirect: this fetch does not follow redirects"),
             Rule::ContentTypeMissing => "no Content-Type header; a JSON MIME type is required".into(),
             Rule::ContentTypeNotJson { content_type } => {

@@ -1,0 +1,77 @@
+//! The browser's state that outlives one request: the Login Status map, the
+//! connected accounts set, and the per-origin "requires user mediation"
+//! flag (spec `#browser-connected-accounts-set`; Login Status API).
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoginStatus {
+    LoggedIn,
+    LoggedOut,
+    /// No entry in the map.
+    Unknown,
+}
+
+/// One entry of the connected accounts set. The key has no `clientId`: two
+/// RPs on one origin share it (spec ambiguity A43).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Connection {
+    /// Origin of the top-level document (defaults to the RP's).
+    pub embedder: String,
+    pub rp: String,
+    pub idp: String,
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BrowserState {
+    /// IdP origin -> status; a missing origin is `unknown`.
+    pub login_status: BTreeMap<String, LoginStatus>,
+    pub connections: BTreeSet<Connection>,
+    /// RP origins that called `navigator.credentials.preventSilentAccess()`.
+    /// The spec reads the flag of the IdP origin; WPT and Chromium key it by
+    /// the RP (ambiguity A5), as the model does.
+    pub requires_user_mediation: BTreeSet<String>,
+    /// Whether the RP's document has transient user activation (needed by
+    /// active mode).
+    pub transient_activation: bool,
+}
+
+impl BrowserState {
+    pub fn login_status(&self, idp_origin: &str) -> LoginStatus {
+        self.login_status.get(idp_origin).copied().unwrap_or(LoginStatus::Unknown)
+    }
+
+    pub fn set_login_status(&mut self, idp_origin: &str, status: LoginStatus) {
+        match status {
+            LoginStatus::Unknown => self.login_status.remove(idp_origin),
+            s => self.login_status.insert(idp_origin.to_string(), s),
+        };
+    }
+
+    pub fn is_connected(&self, embedder: &str, rp: &str, idp: &str, account: &str) -> bool {
+        self.connections.iter().any(|c| c.embedder == embedder && c.rp == rp && c.idp == idp && c.account == account)
+    }
+
+    /// Whether any account of `idp` is connected to this RP.
+    pub fn has_connection(&self, embedder: &str, rp: &str, idp: &str) -> bool {
+        self.connections.iter().any(|c| c.embedder == embedder && c.rp == rp && c.idp == idp)
+    }
+
+    pub fn connect(&mut self, connection: Connection) -> bool {
+        self.connections.insert(connection)
+    }
+
+    pub fn disconnect(&mut self, connection: &Connection) -> bool {
+        self.connections.remove(connection)
+    }
+
+    /// Removes every account of `idp` for this RP; returns how many.
+    pub fn disconnect_all(&mut self, embedder: &str, rp: &str, idp: &str) -> usize {
+        let before = self.connections.len();
+        self.connections.retain(|c| !(c.embedder == embedder && c.rp == rp && c.idp == idp));
+        before - self.connections.len()
+    }
+}

@@ -1,0 +1,279 @@
+//! `IdentityCredential.disconnect()` (spec
+//! `#browser-api-identity-credential-disconnect`, `#disconnect-request`):
+//! a smaller machine with the same polling API as [`super::Flow`].
+
+use super::browser::{BrowserState, Connection};
+use super::manifests::Manifests;
+use super::outcome::{ErrorName, Reason, Rejection};
+use super::request::{FetchKind, FetchRequest, FetchResult, RequestId};
+use super::state::State;
+use super::Rp;
+use crate::idp::config::Checked;
+use crate::idp::disconnect;
+use crate::json::Json;
+use crate::problem::{Document, Problem, Rule};
+use crate::profile::Profile;
+use crate::trace::{Event, ResponseResult, Trace};
+use crate::urls::{origin_string, ConfigUrl, UrlError};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// `IdentityCredentialDisconnectOptions`: all three members are required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisconnectOptions {
+    #[serde(rename = "configURL")]
+    pub config_url: String,
+    #[serde(rename = "clientId")]
+    pub client_id: String,
+    #[serde(rename = "accountHint")]
+    pub account_hint: String,
+}
+
+impl DisconnectOptions {
+    /// From the JSON form JavaScript passes; a missing member is a TypeError.
+    pub fn parse(value: &serde_json::Value) -> Result<DisconnectOptions, Problem> {
+        let json = Json::from_value(value);
+        let Json::Object(obj) = &json else {
+            return Err(Problem::error(Document::RequestOptions, None, Rule::NotAnObject { found: json.json_type() }));
+        };
+        let get = |name: &str| -> Result<String, Problem> {
+            match obj.get(name) {
+                None => Err(Problem::error(Document::RequestOptions, Some(name.into()), Rule::MissingRequired)),
+                Some(v) => Ok(crate::idl::to_js_string(v)),
+            }
+        };
+        Ok(DisconnectOptions {
+            config_url: get("configURL")?,
+            client_id: get("clientId")?,
+            account_hint: get("accountHint")?,
+        })
+    }
+}
+
+/// What `disconnect()` settles with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "lowercase")]
+pub enum DisconnectOutcome {
+    Resolve,
+    Reject { error: Rejection },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "step", rename_all = "lowercase")]
+pub enum DisconnectStep {
+    Fetch(FetchRequest),
+    Idle,
+    Done(DisconnectOutcome),
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    Manifests(Box<Manifests>),
+    Request(RequestId),
+    Done(DisconnectOutcome),
+}
+
+#[derive(Debug, Clone)]
+pub struct DisconnectFlow {
+    profile: Profile,
+    rp: Rp,
+    browser: BrowserState,
+    options: DisconnectOptions,
+    idp: String,
+    phase: Phase,
+    outbox: VecDeque<FetchRequest>,
+    next_id: u64,
+    trace: Trace,
+}
+
+impl DisconnectFlow {
+    pub fn new(rp: Rp, browser: BrowserState, options: DisconnectOptions, profile: Profile) -> DisconnectFlow {
+        let mut flow = DisconnectFlow {
+            profile,
+            rp,
+            browser,
+            options,
+            idp: String::new(),
+            phase: Phase::Done(DisconnectOutcome::Resolve),
+            outbox: VecDeque::new(),
+            next_id: 0,
+            trace: Trace::default(),
+        };
+        flow.start();
+        flow
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub fn browser(&self) -> &BrowserState {
+        &self.browser
+    }
+
+    pub fn next_step(&mut self) -> DisconnectStep {
+        if let Phase::Done(o) = &self.phase {
+            return DisconnectStep::Done(o.clone());
+        }
+        match self.outbox.pop_front() {
+            Some(r) => DisconnectStep::Fetch(r),
+            None => DisconnectStep::Idle,
+        }
+    }
+
+    fn start(&mut self) {
+        self.trace.push(Event::Enter { state: State::DisconnectValidation, provider: None });
+        let config_url = match ConfigUrl::parse(&self.options.config_url) {
+            Ok(u) => u,
+            Err(e @ UrlError::NotTrustworthy { .. }) => {
+                return self.fail(ErrorName::NetworkError, Reason::DisconnectUntrustworthy, e.to_string(), None)
+            }
+            Err(e) => {
+                return self.fail(ErrorName::InvalidStateError, Reason::DisconnectInvalidConfigUrl, e.to_string(), None)
+            }
+        };
+        self.idp = origin_string(config_url.url());
+        let (embedder, rp) = (origin_string(&self.rp.embedder), origin_string(&self.rp.origin));
+        // No credentialed request unless some account is connected.
+        if !self.browser.has_connection(&embedder, &rp, &self.idp) {
+            let msg = format!("no account of {} is connected to {rp}; nothing is sent", self.idp);
+            return self.fail(ErrorName::NetworkError, Reason::DisconnectNoConnection, msg, None);
+        }
+        self.trace.push(Event::Enter { state: State::FetchConfig, provider: Some(0) });
+        let mut out = Vec::new();
+        let manifests = Manifests::start(config_url, &self.rp.origin, 0, &mut self.next_id, &mut out);
+        self.phase = Phase::Manifests(Box::new(manifests));
+        for r in out {
+            self.send(r);
+        }
+    }
+
+    fn send(&mut self, request: FetchRequest) {
+        self.trace.push(Event::Request { request: request.clone() });
+        self.outbox.push_back(request);
+    }
+
+    fn fail(&mut self, name: ErrorName, reason: Reason, message: String, problem: Option<Problem>) {
+        let error = Rejection::new(name, reason, false, message).with_problems(problem);
+        self.settle(DisconnectOutcome::Reject { error });
+    }
+
+    fn settle(&mut self, outcome: DisconnectOutcome) {
+        self.outbox.clear();
+        let state = match outcome {
+            DisconnectOutcome::Resolve => State::Resolved,
+            DisconnectOutcome::Reject { .. } => State::Rejected,
+        };
+        self.trace.push(Event::Enter { state, provider: None });
+        self.phase = Phase::Done(outcome);
+    }
+
+    pub fn on_response(&mut self, request: &FetchRequest, result: FetchResult) {
+        let status = result.as_ref().ok().map(|r| r.status);
+        let record = |flow: &mut Self, res| {
+            flow.trace.push(Event::Response { id: request.id, kind: request.kind, status, result: res })
+        };
+        match &mut self.phase {
+            Phase::Manifests(m) if m.waits_for(request.id) => {
+                let (follow, res) = m.on_response(request, &result, self.profile, &mut self.next_id);
+                record(self, res);
+                if let Some(f) = follow {
+                    return self.send(f);
+                }
+                let Phase::Manifests(m) = &self.phase else { return };
+                match m.result(self.profile) {
+                    None => {}
+                    Some(Err(p)) => {
+                        self.fail(ErrorName::NetworkError, Reason::DisconnectConfigFailed, p.to_string(), Some(p))
+                    }
+                    Some(Ok(config)) => match config.disconnect_endpoint {
+                        None => self.fail(
+                            ErrorName::NetworkError,
+                            Reason::DisconnectEndpointMissing,
+                            "the config has no disconnect_endpoint".into(),
+                            None,
+                        ),
+                        Some(Checked::Invalid(p)) => self.fail(
+                            ErrorName::NetworkError,
+                            Reason::DisconnectEndpointInvalid,
+                            p.to_string(),
+                            Some(p),
+                        ),
+                        Some(Checked::Valid(endpoint)) => {
+                            self.trace.push(Event::Enter { state: State::DisconnectRequest, provider: Some(0) });
+                            self.next_id += 1;
+                            let id = RequestId(self.next_id);
+                            let form = [
+                                ("client_id".to_string(), self.options.client_id.clone()),
+                                ("account_hint".to_string(), self.options.account_hint.clone()),
+                            ];
+                            let rp = origin_string(&self.rp.origin);
+                            let r = FetchRequest::credentialed_post(
+                                id,
+                                FetchKind::Disconnect,
+                                0,
+                                endpoint.url().clone(),
+                                &rp,
+                                &form,
+                            );
+                            self.phase = Phase::Request(id);
+                            self.send(r);
+                        }
+                    },
+                }
+            }
+            Phase::Request(id) if *id == request.id => {
+                let parsed = match &result {
+                    Ok(r) => disconnect::parse(r, self.profile).map_err(|e| e.first().clone()),
+                    Err(e) => {
+                        Err(Problem::error(Document::Disconnect, None, Rule::NoResponse { reason: e.reason.clone() }))
+                    }
+                };
+                let (embedder, rp) = (origin_string(&self.rp.embedder), origin_string(&self.rp.origin));
+                match parsed {
+                    Ok(p) => {
+                        record(self, ResponseResult::Accepted);
+                        let c = Connection {
+                            embedder: embedder.clone(),
+                            rp: rp.clone(),
+                            idp: self.idp.clone(),
+                            account: p.value.account_id,
+                        };
+                        if self.browser.disconnect(&c) {
+                            self.trace.push(Event::ConnectionRemoved { connection: c });
+                        } else {
+                            // An unknown id still removes every connection.
+                            self.remove_all(&embedder, &rp);
+                        }
+                        self.settle(DisconnectOutcome::Resolve);
+                    }
+                    Err(problem) => {
+                        record(self, ResponseResult::Rejected { problems: vec![problem.clone()] });
+                        self.remove_all(&embedder, &rp);
+                        self.fail(
+                            ErrorName::NetworkError,
+                            Reason::DisconnectFailedOnServer,
+                            format!("the disconnect response is unusable: {problem}"),
+                            Some(problem),
+                        );
+                    }
+                }
+            }
+            _ => record(self, ResponseResult::Ignored),
+        }
+    }
+
+    fn remove_all(&mut self, embedder: &str, rp: &str) {
+        let removed: Vec<Connection> = self
+            .browser
+            .connections
+            .iter()
+            .filter(|c| c.embedder == embedder && c.rp == rp && c.idp == self.idp)
+            .cloned()
+            .collect();
+        self.browser.disconnect_all(embedder, rp, &self.idp);
+        for connection in removed {
+            self.trace.push(Event::ConnectionRemoved { connection });
+        }
+    }
+}

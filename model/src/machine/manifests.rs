@@ -1,0 +1,144 @@
+//! "fetch the config file" (spec `#fetch-config-file`): the well-known file
+//! and the config file, fetched in parallel, then checked against each
+//! other. Shared by the sign-in flow and `disconnect()`.
+
+use super::request::{FetchKind, FetchRequest, FetchResult, RequestId};
+use crate::idp::config::{self, Config};
+use crate::idp::well_known::{self, WellKnown};
+use crate::problem::{Document, Problem, Rule};
+use crate::profile::Profile;
+use crate::trace::ResponseResult;
+use crate::urls::{same_site, ConfigUrl};
+use url::Url;
+
+/// How many redirects the well-known fetch follows (Fetch's limit).
+const MAX_REDIRECTS: usize = 20;
+
+#[derive(Debug, Clone)]
+pub(crate) enum Slot<T> {
+    Waiting(RequestId),
+    Ready(T),
+    Failed(Problem),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Manifests {
+    pub config_url: ConfigUrl,
+    /// `None` when the RP and the IdP are same-site: no well-known fetch.
+    pub well_known: Option<Slot<WellKnown>>,
+    pub config: Slot<Config>,
+    redirects: usize,
+}
+
+impl Manifests {
+    /// Starts both fetches; the well-known one is skipped when the RP and
+    /// the IdP are same-site.
+    pub fn start(
+        config_url: ConfigUrl,
+        rp: &Url,
+        provider: usize,
+        next_id: &mut u64,
+        out: &mut Vec<FetchRequest>,
+    ) -> Manifests {
+        let mut id = || {
+            *next_id += 1;
+            RequestId(*next_id)
+        };
+        let well_known = if same_site(rp, config_url.url()) {
+            None
+        } else {
+            let r = FetchRequest::anonymous(id(), FetchKind::WellKnown, provider, config_url.well_known_url());
+            let slot = Slot::Waiting(r.id);
+            out.push(r);
+            Some(slot)
+        };
+        let r = FetchRequest::anonymous(id(), FetchKind::Config, provider, config_url.url().clone());
+        let config = Slot::Waiting(r.id);
+        out.push(r);
+        Manifests { config_url, well_known, config, redirects: 0 }
+    }
+
+    pub fn waits_for(&self, id: RequestId) -> bool {
+        matches!(self.well_known, Some(Slot::Waiting(w)) if w == id)
+            || matches!(self.config, Slot::Waiting(c) if c == id)
+    }
+
+    /// Consumes a response; may return a follow-up request (a well-known
+    /// redirect) and says what it made of the response.
+    pub fn on_response(
+        &mut self,
+        request: &FetchRequest,
+        result: &FetchResult,
+        profile: Profile,
+        next_id: &mut u64,
+    ) -> (Option<FetchRequest>, ResponseResult) {
+        let document = if request.kind == FetchKind::WellKnown { Document::WellKnown } else { Document::Config };
+        let response = match result {
+            Err(e) => {
+                let problem = Problem::error(document, None, Rule::NoResponse { reason: e.reason.clone() });
+                self.fail(request.kind, problem);
+                return (None, ResponseResult::NetworkError { reason: e.reason.clone() });
+            }
+            Ok(r) => r,
+        };
+        if request.kind == FetchKind::WellKnown && response.is_redirect() {
+            if let Some(next) = response.header("location").and_then(|l| request.url.join(l).ok()) {
+                if self.redirects < MAX_REDIRECTS {
+                    self.redirects += 1;
+                    *next_id += 1;
+                    let follow =
+                        FetchRequest::anonymous(RequestId(*next_id), FetchKind::WellKnown, request.provider, next);
+                    self.well_known = Some(Slot::Waiting(follow.id));
+                    return (Some(follow), ResponseResult::Accepted);
+                }
+            }
+        }
+        let result = match request.kind {
+            FetchKind::WellKnown => match well_known::parse(response, profile) {
+                Ok(p) => {
+                    self.well_known = Some(Slot::Ready(p.value));
+                    ResponseResult::Accepted
+                }
+                Err(r) => {
+                    self.well_known = Some(Slot::Failed(r.first().clone()));
+                    ResponseResult::Rejected { problems: r.errors }
+                }
+            },
+            _ => match config::parse(response, &self.config_url, profile) {
+                Ok(p) => {
+                    self.config = Slot::Ready(p.value);
+                    ResponseResult::Accepted
+                }
+                Err(r) => {
+                    self.config = Slot::Failed(r.first().clone());
+                    ResponseResult::Rejected { problems: r.errors }
+                }
+            },
+        };
+        (None, result)
+    }
+
+    fn fail(&mut self, kind: FetchKind, problem: Problem) {
+        match kind {
+            FetchKind::WellKnown => self.well_known = Some(Slot::Failed(problem)),
+            _ => self.config = Slot::Failed(problem),
+        }
+    }
+
+    /// `None` while waiting; then the config, or why it cannot be used.
+    pub fn result(&self, profile: Profile) -> Option<Result<Config, Problem>> {
+        let config = match &self.config {
+            Slot::Waiting(_) => return None,
+            Slot::Failed(p) => return Some(Err(p.clone())),
+            Slot::Ready(c) => c,
+        };
+        match &self.well_known {
+            Some(Slot::Waiting(_)) => None,
+            None => Some(Ok(config.clone())),
+            Some(Slot::Failed(p)) => Some(Err(p.clone())),
+            Some(Slot::Ready(wk)) => {
+                Some(well_known::check(wk, &self.config_url, config, profile).map(|()| config.clone()))
+            }
+        }
+    }
+}

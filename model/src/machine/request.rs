@@ -1,0 +1,195 @@
+//! The requests the machine asks a driver to send, with every field a
+//! privacy property needs: credentials, origin, referrer, redirect mode,
+//! destination, headers and body (spec `#idp-api`, `#network-requests`).
+
+use serde::Serialize;
+use url::Url;
+
+/// Identifies one request across `Step::Fetch` and `Flow::on_response`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct RequestId(pub u64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FetchKind {
+    WellKnown,
+    Config,
+    Accounts,
+    Picture,
+    ClientMetadata,
+    Assertion,
+    Disconnect,
+}
+
+impl FetchKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FetchKind::WellKnown => "well-known",
+            FetchKind::Config => "config",
+            FetchKind::Accounts => "accounts",
+            FetchKind::Picture => "picture",
+            FetchKind::ClientMetadata => "client-metadata",
+            FetchKind::Assertion => "assertion",
+            FetchKind::Disconnect => "disconnect",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// Fetch's credentials mode: whether cookies go with the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Credentials {
+    Omit,
+    Include,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestMode {
+    NoCors,
+    Cors,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Redirect {
+    Follow,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchRequest {
+    pub id: RequestId,
+    pub kind: FetchKind,
+    /// Which provider (index into the RP's `providers`) it is for.
+    pub provider: usize,
+    pub method: Method,
+    pub url: Url,
+    pub credentials: Credentials,
+    pub mode: RequestMode,
+    pub redirect: Redirect,
+    /// The RP origin sent as `Origin`; `None` for an opaque request origin.
+    pub origin: Option<String>,
+    /// Every header the browser sets (never `Referer`, never `Cookie`: the
+    /// driver adds cookies when `credentials` is `include`).
+    pub headers: Vec<(String, String)>,
+    /// `application/x-www-form-urlencoded` body of the POSTs.
+    pub body: Option<String>,
+}
+
+impl FetchRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Form body fields, decoded.
+    pub fn form(&self) -> Vec<(String, String)> {
+        self.body
+            .as_deref()
+            .map(|b| url::form_urlencoded::parse(b.as_bytes()).into_owned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn form_field(&self, name: &str) -> Option<String> {
+        self.form().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// A GET with no cookies and an opaque origin: the well-known, config
+    /// and picture fetches.
+    pub(crate) fn anonymous(id: RequestId, kind: FetchKind, provider: usize, url: Url) -> FetchRequest {
+        let (redirect, dest) = match kind {
+            // Neither sets a redirect mode, so Fetch's default applies
+            // (ambiguity A16).
+            FetchKind::WellKnown => (Redirect::Follow, "webidentity"),
+            FetchKind::Picture => (Redirect::Follow, "image"),
+            _ => (Redirect::Error, "webidentity"),
+        };
+        let mut headers = vec![("Sec-Fetch-Dest".to_string(), dest.to_string())];
+        if kind != FetchKind::Picture {
+            headers.insert(0, ("Accept".into(), "application/json".into()));
+        }
+        FetchRequest {
+            id,
+            kind,
+            provider,
+            method: Method::Get,
+            url,
+            credentials: Credentials::Omit,
+            mode: RequestMode::NoCors,
+            redirect,
+            origin: None,
+            headers,
+            body: None,
+        }
+    }
+
+    /// The accounts GET: IdP cookies, but nothing that names the RP.
+    pub(crate) fn accounts(id: RequestId, provider: usize, url: Url) -> FetchRequest {
+        let mut r = FetchRequest::anonymous(id, FetchKind::Accounts, provider, url);
+        r.credentials = Credentials::Include;
+        r
+    }
+
+    /// The client metadata GET: no cookies, the RP's origin.
+    pub(crate) fn client_metadata(id: RequestId, provider: usize, url: Url, rp_origin: &str) -> FetchRequest {
+        let mut r = FetchRequest::anonymous(id, FetchKind::ClientMetadata, provider, url);
+        r.origin = Some(rp_origin.to_string());
+        r.headers.push(("Origin".into(), rp_origin.to_string()));
+        r
+    }
+
+    /// The assertion and disconnect POSTs: cookies, the RP's origin, CORS.
+    /// The spec sets `Accept: application/x-www-form-urlencoded` and no
+    /// `Content-Type` (ambiguity A21); like engines, the model labels the
+    /// body and accepts JSON.
+    pub(crate) fn credentialed_post(
+        id: RequestId,
+        kind: FetchKind,
+        provider: usize,
+        url: Url,
+        rp_origin: &str,
+        form: &[(String, String)],
+    ) -> FetchRequest {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        FetchRequest {
+            id,
+            kind,
+            provider,
+            method: Method::Post,
+            url,
+            credentials: Credentials::Include,
+            mode: RequestMode::Cors,
+            redirect: Redirect::Error,
+            origin: Some(rp_origin.to_string()),
+            headers: vec![
+                ("Accept".into(), "application/json".into()),
+                ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
+                ("Origin".into(), rp_origin.to_string()),
+                ("Sec-Fetch-Dest".into(), "webidentity".into()),
+            ],
+            body: Some(body),
+        }
+    }
+}
+
+/// What a driver reports for a request: a response, or no response at all.
+pub type FetchResult = Result<crate::HttpResponse, NetworkError>;
+
+/// The request got no HTTP response (DNS, connection, TLS, time-out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NetworkError {
+    pub reason: String,
+}
+
+impl NetworkError {
+    pub fn new(reason: impl Into<String>) -> NetworkError {
+        NetworkError { reason: reason.into() }
+    }
+}

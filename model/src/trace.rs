@@ -1,0 +1,117 @@
+//! What happened in one run, in order: states entered, requests sent,
+//! responses consumed, prompts and answers, browser-state changes and the
+//! outcome. Tests, invariants and the CLI all read this.
+
+use crate::machine::browser::{Connection, LoginStatus};
+use crate::machine::outcome::Outcome;
+use crate::machine::prompt::{Prompt, UserAction};
+use crate::machine::request::{FetchKind, FetchRequest, RequestId};
+use crate::machine::state::State;
+use crate::problem::Problem;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    Enter {
+        state: State,
+        provider: Option<usize>,
+    },
+    Request {
+        request: FetchRequest,
+    },
+    Response {
+        id: RequestId,
+        kind: FetchKind,
+        status: Option<u16>,
+        result: ResponseResult,
+    },
+    /// A provider dropped out, and why.
+    ProviderSkipped {
+        provider: usize,
+        why: String,
+        problem: Option<Problem>,
+    },
+    LoginStatusSet {
+        origin: String,
+        status: LoginStatus,
+    },
+    Prompt {
+        prompt: Prompt,
+    },
+    User {
+        action: UserAction,
+    },
+    ConnectionAdded {
+        connection: Connection,
+    },
+    ConnectionRemoved {
+        connection: Connection,
+    },
+    TimerStarted {
+        id: u64,
+    },
+    TimerFired {
+        id: u64,
+    },
+    Note {
+        text: String,
+    },
+    Settled {
+        outcome: Outcome,
+    },
+}
+
+/// What the machine made of a response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum ResponseResult {
+    Accepted,
+    Rejected {
+        problems: Vec<Problem>,
+    },
+    NetworkError {
+        reason: String,
+    },
+    /// Arrived after the request stopped caring (pictures, aborted runs).
+    Ignored,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Trace {
+    pub events: Vec<Event>,
+}
+
+impl Trace {
+    pub(crate) fn push(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    pub fn requests(&self) -> impl Iterator<Item = &FetchRequest> {
+        self.events.iter().filter_map(|e| match e {
+            Event::Request { request } => Some(request),
+            _ => None,
+        })
+    }
+
+    pub fn states(&self) -> impl Iterator<Item = State> + '_ {
+        self.events.iter().filter_map(|e| match e {
+            Event::Enter { state, .. } => Some(*state),
+            _ => None,
+        })
+    }
+
+    pub fn prompts(&self) -> impl Iterator<Item = &Prompt> {
+        self.events.iter().filter_map(|e| match e {
+            Event::Prompt { prompt } => Some(prompt),
+            _ => None,
+        })
+    }
+
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.events.iter().rev().find_map(|e| match e {
+            Event::Settled { outcome } => Some(outcome),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! Human-readable output of a run: the trace step by step, then the outcome
+//! and why.
+
+use crate::runner::RunReport;
+use fedcm_model::machine::outcome::Outcome;
+use fedcm_model::machine::prompt::{Prompt, UserAction};
+use fedcm_model::machine::request::{Credentials, FetchRequest};
+use fedcm_model::trace::{Event, ResponseResult};
+use std::fmt::Write;
+
+fn request_line(r: &FetchRequest) -> String {
+    let cookies = match r.credentials {
+        Credentials::Include => "cookies",
+        Credentials::Omit => "no cookies",
+    };
+    let origin = r.origin.as_deref().map(|o| format!("Origin {o}")).unwrap_or_else(|| "no Origin".into());
+    let mut line = format!("-> {:?} {} [{}; {cookies}; {origin}]", r.method, r.url, r.kind.name());
+    if let Some(body) = &r.body {
+        let _ = write!(line, "\n        body: {body}");
+    }
+    line.replace("Get ", "GET ").replace("Post ", "POST ")
+}
+
+fn prompt_line(p: &Prompt) -> String {
+    match p {
+        Prompt::AccountChooser { accounts, use_other_account, login_to } => {
+            let list: Vec<String> = accounts
+                .iter()
+                .map(|a| {
+                    let kind = if a.returning { "returning" } else { "new" };
+                    format!("{} \"{}\" ({kind})", a.account_id, a.display_name)
+                })
+                .collect();
+            let mut s = format!("?  account chooser: {}", list.join(", "));
+            if *use_other_account {
+                s.push_str("; offers \"use another account\"");
+            }
+            if !login_to.is_empty() {
+                let _ = write!(s, "; offers to log in to provider(s) {login_to:?}");
+            }
+            s
+        }
+        Prompt::ConfirmIdpLogin { config_url, .. } => format!("?  confirm IdP login: log in to {config_url} again?"),
+        Prompt::LoginPopup { url, .. } => format!("?  login pop-up at {url}"),
+        Prompt::ContinuationPopup { url, .. } => format!("?  continuation pop-up at {url}"),
+        Prompt::ErrorDialog { code, url } => format!(
+            "?  error dialog: error {code:?}{}",
+            url.as_ref().map(|u| format!(", more details at {u}")).unwrap_or_default()
+        ),
+    }
+}
+
+fn action_line(a: &UserAction) -> String {
+    match a {
+        UserAction::Choose { account_id, .. } => format!("!  the person chooses account {account_id}"),
+        UserAction::Cancel => "!  the person closes it".into(),
+        UserAction::Login { .. } => "!  the person clicks to log in".into(),
+        UserAction::LoggedIn => {
+            "!  the person signs in; the IdP sets logged-in and calls IdentityProvider.close()".into()
+        }
+        UserAction::IdpClose => "!  the IdP page calls IdentityProvider.close()".into(),
+        UserAction::Resolve { token, .. } => format!("!  the IdP page calls IdentityProvider.resolve({token})"),
+        UserAction::Dismiss => "!  the person dismisses it".into(),
+    }
+}
+
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario: {} (profile {})", report.name, report.profile);
+    for event in &report.trace.events {
+        let line = match event {
+            Event::Enter { state, provider } => {
+                let who = provider.map(|p| format!(" [provider {p}]")).unwrap_or_default();
+                format!("*  {}{who}  (spec #{})", state.name(), state.anchor())
+            }
+            Event::Request { request } => request_line(request),
+            Event::Response { kind, status, result, .. } => {
+                let status = status.map(|s| s.to_string()).unwrap_or_else(|| "---".into());
+                let what = match result {
+                    ResponseResult::Accepted => "accepted".to_string(),
+                    ResponseResult::Ignored => "ignored".to_string(),
+                    ResponseResult::NetworkError { reason } => format!("network error: {reason}"),
+                    ResponseResult::Rejected { problems } => {
+                        let first = problems.first().map(|p| p.to_string()).unwrap_or_default();
+                        format!("rejected: {first}")
+                    }
+                };
+                format!("<- {status} {}: {what}", kind.name())
+            }
+            Event::ProviderSkipped { provider, why, problem } => {
+                let p = problem.as_ref().map(|p| format!("\n        {p}")).unwrap_or_default();
+                format!("x  provider {provider}: {why}{p}")
+            }
+            Event::LoginStatusSet { origin, status } => format!("   login status of {origin} := {status:?}"),
+            Event::Prompt { prompt } => prompt_line(prompt),
+            Event::User { action } => action_line(action),
+            Event::ConnectionAdded { connection } => {
+                format!("+  connected: account {} of {} to {}", connection.account, connection.idp, connection.rp)
+            }
+            Event::ConnectionRemoved { connection } => {
+                format!("-  disconnected: account {} of {} from {}", connection.account, connection.idp, connection.rp)
+            }
+            Event::TimerStarted { id } => format!("   privacy delay before rejecting (timer {id})"),
+            Event::TimerFired { id } => format!("   timer {id} fired"),
+            Event::Note { text } => format!("   note: {text}"),
+            Event::Settled { outcome } => match outcome {
+                Outcome::Resolve { credential } => format!(
+                    "=> resolve: IdentityCredential {{ token: {}, isAutoSelected: {}, configURL: {:?} }}",
+                    credential.token(),
+                    credential.is_auto_selected(),
+                    credential.config_url()
+                ),
+                Outcome::Reject { error } => {
+                    let mut s = format!("=> reject: {}", error.name.as_str());
+                    if let Some(code) = &error.code {
+                        let _ = write!(s, " {{ error: {code:?}, url: {:?} }}", error.url.clone().unwrap_or_default());
+                    }
+                    let delay = if error.delayed { ", after the privacy delay" } else { "" };
+                    let _ = write!(s, "{delay}\n   why: {} [{}]", error.message, error.reason.id());
+                    s
+                }
+            },
+        };
+        let _ = writeln!(out, "  {line}");
+    }
+    if report.outcome == "resolve" && report.credential.as_ref().is_some_and(|c| c.is_null()) {
+        let _ = writeln!(out, "  => disconnect() resolved");
+    }
+    if let Some(e) = report.error.as_ref().filter(|_| report.trace.outcome().is_none()) {
+        let _ =
+            writeln!(out, "  => reject: {} [{}]", e["name"].as_str().unwrap_or(""), e["reason"].as_str().unwrap_or(""));
+    }
+    match (report.expect.checked, report.passed()) {
+        (false, _) => {}
+        (true, true) => {
+            let _ = writeln!(out, "expect: holds");
+        }
+        (true, false) => {
+            let _ = writeln!(out, "expect: FAILED");
+            for f in &report.expect.failures {
+                let _ = writeln!(out, "  - {f}");
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,222 @@
+//! Drives the model through one scenario: the mock IdP answers every
+//! request at once, the scripted person answers every prompt, timers fire
+//! at once. Then `expect` is checked.
+
+use crate::scenario::{parse_user_step, Call, Expect, MockIdp, Scenario, ScenarioError, UserStep};
+use fedcm_model::machine::browser::BrowserState;
+use fedcm_model::machine::disconnect::{DisconnectFlow, DisconnectOptions, DisconnectOutcome, DisconnectStep};
+use fedcm_model::machine::outcome::Outcome;
+use fedcm_model::machine::prompt::{Prompt, UserAction};
+use fedcm_model::machine::request::FetchRequest;
+use fedcm_model::machine::{Flow, Step};
+use fedcm_model::trace::Trace;
+use fedcm_model::Profile;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Steps after which a run is declared stuck (a model bug, not a scenario's).
+const MAX_STEPS: usize = 100_000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub name: String,
+    pub profile: Profile,
+    /// `resolve` or `reject`.
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+    pub trace: Trace,
+    /// Every request the browser sent, with credentials mode and headers.
+    pub requests: Vec<FetchRequest>,
+    pub expect: ExpectResult,
+    /// The browser state after the call (connections, login status).
+    pub browser_after: BrowserState,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectResult {
+    /// Whether the scenario states an expectation.
+    pub checked: bool,
+    pub failures: Vec<String>,
+}
+
+impl RunReport {
+    pub fn passed(&self) -> bool {
+        self.expect.failures.is_empty()
+    }
+}
+
+/// Runs a scenario under its own profile (or `profile` when given).
+pub fn run(scenario: &Scenario, profile: Option<Profile>) -> Result<RunReport, ScenarioError> {
+    scenario.validate()?;
+    let profile = profile.unwrap_or_else(|| scenario.profile());
+    let rp = scenario.rp()?;
+    let browser = scenario.browser_state()?;
+    let mut idp = MockIdp::new(scenario, &rp);
+    let mut answers = scenario.user.iter().map(|v| parse_user_step(v).map_err(ScenarioError));
+    match &scenario.call {
+        Call::Get(options) => {
+            let mut flow = Flow::from_json(rp, browser, options, profile);
+            let mut steps = 0;
+            let outcome = loop {
+                steps += 1;
+                if steps > MAX_STEPS {
+                    return Err(ScenarioError(format!("the run did not settle within {MAX_STEPS} steps")));
+                }
+                match flow.next_step() {
+                    Step::Fetch(request) => {
+                        let result = idp.answer(&request);
+                        flow.on_response(request.id, result);
+                    }
+                    Step::Ask(prompt) => {
+                        let action = match answers.next().transpose()? {
+                            Some(UserStep::Abort) => {
+                                flow.abort();
+                                continue;
+                            }
+                            Some(step) => step.action(matches!(prompt, Prompt::LoginPopup { .. })),
+                            None => {
+                                let (action, what) = match prompt {
+                                    Prompt::ErrorDialog { .. } => (UserAction::Dismiss, "dismisses the error dialog"),
+                                    _ => (UserAction::Cancel, "closes it"),
+                                };
+                                flow.annotate(format!(
+                                    "the scenario scripts no answer to the {}: the person {what}",
+                                    prompt.name()
+                                ));
+                                action
+                            }
+                        };
+                        flow.on_user(action).map_err(|e| ScenarioError(format!("user action: {e}")))?;
+                    }
+                    Step::Wait(timer) => flow.on_timer(timer.id),
+                    Step::Idle => return Err(ScenarioError("the machine waits for nothing (model bug)".into())),
+                    Step::Done(outcome) => break outcome,
+                }
+            };
+            let leftover = answers.count();
+            if leftover > 0 {
+                flow.annotate(format!("{leftover} scripted user action(s) were not used"));
+            }
+            let failures = check_get(scenario.expect.as_ref(), &outcome, flow.trace());
+            let (kind, credential, error) = match &outcome {
+                Outcome::Resolve { credential } => ("resolve", serde_json::to_value(credential).ok(), None),
+                Outcome::Reject { error } => ("reject", None, serde_json::to_value(error).ok()),
+            };
+            Ok(RunReport {
+                name: scenario.name.clone(),
+                profile,
+                outcome: kind,
+                credential,
+                error,
+                requests: flow.trace().requests().cloned().collect(),
+                trace: flow.trace().clone(),
+                expect: ExpectResult { checked: scenario.expect.is_some(), failures },
+                browser_after: flow.browser().clone(),
+            })
+        }
+        Call::Disconnect(options) => {
+            let options =
+                DisconnectOptions::parse(options).map_err(|p| ScenarioError(format!("call.disconnect: {p}")))?;
+            let mut flow = DisconnectFlow::new(rp, browser, options, profile);
+            let mut steps = 0;
+            let outcome = loop {
+                steps += 1;
+                if steps > MAX_STEPS {
+                    return Err(ScenarioError("the disconnect run did not settle".into()));
+                }
+                match flow.next_step() {
+                    DisconnectStep::Fetch(request) => {
+                        let result = idp.answer(&request);
+                        flow.on_response(&request, result);
+                    }
+                    DisconnectStep::Idle => {
+                        return Err(ScenarioError("the machine waits for nothing (model bug)".into()))
+                    }
+                    DisconnectStep::Done(o) => break o,
+                }
+            };
+            let failures = check_disconnect(scenario.expect.as_ref(), &outcome, flow.trace());
+            let (kind, error) = match &outcome {
+                DisconnectOutcome::Resolve => ("resolve", None),
+                DisconnectOutcome::Reject { error } => ("reject", serde_json::to_value(error).ok()),
+            };
+            Ok(RunReport {
+                name: scenario.name.clone(),
+                profile,
+                outcome: kind,
+                credential: (kind == "resolve").then(|| json!(null)),
+                error,
+                requests: flow.trace().requests().cloned().collect(),
+                trace: flow.trace().clone(),
+                expect: ExpectResult { checked: scenario.expect.is_some(), failures },
+                browser_after: flow.browser().clone(),
+            })
+        }
+    }
+}
+
+fn check_states(want: &[String], trace: &Trace, failures: &mut Vec<String>) {
+    let entered: Vec<String> = trace.states().map(|s| s.name()).collect();
+    for s in want {
+        if !entered.contains(s) {
+            failures.push(format!("state {s:?} was never entered (entered: {})", entered.join(", ")));
+        }
+    }
+}
+
+fn eq<T: PartialEq + std::fmt::Debug>(what: &str, want: &Option<T>, got: &T, failures: &mut Vec<String>) {
+    if let Some(w) = want {
+        if w != got {
+            failures.push(format!("{what}: expected {w:?}, got {got:?}"));
+        }
+    }
+}
+
+fn check_get(expect: Option<&Expect>, outcome: &Outcome, trace: &Trace) -> Vec<String> {
+    let mut f = Vec::new();
+    match (expect, outcome) {
+        (None, _) => {}
+        (Some(Expect::Resolve(want)), Outcome::Resolve { credential }) => {
+            eq("token", &want.token, credential.token(), &mut f);
+            eq("isAutoSelected", &want.is_auto_selected, &credential.is_auto_selected(), &mut f);
+            eq("configURL", &want.config_url, &credential.config_url().to_string(), &mut f);
+            check_states(&want.states, trace, &mut f);
+        }
+        (Some(Expect::Reject(want)), Outcome::Reject { error }) => {
+            eq("name", &want.name, &error.name.as_str().to_string(), &mut f);
+            eq("code", &want.code.clone().map(Some), &error.code, &mut f);
+            eq("url", &want.url.clone().map(Some), &error.url, &mut f);
+            eq("reason", &want.reason, &error.reason.id(), &mut f);
+            eq("delayed", &want.delayed, &error.delayed, &mut f);
+            check_states(&want.states, trace, &mut f);
+        }
+        (Some(Expect::Resolve(_)), Outcome::Reject { error }) => {
+            f.push(format!("expected resolve, got {} ({}): {}", error.name.as_str(), error.reason.id(), error.message))
+        }
+        (Some(Expect::Reject(_)), Outcome::Resolve { credential }) => {
+            f.push(format!("expected reject, got resolve with token {}", credential.token()))
+        }
+    }
+    f
+}
+
+fn check_disconnect(expect: Option<&Expect>, outcome: &DisconnectOutcome, trace: &Trace) -> Vec<String> {
+    let mut f = Vec::new();
+    match (expect, outcome) {
+        (None, _) => {}
+        (Some(Expect::Resolve(want)), DisconnectOutcome::Resolve) => check_states(&want.states, trace, &mut f),
+        (Some(Expect::Reject(want)), DisconnectOutcome::Reject { error }) => {
+            eq("name", &want.name, &error.name.as_str().to_string(), &mut f);
+            eq("reason", &want.reason, &error.reason.id(), &mut f);
+            check_states(&want.states, trace, &mut f);
+        }
+        (Some(Expect::Resolve(_)), DisconnectOutcome::Reject { error }) => {
+            f.push(format!("expected resolve, got {} ({})", error.name.as_str(), error.reason.id()))
+        }
+        (Some(Expect::Reject(_)), DisconnectOutcome::Resolve) => f.push("expected reject, got resolve".into()),
+    }
+    f
+}

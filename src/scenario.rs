@@ -1,0 +1,388 @@
+//! Scenario files: one `get()` (or `disconnect()`) call end to end, with
+//! the IdP's responses, what the person does, and what must happen. The
+//! format is a contract with outside tools: see DESIGN.md.
+
+use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
+use fedcm_model::machine::prompt::UserAction;
+use fedcm_model::machine::request::{FetchKind, FetchRequest, FetchResult, Method, NetworkError};
+use fedcm_model::machine::Rp;
+use fedcm_model::{HttpResponse, Profile};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use url::Url;
+
+/// A scenario that could not be read: exit status 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError(pub String);
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `spec` (default) or `chromium`.
+    #[serde(default)]
+    pub profile: Option<Profile>,
+    pub rp: RpSpec,
+    #[serde(default)]
+    pub browser: BrowserSpec,
+    pub call: Call,
+    /// URL (optionally `"METHOD URL"`) -> response, or a list served in turn
+    /// (the last one repeats). Unlisted URLs answer 404.
+    #[serde(default)]
+    pub idp: BTreeMap<String, Responses>,
+    #[serde(default)]
+    pub user: Vec<Value>,
+    #[serde(default)]
+    pub expect: Option<Expect>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpSpec {
+    pub origin: String,
+    /// The top-level origin when the RP is in an iframe.
+    #[serde(default)]
+    pub embedder: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserSpec {
+    #[serde(default)]
+    pub login_status: BTreeMap<String, String>,
+    #[serde(default)]
+    pub connected: Vec<ConnectedSpec>,
+    /// RP origins that called `preventSilentAccess()`.
+    #[serde(default)]
+    pub requires_user_mediation: Vec<String>,
+    /// Whether the call follows a user gesture (active mode needs one).
+    /// Defaults to true.
+    #[serde(default)]
+    pub transient_activation: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectedSpec {
+    pub rp: String,
+    pub idp: String,
+    pub account: String,
+    #[serde(default)]
+    pub embedder: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Call {
+    Get(Value),
+    Disconnect(Value),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Responses {
+    One(ResponseSpec),
+    Sequence(Vec<ResponseSpec>),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseSpec {
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Raw text (sent byte for byte) or a JSON value.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// No HTTP response at all: the request fails with this reason.
+    #[serde(default)]
+    pub network_error: Option<String>,
+    /// For the assertion and disconnect POSTs the mock answers CORS for the
+    /// RP unless this is false (or the headers set it themselves).
+    #[serde(default)]
+    pub cors: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Expect {
+    Resolve(ExpectResolve),
+    Reject(ExpectReject),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectResolve {
+    #[serde(default)]
+    pub token: Option<Value>,
+    #[serde(default, rename = "isAutoSelected")]
+    pub is_auto_selected: Option<bool>,
+    #[serde(default, rename = "configURL")]
+    pub config_url: Option<String>,
+    /// States the run must enter (extension).
+    #[serde(default)]
+    pub states: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectReject {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The model's internal reason (extension), e.g. `user-cancelled`.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Whether the privacy delay applies (extension).
+    #[serde(default)]
+    pub delayed: Option<bool>,
+    #[serde(default)]
+    pub states: Vec<String>,
+}
+
+impl Scenario {
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        serde_json::from_str(text).map_err(|e| ScenarioError(format!("not a valid scenario: {e}")))
+    }
+
+    pub fn profile(&self) -> Profile {
+        self.profile.unwrap_or_default()
+    }
+
+    pub fn rp(&self) -> Result<Rp, ScenarioError> {
+        let origin = parse_origin("rp.origin", &self.rp.origin)?;
+        let embedder = match &self.rp.embedder {
+            Some(e) => parse_origin("rp.embedder", e)?,
+            None => origin.clone(),
+        };
+        Ok(Rp { origin, embedder })
+    }
+
+    pub fn browser_state(&self) -> Result<BrowserState, ScenarioError> {
+        let mut state = BrowserState {
+            transient_activation: self.browser.transient_activation.unwrap_or(true),
+            ..BrowserState::default()
+        };
+        for (origin, status) in &self.browser.login_status {
+            let status = match status.as_str() {
+                "logged-in" => LoginStatus::LoggedIn,
+                "logged-out" => LoggedOut,
+                "unknown" => LoginStatus::Unknown,
+                other => {
+                    return Err(ScenarioError(format!(
+                        "browser.login_status[{origin:?}]: {other:?} is not logged-in, logged-out or unknown"
+                    )))
+                }
+            };
+            let origin = origin_of("browser.login_status", origin)?;
+            state.set_login_status(&origin, status);
+        }
+        let rp = self.rp()?;
+        for (i, c) in self.browser.connected.iter().enumerate() {
+            let at = format!("browser.connected[{i}]");
+            let embedder = match &c.embedder {
+                Some(e) => origin_of(&at, e)?,
+                None => rp.embedder.origin().ascii_serialization(),
+            };
+            state.connect(Connection {
+                embedder,
+                rp: origin_of(&at, &c.rp)?,
+                idp: origin_of(&at, &c.idp)?,
+                account: c.account.clone(),
+            });
+        }
+        for o in &self.browser.requires_user_mediation {
+            state.requires_user_mediation.insert(origin_of("browser.requires_user_mediation", o)?);
+        }
+        Ok(state)
+    }
+
+    /// Checks what the machine cannot: that every URL key parses.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        self.rp()?;
+        self.browser_state()?;
+        for key in self.idp.keys() {
+            let (_, url) = split_key(key);
+            Url::parse(url).map_err(|e| ScenarioError(format!("idp key {key:?}: {e}")))?;
+        }
+        for (i, step) in self.user.iter().enumerate() {
+            parse_user_step(step).map_err(|e| ScenarioError(format!("user[{i}]: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+use LoginStatus::LoggedOut;
+
+fn parse_origin(at: &str, s: &str) -> Result<Url, ScenarioError> {
+    let url = Url::parse(s).map_err(|e| ScenarioError(format!("{at}: {s:?} is not a URL ({e})")))?;
+    Url::parse(&url.origin().ascii_serialization()).map_err(|_| ScenarioError(format!("{at}: {s:?} has no origin")))
+}
+
+fn origin_of(at: &str, s: &str) -> Result<String, ScenarioError> {
+    Ok(parse_origin(at, s)?.origin().ascii_serialization())
+}
+
+fn split_key(key: &str) -> (Option<&str>, &str) {
+    match key.split_once(' ') {
+        Some((m, rest)) if m.chars().all(|c| c.is_ascii_uppercase()) => (Some(m), rest.trim()),
+        _ => (None, key),
+    }
+}
+
+/// One answer a scripted person gives. `"login"` clicks the login link in a
+/// dialog, or signs in when the prompt is the login pop-up itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserStep {
+    Choose {
+        account: String,
+        config_url: Option<String>,
+    },
+    Cancel,
+    Login {
+        config_url: Option<String>,
+    },
+    Close,
+    Dismiss,
+    Continue {
+        token: Value,
+        account_id: Option<String>,
+    },
+    /// The RP's AbortSignal fires while the prompt is up.
+    Abort,
+}
+
+impl UserStep {
+    /// The action for the prompt at hand.
+    pub fn action(&self, at_login_popup: bool) -> UserAction {
+        match self.clone() {
+            UserStep::Choose { account, config_url } => UserAction::Choose { account_id: account, config_url },
+            UserStep::Cancel => UserAction::Cancel,
+            UserStep::Login { .. } if at_login_popup => UserAction::LoggedIn,
+            UserStep::Login { config_url } => UserAction::Login { config_url },
+            UserStep::Close => UserAction::IdpClose,
+            UserStep::Dismiss => UserAction::Dismiss,
+            UserStep::Continue { token, account_id } => UserAction::Resolve { token, account_id },
+            // Handled by the runner before it asks for an action.
+            UserStep::Abort => UserAction::Cancel,
+        }
+    }
+}
+
+pub fn parse_user_step(v: &Value) -> Result<UserStep, String> {
+    let str_field = |o: &serde_json::Map<String, Value>, k: &str| o.get(k).and_then(Value::as_str).map(String::from);
+    match v {
+        Value::String(s) => match s.as_str() {
+            "cancel" => Ok(UserStep::Cancel),
+            "login" => Ok(UserStep::Login { config_url: None }),
+            "close" => Ok(UserStep::Close),
+            "dismiss" => Ok(UserStep::Dismiss),
+            "abort" => Ok(UserStep::Abort),
+            other => Err(format!("unknown action {other:?} (cancel, login, close, dismiss, abort, {{\"choose\": ID}}, {{\"continue\": {{...}}}})")),
+        },
+        Value::Object(o) if o.len() == 1 => {
+            let (k, v) = o.iter().next().expect("one member");
+            match (k.as_str(), v) {
+                ("choose", Value::String(id)) => Ok(UserStep::Choose { account: id.clone(), config_url: None }),
+                ("choose", Value::Object(c)) => Ok(UserStep::Choose {
+                    account: str_field(c, "account").ok_or("choose.account must be a string")?,
+                    config_url: str_field(c, "configURL"),
+                }),
+                ("login", Value::String(c)) => Ok(UserStep::Login { config_url: Some(c.clone()) }),
+                ("continue", Value::Object(c)) => Ok(UserStep::Continue {
+                    token: c.get("token").cloned().ok_or("continue.token is required")?,
+                    account_id: str_field(c, "accountId"),
+                }),
+                _ => Err(format!("unknown action {v}")),
+            }
+        }
+        other => Err(format!("unknown action {other}")),
+    }
+}
+
+/// The scripted IdP: serves the scenario's responses.
+pub struct MockIdp<'s> {
+    routes: Vec<(Option<&'s str>, Url, &'s Responses)>,
+    served: BTreeMap<usize, usize>,
+    rp_origin: String,
+}
+
+impl<'s> MockIdp<'s> {
+    pub fn new(scenario: &'s Scenario, rp: &Rp) -> MockIdp<'s> {
+        let routes = scenario
+            .idp
+            .iter()
+            .filter_map(|(k, v)| {
+                let (method, url) = split_key(k);
+                Url::parse(url).ok().map(|u| (method, u, v))
+            })
+            .collect();
+        MockIdp { routes, served: BTreeMap::new(), rp_origin: rp.origin.origin().ascii_serialization() }
+    }
+
+    fn route(&self, request: &FetchRequest) -> Option<usize> {
+        let method = match request.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        };
+        let method_ok = |m: Option<&str>| m.is_none_or(|m| m == method);
+        let exact = self.routes.iter().position(|(m, u, _)| method_ok(*m) && *u == request.url && m.is_some());
+        let any = || self.routes.iter().position(|(m, u, _)| method_ok(*m) && *u == request.url);
+        let without_query = || {
+            let mut bare = request.url.clone();
+            bare.set_query(None);
+            self.routes.iter().position(|(m, u, _)| method_ok(*m) && u.query().is_none() && *u == bare)
+        };
+        exact.or_else(any).or_else(without_query)
+    }
+
+    /// The response to `request`, as the scenario scripts it.
+    pub fn answer(&mut self, request: &FetchRequest) -> FetchResult {
+        let Some(i) = self.route(request) else {
+            return Ok(HttpResponse {
+                status: 404,
+                headers: vec![("content-type".into(), "text/plain".into())],
+                body: b"not found".to_vec(),
+            });
+        };
+        let n = self.served.entry(i).or_insert(0);
+        let spec = match self.routes[i].2 {
+            Responses::One(r) => r,
+            Responses::Sequence(list) if list.is_empty() => return Err(NetworkError::new("empty response list")),
+            Responses::Sequence(list) => &list[(*n).min(list.len() - 1)],
+        };
+        *n += 1;
+        if let Some(reason) = &spec.network_error {
+            return Err(NetworkError::new(reason.clone()));
+        }
+        let mut headers: Vec<(String, String)> = spec.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let has = |h: &[(String, String)], name: &str| h.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+        if !has(&headers, "content-type") {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        let credentialed_post = matches!(request.kind, FetchKind::Assertion | FetchKind::Disconnect);
+        if credentialed_post && spec.cors != Some(false) && !has(&headers, "access-control-allow-origin") {
+            headers.push(("access-control-allow-origin".into(), self.rp_origin.clone()));
+            headers.push(("access-control-allow-credentials".into(), "true".into()));
+        }
+        let body = match &spec.body {
+            None => Vec::new(),
+            Some(Value::String(raw)) => raw.as_bytes().to_vec(),
+            Some(v) => serde_json::to_vec(v).unwrap_or_default(),
+        };
+        Ok(HttpResponse { status: spec.status.unwrap_or(200), headers, body })
+    }
+}
