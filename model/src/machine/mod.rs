@@ -105,7 +105,7 @@ enum Stage {
     /// Fetching the well-known and config files. `for_login`: active mode,
     /// logged out, the login pop-up comes first.
     Manifests {
-        manifests: Manifests,
+        manifests: Box<Manifests>,
         for_login: bool,
     },
     Accounts(RequestId),
@@ -395,7 +395,7 @@ impl Flow {
             }
         }
         if self.profile == Profile::Chromium {
-            if let Some(p) = self.providers.iter().find(|p| matches!(p.request.config_url, Err(_))) {
+            if let Some(p) = self.providers.iter().find(|p| p.request.config_url.is_err()) {
                 let msg = format!("configURL {} is not potentially trustworthy", p.request.config_url_raw);
                 return self.reject_now(Reason::UntrustworthyConfigUrl, msg);
             }
@@ -454,7 +454,7 @@ impl Flow {
         self.enter(State::FetchConfig, Some(i));
         let mut out = Vec::new();
         let manifests = Manifests::start(config_url, &self.rp.origin, i, &mut self.next_id, &mut out);
-        self.providers[i].stage = Stage::Manifests { manifests, for_login };
+        self.providers[i].stage = Stage::Manifests { manifests: Box::new(manifests), for_login };
         for r in out {
             self.send(r);
         }

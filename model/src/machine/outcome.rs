@@ -96,6 +96,35 @@ pub enum Reason {
 }
 
 impl Reason {
+    pub const ALL: [Reason; 26] = [
+        Reason::InvalidOptions,
+        Reason::ActiveModeProviderCount,
+        Reason::ActiveModeNoActivation,
+        Reason::DuplicateProvider,
+        Reason::UntrustworthyConfigUrl,
+        Reason::NoProviderLeft,
+        Reason::NotSignedIn,
+        Reason::SilentWithoutAutoReauthn,
+        Reason::UserCancelled,
+        Reason::LoginPopupFailed,
+        Reason::AssertionEndpointInvalid,
+        Reason::AssertionNetworkError,
+        Reason::AssertionInvalidResponse,
+        Reason::IdpError,
+        Reason::ContinueOnRejected,
+        Reason::ContinuationClosedByUser,
+        Reason::ContinuationClosedByIdp,
+        Reason::ContinuationNotAllowed,
+        Reason::Aborted,
+        Reason::DisconnectInvalidConfigUrl,
+        Reason::DisconnectUntrustworthy,
+        Reason::DisconnectNoConnection,
+        Reason::DisconnectConfigFailed,
+        Reason::DisconnectEndpointMissing,
+        Reason::DisconnectEndpointInvalid,
+        Reason::DisconnectFailedOnServer,
+    ];
+
     pub fn id(self) -> String {
         serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
     }

@@ -1,0 +1,81 @@
+//! Every scenario in tests/scenarios/ runs through the model and its
+//! `expect` must hold. Together they must reach every state of the machine
+//! and every rejection reason.
+
+use fedcm_model::machine::outcome::Reason;
+use fedcm_model::machine::state::State;
+use fedcm_workbench::runner::{self, RunReport};
+use fedcm_workbench::scenario::Scenario;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn corpus() -> Vec<(String, Scenario)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/scenarios exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).unwrap();
+            let scenario = Scenario::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, scenario)
+        })
+        .collect()
+}
+
+fn run_all() -> Vec<(String, RunReport)> {
+    corpus()
+        .into_iter()
+        .map(|(name, s)| {
+            let report = runner::run(&s, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, report)
+        })
+        .collect()
+}
+
+#[test]
+fn every_scenario_states_and_meets_its_expectation() {
+    let reports = run_all();
+    assert!(reports.len() >= 60, "the corpus has only {} scenarios", reports.len());
+    let mut failures = Vec::new();
+    for (name, r) in &reports {
+        if !r.expect.checked {
+            failures.push(format!("{name}: states no expectation"));
+        }
+        for f in &r.expect.failures {
+            failures.push(format!("{name}: {f}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn the_corpus_reaches_every_state() {
+    let reports = run_all();
+    let reached: BTreeSet<State> = reports.iter().flat_map(|(_, r)| r.trace.states()).collect();
+    let missing: Vec<String> = State::ALL.iter().filter(|s| !reached.contains(s)).map(|s| s.name()).collect();
+    assert!(missing.is_empty(), "no scenario reaches: {missing:?}");
+}
+
+#[test]
+fn the_corpus_reaches_every_rejection_reason() {
+    let reports = run_all();
+    let reached: BTreeSet<String> =
+        reports.iter().filter_map(|(_, r)| r.error.as_ref()?.get("reason")?.as_str().map(String::from)).collect();
+    let all: Vec<String> = Reason::ALL.iter().map(|r| r.id()).collect();
+    let missing: Vec<&String> = all.iter().filter(|r| !reached.contains(*r)).collect();
+    assert!(missing.is_empty(), "no scenario rejects with: {missing:?}");
+}
+
+#[test]
+fn the_built_in_scenario_resolves() {
+    let s = Scenario::parse(include_str!("../src/defaults/scenario.json")).unwrap();
+    let r = runner::run(&s, None).unwrap();
+    assert!(r.passed(), "{:?}", r.expect.failures);
+    assert_eq!(r.outcome, "resolve");
+}
