@@ -147,7 +147,7 @@ pub fn run(scenario: &Scenario, profile: Option<Profile>) -> Result<RunReport, S
                 name: scenario.name.clone(),
                 profile,
                 outcome: kind,
-                credential: (kind == "resolve").then(|| json!(null)),
+                credential: (kind == "resolve").then_some(json!(null)),
                 error,
                 requests: flow.trace().requests().cloned().collect(),
                 trace: flow.trace().clone(),
