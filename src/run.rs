@@ -84,7 +84,7 @@ fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
     }
     let width = results.iter().map(|(n, _)| n.len()).max().unwrap_or(8).max(8);
     if !json {
-        println!("{:<width$}  {:<8}  {:<10}  {}", "scenario", "result", "outcome", "detail");
+        println!("{:<width$}  {:<8}  {:<10}  detail", "scenario", "result", "outcome");
     }
     for (name, r) in &results {
         let (result, outcome, detail) = match r {
