@@ -69,6 +69,17 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "scenario: {} (profile {})", report.name, report.profile);
     for event in &report.trace.events {
         let line = match event {
+            Event::Start(_) | Event::StartDisconnect { .. } | Event::TokenReceived { .. } => continue,
+            Event::ProviderEntry { provider, entry, accounts } => {
+                if accounts.is_empty() {
+                    format!("   provider {provider} counts as {entry}")
+                } else {
+                    format!("   provider {provider} offers account(s) {}", accounts.join(", "))
+                }
+            }
+            Event::AutoSelected { account_id, .. } => {
+                format!("   auto re-authentication: account {account_id} is the only returning account")
+            }
             Event::Enter { state, provider } => {
                 let who = provider.map(|p| format!(" [provider {p}]")).unwrap_or_default();
                 format!("*  {}{who}  (spec #{})", state.name(), state.anchor())
@@ -130,7 +141,10 @@ pub fn render(report: &RunReport) -> String {
         let _ =
             writeln!(out, "  => reject: {} [{}]", e["name"].as_str().unwrap_or(""), e["reason"].as_str().unwrap_or(""));
     }
-    match (report.expect.checked, report.passed()) {
+    for v in &report.violations {
+        let _ = writeln!(out, "INVARIANT VIOLATED: {v}");
+    }
+    match (report.expect.checked, report.expect.failures.is_empty()) {
         (false, _) => {}
         (true, true) => {
             let _ = writeln!(out, "expect: holds");

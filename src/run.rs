@@ -102,7 +102,9 @@ fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
                     (if r.expect.checked { "pass" } else { "ran" }, outcome, String::new())
                 } else {
                     failed += 1;
-                    ("FAIL", outcome, r.expect.failures.join("; "))
+                    let mut detail = r.expect.failures.clone();
+                    detail.extend(r.violations.iter().map(|v| v.to_string()));
+                    ("FAIL", outcome, detail.join("; "))
                 }
             }
         };

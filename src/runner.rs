@@ -31,6 +31,8 @@ pub struct RunReport {
     /// Every request the browser sent, with credentials mode and headers.
     pub requests: Vec<FetchRequest>,
     pub expect: ExpectResult,
+    /// Invariants (model/src/invariants.rs) the run breaks: a model bug.
+    pub violations: Vec<fedcm_model::invariants::Violation>,
     /// The browser state after the call (connections, login status).
     pub browser_after: BrowserState,
 }
@@ -44,7 +46,7 @@ pub struct ExpectResult {
 
 impl RunReport {
     pub fn passed(&self) -> bool {
-        self.expect.failures.is_empty()
+        self.expect.failures.is_empty() && self.violations.is_empty()
     }
 }
 
@@ -114,6 +116,7 @@ pub fn run(scenario: &Scenario, profile: Option<Profile>) -> Result<RunReport, S
                 requests: flow.trace().requests().cloned().collect(),
                 trace: flow.trace().clone(),
                 expect: ExpectResult { checked: scenario.expect.is_some(), failures },
+                violations: fedcm_model::invariants::check_all(flow.trace()),
                 browser_after: flow.browser().clone(),
             })
         }
@@ -152,6 +155,7 @@ pub fn run(scenario: &Scenario, profile: Option<Profile>) -> Result<RunReport, S
                 requests: flow.trace().requests().cloned().collect(),
                 trace: flow.trace().clone(),
                 expect: ExpectResult { checked: scenario.expect.is_some(), failures },
+                violations: fedcm_model::invariants::check_all(flow.trace()),
                 browser_after: flow.browser().clone(),
             })
         }

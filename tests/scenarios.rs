@@ -50,6 +50,9 @@ fn every_scenario_states_and_meets_its_expectation() {
         for f in &r.expect.failures {
             failures.push(format!("{name}: {f}"));
         }
+        for v in &r.violations {
+            failures.push(format!("{name}: invariant {v}"));
+        }
     }
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
 }

@@ -11,6 +11,7 @@
 pub mod http;
 pub mod idl;
 pub mod idp;
+pub mod invariants;
 pub mod json;
 pub mod machine;
 pub mod problem;

@@ -10,9 +10,45 @@ use crate::machine::state::State;
 use crate::problem::Problem;
 use serde::Serialize;
 
+/// The inputs of a run, so a trace can be checked on its own.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Start {
+    pub profile: crate::Profile,
+    pub rp: String,
+    pub embedder: String,
+    /// `None` when the options were rejected before conversion finished.
+    pub options: Option<crate::request::RequestOptions>,
+    pub browser: crate::machine::browser::BrowserState,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
+    Start(Box<Start>),
+    /// `disconnect()` started.
+    StartDisconnect {
+        rp: String,
+        embedder: String,
+        config_url: String,
+        client_id: String,
+        browser: crate::machine::browser::BrowserState,
+    },
+    /// What a provider ended with: `logged-out`, `mismatch` or accounts.
+    ProviderEntry {
+        provider: usize,
+        entry: String,
+        accounts: Vec<String>,
+    },
+    /// The auto re-authentication decision picked this account.
+    AutoSelected {
+        provider: usize,
+        account_id: String,
+    },
+    /// The assertion response carried this token.
+    TokenReceived {
+        provider: usize,
+        token: serde_json::Value,
+    },
     Enter {
         state: State,
         provider: Option<usize>,
@@ -104,6 +140,13 @@ impl Trace {
     pub fn prompts(&self) -> impl Iterator<Item = &Prompt> {
         self.events.iter().filter_map(|e| match e {
             Event::Prompt { prompt } => Some(prompt),
+            _ => None,
+        })
+    }
+
+    pub fn start(&self) -> Option<&Start> {
+        self.events.iter().find_map(|e| match e {
+            Event::Start(s) => Some(s.as_ref()),
             _ => None,
         })
     }

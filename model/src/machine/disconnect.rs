@@ -122,6 +122,13 @@ impl DisconnectFlow {
     }
 
     fn start(&mut self) {
+        self.trace.push(Event::StartDisconnect {
+            rp: origin_string(&self.rp.origin),
+            embedder: origin_string(&self.rp.embedder),
+            config_url: self.options.config_url.clone(),
+            client_id: self.options.client_id.clone(),
+            browser: self.browser.clone(),
+        });
         self.trace.push(Event::Enter { state: State::DisconnectValidation, provider: None });
         let config_url = match ConfigUrl::parse(&self.options.config_url) {
             Ok(u) => u,

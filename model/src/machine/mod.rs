@@ -197,7 +197,7 @@ impl Flow {
             Ok(parsed) => {
                 let mut flow = Flow::new(rp, browser, parsed.value, profile);
                 for w in parsed.warnings {
-                    flow.trace.events.insert(1, Event::Note { text: w.to_string() });
+                    flow.trace.events.insert(2, Event::Note { text: w.to_string() });
                 }
                 flow
             }
@@ -224,6 +224,7 @@ impl Flow {
 
     fn invalid(rp: Rp, browser: BrowserState, profile: Profile, rejected: Rejected) -> Flow {
         let mut flow = Flow::empty(rp, browser, profile);
+        flow.record_start(None);
         flow.enter(State::RequestValidation, None);
         let first = rejected.first();
         let name = match first.js_error_in(profile) {
@@ -242,6 +243,7 @@ impl Flow {
         let mut flow = Flow::empty(rp, browser, profile);
         flow.mode = options.mode;
         flow.mediation = options.mediation;
+        flow.record_start(Some(options.clone()));
         flow.enter(State::RequestValidation, None);
         flow.providers = options
             .providers
@@ -337,6 +339,17 @@ impl Flow {
     }
 
     // ---- the algorithm ----
+
+    fn record_start(&mut self, options: Option<RequestOptions>) {
+        let start = crate::trace::Start {
+            profile: self.profile,
+            rp: self.rp.origin_str(),
+            embedder: self.rp.embedder_str(),
+            options,
+            browser: self.browser.clone(),
+        };
+        self.trace.push(Event::Start(Box::new(start)));
+    }
 
     fn enter(&mut self, state: State, provider: Option<usize>) {
         self.trace.push(Event::Enter { state, provider });
@@ -441,8 +454,8 @@ impl Flow {
                 self.enter(State::LoginBeforeAccounts, Some(i));
                 return self.fetch_manifests(i, config_url, true);
             }
-            self.providers[i].stage = Stage::Done(Entry::LoggedOut);
-            return self.note(format!("provider {i}: the IdP is logged out; no fetch is made"));
+            self.note(format!("provider {i}: the IdP is logged out; no fetch is made"));
+            return self.set_entry(i, Entry::LoggedOut);
         }
         if self.mediation == Mediation::Silent && self.browser.requires_user_mediation.contains(&rp) {
             return self.skip(i, "silent mediation, and the RP requires user mediation", None);
@@ -619,7 +632,7 @@ impl Flow {
         if self.profile == Profile::Chromium {
             self.fetch_pictures(i, &filtered);
         }
-        self.providers[i].stage = Stage::Done(Entry::Accounts(filtered));
+        self.set_entry(i, Entry::Accounts(filtered));
         self.after_provider_accounts(i);
     }
 
@@ -644,8 +657,18 @@ impl Flow {
         if let Some(p) = problem {
             self.trace.push(Event::ProviderSkipped { provider: i, why: why.to_string(), problem: Some(p) });
         }
-        self.providers[i].stage = Stage::Done(entry);
+        self.set_entry(i, entry);
         self.after_provider_accounts(i);
+    }
+
+    fn set_entry(&mut self, i: usize, entry: Entry) {
+        let (name, accounts) = match &entry {
+            Entry::LoggedOut => ("logged-out", Vec::new()),
+            Entry::Mismatch => ("mismatch", Vec::new()),
+            Entry::Accounts(list) => ("accounts", list.iter().map(|a| a.id.clone()).collect()),
+        };
+        self.trace.push(Event::ProviderEntry { provider: i, entry: name.into(), accounts });
+        self.providers[i].stage = Stage::Done(entry);
     }
 
     fn after_provider_accounts(&mut self, i: usize) {
@@ -714,7 +737,7 @@ impl Flow {
         let requires_mediation = self.browser.requires_user_mediation.contains(&rp);
         if self.mediation != Mediation::Required && !requires_mediation && eligible.len() == 1 && !any_mismatch {
             let (provider, account_id) = eligible[0].clone();
-            self.note(format!("auto re-authentication with account {account_id:?}: the only returning account"));
+            self.trace.push(Event::AutoSelected { provider, account_id: account_id.clone() });
             return self.fetch_assertion(Selection { provider, account_id, auto: true, permission_requested: false });
         }
         if self.mediation == Mediation::Silent {
@@ -1165,7 +1188,10 @@ impl Flow {
             Ok(parsed) => {
                 record(self, ResponseResult::Accepted);
                 match parsed.value {
-                    AssertionResponse::Token(token) => self.resolve(&selection, token),
+                    AssertionResponse::Token(token) => {
+                        self.trace.push(Event::TokenReceived { provider: selection.provider, token: token.clone() });
+                        self.resolve(&selection, token)
+                    }
                     AssertionResponse::Error(e) => {
                         let msg = format!("the IdP answered with error {:?}", e.code);
                         let r = Rejection::identity_error(Reason::IdpError, e.code, e.url.as_ref(), msg);
