@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod explore;
 mod run;
 
 /// A workbench for the browser's Federated Credential Management API.
@@ -32,6 +33,27 @@ enum Command {
         /// Override the scenarios' own profile: spec or chromium.
         #[arg(long)]
         profile: Option<Profile>,
+    },
+    /// Explore every event ordering up to a depth, checking every invariant.
+    ///
+    /// From each starting configuration (one or two IdPs; passive or active;
+    /// optional, silent or required mediation; logged in, out or unknown;
+    /// connected or not), every response kind for every pending fetch in
+    /// every order, every answer the person can give, the privacy timer and
+    /// an abort. Exit status 1 when an invariant fails: the shortest
+    /// counterexample is printed (and written with --out) as a scenario file.
+    Explore {
+        /// How many events deep to search.
+        #[arg(long, default_value_t = 6)]
+        depth: usize,
+        /// spec, chromium or all.
+        #[arg(long, default_value = "all")]
+        profile: String,
+        /// Write counterexamples as scenario files into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
     /// Check an IdP document (or RP request options) as browsers parse it.
     ///
@@ -71,6 +93,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { path, json, profile } => run::main(path, json, profile),
+        Command::Explore { depth, profile, out, json } => {
+            let profiles: Vec<Profile> = match profile.as_str() {
+                "all" => Profile::ALL.to_vec(),
+                p => match p.parse() {
+                    Ok(p) => vec![p],
+                    Err(e) => return usage(&e),
+                },
+            };
+            explore::main(depth, &profiles, out, json)
+        }
         Command::Lint { kind, file, profile, config_url, assertion_endpoint, status, content_type, json } => {
             let profiles: Vec<Profile> = match profile.as_str() {
                 "all" => Profile::ALL.to_vec(),

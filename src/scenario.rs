@@ -123,7 +123,8 @@ pub enum Expect {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectResolve {
-    #[serde(default)]
+    /// `null` means "the token is null"; leave it out to not check it.
+    #[serde(default, deserialize_with = "present")]
     pub token: Option<Value>,
     #[serde(default, rename = "isAutoSelected")]
     pub is_auto_selected: Option<bool>,
@@ -226,6 +227,11 @@ impl Scenario {
 }
 
 use LoginStatus::LoggedOut;
+
+/// A member that is present, even as `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
 
 fn parse_origin(at: &str, s: &str) -> Result<Url, ScenarioError> {
     let url = Url::parse(s).map_err(|e| ScenarioError(format!("{at}: {s:?} is not a URL ({e})")))?;

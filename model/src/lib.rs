@@ -8,12 +8,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod explore;
 pub mod http;
 pub mod idl;
 pub mod idp;
 pub mod invariants;
 pub mod json;
 pub mod machine;
+pub mod mutation;
 pub mod problem;
 pub mod profile;
 pub mod request;

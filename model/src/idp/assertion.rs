@@ -150,6 +150,9 @@ fn sanitize_error_url(cx: &mut Cx, path: &Path, raw: &str, token_url: &Endpoint)
         cx.warn(path, Rule::ErrorUrlDropped { url: raw.to_string(), reason: "not a valid URL" });
         return None;
     };
+    if crate::mutation::on(crate::mutation::Mutation::KeepForeignErrorUrl) {
+        return Some(url);
+    }
     let keep = match cx.profile {
         // Same registrable domain (hosts without one must match exactly),
         // and potentially trustworthy.

@@ -135,6 +135,9 @@ impl Manifests {
         match &self.well_known {
             Some(Slot::Waiting(_)) => None,
             None => Some(Ok(config.clone())),
+            Some(Slot::Failed(_)) if crate::mutation::on(crate::mutation::Mutation::IgnoreWellKnownFailure) => {
+                Some(Ok(config.clone()))
+            }
             Some(Slot::Failed(p)) => Some(Err(p.clone())),
             Some(Slot::Ready(wk)) => {
                 Some(well_known::check(wk, &self.config_url, config, profile).map(|()| config.clone()))

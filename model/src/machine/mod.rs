@@ -22,6 +22,7 @@ use crate::idp::assertion::{self, AssertionResponse};
 use crate::idp::client_metadata::{self, ClientMetadata};
 use crate::idp::config::{Checked, Config};
 use crate::idp::Rejected;
+use crate::mutation::{on, Mutation};
 use crate::problem::Problem;
 use crate::profile::Profile;
 use crate::request::{Mediation, Mode, ProviderRequest, RequestOptions};
@@ -323,6 +324,30 @@ impl Flow {
         })
     }
 
+    /// Requests handed out (or queued) and not yet answered.
+    pub fn pending_requests(&self) -> impl Iterator<Item = &FetchRequest> {
+        self.inflight.values()
+    }
+
+    /// A hash of everything that decides the machine's future (not its
+    /// history), so a model checker can tell when two event orders lead to
+    /// the same state.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        format!("{:?}", self.phase).hash(&mut h);
+        for p in &self.providers {
+            format!("{:?}{:?}{:?}", p.stage, p.status_at_start, p.metadata).hash(&mut h);
+        }
+        for (id, r) in &self.inflight {
+            (id, r.kind, r.provider).hash(&mut h);
+        }
+        self.outbox.len().hash(&mut h);
+        format!("{:?}", self.browser).hash(&mut h);
+        self.after_login.hash(&mut h);
+        h.finish()
+    }
+
     /// Lets a driver record a decision of its own in the trace (e.g. that a
     /// scripted person ran out of answers).
     pub fn annotate(&mut self, text: impl Into<String>) {
@@ -382,7 +407,7 @@ impl Flow {
     fn start(&mut self) {
         // Mode gate (spec #create-identity-credential): active mode needs
         // exactly one provider and a user gesture.
-        if self.mode == Mode::Active {
+        if self.mode == Mode::Active && !on(Mutation::SkipModeGate) {
             self.enter(State::ModeGate, None);
             if self.providers.len() != 1 {
                 let msg = format!("active mode takes exactly one provider, got {}", self.providers.len());
@@ -401,7 +426,7 @@ impl Flow {
                     Profile::Spec => a.config_url.is_some() && a.origin == b.origin,
                     Profile::Chromium => a.request.config_url_raw == b.request.config_url_raw,
                 };
-                if duplicate {
+                if duplicate && !on(Mutation::SkipDuplicateCheck) {
                     let msg = format!("providers {j} and {i} share the IdP origin {}", a.origin);
                     return self.reject_now(Reason::DuplicateProvider, msg);
                 }
@@ -442,14 +467,17 @@ impl Flow {
                 return self.skip(i, "the configURL cannot be fetched", Some(problem));
             }
         };
-        if self.mediation == Mediation::Silent && !self.browser.has_connection(&embedder, &rp, &origin) {
+        if self.mediation == Mediation::Silent
+            && !self.browser.has_connection(&embedder, &rp, &origin)
+            && !on(Mutation::SkipSilentConnectionGate)
+        {
             return self.skip(i, "silent mediation and no account of this IdP is connected to the RP", None);
         }
         let status = self.browser.login_status(&origin);
         self.providers[i].status_at_start = status;
         // `unknown` is treated like logged-in here (the spec lets the UA
         // choose; ambiguity A7, as Chromium does).
-        if status == LoginStatus::LoggedOut {
+        if status == LoginStatus::LoggedOut && !on(Mutation::IgnoreLoggedOut) {
             if self.mode == Mode::Active && self.mediation != Mediation::Silent {
                 self.enter(State::LoginBeforeAccounts, Some(i));
                 return self.fetch_manifests(i, config_url, true);
@@ -584,6 +612,11 @@ impl Flow {
         self.enter(State::FetchAccounts, Some(i));
         let id = self.id();
         self.providers[i].stage = Stage::Accounts(id);
+        let mut url = url;
+        if on(Mutation::AccountsCarryClientId) {
+            let client = self.providers[i].request.client_id.clone();
+            url.query_pairs_mut().append_pair("client_id", &client);
+        }
         self.send(FetchRequest::accounts(id, i, url));
     }
 
@@ -648,8 +681,9 @@ impl Flow {
     /// logged-in IdP outside silent mediation (UI must follow), else
     /// "logged-out".
     fn provider_without_accounts(&mut self, i: usize, why: &str, problem: Option<Problem>) {
-        let mismatch =
-            self.providers[i].status_at_start == LoginStatus::LoggedIn && self.mediation != Mediation::Silent;
+        let mismatch = self.providers[i].status_at_start == LoginStatus::LoggedIn
+            && self.mediation != Mediation::Silent
+            && !on(Mutation::EmptyAccountsNeverMismatch);
         let entry = if mismatch { Entry::Mismatch } else { Entry::LoggedOut };
         self.trace.push(Event::Note {
             text: format!("provider {i}: {why}; it counts as {}", if mismatch { "a mismatch" } else { "logged out" }),
@@ -683,6 +717,9 @@ impl Flow {
     }
 
     fn set_login_status(&mut self, origin: &str, status: LoginStatus) {
+        if on(Mutation::NoLoginStatusUpdate) {
+            return;
+        }
         self.browser.set_login_status(origin, status);
         self.trace.push(Event::LoginStatusSet { origin: origin.to_string(), status });
     }
@@ -733,9 +770,22 @@ impl Flow {
                     .map(move |a| (i, a.id.clone()))
             })
             .collect();
+        // Chromium drops logged-out IdPs before it looks at silent mediation,
+        // and fails with the delay in passive mode.
+        let all_logged_out_at_start = self
+            .providers
+            .iter()
+            .all(|p| p.status_at_start == LoginStatus::LoggedOut && matches!(p.entry(), Some(Entry::LoggedOut) | None));
+        if self.profile == Profile::Chromium && all_logged_out_at_start && self.mode == Mode::Passive {
+            let msg = "every IdP is logged out";
+            return self.reject_with(Reason::NotSignedIn, true, msg, Vec::new());
+        }
         self.enter(State::AutoReauthn, None);
         let requires_mediation = self.browser.requires_user_mediation.contains(&rp);
-        if self.mediation != Mediation::Required && !requires_mediation && eligible.len() == 1 && !any_mismatch {
+        let required = self.mediation == Mediation::Required && !on(Mutation::AutoReauthnIgnoresRequired);
+        let one = eligible.len() == 1 || (on(Mutation::AutoReauthnWithSeveralAccounts) && !eligible.is_empty());
+        let any_mismatch = any_mismatch && !on(Mutation::AutoReauthnDespiteMismatch);
+        if !required && !requires_mediation && one && !any_mismatch {
             let (provider, account_id) = eligible[0].clone();
             self.trace.push(Event::AutoSelected { provider, account_id: account_id.clone() });
             return self.fetch_assertion(Selection { provider, account_id, auto: true, permission_requested: false });
@@ -792,6 +842,18 @@ impl Flow {
                     return self.open_login_popup(i, AfterLogin::Refetch);
                 }
                 return self.ask(Phase::ConfirmIdpLogin(i), State::ConfirmIdpLogin, Some(i));
+            }
+            // Chromium's active mode offers the login pop-up when the accounts
+            // fetch failed for an IdP whose status was unknown.
+            if self.profile == Profile::Chromium && self.mode == Mode::Active {
+                let fetched = self.providers.iter().position(|p| {
+                    p.config.is_some()
+                        && p.status_at_start == LoginStatus::Unknown
+                        && matches!(p.entry(), Some(Entry::LoggedOut))
+                });
+                if let Some(i) = fetched {
+                    return self.open_login_popup(i, AfterLogin::Refetch);
+                }
             }
             // Only logged-out providers: show nothing and fail as the spec's
             // option "return (failure, false)" does (ambiguities A8, A9).
@@ -951,6 +1013,17 @@ impl Flow {
                     return wrong(format!("no account {account_id:?} is shown"));
                 };
                 let returning = self.is_returning(provider, account);
+                if on(Mutation::ConnectOnSelection) {
+                    let c = Connection {
+                        embedder: self.rp.embedder_str(),
+                        rp: self.rp.origin_str(),
+                        idp: self.providers[provider].origin.clone(),
+                        account: account_id.clone(),
+                    };
+                    if self.browser.connect(c.clone()) {
+                        self.trace.push(Event::ConnectionAdded { connection: c });
+                    }
+                }
                 let permission_requested = !returning && !self.fields(provider).is_empty();
                 self.trace.push(Event::User { action: action.clone() });
                 self.fetch_assertion(Selection {
@@ -1005,8 +1078,9 @@ impl Flow {
                     return Ok(());
                 }
                 self.after_login = after != AfterLogin::FetchAccounts;
+                // The pop-up is closed: nothing is asked while accounts load.
+                self.phase = Phase::Providers;
                 if after == AfterLogin::FetchAccounts {
-                    self.phase = Phase::Providers;
                     self.providers[i].status_at_start = LoginStatus::LoggedIn;
                 }
                 self.fetch_accounts(i);
@@ -1072,7 +1146,11 @@ impl Flow {
         let form = self.assertion_form(&selection);
         let id = self.id();
         let rp = self.rp.origin_str();
-        let request = FetchRequest::credentialed_post(id, FetchKind::Assertion, i, endpoint, &rp, &form);
+        let mut request = FetchRequest::credentialed_post(id, FetchKind::Assertion, i, endpoint, &rp, &form);
+        if on(Mutation::AssertionWithoutOrigin) {
+            request.origin = None;
+            request.headers.retain(|(k, _)| k != "Origin");
+        }
         self.phase = Phase::Assertion { selection, id };
         self.send(request);
     }
@@ -1154,7 +1232,7 @@ impl Flow {
             Ok(r) => r,
         };
         // A CORS failure is a network error (spec #fetch-identity-assertion).
-        if let Some(cors) = cors_problem(&response, &self.rp.origin_str()) {
+        if let Some(cors) = cors_problem(&response, &self.rp.origin_str()).filter(|_| !on(Mutation::SkipCorsCheck)) {
             record(self, ResponseResult::NetworkError { reason: cors.clone() });
             let r = Rejection::identity_error(
                 Reason::AssertionNetworkError,
@@ -1167,6 +1245,7 @@ impl Flow {
         let Some(config) = &self.providers[selection.provider].config else { return };
         let Some(endpoint) = config.id_assertion_endpoint.valid().cloned() else { return };
         match assertion::parse(&response, &endpoint, self.profile) {
+            Err(_) if on(Mutation::ResolveInvalidAssertion) => self.resolve(&selection, serde_json::Value::Null),
             Err(rejected) => {
                 record(self, ResponseResult::Rejected { problems: rejected.errors.clone() });
                 // Chromium names 500 and 503 (the spec MAY, unreachable as
@@ -1236,6 +1315,9 @@ impl Flow {
 
     /// The error dialog comes before an `IdentityCredentialError`.
     fn show_error(&mut self, rejection: Rejection) {
+        if on(Mutation::NoErrorDialog) {
+            return self.settle_reject(rejection);
+        }
         self.ask(Phase::ErrorDialog(rejection), State::ErrorDialog, None);
     }
 
@@ -1244,6 +1326,8 @@ impl Flow {
     }
 
     fn reject_with(&mut self, reason: Reason, delayed: bool, message: impl Into<String>, problems: Vec<Problem>) {
+        let delayed = (delayed && !on(Mutation::NeverDelay))
+            || (reason == Reason::UserCancelled && on(Mutation::DelayUserCancel));
         let rejection = Rejection::new(ErrorName::NetworkError, reason, delayed, message).with_problems(problems);
         if delayed {
             self.enter(State::RejectionDelay, None);

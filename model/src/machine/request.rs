@@ -115,13 +115,14 @@ impl FetchRequest {
         if kind != FetchKind::Picture {
             headers.insert(0, ("Accept".into(), "application/json".into()));
         }
+        let cookies = kind == FetchKind::Config && crate::mutation::on(crate::mutation::Mutation::ConfigWithCookies);
         FetchRequest {
             id,
             kind,
             provider,
             method: Method::Get,
             url,
-            credentials: Credentials::Omit,
+            credentials: if cookies { Credentials::Include } else { Credentials::Omit },
             mode: RequestMode::NoCors,
             redirect,
             origin: None,

@@ -1,0 +1,380 @@
+//! Exhaustive bounded exploration of the machine: from each of a set of
+//! starting configurations, every ordering of every event from a small
+//! abstract alphabet (a response kind per pending fetch, including the
+//! reorderings of parallel fetches; each answer the person can give; the
+//! timer; an abort), breadth first, up to a depth, checking every
+//! invariant in every state reached.
+//!
+//! A plain breadth-first search over `Flow` clones, deduplicated by
+//! [`Flow::fingerprint`], rather than a model-checking crate: the machine is
+//! already a deterministic value with cheap clones, breadth-first order
+//! gives shortest counterexamples directly, and the invariants are
+//! functions over the trace, which a generic checker's state type would
+//! have to carry anyway.
+
+use crate::invariants::{self, Violation};
+use crate::machine::browser::{BrowserState, Connection, LoginStatus};
+use crate::machine::prompt::{Prompt, UserAction};
+use crate::machine::request::{FetchKind, FetchRequest, FetchResult, NetworkError};
+use crate::machine::{Flow, Rp, Step};
+use crate::profile::Profile;
+use crate::HttpResponse;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{HashSet, VecDeque};
+use url::Url;
+
+/// One event of the abstract alphabet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Move {
+    Respond { kind: FetchKind, provider: usize, url: String, variant: &'static str },
+    User { action: UserAction },
+    Timer,
+    Abort,
+}
+
+/// The IdPs of the explored world: each serves its config at
+/// `https://<idp>/config.json`.
+pub const IDPS: [&str; 2] = ["https://idp1.example", "https://idp2.example"];
+pub const RP: &str = "https://rp.example";
+
+fn json_response(body: &Value) -> HttpResponse {
+    HttpResponse::json(serde_json::to_vec(body).unwrap_or_default())
+        .with_header("access-control-allow-origin", RP)
+        .with_header("access-control-allow-credentials", "true")
+}
+
+/// The responses a fetch may get, by name.
+pub fn responses(request: &FetchRequest) -> Vec<(&'static str, FetchResult)> {
+    let origin = request.url.origin().ascii_serialization();
+    let ok = |v: Value| Ok(json_response(&v));
+    let bad = || Ok(HttpResponse::json("{not json"));
+    match request.kind {
+        FetchKind::WellKnown => vec![
+            ("valid", ok(json!({ "provider_urls": [format!("{origin}/config.json")] }))),
+            ("404", Ok(HttpResponse::json("").with_status(404))),
+        ],
+        FetchKind::Config => vec![
+            (
+                "valid",
+                ok(json!({"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion",
+                    "login_url": "/login", "supports_use_other_account": true})),
+            ),
+            ("invalid", bad()),
+        ],
+        FetchKind::Accounts => vec![
+            ("one", ok(json!({"accounts": [{"id": "1", "name": "One"}]}))),
+            ("two", ok(json!({"accounts": [{"id": "1", "name": "One"}, {"id": "2", "name": "Two"}]}))),
+            ("empty", ok(json!({"accounts": []}))),
+            ("invalid", bad()),
+        ],
+        FetchKind::Picture | FetchKind::ClientMetadata | FetchKind::Disconnect => {
+            vec![("404", Ok(HttpResponse::json("").with_status(404)))]
+        }
+        FetchKind::Assertion => vec![
+            ("token", ok(json!({"token": "t"}))),
+            ("error", ok(json!({"error": {"error": "access_denied", "url": "/why"}}))),
+            ("continue-on", ok(json!({"continue_on": format!("{origin}/continue")}))),
+            ("invalid", bad()),
+            ("network-error", Err(NetworkError::new("connection reset"))),
+        ],
+    }
+}
+
+/// The answers the person can give to a prompt.
+pub fn answers(prompt: &Prompt) -> Vec<UserAction> {
+    match prompt {
+        Prompt::AccountChooser { accounts, use_other_account, login_to } => {
+            let mut v: Vec<UserAction> = accounts
+                .iter()
+                .map(|a| UserAction::Choose {
+                    account_id: a.account_id.clone(),
+                    config_url: Some(a.config_url.clone()),
+                })
+                .collect();
+            v.push(UserAction::Cancel);
+            if *use_other_account || !login_to.is_empty() {
+                v.push(UserAction::Login { config_url: None });
+            }
+            v
+        }
+        Prompt::ConfirmIdpLogin { .. } => vec![UserAction::Login { config_url: None }, UserAction::Cancel],
+        Prompt::LoginPopup { .. } => vec![UserAction::LoggedIn, UserAction::IdpClose, UserAction::Cancel],
+        Prompt::ContinuationPopup { .. } => vec![
+            UserAction::Resolve { token: json!("from-popup"), account_id: Some("9".into()) },
+            UserAction::Cancel,
+            UserAction::IdpClose,
+        ],
+        Prompt::ErrorDialog { .. } => vec![UserAction::Dismiss],
+    }
+}
+
+/// A starting configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Start {
+    pub profile: Profile,
+    pub options: Value,
+    pub login_status: LoginStatus,
+    pub connected: bool,
+}
+
+impl Start {
+    pub fn flow(&self) -> Flow {
+        let mut browser = BrowserState { transient_activation: true, ..BrowserState::default() };
+        browser.set_login_status(IDPS[0], self.login_status);
+        if self.connected {
+            browser.connect(Connection {
+                embedder: RP.into(),
+                rp: RP.into(),
+                idp: IDPS[0].into(),
+                account: "1".into(),
+            });
+        }
+        let rp = Rp::new(Url::parse(RP).expect("valid"));
+        Flow::from_json(rp, browser, &self.options, self.profile)
+    }
+}
+
+/// Every combination of one or two providers, mode, mediation, the first
+/// IdP's login status and whether account 1 is connected, per profile.
+pub fn starts(profiles: &[Profile]) -> Vec<Start> {
+    let mut out = Vec::new();
+    for &profile in profiles {
+        for n in [1, 2] {
+            for mode in ["passive", "active"] {
+                for mediation in ["optional", "silent", "required"] {
+                    for login_status in [LoginStatus::LoggedIn, LoginStatus::LoggedOut, LoginStatus::Unknown] {
+                        for connected in [false, true] {
+                            let providers: Vec<Value> = IDPS[..n]
+                                .iter()
+                                .map(|idp| json!({"configURL": format!("{idp}/config.json"), "clientId": "c"}))
+                                .collect();
+                            let options =
+                                json!({"mediation": mediation, "identity": {"mode": mode, "providers": providers}});
+                            out.push(Start { profile, options, login_status, connected });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Hands out every queued request; returns what the machine waits for.
+fn settle_outbox(flow: &mut Flow) -> Step {
+    loop {
+        match flow.next_step() {
+            Step::Fetch(_) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Every move possible in this state.
+pub fn moves(flow: &mut Flow) -> Vec<Move> {
+    let step = settle_outbox(flow);
+    let mut out = Vec::new();
+    if let Step::Done(_) = step {
+        return out;
+    }
+    let pending: Vec<FetchRequest> = flow.pending_requests().cloned().collect();
+    for r in &pending {
+        for (variant, _) in responses(r) {
+            out.push(Move::Respond { kind: r.kind, provider: r.provider, url: r.url.to_string(), variant });
+        }
+    }
+    match step {
+        Step::Ask(prompt) => out.extend(answers(&prompt).into_iter().map(|action| Move::User { action })),
+        Step::Wait(_) => out.push(Move::Timer),
+        _ => {}
+    }
+    out.push(Move::Abort);
+    out
+}
+
+/// Applies a move; `false` when it does not apply.
+pub fn apply(flow: &mut Flow, m: &Move) -> bool {
+    let step = settle_outbox(flow);
+    match m {
+        Move::Respond { kind, provider, url, variant } => {
+            let Some(r) = flow
+                .pending_requests()
+                .find(|r| r.kind == *kind && r.provider == *provider && r.url.as_str() == url)
+                .cloned()
+            else {
+                return false;
+            };
+            let Some((_, result)) = responses(&r).into_iter().find(|(v, _)| v == variant) else { return false };
+            flow.on_response(r.id, result);
+            true
+        }
+        Move::User { action } => flow.on_user(action.clone()).is_ok(),
+        Move::Timer => match step {
+            Step::Wait(t) => {
+                flow.on_timer(t.id);
+                true
+            }
+            _ => false,
+        },
+        Move::Abort => {
+            flow.abort();
+            true
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counterexample {
+    pub start: Start,
+    pub moves: Vec<Move>,
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// States reached, counting repeats reached by other paths.
+    pub visited: u64,
+    /// Distinct states (by fingerprint, per start).
+    pub distinct: u64,
+    /// States where the request had settled.
+    pub settled: u64,
+    pub max_depth: usize,
+    pub starts: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub stats: Stats,
+    /// The shortest counterexample per invariant found.
+    pub counterexamples: Vec<Counterexample>,
+}
+
+/// Explores every start to `depth` moves. `progress` is called after each
+/// start with the running totals.
+pub fn explore(starts: &[Start], depth: usize, mut progress: impl FnMut(usize, &Stats)) -> Report {
+    let mut stats = Stats { starts: starts.len(), ..Stats::default() };
+    let mut counterexamples: Vec<Counterexample> = Vec::new();
+    for (n, start) in starts.iter().enumerate() {
+        let mut seen = HashSet::new();
+        let mut queue: VecDeque<(Flow, Vec<Move>)> = VecDeque::new();
+        let mut root = start.flow();
+        settle_outbox(&mut root);
+        seen.insert(root.fingerprint());
+        stats.distinct += 1;
+        queue.push_back((root, Vec::new()));
+        while let Some((mut flow, path)) = queue.pop_front() {
+            stats.visited += 1;
+            stats.max_depth = stats.max_depth.max(path.len());
+            let violations = invariants::check_all(flow.trace());
+            if !violations.is_empty() {
+                for v in &violations {
+                    if !counterexamples.iter().any(|c| c.violations.iter().any(|w| w.id == v.id)) {
+                        counterexamples.push(Counterexample {
+                            start: start.clone(),
+                            moves: path.clone(),
+                            violations: vec![v.clone()],
+                        });
+                    }
+                }
+                continue;
+            }
+            if flow.outcome().is_some() {
+                stats.settled += 1;
+                continue;
+            }
+            if path.len() >= depth {
+                continue;
+            }
+            for m in moves(&mut flow) {
+                let mut next = flow.clone();
+                if !apply(&mut next, &m) {
+                    continue;
+                }
+                settle_outbox(&mut next);
+                if seen.insert(next.fingerprint()) {
+                    stats.distinct += 1;
+                    let mut p = path.clone();
+                    p.push(m);
+                    queue.push_back((next, p));
+                }
+            }
+        }
+        progress(n + 1, &stats);
+    }
+    Report { stats, counterexamples }
+}
+
+/// A counterexample as a scenario file (DESIGN.md's format). The exact
+/// order of the moves is kept in the description: scenario runners answer
+/// fetches in the order they are sent, so a violation that needs another
+/// order replays only through `fedcm explore`.
+pub fn to_scenario(c: &Counterexample) -> Value {
+    let mut idp = serde_json::Map::new();
+    let mut user = Vec::new();
+    for m in &c.moves {
+        match m {
+            Move::Respond { kind, url, variant, .. } => {
+                let Ok(u) = Url::parse(url) else { continue };
+                let probe = FetchRequest { kind: *kind, url: u.clone(), ..dummy_request() };
+                let Some((_, result)) = responses(&probe).into_iter().find(|(v, _)| v == variant) else { continue };
+                let key = if *kind == FetchKind::Assertion { format!("POST {url}") } else { url.clone() };
+                let value = match result {
+                    Err(e) => json!({ "network_error": e.reason }),
+                    Ok(r) => json!({ "status": r.status, "body": String::from_utf8_lossy(&r.body) }),
+                };
+                idp.insert(key, value);
+            }
+            Move::User { action } => user.push(match action {
+                UserAction::Choose { account_id, config_url } => {
+                    json!({"choose": {"account": account_id, "configURL": config_url}})
+                }
+                UserAction::Cancel => json!("cancel"),
+                UserAction::Login { .. } | UserAction::LoggedIn => json!("login"),
+                UserAction::IdpClose => json!("close"),
+                UserAction::Resolve { token, account_id } => {
+                    json!({"continue": {"token": token, "accountId": account_id}})
+                }
+                UserAction::Dismiss => json!("dismiss"),
+            }),
+            Move::Timer => {}
+            Move::Abort => user.push(json!("abort")),
+        }
+    }
+    let mut connected = Vec::new();
+    if c.start.connected {
+        connected.push(json!({"rp": RP, "idp": IDPS[0], "account": "1"}));
+    }
+    let status = match c.start.login_status {
+        LoginStatus::LoggedIn => "logged-in",
+        LoginStatus::LoggedOut => "logged-out",
+        LoginStatus::Unknown => "unknown",
+    };
+    json!({
+        "name": format!("counterexample: {}", c.violations.iter().map(|v| v.name).collect::<Vec<_>>().join(", ")),
+        "description": format!("found by fedcm explore; moves in order: {}", serde_json::to_string(&c.moves).unwrap_or_default()),
+        "profile": c.start.profile,
+        "rp": {"origin": RP},
+        "browser": {"login_status": {IDPS[0]: status}, "connected": connected},
+        "call": {"get": c.start.options},
+        "idp": idp,
+        "user": user,
+    })
+}
+
+fn dummy_request() -> FetchRequest {
+    FetchRequest {
+        id: crate::machine::request::RequestId(0),
+        kind: FetchKind::Config,
+        provider: 0,
+        method: crate::machine::request::Method::Get,
+        url: Url::parse(RP).expect("valid"),
+        credentials: crate::machine::request::Credentials::Omit,
+        mode: crate::machine::request::RequestMode::NoCors,
+        redirect: crate::machine::request::Redirect::Error,
+        origin: None,
+        headers: Vec::new(),
+        body: None,
+    }
+}
