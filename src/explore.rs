@@ -44,7 +44,8 @@ pub fn main(depth: usize, profiles: &[Profile], out: Option<PathBuf>, json: bool
     } else {
         println!("depth bound        {depth}");
         println!("starting configs   {}", s.starts);
-        println!("states visited     {}", s.visited);
+        println!("transitions        {}", s.transitions);
+        println!("states checked     {}", s.visited);
         println!("distinct states    {}", s.distinct);
         println!("settled states     {}", s.settled);
         println!("deepest path       {}", s.max_depth);

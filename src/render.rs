@@ -70,7 +70,7 @@ pub fn render(report: &RunReport) -> String {
     for event in &report.trace.events {
         let line = match event {
             Event::Start(_) | Event::StartDisconnect { .. } | Event::TokenReceived { .. } => continue,
-            Event::ProviderEntry { provider, entry, accounts } => {
+            Event::ProviderEntry { provider, entry, accounts, .. } => {
                 if accounts.is_empty() {
                     format!("   provider {provider} counts as {entry}")
                 } else {

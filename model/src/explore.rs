@@ -61,11 +61,22 @@ pub fn responses(request: &FetchRequest) -> Vec<(&'static str, FetchResult)> {
                 ok(json!({"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion",
                     "login_url": "/login", "supports_use_other_account": true})),
             ),
+            (
+                "cross-origin-accounts",
+                ok(json!({"accounts_endpoint": "https://tracker.example/accounts",
+                    "id_assertion_endpoint": "/assertion", "login_url": "/login"})),
+            ),
             ("invalid", bad()),
         ],
         FetchKind::Accounts => vec![
             ("one", ok(json!({"accounts": [{"id": "1", "name": "One"}]}))),
             ("two", ok(json!({"accounts": [{"id": "1", "name": "One"}, {"id": "2", "name": "Two"}]}))),
+            (
+                "vetoed",
+                ok(
+                    json!({"accounts": [{"id": "1", "name": "One", "approved_clients": ["other"]}, {"id": "2", "name": "Two"}]}),
+                ),
+            ),
             ("empty", ok(json!({"accounts": []}))),
             ("invalid", bad()),
         ],
@@ -75,6 +86,8 @@ pub fn responses(request: &FetchRequest) -> Vec<(&'static str, FetchResult)> {
         FetchKind::Assertion => vec![
             ("token", ok(json!({"token": "t"}))),
             ("error", ok(json!({"error": {"error": "access_denied", "url": "/why"}}))),
+            ("error-other-site", ok(json!({"error": {"error": "x", "url": "https://tracker.example/why"}}))),
+            ("no-cors", Ok(HttpResponse::json(r#"{"token":"t"}"#))),
             ("continue-on", ok(json!({"continue_on": format!("{origin}/continue")}))),
             ("invalid", bad()),
             ("network-error", Err(NetworkError::new("connection reset"))),
@@ -94,6 +107,8 @@ pub fn answers(prompt: &Prompt) -> Vec<UserAction> {
                 })
                 .collect();
             v.push(UserAction::Cancel);
+            // Refused by the machine: checks that only shown accounts are chosen.
+            v.push(UserAction::Choose { account_id: "not-shown".into(), config_url: None });
             if *use_other_account || !login_to.is_empty() {
                 v.push(UserAction::Login { config_url: None });
             }
@@ -110,25 +125,52 @@ pub fn answers(prompt: &Prompt) -> Vec<UserAction> {
     }
 }
 
+/// Which accounts are connected to the RP before the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Connected {
+    None,
+    /// Account 1 of the first IdP.
+    One,
+    /// Accounts 1 and 2 of the first IdP.
+    Two,
+    /// Account 1 of the second IdP.
+    OtherIdp,
+}
+
+impl Connected {
+    fn connections(self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Connected::None => vec![],
+            Connected::One => vec![(IDPS[0], "1")],
+            Connected::Two => vec![(IDPS[0], "1"), (IDPS[0], "2")],
+            Connected::OtherIdp => vec![(IDPS[1], "1")],
+        }
+    }
+}
+
 /// A starting configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Start {
     pub profile: Profile,
     pub options: Value,
+    /// Applies to every IdP of the world.
     pub login_status: LoginStatus,
-    pub connected: bool,
+    pub connected: Connected,
 }
 
 impl Start {
     pub fn flow(&self) -> Flow {
         let mut browser = BrowserState { transient_activation: true, ..BrowserState::default() };
-        browser.set_login_status(IDPS[0], self.login_status);
-        if self.connected {
+        for idp in IDPS {
+            browser.set_login_status(idp, self.login_status);
+        }
+        for (idp, account) in self.connected.connections() {
             browser.connect(Connection {
                 embedder: RP.into(),
                 rp: RP.into(),
-                idp: IDPS[0].into(),
-                account: "1".into(),
+                idp: idp.into(),
+                account: account.into(),
             });
         }
         let rp = Rp::new(Url::parse(RP).expect("valid"));
@@ -136,20 +178,27 @@ impl Start {
     }
 }
 
-/// Every combination of one or two providers, mode, mediation, the first
-/// IdP's login status and whether account 1 is connected, per profile.
+/// Every combination of one or two providers (or two on one origin), mode,
+/// mediation, login status and connected accounts, per profile.
 pub fn starts(profiles: &[Profile]) -> Vec<Start> {
     let mut out = Vec::new();
     for &profile in profiles {
-        for n in [1, 2] {
+        // 1 or 2 IdPs; 3 stands for two providers on one IdP origin.
+        for n in [1, 2, 3] {
             for mode in ["passive", "active"] {
                 for mediation in ["optional", "silent", "required"] {
                     for login_status in [LoginStatus::LoggedIn, LoginStatus::LoggedOut, LoginStatus::Unknown] {
-                        for connected in [false, true] {
-                            let providers: Vec<Value> = IDPS[..n]
-                                .iter()
-                                .map(|idp| json!({"configURL": format!("{idp}/config.json"), "clientId": "c"}))
-                                .collect();
+                        for connected in [Connected::None, Connected::One, Connected::Two, Connected::OtherIdp] {
+                            let providers: Vec<Value> = match n {
+                                3 => vec![
+                                    json!({"configURL": format!("{}/config.json", IDPS[0]), "clientId": "c"}),
+                                    json!({"configURL": format!("{}/other.json", IDPS[0]), "clientId": "c"}),
+                                ],
+                                _ => IDPS[..n]
+                                    .iter()
+                                    .map(|idp| json!({"configURL": format!("{idp}/config.json"), "clientId": "c"}))
+                                    .collect(),
+                            };
                             let options =
                                 json!({"mediation": mediation, "identity": {"mode": mode, "providers": providers}});
                             out.push(Start { profile, options, login_status, connected });
@@ -234,7 +283,9 @@ pub struct Counterexample {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
-    /// States reached, counting repeats reached by other paths.
+    /// Moves applied, including those that led to a state already seen.
+    pub transitions: u64,
+    /// States taken off the queue and checked.
     pub visited: u64,
     /// Distinct states (by fingerprint, per start).
     pub distinct: u64,
@@ -293,6 +344,7 @@ pub fn explore(starts: &[Start], depth: usize, mut progress: impl FnMut(usize, &
                     continue;
                 }
                 settle_outbox(&mut next);
+                stats.transitions += 1;
                 if seen.insert(next.fingerprint()) {
                     stats.distinct += 1;
                     let mut p = path.clone();
@@ -342,10 +394,13 @@ pub fn to_scenario(c: &Counterexample) -> Value {
             Move::Abort => user.push(json!("abort")),
         }
     }
-    let mut connected = Vec::new();
-    if c.start.connected {
-        connected.push(json!({"rp": RP, "idp": IDPS[0], "account": "1"}));
-    }
+    let connected: Vec<Value> = c
+        .start
+        .connected
+        .connections()
+        .into_iter()
+        .map(|(idp, account)| json!({"rp": RP, "idp": idp, "account": account}))
+        .collect();
     let status = match c.start.login_status {
         LoginStatus::LoggedIn => "logged-in",
         LoginStatus::LoggedOut => "logged-out",
@@ -356,7 +411,7 @@ pub fn to_scenario(c: &Counterexample) -> Value {
         "description": format!("found by fedcm explore; moves in order: {}", serde_json::to_string(&c.moves).unwrap_or_default()),
         "profile": c.start.profile,
         "rp": {"origin": RP},
-        "browser": {"login_status": {IDPS[0]: status}, "connected": connected},
+        "browser": {"login_status": {IDPS[0]: status, IDPS[1]: status}, "connected": connected},
         "call": {"get": c.start.options},
         "idp": idp,
         "user": user,

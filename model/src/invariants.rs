@@ -282,45 +282,36 @@ fn auto_reauthn_respects_mediation(t: &Trace) -> Result<(), String> {
     })
 }
 
-/// I4: the auto-selected account was connected before the request, and no
-/// provider was a mismatch.
+/// I4: the auto-selected account was the only eligible one across every
+/// provider (connected before the request, and not vetoed by its
+/// `approved_clients`), and no provider was a mismatch.
 fn auto_reauthn_only_connected(t: &Trace) -> Result<(), String> {
-    let Some((s, _)) = start(t) else { return Ok(()) };
+    let Some((s, o)) = start(t) else { return Ok(()) };
+    let Some((provider, account_id)) = t.events.iter().find_map(|e| match e {
+        Event::AutoSelected { provider, account_id } => Some((*provider, account_id.clone())),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    let mismatch = t.events.iter().any(|e| matches!(e, Event::ProviderEntry { entry, .. } if entry == "mismatch"));
+    ensure(!mismatch, || "auto re-authentication while a provider was a mismatch".into())?;
+    let mut eligible = Vec::new();
     for e in &t.events {
-        if let Event::AutoSelected { provider, account_id } = e {
-            let idp = idp_origin(t, *provider).unwrap_or_default();
-            let c = Connection { embedder: s.embedder.clone(), rp: s.rp.clone(), idp, account: account_id.clone() };
-            ensure(s.browser.connections.contains(&c), || format!("auto-selected {account_id:?} was not connected"))?;
-            let mismatch =
-                t.events.iter().any(|e| matches!(e, Event::ProviderEntry { entry, .. } if entry == "mismatch"));
-            ensure(!mismatch, || "auto re-authentication while a provider was a mismatch".into())?;
-            let offered: usize = t
-                .events
-                .iter()
-                .filter_map(|e| match e {
-                    Event::ProviderEntry { provider, accounts, .. } => {
-                        let idp = idp_origin(t, *provider).unwrap_or_default();
-                        Some(
-                            accounts
-                                .iter()
-                                .filter(|a| {
-                                    s.browser.connections.contains(&Connection {
-                                        embedder: s.embedder.clone(),
-                                        rp: s.rp.clone(),
-                                        idp: idp.clone(),
-                                        account: (*a).clone(),
-                                    })
-                                })
-                                .count(),
-                        )
-                    }
-                    _ => None,
-                })
-                .sum();
-            ensure(offered >= 1, || "the auto-selected account was not among the accounts offered".into())?;
+        let Event::ProviderEntry { provider: p, accounts, approved_clients, .. } = e else { continue };
+        let idp = idp_origin(t, *p).unwrap_or_default();
+        let client = &o.providers[*p].client_id;
+        for (a, approved) in accounts.iter().zip(approved_clients) {
+            let connection =
+                Connection { embedder: s.embedder.clone(), rp: s.rp.clone(), idp: idp.clone(), account: a.clone() };
+            let vetoed = approved.as_ref().is_some_and(|c| !c.contains(client));
+            if s.browser.connections.contains(&connection) && !vetoed {
+                eligible.push((*p, a.clone()));
+            }
         }
     }
-    Ok(())
+    ensure(eligible == [(provider, account_id.clone())], || {
+        format!("auto-selected {account_id:?} but the eligible accounts were {eligible:?}")
+    })
 }
 
 /// I5: silent mediation asks the person nothing before the auto
@@ -496,12 +487,23 @@ fn login_status_updates(t: &Trace) -> Result<(), String> {
     Ok(())
 }
 
-/// I14: credentials went to a logged-in IdP and no account came back:
-/// some UI is shown (unless silent) and nothing is auto-selected.
+/// I14: credentials went to an IdP that was logged in, and no account came
+/// back (empty, rejected or all filtered out): outside silent mediation some
+/// UI follows, and nothing is auto-selected.
 fn no_silent_tracking(t: &Trace) -> Result<(), String> {
-    let Some((_, o)) = start(t) else { return Ok(()) };
-    let mismatch = t.events.iter().any(|e| matches!(e, Event::ProviderEntry { entry, .. } if entry == "mismatch"));
-    if !mismatch {
+    let Some((s, o)) = start(t) else { return Ok(()) };
+    if o.mediation == Mediation::Silent {
+        return Ok(());
+    }
+    let empty_after_credentials = t.events.iter().any(|e| match e {
+        Event::ProviderEntry { provider, accounts, .. } if accounts.is_empty() => {
+            let idp = idp_origin(t, *provider).unwrap_or_default();
+            s.browser.login_status(&idp) == LoginStatus::LoggedIn
+                && requests(t).any(|(_, r)| r.kind == FetchKind::Accounts && r.provider == *provider)
+        }
+        _ => false,
+    });
+    if !empty_after_credentials {
         return Ok(());
     }
     let auto = t.events.iter().any(|e| matches!(e, Event::AutoSelected { .. }));
@@ -635,11 +637,25 @@ fn cors_posts(t: &Trace) -> Result<(), String> {
             format!("{} does not carry Origin {rp}", r.kind.name())
         })?;
     }
-    let cors_failed = t.events.iter().any(|e| {
-        matches!(e, Event::Response { kind: FetchKind::Assertion, result: ResponseResult::NetworkError { reason }, .. } if reason.contains("Access-Control"))
-    });
-    let resolved = matches!(settled_at(t), Some((_, Outcome::Resolve { .. })));
-    ensure(!(cors_failed && resolved), || "resolved although the assertion failed CORS".into())
+    // A resolved run's assertion response must have passed CORS, judged on
+    // its own headers.
+    if let Some((at, Outcome::Resolve { .. })) = settled_at(t) {
+        let continued = t.events[..at].iter().any(|e| matches!(e, Event::User { action: UserAction::Resolve { .. } }));
+        let response = t.events[..at].iter().rev().find_map(|e| match e {
+            Event::Response { kind: FetchKind::Assertion, access_control, .. } => Some(access_control),
+            _ => None,
+        });
+        if let (Some(headers), false) = (response, continued && response.is_none()) {
+            let get = |name: &str| headers.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim());
+            ensure(get("access-control-allow-origin") == Some(rp.as_str()), || {
+                format!("resolved although Access-Control-Allow-Origin is {:?}", get("access-control-allow-origin"))
+            })?;
+            ensure(get("access-control-allow-credentials") == Some("true"), || {
+                "resolved although credentials were not allowed by CORS".into()
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// I23: an error URL given to the RP is on the assertion endpoint's site.

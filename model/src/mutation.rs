@@ -27,10 +27,23 @@ pub enum Mutation {
     ResolveInvalidAssertion,
     NoLoginStatusUpdate,
     EmptyAccountsNeverMismatch,
+    AssertionWithoutChoice,
+    AssertionTwice,
+    WellKnownWithQuery,
+    CredentialNeverAuto,
+    BodyNeverAuto,
+    AcceptUnshownChoice,
+    ConfigFollowsRedirect,
+    AccountsWithoutDestination,
+    DisconnectWithoutConnection,
+    LoginPopupDropsHints,
+    DoubleSettle,
+    NetworkErrorWithCode,
+    RequestAfterSettle,
 }
 
 impl Mutation {
-    pub const ALL: [Mutation; 21] = [
+    pub const ALL: [Mutation; 34] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
         Mutation::SkipSilentConnectionGate,
@@ -52,6 +65,19 @@ impl Mutation {
         Mutation::ResolveInvalidAssertion,
         Mutation::NoLoginStatusUpdate,
         Mutation::EmptyAccountsNeverMismatch,
+        Mutation::AssertionWithoutChoice,
+        Mutation::AssertionTwice,
+        Mutation::WellKnownWithQuery,
+        Mutation::CredentialNeverAuto,
+        Mutation::BodyNeverAuto,
+        Mutation::AcceptUnshownChoice,
+        Mutation::ConfigFollowsRedirect,
+        Mutation::AccountsWithoutDestination,
+        Mutation::DisconnectWithoutConnection,
+        Mutation::LoginPopupDropsHints,
+        Mutation::DoubleSettle,
+        Mutation::NetworkErrorWithCode,
+        Mutation::RequestAfterSettle,
     ];
 
     pub fn name(self) -> String {

@@ -33,11 +33,13 @@ pub enum Event {
         client_id: String,
         browser: crate::machine::browser::BrowserState,
     },
-    /// What a provider ended with: `logged-out`, `mismatch` or accounts.
+    /// What a provider ended with: `logged-out`, `mismatch` or accounts
+    /// (after filtering), with each account's `approved_clients`.
     ProviderEntry {
         provider: usize,
         entry: String,
         accounts: Vec<String>,
+        approved_clients: Vec<Option<Vec<String>>>,
     },
     /// The auto re-authentication decision picked this account.
     AutoSelected {
@@ -61,6 +63,9 @@ pub enum Event {
         kind: FetchKind,
         status: Option<u16>,
         result: ResponseResult,
+        /// The response's `Access-Control-*` headers (CORS is judged on them).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        access_control: Vec<(String, String)>,
     },
     /// A provider dropped out, and why.
     ProviderSkipped {
@@ -149,6 +154,19 @@ impl Trace {
             Event::Start(s) => Some(s.as_ref()),
             _ => None,
         })
+    }
+
+    /// The `Access-Control-*` headers of a response, for the trace.
+    pub fn access_control(result: &crate::machine::request::FetchResult) -> Vec<(String, String)> {
+        match result {
+            Ok(r) => r
+                .headers
+                .iter()
+                .filter(|(k, _)| k.to_ascii_lowercase().starts_with("access-control-"))
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     pub fn outcome(&self) -> Option<&Outcome> {

@@ -142,7 +142,9 @@ impl DisconnectFlow {
         self.idp = origin_string(config_url.url());
         let (embedder, rp) = (origin_string(&self.rp.embedder), origin_string(&self.rp.origin));
         // No credentialed request unless some account is connected.
-        if !self.browser.has_connection(&embedder, &rp, &self.idp) {
+        if !self.browser.has_connection(&embedder, &rp, &self.idp)
+            && !crate::mutation::on(crate::mutation::Mutation::DisconnectWithoutConnection)
+        {
             let msg = format!("no account of {} is connected to {rp}; nothing is sent", self.idp);
             return self.fail(ErrorName::NetworkError, Reason::DisconnectNoConnection, msg, None);
         }
@@ -177,8 +179,15 @@ impl DisconnectFlow {
 
     pub fn on_response(&mut self, request: &FetchRequest, result: FetchResult) {
         let status = result.as_ref().ok().map(|r| r.status);
+        let access_control = Trace::access_control(&result);
         let record = |flow: &mut Self, res| {
-            flow.trace.push(Event::Response { id: request.id, kind: request.kind, status, result: res })
+            flow.trace.push(Event::Response {
+                id: request.id,
+                kind: request.kind,
+                status,
+                result: res,
+                access_control: access_control.clone(),
+            })
         };
         match &mut self.phase {
             Phase::Manifests(m) if m.waits_for(request.id) => {

@@ -47,7 +47,11 @@ impl Manifests {
         let well_known = if same_site(rp, config_url.url()) {
             None
         } else {
-            let r = FetchRequest::anonymous(id(), FetchKind::WellKnown, provider, config_url.well_known_url());
+            let mut url = config_url.well_known_url();
+            if crate::mutation::on(crate::mutation::Mutation::WellKnownWithQuery) {
+                url.set_query(Some("client_id=c"));
+            }
+            let r = FetchRequest::anonymous(id(), FetchKind::WellKnown, provider, url);
             let slot = Slot::Waiting(r.id);
             out.push(r);
             Some(slot)

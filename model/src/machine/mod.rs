@@ -329,23 +329,30 @@ impl Flow {
         self.inflight.values()
     }
 
-    /// A hash of everything that decides the machine's future (not its
-    /// history), so a model checker can tell when two event orders lead to
-    /// the same state.
+    /// A hash of the state for a model checker: everything that decides the
+    /// machine's future, plus the history as an unordered set of events.
+    /// Two runs that differ only in the order parallel responses arrived
+    /// share a fingerprint; runs that saw different content never do, so
+    /// every invariant (which reads the history) is checked on every
+    /// distinct history.
     pub fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        format!("{:?}", self.phase).hash(&mut h);
-        for p in &self.providers {
-            format!("{:?}{:?}{:?}", p.stage, p.status_at_start, p.metadata).hash(&mut h);
-        }
-        for (id, r) in &self.inflight {
-            (id, r.kind, r.provider).hash(&mut h);
-        }
-        self.outbox.len().hash(&mut h);
-        format!("{:?}", self.browser).hash(&mut h);
-        self.after_login.hash(&mut h);
-        h.finish()
+        let hash = |text: String| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut h);
+            h.finish()
+        };
+        let future = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+            self.phase,
+            self.providers.iter().map(|p| (&p.stage, &p.config, &p.metadata, p.status_at_start)).collect::<Vec<_>>(),
+            self.inflight,
+            self.outbox,
+            self.browser,
+            self.after_login
+        );
+        let history = self.trace.events.iter().fold(0u64, |acc, e| acc.wrapping_add(hash(format!("{e:?}"))));
+        hash(future) ^ history.rotate_left(17)
     }
 
     /// Lets a driver record a decision of its own in the trace (e.g. that a
@@ -507,8 +514,10 @@ impl Flow {
             return self.note(format!("response to unknown or finished request {id:?} ignored"));
         };
         let status = result.as_ref().ok().map(|r| r.status);
+        let access_control = Trace::access_control(&result);
         let record = |flow: &mut Flow, result: ResponseResult| {
-            flow.trace.push(Event::Response { id, kind: request.kind, status, result });
+            let access_control = access_control.clone();
+            flow.trace.push(Event::Response { id, kind: request.kind, status, result, access_control });
         };
         if matches!(self.phase, Phase::Done(_) | Phase::Delay { .. }) || request.kind == FetchKind::Picture {
             return record(self, ResponseResult::Ignored);
@@ -696,12 +705,16 @@ impl Flow {
     }
 
     fn set_entry(&mut self, i: usize, entry: Entry) {
-        let (name, accounts) = match &entry {
-            Entry::LoggedOut => ("logged-out", Vec::new()),
-            Entry::Mismatch => ("mismatch", Vec::new()),
-            Entry::Accounts(list) => ("accounts", list.iter().map(|a| a.id.clone()).collect()),
+        let (name, accounts, approved_clients) = match &entry {
+            Entry::LoggedOut => ("logged-out", Vec::new(), Vec::new()),
+            Entry::Mismatch => ("mismatch", Vec::new(), Vec::new()),
+            Entry::Accounts(list) => (
+                "accounts",
+                list.iter().map(|a| a.id.clone()).collect(),
+                list.iter().map(|a| a.approved_clients.clone()).collect(),
+            ),
         };
-        self.trace.push(Event::ProviderEntry { provider: i, entry: name.into(), accounts });
+        self.trace.push(Event::ProviderEntry { provider: i, entry: name.into(), accounts, approved_clients });
         self.providers[i].stage = Stage::Done(entry);
     }
 
@@ -969,6 +982,12 @@ impl Flow {
     }
 
     fn show_chooser(&mut self) {
+        if on(Mutation::AssertionWithoutChoice) {
+            if let Some((provider, a)) = self.accounts_shown().first().map(|(i, a)| (*i, a.id.clone())) {
+                let selection = Selection { provider, account_id: a, auto: false, permission_requested: false };
+                return self.fetch_assertion(selection);
+            }
+        }
         self.ask(Phase::Chooser, State::AccountChooser, None);
     }
 
@@ -992,7 +1011,7 @@ impl Flow {
             .into_iter()
             .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
             .collect();
-        if !hints.is_empty() {
+        if !hints.is_empty() && !on(Mutation::LoginPopupDropsHints) {
             url.query_pairs_mut().extend_pairs(hints);
         }
         self.ask(Phase::LoginPopup { provider: i, url, after }, State::LoginPopup, Some(i));
@@ -1010,6 +1029,17 @@ impl Flow {
                         && config_url.as_deref().is_none_or(|c| c == self.providers[*i].request.config_url_raw)
                 });
                 let Some((provider, account)) = found else {
+                    if on(Mutation::AcceptUnshownChoice) && !self.providers.is_empty() {
+                        self.trace.push(Event::User { action: action.clone() });
+                        let selection = Selection {
+                            provider: 0,
+                            account_id: account_id.clone(),
+                            auto: false,
+                            permission_requested: false,
+                        };
+                        self.fetch_assertion(selection);
+                        return Ok(());
+                    }
                     return wrong(format!("no account {account_id:?} is shown"));
                 };
                 let returning = self.is_returning(provider, account);
@@ -1152,6 +1182,11 @@ impl Flow {
             request.headers.retain(|(k, _)| k != "Origin");
         }
         self.phase = Phase::Assertion { selection, id };
+        if on(Mutation::AssertionTwice) {
+            let mut again = request.clone();
+            again.id = self.id();
+            self.send(again);
+        }
         self.send(request);
     }
 
@@ -1168,7 +1203,7 @@ impl Flow {
         match self.profile {
             Profile::Spec => {
                 push("account_id", s.account_id.clone());
-                push("is_auto_selected", s.auto.to_string());
+                push("is_auto_selected", (s.auto && !on(Mutation::BodyNeverAuto)).to_string());
                 if s.permission_requested && !fields.is_empty() {
                     push("fields", fields.join(","));
                     push("disclosure_shown_for", shown.join(","));
@@ -1215,8 +1250,16 @@ impl Flow {
         result: FetchResult,
         status: Option<u16>,
     ) {
+        let access_control = Trace::access_control(&result);
         let record = |flow: &mut Flow, res: ResponseResult| {
-            flow.trace.push(Event::Response { id: request.id, kind: FetchKind::Assertion, status, result: res });
+            let access_control = access_control.clone();
+            flow.trace.push(Event::Response {
+                id: request.id,
+                kind: FetchKind::Assertion,
+                status,
+                result: res,
+                access_control,
+            });
         };
         let response = match result {
             Err(e) => {
@@ -1305,12 +1348,20 @@ impl Flow {
             idp: p.origin.clone(),
             account: selection.account_id.clone(),
         };
-        let credential = IdentityCredential::new(token, selection.auto, p.request.config_url_raw.clone());
+        let auto = selection.auto && !on(Mutation::CredentialNeverAuto);
+        let credential = IdentityCredential::new(token, auto, p.request.config_url_raw.clone());
         if self.browser.connect(connection.clone()) {
             self.trace.push(Event::ConnectionAdded { connection });
         }
         self.enter(State::Resolved, None);
         self.settle(Outcome::Resolve { credential });
+        if on(Mutation::RequestAfterSettle) {
+            let id = self.id();
+            let url = self.providers[selection.provider].config_url.as_ref().map(|c| c.url().clone());
+            if let Some(url) = url {
+                self.send(FetchRequest::anonymous(id, FetchKind::Picture, selection.provider, url));
+            }
+        }
     }
 
     /// The error dialog comes before an `IdentityCredentialError`.
@@ -1328,7 +1379,10 @@ impl Flow {
     fn reject_with(&mut self, reason: Reason, delayed: bool, message: impl Into<String>, problems: Vec<Problem>) {
         let delayed = (delayed && !on(Mutation::NeverDelay))
             || (reason == Reason::UserCancelled && on(Mutation::DelayUserCancel));
-        let rejection = Rejection::new(ErrorName::NetworkError, reason, delayed, message).with_problems(problems);
+        let mut rejection = Rejection::new(ErrorName::NetworkError, reason, delayed, message).with_problems(problems);
+        if on(Mutation::NetworkErrorWithCode) {
+            rejection.code = Some(String::new());
+        }
         if delayed {
             self.enter(State::RejectionDelay, None);
             self.next_id += 1;
@@ -1359,6 +1413,9 @@ impl Flow {
     fn settle(&mut self, outcome: Outcome) {
         self.outbox.clear();
         self.trace.push(Event::Settled { outcome: outcome.clone() });
+        if on(Mutation::DoubleSettle) {
+            self.trace.push(Event::Settled { outcome: outcome.clone() });
+        }
         self.phase = Phase::Done(outcome);
     }
 }

@@ -109,6 +109,9 @@ impl FetchRequest {
             // (ambiguity A16).
             FetchKind::WellKnown => (Redirect::Follow, "webidentity"),
             FetchKind::Picture => (Redirect::Follow, "image"),
+            FetchKind::Config if crate::mutation::on(crate::mutation::Mutation::ConfigFollowsRedirect) => {
+                (Redirect::Follow, "webidentity")
+            }
             _ => (Redirect::Error, "webidentity"),
         };
         let mut headers = vec![("Sec-Fetch-Dest".to_string(), dest.to_string())];
@@ -135,6 +138,9 @@ impl FetchRequest {
     pub(crate) fn accounts(id: RequestId, provider: usize, url: Url) -> FetchRequest {
         let mut r = FetchRequest::anonymous(id, FetchKind::Accounts, provider, url);
         r.credentials = Credentials::Include;
+        if crate::mutation::on(crate::mutation::Mutation::AccountsWithoutDestination) {
+            r.headers.retain(|(k, _)| k != "Sec-Fetch-Dest");
+        }
         r
     }
 
