@@ -2,6 +2,9 @@
 //! around the sans-IO model in `fedcm-model`.
 
 pub mod lint;
+pub mod probe;
 pub mod render;
 pub mod runner;
 pub mod scenario;
+pub mod serve;
+pub mod transport;

@@ -1,4 +1,5 @@
 use clap::{Parser, Subcommand};
+use fedcm_model::machine::browser::LoginStatus;
 use fedcm_model::{ConfigUrl, Document, Profile};
 use fedcm_workbench::lint::{self, LintContext, LintReport};
 use std::io::Read;
@@ -55,6 +56,59 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve a scenario's IdP responses on loopback, checking each request.
+    ///
+    /// Every host the scenario names is served from this one port; point a
+    /// client at it by resolving those hosts here (`fedcm probe --via`). A
+    /// request that breaks what the spec requires of a browser gets 400 and
+    /// a JSON error naming the rule.
+    Serve {
+        scenario: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
+    /// Drive the model over real HTTP against an IdP and report on it.
+    ///
+    /// Sends only what the model emits, and stops before the identity
+    /// assertion unless --assert. With --scenario, runs a scenario file over
+    /// HTTP instead (against `fedcm serve`) and checks its `expect`. Exit
+    /// status 0 when nothing is wrong, 1 when a response breaks a rule or
+    /// the expectation fails, 2 for bad arguments.
+    Probe {
+        /// The IdP's config URL.
+        config_url: Option<String>,
+        #[arg(long)]
+        client_id: Option<String>,
+        #[arg(long, default_value = "https://rp.example")]
+        rp_origin: String,
+        /// Sent on credentialed requests (accounts, assertion), e.g. "session=abc".
+        #[arg(long)]
+        cookie: Option<String>,
+        /// The account to choose when asserting (default: the first).
+        #[arg(long)]
+        account: Option<String>,
+        /// Also send the identity assertion.
+        #[arg(long)]
+        assert: bool,
+        /// The IdP's login status in the browser: logged-in, logged-out or unknown.
+        #[arg(long, default_value = "logged-in")]
+        login_status: String,
+        /// Send every request to this host:port over plain HTTP (a `fedcm serve`).
+        #[arg(long)]
+        via: Option<String>,
+        /// Run this scenario file over HTTP instead.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        #[arg(long, default_value = "spec")]
+        profile: Profile,
+        /// Seconds to wait for each response.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check an IdP document (or RP request options) as browsers parse it.
     ///
     /// With no FILE, lints the embedded example documents. Exit status: 0
@@ -93,6 +147,87 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { path, json, profile } => run::main(path, json, profile),
+        Command::Serve { scenario, port, host } => {
+            let text = match std::fs::read_to_string(&scenario) {
+                Ok(t) => t,
+                Err(e) => return usage(&format!("cannot read {}: {e}", scenario.display())),
+            };
+            let parsed = match fedcm_workbench::scenario::Scenario::parse(&text) {
+                Ok(s) => s,
+                Err(e) => return usage(&format!("{}: {e}", scenario.display())),
+            };
+            match fedcm_workbench::serve::Server::start(&parsed, &format!("{host}:{port}"), true) {
+                Ok(server) => {
+                    println!("fedcm serve: {} on http://{}", parsed.name, server.addr());
+                    use std::io::Write;
+                    let _ = std::io::stdout().flush();
+                    server.wait();
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage(&e.0),
+            }
+        }
+        Command::Probe {
+            config_url,
+            client_id,
+            rp_origin,
+            cookie,
+            account,
+            assert,
+            login_status,
+            via,
+            scenario,
+            profile,
+            timeout,
+            json,
+        } => {
+            let transport = match fedcm_workbench::transport::HttpTransport::new(
+                via.as_deref(),
+                cookie,
+                std::time::Duration::from_secs(timeout),
+            ) {
+                Ok(t) => t,
+                Err(e) => return usage(&e),
+            };
+            if let Some(path) = scenario {
+                return run::over_http(&path, &transport, json);
+            }
+            let (Some(config_url), Some(client_id)) = (config_url, client_id) else {
+                return usage("probe needs CONFIG_URL and --client-id (or --scenario FILE)");
+            };
+            let login_status = match login_status.as_str() {
+                "logged-in" => LoginStatus::LoggedIn,
+                "logged-out" => LoginStatus::LoggedOut,
+                "unknown" => LoginStatus::Unknown,
+                other => return usage(&format!("--login-status {other:?}: logged-in, logged-out or unknown")),
+            };
+            let options = fedcm_workbench::probe::ProbeOptions {
+                config_url,
+                client_id,
+                rp_origin,
+                login_status,
+                account,
+                assert,
+                profile,
+            };
+            match fedcm_workbench::probe::probe(&options, &transport) {
+                Err(e) => usage(&e),
+                Ok(report) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&report).expect("serializable"));
+                    } else {
+                        print!("{}", fedcm_workbench::probe::render(&report));
+                    }
+                    let rejected =
+                        matches!(report.outcome, Some(fedcm_model::machine::outcome::Outcome::Reject { .. }));
+                    if report.errors > 0 || rejected {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+            }
+        }
         Command::Explore { depth, profile, out, json } => {
             let profiles: Vec<Profile> = match profile.as_str() {
                 "all" => Profile::ALL.to_vec(),

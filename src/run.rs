@@ -123,3 +123,26 @@ fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+/// `fedcm probe --scenario`: the scenario's call over real HTTP.
+pub fn over_http(path: &Path, transport: &fedcm_workbench::transport::HttpTransport, json: bool) -> ExitCode {
+    let report = load(path).and_then(|s| runner::run_with(&s, None, &mut |r| transport.fetch(r)));
+    match report {
+        Err(e) => {
+            eprintln!("fedcm: {}: {e}", path.display());
+            ExitCode::from(2)
+        }
+        Ok(r) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).expect("serializable"));
+            } else {
+                print!("{}", render(&r));
+            }
+            if r.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::disconnect::{DisconnectFlow, DisconnectOptions, DisconnectOutcome, DisconnectStep};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::FetchRequest;
+use fedcm_model::machine::request::{FetchRequest, FetchResult};
 use fedcm_model::machine::{Flow, Step};
 use fedcm_model::trace::Trace;
 use fedcm_model::Profile;
@@ -50,13 +50,25 @@ impl RunReport {
     }
 }
 
-/// Runs a scenario under its own profile (or `profile` when given).
+/// Runs a scenario under its own profile (or `profile` when given), the
+/// scenario's `idp` map answering every request.
 pub fn run(scenario: &Scenario, profile: Option<Profile>) -> Result<RunReport, ScenarioError> {
+    let rp = scenario.rp()?;
+    let mut idp = MockIdp::new(scenario, &rp);
+    run_with(scenario, profile, &mut |r| idp.answer(r))
+}
+
+/// Runs a scenario with `fetch` answering every request, in the order the
+/// machine sends them (the mock IdP, or real HTTP).
+pub fn run_with(
+    scenario: &Scenario,
+    profile: Option<Profile>,
+    fetch: &mut dyn FnMut(&FetchRequest) -> FetchResult,
+) -> Result<RunReport, ScenarioError> {
     scenario.validate()?;
     let profile = profile.unwrap_or_else(|| scenario.profile());
     let rp = scenario.rp()?;
     let browser = scenario.browser_state()?;
-    let mut idp = MockIdp::new(scenario, &rp);
     let mut answers = scenario.user.iter().map(|v| parse_user_step(v).map_err(ScenarioError));
     match &scenario.call {
         Call::Get(options) => {
@@ -69,7 +81,7 @@ pub fn run(scenario: &Scenario, profile: Option<Profile>) -> Result<RunReport, S
                 }
                 match flow.next_step() {
                     Step::Fetch(request) => {
-                        let result = idp.answer(&request);
+                        let result = fetch(&request);
                         flow.on_response(request.id, result);
                     }
                     Step::Ask(prompt) => {
@@ -132,7 +144,7 @@ pub fn run(scenario: &Scenario, profile: Option<Profile>) -> Result<RunReport, S
                 }
                 match flow.next_step() {
                     DisconnectStep::Fetch(request) => {
-                        let result = idp.answer(&request);
+                        let result = fetch(&request);
                         flow.on_response(&request, result);
                     }
                     DisconnectStep::Idle => {

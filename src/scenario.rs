@@ -111,6 +111,10 @@ pub struct ResponseSpec {
     /// RP unless this is false (or the headers set it themselves).
     #[serde(default)]
     pub cors: Option<bool>,
+    /// `fedcm serve` only: wait this long before answering (the model has no
+    /// clock; scripted runs ignore it).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -320,20 +324,21 @@ pub fn parse_user_step(v: &Value) -> Result<UserStep, String> {
 }
 
 /// The scripted IdP: serves the scenario's responses.
-pub struct MockIdp<'s> {
-    routes: Vec<(Option<&'s str>, Url, &'s Responses)>,
+#[derive(Debug, Clone)]
+pub struct MockIdp {
+    routes: Vec<(Option<String>, Url, Responses)>,
     served: BTreeMap<usize, usize>,
     rp_origin: String,
 }
 
-impl<'s> MockIdp<'s> {
-    pub fn new(scenario: &'s Scenario, rp: &Rp) -> MockIdp<'s> {
+impl MockIdp {
+    pub fn new(scenario: &Scenario, rp: &Rp) -> MockIdp {
         let routes = scenario
             .idp
             .iter()
             .filter_map(|(k, v)| {
                 let (method, url) = split_key(k);
-                Url::parse(url).ok().map(|u| (method, u, v))
+                Url::parse(url).ok().map(|u| (method.map(String::from), u, v.clone()))
             })
             .collect();
         MockIdp { routes, served: BTreeMap::new(), rp_origin: rp.origin.origin().ascii_serialization() }
@@ -344,33 +349,43 @@ impl<'s> MockIdp<'s> {
             Method::Get => "GET",
             Method::Post => "POST",
         };
-        let method_ok = |m: Option<&str>| m.is_none_or(|m| m == method);
-        let exact = self.routes.iter().position(|(m, u, _)| method_ok(*m) && *u == request.url && m.is_some());
-        let any = || self.routes.iter().position(|(m, u, _)| method_ok(*m) && *u == request.url);
+        let method_ok = |m: &Option<String>| m.as_deref().is_none_or(|m| m == method);
+        let exact = self.routes.iter().position(|(m, u, _)| method_ok(m) && *u == request.url && m.is_some());
+        let any = || self.routes.iter().position(|(m, u, _)| method_ok(m) && *u == request.url);
         let without_query = || {
             let mut bare = request.url.clone();
             bare.set_query(None);
-            self.routes.iter().position(|(m, u, _)| method_ok(*m) && u.query().is_none() && *u == bare)
+            self.routes.iter().position(|(m, u, _)| method_ok(m) && u.query().is_none() && *u == bare)
         };
         exact.or_else(any).or_else(without_query)
     }
 
     /// The response to `request`, as the scenario scripts it.
     pub fn answer(&mut self, request: &FetchRequest) -> FetchResult {
+        self.answer_with_delay(request).0
+    }
+
+    /// The response and how long `fedcm serve` waits before sending it.
+    pub fn answer_with_delay(&mut self, request: &FetchRequest) -> (FetchResult, u64) {
         let Some(i) = self.route(request) else {
-            return Ok(HttpResponse {
+            let not_found = HttpResponse {
                 status: 404,
                 headers: vec![("content-type".into(), "text/plain".into())],
                 body: b"not found".to_vec(),
-            });
+            };
+            return (Ok(not_found), 0);
         };
         let n = self.served.entry(i).or_insert(0);
-        let spec = match self.routes[i].2 {
+        let spec = match &self.routes[i].2 {
             Responses::One(r) => r,
-            Responses::Sequence(list) if list.is_empty() => return Err(NetworkError::new("empty response list")),
+            Responses::Sequence(list) if list.is_empty() => return (Err(NetworkError::new("empty response list")), 0),
             Responses::Sequence(list) => &list[(*n).min(list.len() - 1)],
         };
         *n += 1;
+        (self.build(request, spec), spec.delay_ms.unwrap_or(0))
+    }
+
+    fn build(&self, request: &FetchRequest, spec: &ResponseSpec) -> FetchResult {
         if let Some(reason) = &spec.network_error {
             return Err(NetworkError::new(reason.clone()));
         }

@@ -447,15 +447,32 @@ impl Rule {
 }
 
 /// One problem found in a document or in request options.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub severity: Severity,
     pub document: Document,
     /// Where in the document, e.g. `accounts[2].approved_clients`; `None`
     /// for the document as a whole.
     pub field: Option<String>,
-    #[serde(flatten)]
     pub rule: Rule,
+}
+
+/// JSON form: the stable rule id, the spec anchor and a message beside the
+/// rule's own data, so tools need not know the Rust enum.
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Problem", 8)?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("document", &self.document)?;
+        st.serialize_field("field", &self.field)?;
+        st.serialize_field("rule", self.rule.id())?;
+        st.serialize_field("anchor", &self.anchor())?;
+        st.serialize_field("message", &self.rule.describe())?;
+        st.serialize_field("advice", &self.rule.advice(self.document))?;
+        st.serialize_field("detail", &self.rule)?;
+        st.end()
+    }
 }
 
 impl Problem {

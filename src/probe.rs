@@ -1,0 +1,263 @@
+//! `fedcm probe`: drives the model over real HTTP against an IdP and reports
+//! on it: each fetch the model made, what was wrong with each response and
+//! under which spec rule, and what a browser would then do. It sends only
+//! what the model emits, and stops before the identity assertion unless
+//! asked (`--assert`).
+
+use crate::lint::{self, LintContext};
+use crate::transport::HttpTransport;
+use fedcm_model::machine::browser::{BrowserState, LoginStatus};
+use fedcm_model::machine::outcome::Outcome;
+use fedcm_model::machine::prompt::{Prompt, UserAction};
+use fedcm_model::machine::request::{FetchKind, FetchRequest};
+use fedcm_model::machine::{Flow, Rp, Step};
+use fedcm_model::trace::{Event, ResponseResult};
+use fedcm_model::{ConfigUrl, Document, Problem, Profile, Severity};
+use serde::Serialize;
+use std::fmt::Write;
+use url::Url;
+
+pub struct ProbeOptions {
+    pub config_url: String,
+    pub client_id: String,
+    pub rp_origin: String,
+    pub login_status: LoginStatus,
+    pub account: Option<String>,
+    pub assert: bool,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FetchReport {
+    pub kind: &'static str,
+    pub method: &'static str,
+    pub url: String,
+    pub credentials: bool,
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    pub bytes: usize,
+    pub millis: u128,
+    /// What the model made of it: accepted, rejected, network-error, ignored.
+    pub verdict: &'static str,
+    pub network_error: Option<String>,
+    /// Every problem with the body (errors and warnings), with its rule.
+    pub problems: Vec<Problem>,
+    /// What a browser does because of this response, when it fails.
+    pub consequence: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeReport {
+    pub config_url: String,
+    pub client_id: String,
+    pub rp_origin: String,
+    pub profile: Profile,
+    pub fetches: Vec<FetchReport>,
+    /// Why the probe stopped before the request settled, if it did.
+    pub stopped: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+fn document(kind: FetchKind) -> Option<Document> {
+    Some(match kind {
+        FetchKind::WellKnown => Document::WellKnown,
+        FetchKind::Config => Document::Config,
+        FetchKind::Accounts => Document::Accounts,
+        FetchKind::ClientMetadata => Document::ClientMetadata,
+        FetchKind::Assertion => Document::Assertion,
+        FetchKind::Disconnect => Document::Disconnect,
+        FetchKind::Picture => return None,
+    })
+}
+
+fn consequence(kind: FetchKind) -> &'static str {
+    match kind {
+        FetchKind::WellKnown | FetchKind::Config => {
+            "a browser skips this IdP; with no other IdP the RP gets a NetworkError after the privacy delay"
+        }
+        FetchKind::Accounts => {
+            "a browser treats the user as signed out of this IdP and sets its login status to logged-out"
+        }
+        FetchKind::ClientMetadata => {
+            "a browser shows the sign-up prompt without the RP's privacy policy and terms links"
+        }
+        FetchKind::Assertion => "a browser shows an error dialog; the RP gets an IdentityCredentialError",
+        FetchKind::Disconnect => "a browser removes every connection to this IdP; disconnect() rejects",
+        FetchKind::Picture => "a browser shows a placeholder picture",
+    }
+}
+
+pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeReport, String> {
+    let config_url = ConfigUrl::parse(&options.config_url).map_err(|e| format!("CONFIG_URL: {e}"))?;
+    let rp_url = Url::parse(&options.rp_origin).map_err(|e| format!("--rp-origin: {e}"))?;
+    let mut browser = BrowserState { transient_activation: true, ..BrowserState::default() };
+    browser.set_login_status(&config_url.url().origin().ascii_serialization(), options.login_status);
+    let call = serde_json::json!({"identity": {"providers": [{"configURL": options.config_url, "clientId": options.client_id}]}});
+    let mut flow = Flow::from_json(Rp::new(rp_url), browser, &call, options.profile);
+    let mut fetches: Vec<(FetchRequest, FetchReport)> = Vec::new();
+    let mut stopped = None;
+    for _ in 0..1000 {
+        match flow.next_step() {
+            Step::Fetch(request) => {
+                let (result, exchange) = transport.fetch_timed(&request);
+                let mut report = FetchReport {
+                    kind: request.kind.name(),
+                    method: match request.method {
+                        fedcm_model::machine::request::Method::Get => "GET",
+                        fedcm_model::machine::request::Method::Post => "POST",
+                    },
+                    url: request.url.to_string(),
+                    credentials: request.credentials == fedcm_model::machine::request::Credentials::Include,
+                    status: None,
+                    content_type: None,
+                    bytes: 0,
+                    millis: exchange.elapsed.as_millis(),
+                    verdict: "accepted",
+                    network_error: None,
+                    problems: Vec::new(),
+                    consequence: None,
+                };
+                match &result {
+                    Ok(r) => {
+                        report.status = Some(r.status);
+                        report.content_type = r.header("content-type").map(String::from);
+                        report.bytes = r.body.len();
+                        if let Some(kind) = document(request.kind) {
+                            let cx = LintContext {
+                                config_url: config_url.clone(),
+                                assertion_endpoint: Some(request.url.to_string()),
+                                status: r.status,
+                                content_type: report.content_type.clone(),
+                            };
+                            if let Ok(l) = lint::lint(kind, &r.body, &cx, options.profile) {
+                                report.problems = l.problems;
+                            }
+                        }
+                    }
+                    Err(e) => report.network_error = Some(e.reason.clone()),
+                }
+                flow.on_response(request.id, result);
+                fetches.push((request, report));
+            }
+            Step::Ask(prompt) => match prompt {
+                Prompt::AccountChooser { accounts, .. } => {
+                    let ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
+                    if !options.assert {
+                        stopped = Some(format!(
+                            "stopped before the identity assertion (pass --assert to send it); a browser would now show the account chooser with {}",
+                            ids.join(", ")
+                        ));
+                        break;
+                    }
+                    let pick = options.account.clone().or_else(|| ids.first().map(|s| s.to_string()));
+                    let Some(account_id) = pick else { break };
+                    flow.on_user(UserAction::Choose { account_id, config_url: None }).map_err(|e| e.to_string())?;
+                }
+                Prompt::ConfirmIdpLogin { .. } => {
+                    stopped = Some("no usable account came back although the IdP counts as logged in: a browser would show the confirm-IdP-login dialog (pass the session with --cookie)".into());
+                    break;
+                }
+                Prompt::LoginPopup { url, .. } => {
+                    stopped = Some(format!("a browser would open the login pop-up at {url}"));
+                    break;
+                }
+                Prompt::ContinuationPopup { url, .. } => {
+                    stopped = Some(format!("a browser would open the continuation pop-up at {url}"));
+                    break;
+                }
+                Prompt::ErrorDialog { .. } => {
+                    let _ = flow.on_user(UserAction::Dismiss);
+                }
+            },
+            Step::Wait(t) => flow.on_timer(t.id),
+            Step::Idle => break,
+            Step::Done(_) => break,
+        }
+    }
+    // The model's own verdict on each response.
+    for (request, report) in &mut fetches {
+        let verdict = flow.trace().events.iter().find_map(|e| match e {
+            Event::Response { id, result, .. } if *id == request.id => Some(result),
+            _ => None,
+        });
+        report.verdict = match verdict {
+            Some(ResponseResult::Accepted) => "accepted",
+            Some(ResponseResult::Rejected { .. }) => "rejected",
+            Some(ResponseResult::NetworkError { .. }) => "network-error",
+            Some(ResponseResult::Ignored) | None => "ignored",
+        };
+        let failed = matches!(report.verdict, "rejected" | "network-error")
+            || (report.kind == "picture" && report.status.is_some_and(|s| !(200..300).contains(&s)));
+        if failed {
+            report.consequence = Some(consequence(request.kind));
+        }
+    }
+    let fetches: Vec<FetchReport> = fetches.into_iter().map(|(_, r)| r).collect();
+    let count = |s: Severity| fetches.iter().flat_map(|f| &f.problems).filter(|p| p.severity == s).count();
+    let errors = count(Severity::Error) + fetches.iter().filter(|f| f.network_error.is_some()).count();
+    Ok(ProbeReport {
+        config_url: options.config_url.clone(),
+        client_id: options.client_id.clone(),
+        rp_origin: options.rp_origin.clone(),
+        profile: options.profile,
+        errors,
+        warnings: count(Severity::Warning),
+        fetches,
+        stopped,
+        outcome: flow.outcome().cloned(),
+    })
+}
+
+pub fn render(r: &ProbeReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "fedcm probe {} (clientId {}, as RP {}, profile {})",
+        r.config_url, r.client_id, r.rp_origin, r.profile
+    );
+    for (i, f) in r.fetches.iter().enumerate() {
+        let cookies = if f.credentials { "cookies" } else { "no cookies" };
+        let answer = match (&f.status, &f.network_error) {
+            (_, Some(e)) => format!("no response: {e}"),
+            (Some(s), None) => {
+                format!("{s} {}, {} bytes", f.content_type.as_deref().unwrap_or("(no content-type)"), f.bytes)
+            }
+            _ => String::new(),
+        };
+        let _ =
+            writeln!(out, "{:>2}. {} {} [{}; {cookies}] -> {answer}, {} ms", i + 1, f.method, f.url, f.kind, f.millis);
+        if f.problems.is_empty() && f.network_error.is_none() && f.consequence.is_none() {
+            let _ = writeln!(out, "    ok ({})", f.verdict);
+        }
+        for p in &f.problems {
+            let _ = writeln!(out, "    - {p}");
+        }
+        if let Some(c) = f.consequence {
+            let _ = writeln!(out, "    => {c}");
+        }
+    }
+    match (&r.outcome, &r.stopped) {
+        (Some(Outcome::Resolve { credential }), _) => {
+            let _ = writeln!(out, "result: a browser resolves with token {}", credential.token());
+        }
+        (Some(Outcome::Reject { error }), _) => {
+            let _ = writeln!(
+                out,
+                "result: a browser rejects with {}: {} [{}]",
+                error.name.as_str(),
+                error.message,
+                error.reason.id()
+            );
+        }
+        (None, Some(s)) => {
+            let _ = writeln!(out, "result: {s}");
+        }
+        (None, None) => {
+            let _ = writeln!(out, "result: the request did not settle");
+        }
+    }
+    let _ = writeln!(out, "{} error(s), {} warning(s)", r.errors, r.warnings);
+    out
+}

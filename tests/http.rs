@@ -1,0 +1,218 @@
+//! The model on the wire: `fedcm serve` (the mock IdP) and the HTTP
+//! transport `fedcm probe` uses, on 127.0.0.1 with free ports. Every request
+//! loop here is bounded in count and time.
+
+use fedcm_workbench::runner::{self, RunReport};
+use fedcm_workbench::scenario::Scenario;
+use fedcm_workbench::serve::Server;
+use fedcm_workbench::transport::HttpTransport;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn over_http(scenario: &Scenario, timeout: Duration) -> (RunReport, Vec<String>) {
+    let server = Server::start(scenario, "127.0.0.1:0", false).expect("binds a free port");
+    let transport = HttpTransport::new(Some(&server.addr().to_string()), None, timeout).unwrap();
+    let report = runner::run_with(scenario, None, &mut |r| transport.fetch(r)).expect("runs");
+    (report, server.violations())
+}
+
+/// What JavaScript sees, plus the model's reason: network error texts differ
+/// between the mock and the socket, so messages are not compared.
+fn visible(r: &RunReport) -> Value {
+    let e = r.error.clone().unwrap_or(Value::Null);
+    json!({"outcome": r.outcome, "credential": r.credential, "name": e["name"], "code": e["code"],
+        "url": e["url"], "reason": e["reason"], "delayed": e["delayed"]})
+}
+
+#[test]
+fn every_scenario_has_the_same_outcome_over_real_http() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut differences = Vec::new();
+    let mut count = 0;
+    for file in files.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
+        let scenario = Scenario::parse(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let scripted = runner::run(&scenario, None).unwrap();
+        let (wire, violations) = over_http(&scenario, Duration::from_secs(5));
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        if visible(&scripted) != visible(&wire) {
+            differences.push(format!("{name}: scripted {} vs HTTP {}", visible(&scripted), visible(&wire)));
+        }
+        let urls = |r: &RunReport| r.requests.iter().map(|q| q.url.to_string()).collect::<Vec<_>>();
+        if urls(&scripted) != urls(&wire) {
+            differences.push(format!("{name}: the requests differ"));
+        }
+        if !violations.is_empty() {
+            differences.push(format!("{name}: the mock saw requests a browser must not send: {violations:?}"));
+        }
+        count += 1;
+    }
+    assert!(count >= 60, "only {count} scenarios");
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// One IdP whose responses are set per test.
+fn scenario(config: Value, accounts: Value, assertion: Value) -> Scenario {
+    let s = json!({
+        "name": "misbehaving server",
+        "rp": {"origin": "https://rp.example"},
+        "browser": {"login_status": {"https://idp.example": "logged-in"}},
+        "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "1"}]}}},
+        "idp": {
+            "https://idp.example/.well-known/web-identity": {"body": {"provider_urls": ["https://idp.example/config.json"]}},
+            "https://idp.example/config.json": config,
+            "https://idp.example/accounts": accounts,
+            "POST https://idp.example/assertion": assertion,
+            "https://idp.example/elsewhere.json": {"body": {"accounts_endpoint": "/a", "id_assertion_endpoint": "/t", "login_url": "/l"}}
+        },
+        "user": [{"choose": "1"}]
+    });
+    Scenario::parse(&s.to_string()).unwrap()
+}
+
+fn good_config() -> Value {
+    json!({"body": {"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion", "login_url": "/login"}})
+}
+
+fn good_accounts() -> Value {
+    json!({"body": {"accounts": [{"id": "1", "name": "One"}]}})
+}
+
+fn token() -> Value {
+    json!({"body": {"token": "t"}})
+}
+
+fn reason(r: &RunReport) -> String {
+    r.error.as_ref().and_then(|e| e["reason"].as_str()).unwrap_or("resolve").to_string()
+}
+
+fn problems(r: &RunReport) -> String {
+    serde_json::to_string(&r.trace).unwrap()
+}
+
+#[test]
+fn a_slow_server_times_out_instead_of_hanging() {
+    let mut config = good_config();
+    config["delay_ms"] = json!(5_000);
+    let began = Instant::now();
+    let (r, _) = over_http(&scenario(config, good_accounts(), token()), Duration::from_millis(500));
+    assert!(began.elapsed() < Duration::from_secs(4), "took {:?}", began.elapsed());
+    assert_eq!(reason(&r), "no-provider-left");
+    assert!(problems(&r).contains("no response within"), "{}", problems(&r));
+}
+
+#[test]
+fn an_oversized_body_is_refused_at_the_limit() {
+    let huge = format!("{{\"accounts\":[{{\"id\":\"1\",\"name\":\"{}\"}}]}}", "x".repeat(2 * 1024 * 1024));
+    let mut s = scenario(good_config(), json!({"body": huge}), token());
+    s.user.clear();
+    let (r, _) = over_http(&s, Duration::from_secs(5));
+    assert!(problems(&r).contains("body-too-large"), "{}", reason(&r));
+    // The accounts failed for a logged-in IdP: the confirm dialog, then closed.
+    assert_eq!(reason(&r), "user-cancelled");
+}
+
+#[test]
+fn a_wrong_content_type_rejects_the_document() {
+    let config = json!({"body": good_config()["body"].clone(), "headers": {"content-type": "text/html"}});
+    let (r, _) = over_http(&scenario(config, good_accounts(), token()), Duration::from_secs(5));
+    assert_eq!(reason(&r), "no-provider-left");
+    assert!(problems(&r).contains("content-type-not-json"));
+}
+
+#[test]
+fn a_redirect_on_the_config_is_not_followed() {
+    let config = json!({"status": 302, "headers": {"location": "https://idp.example/elsewhere.json"}});
+    let (r, violations) = over_http(&scenario(config, good_accounts(), token()), Duration::from_secs(5));
+    assert_eq!(reason(&r), "no-provider-left");
+    assert!(problems(&r).contains("\"redirect\""));
+    assert!(!r.requests.iter().any(|q| q.url.path() == "/elsewhere.json"), "the redirect was followed");
+    assert!(violations.is_empty());
+}
+
+#[test]
+fn a_dropped_connection_is_a_network_error() {
+    let (r, _) =
+        over_http(&scenario(good_config(), good_accounts(), json!({"network_error": "drop"})), Duration::from_secs(5));
+    assert_eq!(reason(&r), "assertion-network-error");
+    assert_eq!(r.error.as_ref().unwrap()["name"], "IdentityCredentialError");
+}
+
+#[test]
+fn the_mock_refuses_requests_a_browser_must_not_send() {
+    let s = scenario(good_config(), good_accounts(), token());
+    let server = Server::start(&s, "127.0.0.1:0", false).unwrap();
+    let transport =
+        HttpTransport::new(Some(&server.addr().to_string()), Some("sid=1".into()), Duration::from_secs(5)).unwrap();
+    // A config fetch with cookies, an RP Origin and no Sec-Fetch-Dest.
+    let mut request = fedcm_model::machine::request::FetchRequest {
+        id: fedcm_model::machine::request::RequestId(1),
+        kind: fedcm_model::machine::request::FetchKind::Config,
+        provider: 0,
+        method: fedcm_model::machine::request::Method::Get,
+        url: url::Url::parse("https://idp.example/config.json").unwrap(),
+        credentials: fedcm_model::machine::request::Credentials::Include,
+        mode: fedcm_model::machine::request::RequestMode::NoCors,
+        redirect: fedcm_model::machine::request::Redirect::Error,
+        origin: Some("https://rp.example".into()),
+        headers: vec![("Origin".into(), "https://rp.example".into())],
+        body: None,
+    };
+    let response = transport.fetch(&request).unwrap();
+    assert_eq!(response.status, 400);
+    let body = String::from_utf8_lossy(&response.body);
+    assert!(body.contains("Sec-Fetch-Dest") && body.contains("cookies") && body.contains("Origin"), "{body}");
+    request.headers = vec![("Sec-Fetch-Dest".into(), "webidentity".into())];
+    request.credentials = fedcm_model::machine::request::Credentials::Omit;
+    assert_eq!(transport.fetch(&request).unwrap().status, 200);
+    assert_eq!(server.violations().len(), 3);
+}
+
+/// The two commands an IdP engineer runs, as processes.
+#[test]
+fn serve_and_probe_from_the_command_line() {
+    let bin = env!("CARGO_BIN_EXE_fedcm");
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/faulty-idp.json");
+    let mut server = Command::new(bin)
+        .args(["serve", example, "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    let probe = Command::new(bin)
+        .args([
+            "probe",
+            "https://idp.example/fedcm.json",
+            "--client-id",
+            "rp-123",
+            "--via",
+            &addr,
+            "--assert",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert_eq!(probe.status.code(), Some(1), "{}", String::from_utf8_lossy(&probe.stderr));
+    let report: Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let rules: Vec<String> = report["fetches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["problems"].as_array().unwrap().iter().map(|p| p["rule"].as_str().unwrap().to_string()))
+        .collect();
+    for planted in
+        ["url-cross-origin", "invalid-color", "coerced", "picture-not-absolute", "http-status", "content-type-not-json"]
+    {
+        assert!(rules.iter().any(|r| r == planted), "{planted} not caught: {rules:?}");
+    }
+    assert_eq!(report["outcome"]["error"]["name"], "IdentityCredentialError");
+}
