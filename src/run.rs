@@ -24,7 +24,12 @@ pub fn main(path: Option<PathBuf>, json: bool, profile: Option<Profile>) -> Exit
 }
 
 fn single(scenario: Result<Scenario, ScenarioError>, name: &str, json: bool, profile: Option<Profile>) -> ExitCode {
-    let report = scenario.and_then(|s| runner::run(&s, profile));
+    report_one(scenario.and_then(|s| runner::run(&s, profile)), name, json)
+}
+
+/// Prints one run (text or JSON); exit 0 when it passed, 1 when not, 2 when
+/// the scenario could not run.
+fn report_one(report: Result<RunReport, ScenarioError>, name: &str, json: bool) -> ExitCode {
     match report {
         Err(e) => {
             eprintln!("fedcm: {name}: {e}");
@@ -127,22 +132,5 @@ fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
 /// `fedcm probe --scenario`: the scenario's call over real HTTP.
 pub fn over_http(path: &Path, transport: &fedcm_workbench::transport::HttpTransport, json: bool) -> ExitCode {
     let report = load(path).and_then(|s| runner::run_with(&s, None, &mut |r| transport.fetch(r)));
-    match report {
-        Err(e) => {
-            eprintln!("fedcm: {}: {e}", path.display());
-            ExitCode::from(2)
-        }
-        Ok(r) => {
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r).expect("serializable"));
-            } else {
-                print!("{}", render(&r));
-            }
-            if r.passed() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-    }
+    report_one(report, &path.display().to_string(), json)
 }

@@ -44,7 +44,32 @@ pub struct ExpectResult {
     pub failures: Vec<String>,
 }
 
+/// The outcome kind (`resolve`/`reject`), the credential and the error.
+type Settled = (&'static str, Option<Value>, Option<Value>);
+
 impl RunReport {
+    fn new(
+        scenario: &Scenario,
+        profile: Profile,
+        (outcome, credential, error): Settled,
+        trace: &Trace,
+        browser: &BrowserState,
+        failures: Vec<String>,
+    ) -> RunReport {
+        RunReport {
+            name: scenario.name.clone(),
+            profile,
+            outcome,
+            credential,
+            error,
+            requests: trace.requests().cloned().collect(),
+            trace: trace.clone(),
+            expect: ExpectResult { checked: scenario.expect.is_some(), failures },
+            violations: fedcm_model::invariants::check_all(trace),
+            browser_after: browser.clone(),
+        }
+    }
+
     pub fn passed(&self) -> bool {
         self.expect.failures.is_empty() && self.violations.is_empty()
     }
@@ -119,18 +144,7 @@ pub fn run_with(
                 Outcome::Resolve { credential } => ("resolve", serde_json::to_value(credential).ok(), None),
                 Outcome::Reject { error } => ("reject", None, serde_json::to_value(error).ok()),
             };
-            Ok(RunReport {
-                name: scenario.name.clone(),
-                profile,
-                outcome: kind,
-                credential,
-                error,
-                requests: flow.trace().requests().cloned().collect(),
-                trace: flow.trace().clone(),
-                expect: ExpectResult { checked: scenario.expect.is_some(), failures },
-                violations: fedcm_model::invariants::check_all(flow.trace()),
-                browser_after: flow.browser().clone(),
-            })
+            Ok(RunReport::new(scenario, profile, (kind, credential, error), flow.trace(), flow.browser(), failures))
         }
         Call::Disconnect(options) => {
             let options =
@@ -158,18 +172,8 @@ pub fn run_with(
                 DisconnectOutcome::Resolve => ("resolve", None),
                 DisconnectOutcome::Reject { error } => ("reject", serde_json::to_value(error).ok()),
             };
-            Ok(RunReport {
-                name: scenario.name.clone(),
-                profile,
-                outcome: kind,
-                credential: (kind == "resolve").then_some(json!(null)),
-                error,
-                requests: flow.trace().requests().cloned().collect(),
-                trace: flow.trace().clone(),
-                expect: ExpectResult { checked: scenario.expect.is_some(), failures },
-                violations: fedcm_model::invariants::check_all(flow.trace()),
-                browser_after: flow.browser().clone(),
-            })
+            let credential = (kind == "resolve").then_some(json!(null));
+            Ok(RunReport::new(scenario, profile, (kind, credential, error), flow.trace(), flow.browser(), failures))
         }
     }
 }
