@@ -47,10 +47,17 @@ impl HttpResponse {
     }
 }
 
+/// HTTP whitespace (Fetch): the only characters "parse a MIME type" trims.
+/// Not `char::is_whitespace`, which would also accept a form feed or a
+/// no-break space around the type (found by the `differential` fuzz target).
+fn is_http_whitespace(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' ')
+}
+
 /// The essence (`type/subtype`, lower-cased) of a `Content-Type` value, or
 /// `None` when it does not parse as a MIME type.
 pub fn mime_essence(content_type: &str) -> Option<String> {
-    let essence = content_type.split(';').next()?.trim();
+    let essence = content_type.split(';').next()?.trim_matches(is_http_whitespace);
     let (kind, subtype) = essence.split_once('/')?;
     let is_token =
         |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
@@ -67,6 +74,24 @@ pub fn is_json_mime(essence: &str) -> bool {
     essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
 }
 
+/// `is_json_mime(&mime_essence(content_type)?)`, without allocating.
+pub fn is_json_content_type(content_type: &str) -> bool {
+    let Some(essence) = content_type.split(';').next().map(|e| e.trim_matches(is_http_whitespace)) else {
+        return false;
+    };
+    let Some((kind, subtype)) = essence.split_once('/') else { return false };
+    let is_token =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !(is_token(kind) && is_token(subtype)) {
+        return false;
+    }
+    // Both halves are ASCII tokens here, so byte slicing is on char boundaries.
+    let e = essence.as_bytes();
+    e.eq_ignore_ascii_case(b"application/json")
+        || e.eq_ignore_ascii_case(b"text/json")
+        || (e.len() >= 5 && e[e.len() - 5..].eq_ignore_ascii_case(b"+json"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +105,24 @@ mod tests {
             assert!(!mime_essence(bad).map(|m| is_json_mime(&m)).unwrap_or(false), "{bad}");
         }
         assert_eq!(mime_essence(""), None);
+        for ct in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "text/JSON",
+            "a/b+JSON",
+            "text/html",
+            "json",
+            "",
+            "/json",
+            "application/",
+            "appl ication/json",
+            " text/json ;x",
+            "a/+json",
+            "+json/x",
+            "application/json\u{e9}",
+        ] {
+            assert_eq!(is_json_content_type(ct), mime_essence(ct).is_some_and(|m| is_json_mime(&m)), "{ct:?}");
+        }
         assert_eq!(mime_essence("application/"), None);
     }
 

@@ -14,7 +14,7 @@ pub mod config;
 pub mod disconnect;
 pub mod well_known;
 
-use crate::http::{is_json_mime, mime_essence, HttpResponse};
+use crate::http::{is_json_content_type, HttpResponse};
 use crate::json::{self, Json};
 use crate::problem::{Document, Path, Problem, Rule, Severity};
 use crate::profile::{Profile, MAX_BODY_BYTES};
@@ -116,21 +116,18 @@ pub(crate) fn body_text<'r>(
     }
     match response.header("content-type") {
         None => return fail(Rule::ContentTypeMissing),
-        Some(value) => match mime_essence(value) {
-            Some(essence) if is_json_mime(&essence) => {}
-            _ => return fail(Rule::ContentTypeNotJson { content_type: value.to_string() }),
-        },
+        Some(value) if is_json_content_type(value) => {}
+        Some(value) => return fail(Rule::ContentTypeNotJson { content_type: value.to_string() }),
     }
     if response.body.len() > MAX_BODY_BYTES {
         return fail(Rule::BodyTooLarge { len: response.body.len(), limit: MAX_BODY_BYTES });
     }
-    let text = if profile.lossy_utf8() {
-        String::from_utf8_lossy(&response.body)
-    } else {
-        match std::str::from_utf8(&response.body) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(e) => return fail(Rule::NotUtf8 { valid_up_to: e.valid_up_to() }),
-        }
+    // Valid UTF-8 (the usual case) is borrowed under both profiles; only
+    // invalid bytes take the lossy decoder (spec) or fail (Chromium).
+    let text = match std::str::from_utf8(&response.body) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) if profile.lossy_utf8() => String::from_utf8_lossy(&response.body),
+        Err(e) => return fail(Rule::NotUtf8 { valid_up_to: e.valid_up_to() }),
     };
     Ok(match text {
         Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix('\u{feff}').unwrap_or(s)),
