@@ -206,7 +206,9 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::new();
+        // IdP documents' objects mostly have a handful of members: start
+        // with room for 8 rather than growing from 4.
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let value = map.next_value()?;
             members.push((key, value));

@@ -162,7 +162,7 @@ impl Trace {
             Ok(r) => r
                 .headers
                 .iter()
-                .filter(|(k, _)| k.to_ascii_lowercase().starts_with("access-control-"))
+                .filter(|(k, _)| k.len() >= 15 && k.as_bytes()[..15].eq_ignore_ascii_case(b"access-control-"))
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
                 .collect(),
             Err(_) => Vec::new(),

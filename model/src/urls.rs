@@ -77,6 +77,17 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
     }
 }
 
+/// `a.origin() == b.origin()`, without building the origins for the
+/// schemes whose origin is a (scheme, host, port) tuple.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    let tuple = |u: &Url| matches!(u.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
+    if tuple(a) && tuple(b) {
+        a.scheme() == b.scheme() && a.host() == b.host() && a.port_or_known_default() == b.port_or_known_default()
+    } else {
+        a.origin() == b.origin()
+    }
+}
+
 /// The serialization of a URL's origin (`"null"` for opaque origins).
 pub fn origin_string(url: &Url) -> String {
     url.origin().ascii_serialization()
@@ -122,7 +133,7 @@ impl ConfigUrl {
             .url
             .join(value)
             .map_err(|e| UrlError::Unparsable { value: value.to_string(), reason: e.to_string() })?;
-        if url.origin() != self.url.origin() && !crate::mutation::on(crate::mutation::Mutation::SkipSameOriginCheck) {
+        if !same_origin(&url, &self.url) && !crate::mutation::on(crate::mutation::Mutation::SkipSameOriginCheck) {
             return Err(UrlError::CrossOrigin { url: url.to_string(), expected_origin: origin_string(&self.url) });
         }
         if !is_potentially_trustworthy(&url) {
@@ -167,6 +178,9 @@ impl Endpoint {
     }
     pub fn as_str(&self) -> &str {
         self.0.as_str()
+    }
+    pub fn into_url(self) -> Url {
+        self.0
     }
 }
 
@@ -253,6 +267,31 @@ mod tests {
             cfg("http://127.0.0.1:8080/c").well_known_url().as_str(),
             "http://127.0.0.1:8080/.well-known/web-identity"
         );
+    }
+
+    #[test]
+    fn same_origin_agrees_with_origin_equality() {
+        let urls = [
+            "https://idp.example/a",
+            "https://idp.example:443/b",
+            "https://idp.example:8443/a",
+            "http://idp.example/a",
+            "https://IDP.example/c",
+            "https://sub.idp.example/",
+            "wss://idp.example/",
+            "http://127.0.0.1:80/",
+            "http://[::1]/",
+            "file:///etc/x",
+            "data:text/plain,x",
+            "blob:https://idp.example/uuid",
+            "ftp://idp.example/",
+        ];
+        for a in urls {
+            for b in urls {
+                let (ua, ub) = (Url::parse(a).unwrap(), Url::parse(b).unwrap());
+                assert_eq!(same_origin(&ua, &ub), ua.origin() == ub.origin(), "{a} {b}");
+            }
+        }
     }
 
     #[test]

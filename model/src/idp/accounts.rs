@@ -12,6 +12,7 @@ use crate::json::Json;
 use crate::problem::{Document, Path, Rule};
 use crate::profile::Profile;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use url::Url;
 
@@ -98,11 +99,12 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<AccountLi
         cx.warn(&path, Rule::EmptyAccountsList);
     }
     let mut accounts = Vec::with_capacity(items.len());
-    let mut first_index: HashMap<String, usize> = HashMap::with_capacity(items.len());
+    // Keyed by the id as it appears in the document (borrowed, no copy).
+    let mut first_index: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
-        let Some(account) = account(&mut cx, &p, item) else { continue };
-        if let Some(&first) = first_index.get(&account.id) {
+        let Some((account, id)) = account(&mut cx, &p, item) else { continue };
+        if let Some(&first) = first_index.get(id.as_ref()) {
             // No rule in the spec (issue #336); Chromium rejects the list.
             let rule = Rule::DuplicateAccountId { id: account.id.clone(), first_index: first };
             match profile {
@@ -110,14 +112,15 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<AccountLi
                 Profile::Spec => cx.warn(&p.field("id"), rule),
             }
         } else {
-            first_index.insert(account.id.clone(), i);
+            first_index.insert(id, i);
         }
         accounts.push(account);
     }
     cx.finish(Some(AccountList { accounts }))
 }
 
-fn account(cx: &mut Cx, path: &Path, item: &Json) -> Option<Account> {
+/// One account, and its id as a string borrowed from the document.
+fn account<'a>(cx: &mut Cx, path: &Path, item: &Json<'a>) -> Option<(Account, Cow<'a, str>)> {
     let Some(dict) = idl::dictionary(cx, path, item) else {
         if !cx.profile.coerces_types() {
             cx.error(path, Rule::NotAnObject { found: item.json_type() });
@@ -129,7 +132,7 @@ fn account(cx: &mut Cx, path: &Path, item: &Json) -> Option<Account> {
         idl::string_list(cx, &path.field(name), dict.get(name), ListPolicy::Lenient)
             .map(|v| v.into_iter().map(String::from).collect::<Vec<_>>())
     };
-    let id = idl::required_string(cx, &path.field("id"), dict.get("id")).map(String::from);
+    let id = idl::required_string(cx, &path.field("id"), dict.get("id"));
     let name = string(cx, "name");
     let email = string(cx, "email");
     let tel = string(cx, "tel");
@@ -172,8 +175,9 @@ fn account(cx: &mut Cx, path: &Path, item: &Json) -> Option<Account> {
         // Passes the algorithm, but the prose asks for a non-empty value.
         cx.warn(path, Rule::NoAccountIdentifier { blank: true });
     }
-    Some(Account {
-        id: id?,
+    let id = id?;
+    let account = Account {
+        id: id.as_ref().to_owned(),
         name,
         email,
         tel,
@@ -184,7 +188,8 @@ fn account(cx: &mut Cx, path: &Path, item: &Json) -> Option<Account> {
         login_hints,
         domain_hints,
         label_hints,
-    })
+    };
+    Some((account, id))
 }
 
 #[cfg(test)]

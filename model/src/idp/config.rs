@@ -267,7 +267,7 @@ fn icons(cx: &mut Cx, config_url: &ConfigUrl, path: &Path, value: Option<&Json>)
         let size = idl::unsigned_long(cx, &p.field("size"), icon.get("size"));
         let Some(url) = url else { continue };
         match config_url.url().join(&url) {
-            Ok(u) if matches!(u.scheme(), "https" | "http") => out.push(Icon { url: u.to_string(), size }),
+            Ok(u) if matches!(u.scheme(), "https" | "http") => out.push(Icon { url: u.into(), size }),
             Ok(u) => cx.warn(&url_path, Rule::IconUnusable { reason: format!("{u} is not an http(s) URL") }),
             Err(e) => cx.warn(&url_path, Rule::IconUnusable { reason: format!("{url:?} is not a URL ({e})") }),
         }

@@ -93,11 +93,12 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     let err = |field: &str, rule| Err(Problem::error(Document::WellKnown, Some(field.to_string()), rule));
     // The spec resolves entries against the config URL, with the
     // same-origin rule; Chromium resolves them against the well-known URL.
-    let base = config_url.well_known_url();
+    let base = std::cell::OnceCell::new();
     let resolve = |field: &str, value: &str| -> Result<url::Url, Problem> {
         match profile {
-            Profile::Spec => config_url.resolve(value).map(|e| e.url().clone()),
+            Profile::Spec => config_url.resolve(value).map(crate::urls::Endpoint::into_url),
             Profile::Chromium => base
+                .get_or_init(|| config_url.well_known_url())
                 .join(value)
                 .map_err(|e| crate::urls::UrlError::Unparsable { value: value.to_string(), reason: e.to_string() }),
         }

@@ -35,7 +35,7 @@ use prompt::{AccountChoice, ActionError, Prompt, UserAction};
 use request::{FetchKind, FetchRequest, FetchResult, RequestId};
 use serde::Serialize;
 use state::State;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use url::Url;
 
 /// Who calls `get()`: the RP document and the top-level document it sits in.
@@ -184,11 +184,16 @@ pub struct Flow {
     providers: Vec<Provider>,
     phase: Phase,
     outbox: VecDeque<FetchRequest>,
-    inflight: BTreeMap<RequestId, FetchRequest>,
+    /// Requests sent and not yet answered; each one is in the trace (its
+    /// `Event::Request`), so it is stored once, not copied here.
+    inflight: BTreeSet<RequestId>,
     next_id: u64,
     /// After a login pop-up succeeded: no auto re-authentication, show accounts.
     after_login: bool,
     trace: Trace,
+    /// The serialized origins of the RP and its embedder, computed once.
+    rp_origin: String,
+    rp_embedder: String,
 }
 
 impl Flow {
@@ -209,17 +214,19 @@ impl Flow {
     fn empty(rp: Rp, browser: BrowserState, profile: Profile) -> Flow {
         Flow {
             profile,
-            rp,
             browser,
             mode: Mode::Passive,
             mediation: Mediation::Optional,
             providers: Vec::new(),
             phase: Phase::Providers,
             outbox: VecDeque::new(),
-            inflight: BTreeMap::new(),
+            inflight: BTreeSet::new(),
             next_id: 0,
             after_login: false,
             trace: Trace::default(),
+            rp_origin: rp.origin_str(),
+            rp_embedder: rp.embedder_str(),
+            rp,
         }
     }
 
@@ -324,9 +331,21 @@ impl Flow {
         })
     }
 
+    /// `self.prompt().map(|p| p.name())`, without building the prompt.
+    fn prompt_name(&self) -> Option<&'static str> {
+        Some(match &self.phase {
+            Phase::Chooser => "account-chooser",
+            Phase::ConfirmIdpLogin(_) => "confirm-idp-login",
+            Phase::LoginPopup { .. } => "login-popup",
+            Phase::Continuation { .. } => "continuation-popup",
+            Phase::ErrorDialog(_) => "error-dialog",
+            _ => return None,
+        })
+    }
+
     /// Requests handed out (or queued) and not yet answered.
     pub fn pending_requests(&self) -> impl Iterator<Item = &FetchRequest> {
-        self.inflight.values()
+        self.inflight.iter().filter_map(|id| sent(&self.trace, *id))
     }
 
     /// A hash of the state for a model checker: everything that decides the
@@ -346,7 +365,7 @@ impl Flow {
             "{:?}|{:?}|{:?}|{:?}|{:?}|{}",
             self.phase,
             self.providers.iter().map(|p| (&p.stage, &p.config, &p.metadata, p.status_at_start)).collect::<Vec<_>>(),
-            self.inflight,
+            self.inflight.iter().filter_map(|id| sent(&self.trace, *id).map(|r| (id, r))).collect::<BTreeMap<_, _>>(),
             self.outbox,
             self.browser,
             self.after_login
@@ -375,8 +394,8 @@ impl Flow {
     fn record_start(&mut self, options: Option<RequestOptions>) {
         let start = crate::trace::Start {
             profile: self.profile,
-            rp: self.rp.origin_str(),
-            embedder: self.rp.embedder_str(),
+            rp: self.rp_origin.clone(),
+            embedder: self.rp_embedder.clone(),
             options,
             browser: self.browser.clone(),
         };
@@ -397,9 +416,9 @@ impl Flow {
     }
 
     fn send(&mut self, request: FetchRequest) {
-        self.trace.push(Event::Request { request: request.clone() });
-        self.inflight.insert(request.id, request.clone());
-        self.outbox.push_back(request);
+        self.inflight.insert(request.id);
+        self.outbox.push_back(request.clone());
+        self.trace.push(Event::Request { request });
     }
 
     /// Whether `(failure, false)` paths wait before rejecting. The spec
@@ -461,8 +480,10 @@ impl Flow {
     /// The per-provider steps before any fetch (spec #create-identity-credential).
     fn start_provider(&mut self, i: usize) {
         self.enter(State::LoginStatusCheck, Some(i));
-        let (embedder, rp) = (self.rp.embedder_str(), self.rp.origin_str());
-        let origin = self.providers[i].origin.clone();
+        let origin = &self.providers[i].origin;
+        let has_connection = self.browser.has_connection(&self.rp_embedder, &self.rp_origin, origin);
+        let status = self.browser.login_status(origin);
+        let requires_user_mediation = self.browser.requires_user_mediation.contains(&self.rp_origin);
         let config_url = match &self.providers[i].request.config_url {
             Ok(c) => c.clone(),
             Err(e) => {
@@ -474,13 +495,9 @@ impl Flow {
                 return self.skip(i, "the configURL cannot be fetched", Some(problem));
             }
         };
-        if self.mediation == Mediation::Silent
-            && !self.browser.has_connection(&embedder, &rp, &origin)
-            && !on(Mutation::SkipSilentConnectionGate)
-        {
+        if self.mediation == Mediation::Silent && !has_connection && !on(Mutation::SkipSilentConnectionGate) {
             return self.skip(i, "silent mediation and no account of this IdP is connected to the RP", None);
         }
-        let status = self.browser.login_status(&origin);
         self.providers[i].status_at_start = status;
         // `unknown` is treated like logged-in here (the spec lets the UA
         // choose; ambiguity A7, as Chromium does).
@@ -492,7 +509,7 @@ impl Flow {
             self.note(format!("provider {i}: the IdP is logged out; no fetch is made"));
             return self.set_entry(i, Entry::LoggedOut);
         }
-        if self.mediation == Mediation::Silent && self.browser.requires_user_mediation.contains(&rp) {
+        if self.mediation == Mediation::Silent && requires_user_mediation {
             return self.skip(i, "silent mediation, and the RP requires user mediation", None);
         }
         self.fetch_manifests(i, config_url, false);
@@ -510,26 +527,29 @@ impl Flow {
 
     /// A driver's answer to a request.
     pub fn on_response(&mut self, id: RequestId, result: FetchResult) {
-        let Some(request) = self.inflight.remove(&id) else {
-            return self.note(format!("response to unknown or finished request {id:?} ignored"));
+        let request = match self.inflight.remove(&id).then(|| sent(&self.trace, id)).flatten() {
+            Some(r) => (r.kind, r.provider),
+            None => return self.note(format!("response to unknown or finished request {id:?} ignored")),
         };
+        let (kind, provider) = request;
         let status = result.as_ref().ok().map(|r| r.status);
         let access_control = Trace::access_control(&result);
+        // Called at most once on every path: moves the headers into the trace.
         let record = |flow: &mut Flow, result: ResponseResult| {
-            let access_control = access_control.clone();
-            flow.trace.push(Event::Response { id, kind: request.kind, status, result, access_control });
+            flow.trace.push(Event::Response { id, kind, status, result, access_control });
         };
-        if matches!(self.phase, Phase::Done(_) | Phase::Delay { .. }) || request.kind == FetchKind::Picture {
+        if matches!(self.phase, Phase::Done(_) | Phase::Delay { .. }) || kind == FetchKind::Picture {
             return record(self, ResponseResult::Ignored);
         }
-        match request.kind {
+        match kind {
             FetchKind::WellKnown | FetchKind::Config => {
-                let i = request.provider;
+                let i = provider;
                 let Stage::Manifests { manifests, for_login } = &mut self.providers[i].stage else {
                     return record(self, ResponseResult::Ignored);
                 };
                 let for_login = *for_login;
-                let (follow, res) = manifests.on_response(&request, &result, self.profile, &mut self.next_id);
+                let Some(request) = sent(&self.trace, id) else { return };
+                let (follow, res) = manifests.on_response(request, &result, self.profile, &mut self.next_id);
                 record(self, res);
                 if let Some(f) = follow {
                     self.note(format!("the well-known file redirects to {}; following", f.url));
@@ -538,7 +558,7 @@ impl Flow {
                 self.manifests_progress(i, for_login);
             }
             FetchKind::Accounts => {
-                let i = request.provider;
+                let i = provider;
                 if !matches!(self.providers[i].stage, Stage::Accounts(a) if a == id) {
                     return record(self, ResponseResult::Ignored);
                 }
@@ -569,7 +589,7 @@ impl Flow {
                     },
                 );
                 if let Some(Ok(m)) = metadata {
-                    self.providers[request.provider].metadata = Some(m.value);
+                    self.providers[provider].metadata = Some(m.value);
                 }
                 if let Phase::ClientMetadata(waiting) = &mut self.phase {
                     waiting.retain(|w| *w != id);
@@ -586,7 +606,7 @@ impl Flow {
                     return record(self, ResponseResult::Ignored);
                 }
                 let selection = selection.clone();
-                self.assertion_done(selection, &request, result, status);
+                self.assertion_done(selection, id, result, status);
             }
             FetchKind::Picture | FetchKind::Disconnect => record(self, ResponseResult::Ignored),
         }
@@ -766,7 +786,7 @@ impl Flow {
             return self.reject_with(Reason::NoProviderLeft, delayed, msg, problems);
         }
         let any_mismatch = entries.iter().any(|(_, e)| matches!(e, Entry::Mismatch));
-        let (embedder, rp) = (self.rp.embedder_str(), self.rp.origin_str());
+        let (embedder, rp) = (&self.rp_embedder, &self.rp_origin);
         let eligible: Vec<(usize, String)> = entries
             .iter()
             .filter_map(|(i, e)| match e {
@@ -778,7 +798,7 @@ impl Flow {
                 list.iter()
                     .filter(|a| {
                         a.approved_clients.as_ref().is_none_or(|c| c.contains(&p.request.client_id))
-                            && self.browser.is_connected(&embedder, &rp, &p.origin, &a.id)
+                            && self.browser.is_connected(embedder, rp, &p.origin, &a.id)
                     })
                     .map(move |a| (i, a.id.clone()))
             })
@@ -794,7 +814,7 @@ impl Flow {
             return self.reject_with(Reason::NotSignedIn, true, msg, Vec::new());
         }
         self.enter(State::AutoReauthn, None);
-        let requires_mediation = self.browser.requires_user_mediation.contains(&rp);
+        let requires_mediation = self.browser.requires_user_mediation.contains(&self.rp_origin);
         let required = self.mediation == Mediation::Required && !on(Mutation::AutoReauthnIgnoresRequired);
         let one = eligible.len() == 1 || (on(Mutation::AutoReauthnWithSeveralAccounts) && !eligible.is_empty());
         let any_mismatch = any_mismatch && !on(Mutation::AutoReauthnDespiteMismatch);
@@ -841,7 +861,7 @@ impl Flow {
         let p = &self.providers[i];
         match &account.approved_clients {
             Some(clients) => clients.contains(&p.request.client_id),
-            None => self.browser.is_connected(&self.rp.embedder_str(), &self.rp.origin_str(), &p.origin, &account.id),
+            None => self.browser.is_connected(&self.rp_embedder, &self.rp_origin, &p.origin, &account.id),
         }
     }
 
@@ -896,8 +916,8 @@ impl Flow {
             let url = self.client_metadata_url(i, endpoint.url().clone());
             let id = self.id();
             waiting.push(id);
-            let rp = self.rp.origin_str();
-            self.send(FetchRequest::client_metadata(id, i, url, &rp));
+            let request = FetchRequest::client_metadata(id, i, url, &self.rp_origin);
+            self.send(request);
         }
         if waiting.is_empty() {
             self.show_chooser();
@@ -906,18 +926,22 @@ impl Flow {
         }
     }
 
-    fn fields(&self, i: usize) -> Vec<String> {
+    fn fields(&self, i: usize) -> Vec<&str> {
         // An absent list means the default disclosure (ambiguity A33:
         // engines apply the default everywhere).
-        self.providers[i]
-            .request
-            .fields
-            .clone()
-            .unwrap_or_else(|| ["name", "email", "picture"].map(String::from).to_vec())
+        match &self.providers[i].request.fields {
+            Some(fields) => fields.iter().map(String::as_str).collect(),
+            None => vec!["name", "email", "picture"],
+        }
+    }
+
+    /// `!self.fields(i).is_empty()`, without building the list.
+    fn has_fields(&self, i: usize) -> bool {
+        self.providers[i].request.fields.as_ref().is_none_or(|f| !f.is_empty())
     }
 
     fn wants_client_metadata(&self, i: usize) -> bool {
-        let fields_non_empty = !self.fields(i).is_empty();
+        let fields_non_empty = self.has_fields(i);
         match self.profile {
             Profile::Spec => fields_non_empty || !same_site(&self.rp.origin, &self.rp.embedder),
             Profile::Chromium => {
@@ -933,7 +957,7 @@ impl Flow {
     fn client_metadata_url(&self, i: usize, mut url: Url) -> Url {
         let client_id = &self.providers[i].request.client_id;
         let cross_site = !same_site(&self.rp.origin, &self.rp.embedder);
-        let embedder = self.rp.embedder_str();
+        let embedder = &self.rp_embedder;
         match self.profile {
             // The spec concatenates the raw strings (ambiguity A20); the URL
             // parser still percent-encodes what a query cannot hold.
@@ -948,7 +972,7 @@ impl Flow {
                 let mut s = url::form_urlencoded::Serializer::new(String::new());
                 s.append_pair("client_id", client_id);
                 if cross_site {
-                    s.append_pair("top_frame_origin", &embedder);
+                    s.append_pair("top_frame_origin", embedder);
                 }
                 url.set_query(Some(&s.finish()));
             }
@@ -1019,7 +1043,7 @@ impl Flow {
 
     /// The person's answer to the current prompt.
     pub fn on_user(&mut self, action: UserAction) -> Result<(), ActionError> {
-        let prompt_name = self.prompt().map(|p| p.name());
+        let prompt_name = self.prompt_name();
         let wrong = |message: String| Err(ActionError { prompt: prompt_name, message });
         let phase = self.phase.clone();
         match (&phase, &action) {
@@ -1045,8 +1069,8 @@ impl Flow {
                 let returning = self.is_returning(provider, account);
                 if on(Mutation::ConnectOnSelection) {
                     let c = Connection {
-                        embedder: self.rp.embedder_str(),
-                        rp: self.rp.origin_str(),
+                        embedder: self.rp_embedder.clone(),
+                        rp: self.rp_origin.clone(),
                         idp: self.providers[provider].origin.clone(),
                         account: account_id.clone(),
                     };
@@ -1054,7 +1078,7 @@ impl Flow {
                         self.trace.push(Event::ConnectionAdded { connection: c });
                     }
                 }
-                let permission_requested = !returning && !self.fields(provider).is_empty();
+                let permission_requested = !returning && self.has_fields(provider);
                 self.trace.push(Event::User { action: action.clone() });
                 self.fetch_assertion(Selection {
                     provider,
@@ -1175,8 +1199,8 @@ impl Flow {
         };
         let form = self.assertion_form(&selection);
         let id = self.id();
-        let rp = self.rp.origin_str();
-        let mut request = FetchRequest::credentialed_post(id, FetchKind::Assertion, i, endpoint, &rp, &form);
+        let mut request =
+            FetchRequest::credentialed_post(id, FetchKind::Assertion, i, endpoint, &self.rp_origin, &form);
         if on(Mutation::AssertionWithoutOrigin) {
             request.origin = None;
             request.headers.retain(|(k, _)| k != "Origin");
@@ -1194,7 +1218,7 @@ impl Flow {
         let req = &self.providers[s.provider].request;
         let fields = self.fields(s.provider);
         const RECOGNIZED: [&str; 5] = ["name", "email", "tel", "username", "picture"];
-        let shown: Vec<&str> = fields.iter().map(String::as_str).filter(|f| RECOGNIZED.contains(f)).collect();
+        let shown: Vec<&str> = fields.iter().copied().filter(|f| RECOGNIZED.contains(f)).collect();
         let text_shown = s.permission_requested && ["name", "email", "picture"].iter().all(|f| shown.contains(f));
         let params = req.params.as_ref().filter(|p| !p.is_null() && p.as_object().is_none_or(|o| !o.is_empty()));
         let mut form: Vec<(String, String)> = Vec::new();
@@ -1243,23 +1267,10 @@ impl Flow {
         form
     }
 
-    fn assertion_done(
-        &mut self,
-        selection: Selection,
-        request: &FetchRequest,
-        result: FetchResult,
-        status: Option<u16>,
-    ) {
+    fn assertion_done(&mut self, selection: Selection, id: RequestId, result: FetchResult, status: Option<u16>) {
         let access_control = Trace::access_control(&result);
         let record = |flow: &mut Flow, res: ResponseResult| {
-            let access_control = access_control.clone();
-            flow.trace.push(Event::Response {
-                id: request.id,
-                kind: FetchKind::Assertion,
-                status,
-                result: res,
-                access_control,
-            });
+            flow.trace.push(Event::Response { id, kind: FetchKind::Assertion, status, result: res, access_control });
         };
         let response = match result {
             Err(e) => {
@@ -1275,7 +1286,7 @@ impl Flow {
             Ok(r) => r,
         };
         // A CORS failure is a network error (spec #fetch-identity-assertion).
-        if let Some(cors) = cors_problem(&response, &self.rp.origin_str()).filter(|_| !on(Mutation::SkipCorsCheck)) {
+        if let Some(cors) = cors_problem(&response, &self.rp_origin).filter(|_| !on(Mutation::SkipCorsCheck)) {
             record(self, ResponseResult::NetworkError { reason: cors.clone() });
             let r = Rejection::identity_error(
                 Reason::AssertionNetworkError,
@@ -1343,8 +1354,8 @@ impl Flow {
     fn resolve(&mut self, selection: &Selection, token: serde_json::Value) {
         let p = &self.providers[selection.provider];
         let connection = Connection {
-            embedder: self.rp.embedder_str(),
-            rp: self.rp.origin_str(),
+            embedder: self.rp_embedder.clone(),
+            rp: self.rp_origin.clone(),
             idp: p.origin.clone(),
             account: selection.account_id.clone(),
         };
@@ -1418,6 +1429,14 @@ impl Flow {
         }
         self.phase = Phase::Done(outcome);
     }
+}
+
+/// The request `id` as sent: its `Event::Request` in the trace.
+fn sent(trace: &Trace, id: RequestId) -> Option<&FetchRequest> {
+    trace.events.iter().rev().find_map(|e| match e {
+        Event::Request { request } if request.id == id => Some(request),
+        _ => None,
+    })
 }
 
 fn no_response(document: crate::Document, reason: &str) -> Problem {
