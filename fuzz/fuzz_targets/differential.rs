@@ -1,0 +1,9 @@
+#![no_main]
+//! The typed parsers against an independent `serde_json::Value` reading of
+//! the same bytes; a disagreement panics (fuzz/src/differential.rs lists the rules).
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    fedcm_fuzz::differential::run(data);
+});

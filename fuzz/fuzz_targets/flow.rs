@@ -1,0 +1,10 @@
+#![no_main]
+//! A world drives one `get()` to its end: it must settle, once, within a
+//! bounded number of steps, and never panic (fuzz/src/world.rs).
+
+use fedcm_fuzz::world::{run, World};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|world: World| {
+    run(&world);
+});

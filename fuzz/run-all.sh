@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each, one after the other, then prints
+# a table: target, runs, exec/s, edges (libFuzzer's final `cov:`), corpus
+# (libFuzzer's `corp:` units/bytes at the end), crashes (new files under
+# fuzz/artifacts/<target>/).
+#
+#   fuzz/run-all.sh [--sanitizer none|address] [--merge] [--targets "a b"] SECONDS
+#
+# --sanitizer  default `none`: this is the long-campaign script, and safe
+#              Rust gains little from ASan at a 4-5x cost in speed
+#              (fuzz/smoke.sh, what CI runs, keeps ASan). Debug assertions
+#              and overflow checks are on either way (cargo-fuzz's default).
+# --merge      afterwards, merge into fuzz/corpus/<target>/ the inputs of
+#              the run that add coverage (libFuzzer -merge=1): the committed
+#              corpus grows by a minimized set only.
+#
+# The targets are built once (`cargo +nightly fuzz build`), then each binary
+# runs as `cargo +nightly fuzz run <t> fuzz/work/<t> fuzz/corpus/<t> -- ...`
+# would run it, without the rebuild `cargo fuzz run` does when model/src
+# changed meanwhile: one campaign fuzzes one build of the model.
+# New inputs go to fuzz/work/<target>/ (git-ignored); fuzz/corpus/<target>/
+# (the committed seeds) is read, never written, unless --merge. Logs:
+# fuzz/work/logs/<target>.log; the table also goes to fuzz/work/summary.txt.
+# libFuzzer options: -dict=fuzz/fedcm.dict -rss_limit_mb=2048 -timeout=10.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+SANITIZER=none
+MERGE=0
+TARGETS=""
+SECONDS_EACH=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sanitizer) SANITIZER=$2; shift 2 ;;
+        --sanitizer=*) SANITIZER=${1#*=}; shift ;;
+        --merge) MERGE=1; shift ;;
+        --targets) TARGETS=$2; shift 2 ;;
+        -h|--help) sed -n "2,28p" "$0"; exit 0 ;;
+        *) SECONDS_EACH=$1; shift ;;
+    esac
+done
+case "$SECONDS_EACH" in
+    ''|*[!0-9]*) echo "usage: fuzz/run-all.sh [--sanitizer none|address] [--merge] [--targets \"a b\"] SECONDS" >&2; exit 2 ;;
+esac
+
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+
+# One build directory per sanitizer, so switching between this script and
+# the ASan smoke run does not rebuild everything.
+TARGET_DIR="$ROOT/fuzz/target"
+[ "$SANITIZER" = address ] || TARGET_DIR="$ROOT/fuzz/target/sanitizer-$SANITIZER"
+FUZZ=(cargo +nightly fuzz)
+BUILD_ARGS=(--sanitizer "$SANITIZER" --target-dir "$TARGET_DIR")
+
+[ -n "$TARGETS" ] || TARGETS=$("${FUZZ[@]}" list)
+echo "building $(echo $TARGETS | wc -w) targets (sanitizer: $SANITIZER)"
+"${FUZZ[@]}" build "${BUILD_ARGS[@]}"
+BIN="$TARGET_DIR/x86_64-unknown-linux-gnu/release"
+
+mkdir -p fuzz/work/logs
+ROWS=()
+TOTAL_CRASHES=0
+for t in $TARGETS; do
+    work="$ROOT/fuzz/work/$t"
+    seeds="$ROOT/fuzz/corpus/$t"
+    artifacts="$ROOT/fuzz/artifacts/$t"
+    log="$ROOT/fuzz/work/logs/$t.log"
+    mkdir -p "$work" "$seeds" "$artifacts"
+    before=$(ls "$artifacts" | grep -cE '^(crash|oom|timeout|leak)-' || true)
+    echo "=== $t: ${SECONDS_EACH}s"
+    status=0
+    "$BIN/$t" -artifact_prefix="$artifacts/" \
+        -max_total_time="$SECONDS_EACH" -dict="$ROOT/fuzz/fedcm.dict" \
+        -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$work" "$seeds" >"$log" 2>&1 || status=$?
+    after=$(ls "$artifacts" | grep -cE '^(crash|oom|timeout|leak)-' || true)
+    crashes=$((after - before))
+    if [ "$status" -ne 0 ] && [ "$crashes" -eq 0 ]; then
+        crashes="exit $status"
+    fi
+    [ "$crashes" = 0 ] || TOTAL_CRASHES=$((TOTAL_CRASHES + 1))
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$' || true)
+    [ -n "$runs" ] || runs=$(grep -oE 'Done [0-9]+ runs' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
+    speed=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$' || echo '?')
+    edges=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
+    corpus=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | sed 's/corp: //' || echo '?')
+    ROWS+=("$(printf '%-16s %12s %9s %7s %14s %8s' "$t" "$runs" "$speed" "$edges" "$corpus" "$crashes")")
+    if [ "$crashes" != 0 ]; then
+        grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written' "$log" | head -5 || true
+    fi
+    if [ "$MERGE" = 1 ]; then
+        "$BIN/$t" -merge=1 -rss_limit_mb=2048 -timeout=10 "$seeds" "$work" >"$ROOT/fuzz/work/logs/$t.merge.log" 2>&1 ||
+            echo "merge of $t failed: see fuzz/work/logs/$t.merge.log"
+    fi
+done
+
+{
+    echo "fuzz/run-all.sh $SECONDS_EACH s per target, sanitizer: $SANITIZER, $(date -u +%Y-%m-%dT%H:%MZ)"
+    printf '%-16s %12s %9s %7s %14s %8s\n' target runs exec/s edges corpus crashes
+    printf '%s\n' "${ROWS[@]}"
+} | tee "$ROOT/fuzz/work/summary.txt"
+[ "$TOTAL_CRASHES" -eq 0 ]

@@ -1,0 +1,405 @@
+//! The differential target: each typed parser against an independent
+//! reading of the same bytes through `serde_json::Value`, written here from
+//! the spec's and Chromium's rules. The bytes are the body of a 200
+//! `application/json` response, read as all six documents under both
+//! profiles. A disagreement panics.
+//!
+//! The reading follows the model's documented decisions for the transport:
+//! bodies over 1 MiB are rejected; `chromium` rejects invalid UTF-8 and
+//! `spec` replaces it; one leading BOM is stripped; the JSON grammar,
+//! the nesting limit (128), "the last duplicate key wins" and the
+//! rejection of lone surrogate escapes are serde_json's, as `Value` reads
+//! them.
+//!
+//! Rules covered, by document ("iff": accepted exactly when; "=": the
+//! accepted values equal the reading's):
+//!
+//! - accounts, chromium: iff an object whose `accounts` is an array of
+//!   objects, each with a string `id`, a `name`/`email`/`tel`/`username`
+//!   string that is not blank (ASCII whitespace), and no repeated id;
+//!   = ids and names, in order.
+//! - accounts, spec: iff an object whose `accounts` is an array of objects,
+//!   each with an `id` and one of `name`/`email`/`tel`/`username` present
+//!   (any type: WebIDL converts it), and `approved_clients`, `login_hints`,
+//!   `domain_hints`, `label_hints` absent or arrays; = string ids.
+//! - config, chromium: iff an object whose `accounts_endpoint`, `login_url`
+//!   and `id_assertion_endpoint` are non-empty strings that resolve against
+//!   the config URL to its origin; = the three resolved URLs.
+//! - config, spec: rejected when not an object, when a required member is
+//!   absent, or when `accounts_endpoint`/`login_url` is a string that does
+//!   not resolve same-origin; iff that, for documents whose members are all
+//!   strings among the five endpoint members.
+//! - well-known, chromium: iff an object where either `provider_urls` is
+//!   absent and the `accounts_endpoint` + `login_url` pair is present
+//!   (non-empty strings), or `provider_urls` is an array of strings with
+//!   exactly one distinct entry, or any number with the pair;
+//!   = the deduplicated list.
+//! - well-known, spec: iff an object where `provider_urls` is absent and
+//!   both pair members are present (any type), or an array of at most one
+//!   entry, empty only with the pair; = string entries.
+//! - client metadata: iff an object (spec: or `null`/an array, which WebIDL
+//!   turns into an empty dictionary); chromium = the links kept exactly when
+//!   absolute http(s) URLs, and the boolean when it is one.
+//! - disconnect: iff an object with `account_id`: chromium a non-empty
+//!   string, spec any value; = the string.
+//! - assertion (chromium): iff an object with an object `error`, or a
+//!   `token` (any value, `null` included), or a string `continue_on` that
+//!   parses against the endpoint; = the error/token/continue-on choice and
+//!   a string token. (spec): iff an object whose `error` is an object,
+//!   `null` or an array, or with no `error` and a `token` or `continue_on`.
+//! - the `Content-Type` check (inputs of at most 256 bytes of UTF-8 are
+//!   also tried as the header's value): accepted iff MIME Sniffing's
+//!   "parse a MIME type" finds a type and subtype (HTTP token code points,
+//!   HTTP whitespace trimmed around the whole and before `;`) whose
+//!   essence is `application/json`, `text/json` or ends in `+json`.
+
+use super::docs::{assertion_endpoint, config_url};
+use fedcm_model::idp::{self, ParseResult};
+use fedcm_model::{HttpResponse, Profile};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+/// The model's body limit, restated.
+const LIMIT: usize = 1024 * 1024;
+
+/// The independent reading of the transport: the JSON value, or `None`
+/// when the body is rejected before any document rule.
+pub fn read(data: &[u8], profile: Profile) -> Option<Value> {
+    if data.len() > LIMIT {
+        return None;
+    }
+    let text = match profile {
+        Profile::Chromium => String::from(std::str::from_utf8(data).ok()?),
+        Profile::Spec => String::from_utf8_lossy(data).into_owned(),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(text).ok()
+}
+
+fn object(v: &Value) -> Option<&Map<String, Value>> {
+    v.as_object()
+}
+
+fn string<'v>(o: &'v Map<String, Value>, key: &str) -> Option<&'v str> {
+    o.get(key).and_then(Value::as_str)
+}
+
+/// What the reading expects of one document.
+#[derive(Debug, PartialEq)]
+enum Expect<T> {
+    Reject,
+    Accept(T),
+    /// The reading makes no claim (spec coercions it does not restate).
+    Unknown,
+}
+
+fn agree<T: std::fmt::Debug, V>(
+    what: &str,
+    profile: Profile,
+    data: &[u8],
+    result: &ParseResult<V>,
+    expected: Expect<T>,
+    same: impl Fn(&V, &T) -> bool,
+) {
+    match (&expected, result) {
+        (Expect::Unknown, _) | (Expect::Reject, Err(_)) => {}
+        (Expect::Accept(t), Ok(parsed)) => {
+            assert!(
+                same(&parsed.value, t),
+                "{what} ({profile}): values differ from the reading {t:?} for {:?}",
+                lossy(data)
+            )
+        }
+        (Expect::Reject, Ok(_)) => {
+            panic!("{what} ({profile}): the model accepts what the reading rejects: {:?}", lossy(data))
+        }
+        (Expect::Accept(t), Err(rejected)) => panic!(
+            "{what} ({profile}): the model rejects ({}) what the reading accepts as {t:?}: {:?}",
+            rejected.first(),
+            lossy(data)
+        ),
+    }
+}
+
+fn lossy(data: &[u8]) -> String {
+    String::from_utf8_lossy(&data[..data.len().min(2000)]).into_owned()
+}
+
+pub fn run(data: &[u8]) {
+    content_type(data);
+    let response = HttpResponse::json(data.to_vec());
+    for profile in Profile::ALL {
+        let value = read(data, profile);
+        let v = value.as_ref();
+        agree("accounts", profile, data, &idp::accounts::parse(&response, profile), accounts(v, profile), |l, t| {
+            match profile {
+                Profile::Chromium => {
+                    l.accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect::<Vec<_>>() == *t
+                }
+                Profile::Spec => {
+                    l.accounts.len() == t.len()
+                        && l.accounts.iter().zip(t).all(|(a, (id, _))| id.is_empty() || a.id == *id)
+                }
+            }
+        });
+        let url = config_url();
+        agree("config", profile, data, &idp::config::parse(&response, &url, profile), config(v, profile), |c, t| {
+            let assertion = c.id_assertion_endpoint.valid().map(|e| e.as_str().to_string());
+            [Some(c.accounts_endpoint.as_str().to_string()), Some(c.login_url.as_str().to_string()), assertion] == *t
+        });
+        agree(
+            "well-known",
+            profile,
+            data,
+            &idp::well_known::parse(&response, profile),
+            well_known(v, profile),
+            |w, t| {
+                w.provider_urls.len() == t.len()
+                    && w.provider_urls.iter().zip(t).all(|(a, b)| b.as_ref().is_none_or(|b| a == b))
+            },
+        );
+        agree(
+            "client metadata",
+            profile,
+            data,
+            &idp::client_metadata::parse(&response, profile),
+            client_metadata(v, profile),
+            |m, t| match t {
+                None => true,
+                Some((pp, tos, third)) => {
+                    m.privacy_policy_url == *pp
+                        && m.terms_of_service_url == *tos
+                        && m.client_is_third_party_to_top_frame_origin == *third
+                }
+            },
+        );
+        agree(
+            "disconnect",
+            profile,
+            data,
+            &idp::disconnect::parse(&response, profile),
+            disconnect(v, profile),
+            |d, t| t.as_ref().is_none_or(|id| d.account_id == *id),
+        );
+        let endpoint = assertion_endpoint();
+        agree(
+            "assertion",
+            profile,
+            data,
+            &idp::assertion::parse(&response, &endpoint, profile),
+            assertion(v, profile),
+            |a, t| {
+                use idp::assertion::AssertionResponse as A;
+                match (a, t) {
+                    (A::Error(_), Kind::Error) => true,
+                    (A::Token(token), Kind::Token(expected)) => {
+                        expected.as_ref().is_none_or(|s| token.as_str() == Some(s.as_str()))
+                    }
+                    (A::ContinueOn(_) | A::ContinueOnRejected(_), Kind::ContinueOn) => true,
+                    _ => false,
+                }
+            },
+        );
+    }
+}
+
+/// The transport's `Content-Type` rule, from MIME Sniffing: is this
+/// header value a JSON MIME type?
+pub fn json_content_type(value: &str) -> bool {
+    let http_whitespace = |c: char| matches!(c, '\t' | '\n' | '\r' | ' ');
+    let token =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
+    let value = value.trim_matches(http_whitespace);
+    let Some((kind, rest)) = value.split_once('/') else { return false };
+    let subtype = rest.split(';').next().unwrap_or_default().trim_end_matches(http_whitespace);
+    if !token(kind) || !token(subtype) {
+        return false;
+    }
+    let (kind, subtype) = (kind.to_ascii_lowercase(), subtype.to_ascii_lowercase());
+    matches!((kind.as_str(), subtype.as_str()), ("application", "json") | ("text", "json"))
+        || subtype.ends_with("+json")
+}
+
+fn content_type(data: &[u8]) {
+    let Some(value) = std::str::from_utf8(data).ok().filter(|v| v.len() <= 256) else { return };
+    let response = HttpResponse {
+        status: 200,
+        headers: vec![("content-type".to_string(), value.to_string())],
+        body: br#"{"account_id":"a"}"#.to_vec(),
+    };
+    for profile in Profile::ALL {
+        let model = idp::disconnect::parse(&response, profile).is_ok();
+        let reading = json_content_type(value);
+        assert_eq!(model, reading, "content type {value:?} ({profile}): the model says {model}, the reading {reading}");
+    }
+}
+
+const IDENTIFIERS: [&str; 4] = ["name", "email", "tel", "username"];
+const HINT_LISTS: [&str; 4] = ["approved_clients", "login_hints", "domain_hints", "label_hints"];
+
+/// Ids and names (chromium); string ids, "" for others (spec).
+fn accounts(v: Option<&Value>, profile: Profile) -> Expect<Vec<(String, Option<String>)>> {
+    let Some(top) = v.and_then(object) else { return Expect::Reject };
+    let Some(Value::Array(items)) = top.get("accounts") else { return Expect::Reject };
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for item in items {
+        let Some(account) = object(item) else { return Expect::Reject };
+        match profile {
+            Profile::Chromium => {
+                let Some(id) = string(account, "id") else { return Expect::Reject };
+                let named = IDENTIFIERS.iter().any(|k| string(account, k).is_some_and(|s| !s.trim_ascii().is_empty()));
+                if !named || !seen.insert(id) {
+                    return Expect::Reject;
+                }
+                out.push((id.to_string(), string(account, "name").map(String::from)));
+            }
+            Profile::Spec => {
+                if !account.contains_key("id") || !IDENTIFIERS.iter().any(|k| account.contains_key(*k)) {
+                    return Expect::Reject;
+                }
+                if HINT_LISTS.iter().any(|k| account.get(*k).is_some_and(|l| !l.is_array())) {
+                    return Expect::Reject;
+                }
+                out.push((string(account, "id").unwrap_or_default().to_string(), None));
+            }
+        }
+    }
+    Expect::Accept(out)
+}
+
+const REQUIRED_ENDPOINTS: [&str; 3] = ["accounts_endpoint", "login_url", "id_assertion_endpoint"];
+const OPTIONAL_ENDPOINTS: [&str; 2] = ["client_metadata_endpoint", "disconnect_endpoint"];
+
+/// The three resolved URLs (the assertion endpoint `None` when spec defers
+/// its failure).
+fn config(v: Option<&Value>, profile: Profile) -> Expect<[Option<String>; 3]> {
+    let Some(top) = v.and_then(object) else { return Expect::Reject };
+    let base = config_url();
+    let resolve = |s: &str| base.url().join(s).ok().filter(|u| u.origin() == base.url().origin());
+    match profile {
+        Profile::Chromium => {
+            let mut out: [Option<String>; 3] = Default::default();
+            for (slot, key) in out.iter_mut().zip(REQUIRED_ENDPOINTS) {
+                let Some(url) = string(top, key).filter(|s| !s.is_empty()).and_then(resolve) else {
+                    return Expect::Reject;
+                };
+                *slot = Some(url.to_string());
+            }
+            Expect::Accept(out)
+        }
+        Profile::Spec => {
+            if REQUIRED_ENDPOINTS.iter().any(|k| !top.contains_key(*k)) {
+                return Expect::Reject;
+            }
+            if REQUIRED_ENDPOINTS[..2].iter().any(|k| string(top, k).is_some_and(|s| resolve(s).is_none())) {
+                return Expect::Reject;
+            }
+            let simple = top.iter().all(|(k, v)| {
+                v.is_string() && (REQUIRED_ENDPOINTS.contains(&k.as_str()) || OPTIONAL_ENDPOINTS.contains(&k.as_str()))
+            });
+            if !simple {
+                return Expect::Unknown;
+            }
+            let get = |k| string(top, k).and_then(resolve).map(|u| u.to_string());
+            Expect::Accept([get("accounts_endpoint"), get("login_url"), get("id_assertion_endpoint")])
+        }
+    }
+}
+
+/// The provider URLs (`None` for entries the spec converts from non-strings).
+fn well_known(v: Option<&Value>, profile: Profile) -> Expect<Vec<Option<String>>> {
+    let Some(top) = v.and_then(object) else { return Expect::Reject };
+    let pair = match profile {
+        Profile::Chromium => {
+            ["accounts_endpoint", "login_url"].iter().all(|k| string(top, k).is_some_and(|s| !s.is_empty()))
+        }
+        Profile::Spec => top.contains_key("accounts_endpoint") && top.contains_key("login_url"),
+    };
+    let list = match top.get("provider_urls") {
+        None if pair => return Expect::Accept(Vec::new()),
+        None => return Expect::Reject,
+        Some(Value::Array(items)) => items,
+        Some(_) => return Expect::Reject,
+    };
+    match profile {
+        Profile::Chromium => {
+            let mut urls: Vec<Option<String>> = Vec::new();
+            for item in list {
+                let Some(s) = item.as_str() else { return Expect::Reject };
+                if !urls.iter().any(|u| u.as_deref() == Some(s)) {
+                    urls.push(Some(s.to_string()));
+                }
+            }
+            if !pair && urls.len() != 1 {
+                return Expect::Reject;
+            }
+            Expect::Accept(urls)
+        }
+        Profile::Spec => {
+            if list.len() > 1 || (list.is_empty() && !pair) {
+                return Expect::Reject;
+            }
+            Expect::Accept(list.iter().map(|item| item.as_str().map(String::from)).collect())
+        }
+    }
+}
+
+type Links = Option<(Option<String>, Option<String>, bool)>;
+
+/// Chromium's kept links and the boolean; the spec's values are not restated.
+fn client_metadata(v: Option<&Value>, profile: Profile) -> Expect<Links> {
+    match (v, profile) {
+        (Some(Value::Object(top)), Profile::Chromium) => {
+            let link = |k| {
+                string(top, k)
+                    .filter(|s| url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+                    .map(String::from)
+            };
+            let third = top.get("client_is_third_party_to_top_frame_origin").and_then(Value::as_bool).unwrap_or(false);
+            Expect::Accept(Some((link("privacy_policy_url"), link("terms_of_service_url"), third)))
+        }
+        (Some(Value::Object(_) | Value::Null | Value::Array(_)), Profile::Spec) => Expect::Accept(None),
+        _ => Expect::Reject,
+    }
+}
+
+/// The account id when it is a string.
+fn disconnect(v: Option<&Value>, profile: Profile) -> Expect<Option<String>> {
+    let Some(top) = v.and_then(object) else { return Expect::Reject };
+    let Some(id) = top.get("account_id") else { return Expect::Reject };
+    match (profile, id.as_str()) {
+        (Profile::Chromium, Some(s)) if !s.is_empty() => Expect::Accept(Some(s.to_string())),
+        (Profile::Chromium, _) => Expect::Reject,
+        (Profile::Spec, s) => Expect::Accept(s.map(String::from)),
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Kind {
+    Error,
+    /// The token when it is a string.
+    Token(Option<String>),
+    ContinueOn,
+}
+
+fn assertion(v: Option<&Value>, profile: Profile) -> Expect<Kind> {
+    let Some(top) = v.and_then(object) else { return Expect::Reject };
+    let error = top.get("error");
+    match (profile, error) {
+        (_, Some(Value::Object(_))) => return Expect::Accept(Kind::Error),
+        (Profile::Spec, Some(Value::Null | Value::Array(_))) => return Expect::Accept(Kind::Error),
+        (Profile::Spec, Some(_)) => return Expect::Reject,
+        _ => {}
+    }
+    if let Some(token) = top.get("token") {
+        return Expect::Accept(Kind::Token(token.as_str().map(String::from)));
+    }
+    match (profile, top.get("continue_on")) {
+        (Profile::Spec, Some(_)) => Expect::Accept(Kind::ContinueOn),
+        (Profile::Chromium, Some(Value::String(s))) if assertion_endpoint().url().join(s).is_ok() => {
+            Expect::Accept(Kind::ContinueOn)
+        }
+        _ => Expect::Reject,
+    }
+}
