@@ -1,7 +1,8 @@
 //! Wall-clock benchmarks (criterion) of the parse-and-resolve path, each
 //! group with its reference points measured in the same run on the same
 //! bytes: `value` (serde_json into `serde_json::Value`), `typed` (a bare
-//! typed serde_json parse into borrowed structs) and `copy` (`to_vec`, the
+//! typed serde_json parse into borrowed structs), `typed_urls` (that parse
+//! plus the URL parsing the spec requires) and `copy` (`to_vec`, the
 //! floor). Run: `cargo bench --bench parse`; ratios: `benches/ratios.sh`.
 
 mod common;
@@ -23,6 +24,14 @@ fn references(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::
         b.iter(|| {
             for (doc, bytes) in docs {
                 black_box(typed(*doc, black_box(bytes)));
+            }
+        })
+    });
+    let base = base_url();
+    group.bench_function("typed_urls", |b| {
+        b.iter(|| {
+            for (doc, bytes) in docs {
+                black_box(typed_urls(*doc, black_box(bytes), &base));
             }
         })
     });
@@ -101,6 +110,10 @@ fn accounts_scaling(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("value", n), &bytes, |b, bytes| b.iter(|| black_box(value(bytes))));
         g.bench_with_input(BenchmarkId::new("typed", n), &bytes, |b, bytes| {
             b.iter(|| black_box(typed(Doc::Accounts, bytes)))
+        });
+        let base = base_url();
+        g.bench_with_input(BenchmarkId::new("typed_urls", n), &bytes, |b, bytes| {
+            b.iter(|| black_box(typed_urls(Doc::Accounts, bytes, &base)))
         });
         g.bench_with_input(BenchmarkId::new("copy", n), &bytes, |b, bytes| b.iter(|| black_box(copy(bytes))));
     }

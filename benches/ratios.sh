@@ -7,7 +7,8 @@
 #
 # For each group, the model's median time over the reference points
 # measured in the same run on the same bytes (serde_json::Value, the bare
-# typed parse, the copy), and the same ratios in instructions. Needs
+# typed parse, the typed parse plus the URL parsing the spec requires, the
+# copy), and the same ratios in instructions. Needs
 # python3. Honours CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,18 +57,18 @@ rows.append(("well-known + config step", "manifests", "manifests_group", "manife
 for i, n in enumerate([1, 10, 100, 1000, 10000]):
     rows.append((f"accounts step, {n} accounts", f"accounts_scaling/{{}}/{n}", "accounts_group", "accounts", f"accounts_{i}"))
 
-print("| benchmark | median time | / Value | / typed | / copy | instructions | Ir / Value | Ir / typed |")
-print("|---|---|---|---|---|---|---|---|")
+print("| benchmark | median time | / Value | / typed | / typed+urls | / copy | instructions | Ir / Value | Ir / typed | Ir / typed+urls |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for label, path, group, bench, bid in rows:
     def t(kind):
         return median(path.format(kind) if "{}" in path else f"{path}/{kind}")
     def ir(kind):
         return instructions(group, f"{bench}_{kind}", bid)
-    m, v, ty, c = t("model"), t("value"), t("typed"), t("copy")
-    im, iv, ity = ir("model"), ir("value"), ir("typed")
+    m, v, ty, tu, c = t("model"), t("value"), t("typed"), t("typed_urls"), t("copy")
+    im, iv, ity, itu = ir("model"), ir("value"), ir("typed"), ir("typed_urls")
     count = f"{im:,}" if im is not None else "-"
-    print(f"| {label} | {fmt_time(m)} | {ratio(m, v)} | {ratio(m, ty)} | {ratio(m, c)} | "
-          f"{count} | {ratio(im, iv)} | {ratio(im, ity)} |")
+    print(f"| {label} | {fmt_time(m)} | {ratio(m, v)} | {ratio(m, ty)} | {ratio(m, tu)} | {ratio(m, c)} | "
+          f"{count} | {ratio(im, iv)} | {ratio(im, ity)} | {ratio(im, itu)} |")
 
 print()
 print("| accounts | model time | time per account | instructions per account |")

@@ -96,7 +96,7 @@ impl HttpTransport {
             builder = builder.header(reqwest::header::HOST, h);
         }
         for (k, v) in &request.headers {
-            builder = builder.header(k.as_str(), v.as_str());
+            builder = builder.header(*k, v.as_ref());
         }
         if request.credentials == Credentials::Include {
             if let Some(cookie) = &self.cookie {

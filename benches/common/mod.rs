@@ -7,6 +7,8 @@
 //! - `serde_json::from_slice::<serde_json::Value>`: a generic parse;
 //! - a bare typed parse: `#[derive(Deserialize)]` structs mirroring each
 //!   document with borrowed `Cow<str>` fields, and no checks at all;
+//! - the same typed parse plus every URL the spec makes a browser parse
+//!   (`typed_urls`): what no implementation of the spec can skip;
 //! - `bytes.to_vec()`: the floor (a copy).
 
 #![allow(dead_code)] // each bench binary uses a part
@@ -326,6 +328,52 @@ pub fn typed(doc: Doc, bytes: &[u8]) -> usize {
         Doc::ClientMetadata => black_box(go::<TClientMetadata>(bytes)).privacy_policy_url.map_or(0, |s| s.len()),
         Doc::Assertion => black_box(go::<TAssertion>(bytes)).token.map_or(0, |s| s.len()),
     }
+}
+
+/// The floor the spec sets above a bare typed parse: the same typed parse,
+/// then every URL-valued member resolved with the WHATWG parser (the `url`
+/// crate) against the config URL, as the spec requires of a browser before
+/// it can fetch, compare or show them. Neither `value` nor `typed` does
+/// this work, and no implementation of the spec can skip it. Returns a size
+/// so the result is used.
+pub fn typed_urls(doc: Doc, bytes: &[u8], base: &Url) -> usize {
+    fn go<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> T {
+        serde_json::from_slice(bytes).expect("typed JSON")
+    }
+    let join = |s: &str| base.join(s).map_or(0, |u| u.as_str().len());
+    let opt = |s: &Option<Cow<'_, str>>| s.as_deref().map_or(0, join);
+    match doc {
+        Doc::WellKnown => {
+            let w = black_box(go::<TWellKnown>(bytes));
+            w.provider_urls.iter().map(|u| join(u)).sum::<usize>() + opt(&w.accounts_endpoint) + opt(&w.login_url)
+        }
+        Doc::Config => {
+            let c = black_box(go::<TConfig>(bytes));
+            join(&c.accounts_endpoint)
+                + join(&c.id_assertion_endpoint)
+                + join(&c.login_url)
+                + opt(&c.client_metadata_endpoint)
+                + opt(&c.disconnect_endpoint)
+                + c.branding.as_ref().map_or(0, |b| b.icons.iter().map(|i| join(&i.url)).sum())
+        }
+        Doc::Accounts => {
+            let a = black_box(go::<TAccounts>(bytes));
+            a.accounts.iter().map(|a| opt(&a.picture)).sum()
+        }
+        Doc::ClientMetadata => {
+            let m = black_box(go::<TClientMetadata>(bytes));
+            opt(&m.privacy_policy_url) + opt(&m.terms_of_service_url)
+        }
+        Doc::Assertion => {
+            let a = black_box(go::<TAssertion>(bytes));
+            a.token.map_or(0, |s| s.len()) + opt(&a.continue_on)
+        }
+    }
+}
+
+/// The base URL the floor resolves against (the config URL).
+pub fn base_url() -> Url {
+    Url::parse(CONFIG_URL).expect("valid")
 }
 
 pub const DOCS: [Doc; 5] = [Doc::WellKnown, Doc::Config, Doc::Accounts, Doc::ClientMetadata, Doc::Assertion];

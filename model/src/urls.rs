@@ -90,7 +90,23 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 
 /// The serialization of a URL's origin (`"null"` for opaque origins).
 pub fn origin_string(url: &Url) -> String {
-    url.origin().ascii_serialization()
+    // Tuple origins serialize as scheme://host[:port] (the port only when
+    // not the scheme's default, which is what `Url::port` returns); built
+    // directly, without the intermediate `Origin`.
+    match (url.scheme(), url.host_str()) {
+        (scheme @ ("http" | "https" | "ws" | "wss" | "ftp"), Some(host)) => {
+            let mut s = String::with_capacity(scheme.len() + host.len() + 9);
+            s.push_str(scheme);
+            s.push_str("://");
+            s.push_str(host);
+            if let Some(port) = url.port() {
+                s.push(':');
+                s.push_str(&port.to_string());
+            }
+            s
+        }
+        _ => url.origin().ascii_serialization(),
+    }
 }
 
 /// The `configURL` an RP passed: absolute, potentially trustworthy.
@@ -148,16 +164,29 @@ impl ConfigUrl {
     /// literals, `localhost`) keep their own origin, port included: the spec
     /// leaves this undefined, and Chromium does the same for localhost.
     pub fn well_known_url(&self) -> Url {
-        let mut url = self.url.clone();
-        url.set_query(None);
-        url.set_fragment(None);
-        url.set_path("/.well-known/web-identity");
-        if let Some(domain) = registrable_domain(&self.url).map(str::to_owned) {
-            // Cannot fail: the domain came out of this URL's own host.
-            let _ = url.set_host(Some(&domain));
-            let _ = url.set_port(None);
+        let u = &self.url;
+        let (host, port) = match registrable_domain(u) {
+            Some(domain) => (domain, None),
+            None => (u.host_str().unwrap_or(""), u.port()),
+        };
+        // A new URL from its parts (so no credentials, query or fragment),
+        // parsed once: cheaper than editing a copy of the config URL.
+        let mut text = String::with_capacity(u.scheme().len() + host.len() + 40);
+        text.push_str(u.scheme());
+        text.push_str("://");
+        text.push_str(host);
+        if let Some(port) = port {
+            text.push(':');
+            text.push_str(&port.to_string());
         }
-        url
+        text.push_str("/.well-known/web-identity");
+        Url::parse(&text).unwrap_or_else(|_| {
+            let mut url = u.clone();
+            url.set_query(None);
+            url.set_fragment(None);
+            url.set_path("/.well-known/web-identity");
+            url
+        })
     }
 }
 
@@ -292,6 +321,45 @@ mod tests {
                 assert_eq!(same_origin(&ua, &ub), ua.origin() == ub.origin(), "{a} {b}");
             }
         }
+    }
+
+    #[test]
+    fn origin_string_agrees_with_the_origin_serialization() {
+        for s in [
+            "https://idp.example/a?b#c",
+            "https://idp.example:443/b",
+            "https://idp.example:8443/a",
+            "http://idp.example:80/a",
+            "https://IDP.example./c",
+            "https://user:pw@sub.idp.example/",
+            "wss://idp.example:444/",
+            "http://127.0.0.1:8080/",
+            "http://[::1]:99/",
+            "https://xn--bcher-kva.example/",
+            "https://b\u{fc}cher.example/",
+            "file:///etc/x",
+            "data:text/plain,x",
+            "blob:https://idp.example/uuid",
+            "ftp://idp.example:21/",
+        ] {
+            let u = Url::parse(s).unwrap();
+            assert_eq!(origin_string(&u), u.origin().ascii_serialization(), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_well_known_url_is_a_new_url_on_the_registrable_domain() {
+        let wk = |s: &str| ConfigUrl::parse(s).unwrap().well_known_url().to_string();
+        assert_eq!(
+            wk("https://accounts.idp.example:8443/fedcm/config.json?x#y"),
+            "https://idp.example/.well-known/web-identity"
+        );
+        assert_eq!(wk("https://user:pw@idp.example/c"), "https://idp.example/.well-known/web-identity");
+        assert_eq!(wk("https://idp.co.uk.example/c"), "https://uk.example/.well-known/web-identity");
+        assert_eq!(wk("http://localhost:8080/c"), "http://localhost:8080/.well-known/web-identity");
+        assert_eq!(wk("http://127.0.0.1:8080/c"), "http://127.0.0.1:8080/.well-known/web-identity");
+        assert_eq!(wk("http://[::1]:8080/c"), "http://[::1]:8080/.well-known/web-identity");
+        assert_eq!(wk("https://IDP.Example/c"), "https://idp.example/.well-known/web-identity");
     }
 
     #[test]

@@ -196,8 +196,8 @@ impl DisconnectFlow {
                 if let Some(f) = follow {
                     return self.send(f);
                 }
-                let Phase::Manifests(m) = &self.phase else { return };
-                match m.result(self.profile) {
+                let Phase::Manifests(m) = &mut self.phase else { return };
+                match m.take_result(self.profile) {
                     None => {}
                     Some(Err(p)) => {
                         self.fail(ErrorName::NetworkError, Reason::DisconnectConfigFailed, p.to_string(), Some(p))

@@ -19,6 +19,8 @@ pub(crate) enum Slot<T> {
     Waiting(RequestId),
     Ready(T),
     Failed(Problem),
+    /// The value was handed to the flow.
+    Taken,
 }
 
 #[derive(Debug, Clone)]
@@ -130,21 +132,28 @@ impl Manifests {
     }
 
     /// `None` while waiting; then the config, or why it cannot be used.
-    pub fn result(&self, profile: Profile) -> Option<Result<Config, Problem>> {
+    /// A usable config is moved out (the slot becomes `Taken`), not copied.
+    pub fn take_result(&mut self, profile: Profile) -> Option<Result<Config, Problem>> {
         let config = match &self.config {
-            Slot::Waiting(_) => return None,
+            Slot::Waiting(_) | Slot::Taken => return None,
             Slot::Failed(p) => return Some(Err(p.clone())),
             Slot::Ready(c) => c,
         };
-        match &self.well_known {
-            Some(Slot::Waiting(_)) => None,
-            None => Some(Ok(config.clone())),
-            Some(Slot::Failed(_)) if crate::mutation::on(crate::mutation::Mutation::IgnoreWellKnownFailure) => {
-                Some(Ok(config.clone()))
-            }
-            Some(Slot::Failed(p)) => Some(Err(p.clone())),
-            Some(Slot::Ready(wk)) => {
-                Some(well_known::check(wk, &self.config_url, config, profile).map(|()| config.clone()))
+        let checked = match &self.well_known {
+            Some(Slot::Waiting(_) | Slot::Taken) => return None,
+            None => Ok(()),
+            Some(Slot::Failed(_)) if crate::mutation::on(crate::mutation::Mutation::IgnoreWellKnownFailure) => Ok(()),
+            Some(Slot::Failed(p)) => Err(p.clone()),
+            Some(Slot::Ready(wk)) => well_known::check(wk, &self.config_url, config, profile),
+        };
+        if let Err(p) = checked {
+            return Some(Err(p));
+        }
+        match std::mem::replace(&mut self.config, Slot::Taken) {
+            Slot::Ready(c) => Some(Ok(c)),
+            other => {
+                self.config = other;
+                None
             }
         }
     }

@@ -35,6 +35,7 @@ use prompt::{AccountChoice, ActionError, Prompt, UserAction};
 use request::{FetchKind, FetchRequest, FetchResult, RequestId};
 use serde::Serialize;
 use state::State;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use url::Url;
 
@@ -533,7 +534,9 @@ impl Flow {
         };
         let (kind, provider) = request;
         let status = result.as_ref().ok().map(|r| r.status);
-        let access_control = Trace::access_control(&result);
+        // CORS is judged only on the assertion (the one CORS-mode request of
+        // a sign-in); other responses' Access-Control headers mean nothing.
+        let access_control = if kind == FetchKind::Assertion { Trace::access_control(&result) } else { Vec::new() };
         // Called at most once on every path: moves the headers into the trace.
         let record = |flow: &mut Flow, result: ResponseResult| {
             flow.trace.push(Event::Response { id, kind, status, result, access_control });
@@ -613,8 +616,8 @@ impl Flow {
     }
 
     fn manifests_progress(&mut self, i: usize, for_login: bool) {
-        let Stage::Manifests { manifests, .. } = &self.providers[i].stage else { return };
-        let Some(result) = manifests.result(self.profile) else { return };
+        let Stage::Manifests { manifests, .. } = &mut self.providers[i].stage else { return };
+        let Some(result) = manifests.take_result(self.profile) else { return };
         match result {
             Err(problem) => {
                 if for_login {
@@ -1197,13 +1200,13 @@ impl Flow {
                 ))
             }
         };
-        let form = self.assertion_form(&selection);
         let id = self.id();
+        let form = self.assertion_form(&selection);
         let mut request =
             FetchRequest::credentialed_post(id, FetchKind::Assertion, i, endpoint, &self.rp_origin, &form);
         if on(Mutation::AssertionWithoutOrigin) {
             request.origin = None;
-            request.headers.retain(|(k, _)| k != "Origin");
+            request.headers.retain(|(k, _)| *k != "Origin");
         }
         self.phase = Phase::Assertion { selection, id };
         if on(Mutation::AssertionTwice) {
@@ -1214,53 +1217,55 @@ impl Flow {
         self.send(request);
     }
 
-    fn assertion_form(&self, s: &Selection) -> Vec<(String, String)> {
+    /// The assertion's form fields, borrowing what the flow already holds.
+    fn assertion_form<'a>(&'a self, s: &'a Selection) -> Vec<(Cow<'static, str>, Cow<'a, str>)> {
         let req = &self.providers[s.provider].request;
         let fields = self.fields(s.provider);
         const RECOGNIZED: [&str; 5] = ["name", "email", "tel", "username", "picture"];
         let shown: Vec<&str> = fields.iter().copied().filter(|f| RECOGNIZED.contains(f)).collect();
         let text_shown = s.permission_requested && ["name", "email", "picture"].iter().all(|f| shown.contains(f));
         let params = req.params.as_ref().filter(|p| !p.is_null() && p.as_object().is_none_or(|o| !o.is_empty()));
-        let mut form: Vec<(String, String)> = Vec::new();
-        let mut push = |k: &str, v: String| form.push((k.to_string(), v));
-        push("client_id", req.client_id.clone());
+        let bool_str = |b: bool| Cow::Borrowed(if b { "true" } else { "false" });
+        let mut form: Vec<(Cow<'static, str>, Cow<'a, str>)> = Vec::with_capacity(8);
+        let mut push = |k: &'static str, v: Cow<'a, str>| form.push((Cow::Borrowed(k), v));
+        push("client_id", Cow::Borrowed(&req.client_id));
         match self.profile {
             Profile::Spec => {
-                push("account_id", s.account_id.clone());
-                push("is_auto_selected", (s.auto && !on(Mutation::BodyNeverAuto)).to_string());
+                push("account_id", Cow::Borrowed(&s.account_id));
+                push("is_auto_selected", bool_str(s.auto && !on(Mutation::BodyNeverAuto)));
                 if s.permission_requested && !fields.is_empty() {
-                    push("fields", fields.join(","));
-                    push("disclosure_shown_for", shown.join(","));
+                    push("fields", Cow::Owned(fields.join(",")));
+                    push("disclosure_shown_for", Cow::Owned(shown.join(",")));
                     if text_shown {
-                        push("disclosure_text_shown", "true".into());
+                        push("disclosure_text_shown", Cow::Borrowed("true"));
                     }
                 }
                 if let Some(p) = params {
-                    push("params", p.to_string());
+                    push("params", Cow::Owned(p.to_string()));
                 }
             }
             Profile::Chromium => {
                 if let Some(nonce) = req.nonce.as_ref().filter(|n| !n.is_empty()) {
-                    push("nonce", nonce.clone());
+                    push("nonce", Cow::Borrowed(nonce));
                 }
-                push("account_id", s.account_id.clone());
-                push("disclosure_text_shown", text_shown.to_string());
-                push("is_auto_selected", s.auto.to_string());
+                push("account_id", Cow::Borrowed(&s.account_id));
+                push("disclosure_text_shown", bool_str(text_shown));
+                push("is_auto_selected", bool_str(s.auto));
                 if self.mode == Mode::Active {
-                    push("mode", "active".into());
+                    push("mode", Cow::Borrowed("active"));
                 }
                 if s.permission_requested {
-                    push("fields", fields.join(","));
-                    push("disclosure_shown_for", shown.join(","));
+                    push("fields", Cow::Owned(fields.join(",")));
+                    push("disclosure_shown_for", Cow::Owned(shown.join(",")));
                 }
                 if let Some(p) = params {
                     if let Some(obj) = p.as_object() {
                         for (k, v) in obj {
-                            let v = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
-                            push(&format!("param_{k}"), v);
+                            let v = v.as_str().map_or_else(|| Cow::Owned(v.to_string()), Cow::Borrowed);
+                            form.push((Cow::Owned(format!("param_{k}")), v));
                         }
                     }
-                    push("params", p.to_string());
+                    form.push((Cow::Borrowed("params"), Cow::Owned(p.to_string())));
                 }
             }
         }

@@ -3,6 +3,7 @@
 //! destination, headers and body (spec `#idp-api`, `#network-requests`).
 
 use serde::Serialize;
+use std::borrow::Cow;
 use url::Url;
 
 /// Identifies one request across `Step::Fetch` and `Flow::on_response`.
@@ -78,15 +79,16 @@ pub struct FetchRequest {
     /// The RP origin sent as `Origin`; `None` for an opaque request origin.
     pub origin: Option<String>,
     /// Every header the browser sets (never `Referer`, never `Cookie`: the
-    /// driver adds cookies when `credentials` is `include`).
-    pub headers: Vec<(String, String)>,
+    /// driver adds cookies when `credentials` is `include`). Names and most
+    /// values are constants, so a request costs no allocation per header.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// `application/x-www-form-urlencoded` body of the POSTs.
     pub body: Option<String>,
 }
 
 impl FetchRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
     }
 
     /// Form body fields, decoded.
@@ -114,10 +116,11 @@ impl FetchRequest {
             }
             _ => (Redirect::Error, "webidentity"),
         };
-        let mut headers = vec![("Sec-Fetch-Dest".to_string(), dest.to_string())];
+        let mut headers = Vec::with_capacity(3);
         if kind != FetchKind::Picture {
-            headers.insert(0, ("Accept".into(), "application/json".into()));
+            headers.push(("Accept", Cow::Borrowed("application/json")));
         }
+        headers.push(("Sec-Fetch-Dest", Cow::Borrowed(dest)));
         let cookies = kind == FetchKind::Config && crate::mutation::on(crate::mutation::Mutation::ConfigWithCookies);
         FetchRequest {
             id,
@@ -139,7 +142,7 @@ impl FetchRequest {
         let mut r = FetchRequest::anonymous(id, FetchKind::Accounts, provider, url);
         r.credentials = Credentials::Include;
         if crate::mutation::on(crate::mutation::Mutation::AccountsWithoutDestination) {
-            r.headers.retain(|(k, _)| k != "Sec-Fetch-Dest");
+            r.headers.retain(|(k, _)| *k != "Sec-Fetch-Dest");
         }
         r
     }
@@ -148,7 +151,7 @@ impl FetchRequest {
     pub(crate) fn client_metadata(id: RequestId, provider: usize, url: Url, rp_origin: &str) -> FetchRequest {
         let mut r = FetchRequest::anonymous(id, FetchKind::ClientMetadata, provider, url);
         r.origin = Some(rp_origin.to_string());
-        r.headers.push(("Origin".into(), rp_origin.to_string()));
+        r.headers.push(("Origin", Cow::Owned(rp_origin.to_string())));
         r
     }
 
@@ -162,9 +165,13 @@ impl FetchRequest {
         provider: usize,
         url: Url,
         rp_origin: &str,
-        form: &[(String, String)],
+        form: &[(impl AsRef<str>, impl AsRef<str>)],
     ) -> FetchRequest {
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let mut body = url::form_urlencoded::Serializer::new(String::with_capacity(256));
+        for (k, v) in form {
+            body.append_pair(k.as_ref(), v.as_ref());
+        }
+        let body = body.finish();
         FetchRequest {
             id,
             kind,
@@ -176,10 +183,10 @@ impl FetchRequest {
             redirect: Redirect::Error,
             origin: Some(rp_origin.to_string()),
             headers: vec![
-                ("Accept".into(), "application/json".into()),
-                ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
-                ("Origin".into(), rp_origin.to_string()),
-                ("Sec-Fetch-Dest".into(), "webidentity".into()),
+                ("Accept", Cow::Borrowed("application/json")),
+                ("Content-Type", Cow::Borrowed("application/x-www-form-urlencoded")),
+                ("Origin", Cow::Owned(rp_origin.to_string())),
+                ("Sec-Fetch-Dest", Cow::Borrowed("webidentity")),
             ],
             body: Some(body),
         }
