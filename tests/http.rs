@@ -159,14 +159,14 @@ fn the_mock_refuses_requests_a_browser_must_not_send() {
         mode: fedcm_model::machine::request::RequestMode::NoCors,
         redirect: fedcm_model::machine::request::Redirect::Error,
         origin: Some("https://rp.example".into()),
-        headers: vec![("Origin".into(), "https://rp.example".into())],
+        headers: vec![("Origin", "https://rp.example".into())],
         body: None,
     };
     let response = transport.fetch(&request).unwrap();
     assert_eq!(response.status, 400);
     let body = String::from_utf8_lossy(&response.body);
     assert!(body.contains("Sec-Fetch-Dest") && body.contains("cookies") && body.contains("Origin"), "{body}");
-    request.headers = vec![("Sec-Fetch-Dest".into(), "webidentity".into())];
+    request.headers = vec![("Sec-Fetch-Dest", "webidentity".into())];
     request.credentials = fedcm_model::machine::request::Credentials::Omit;
     assert_eq!(transport.fetch(&request).unwrap().status, 200);
     assert_eq!(server.violations().len(), 3);
