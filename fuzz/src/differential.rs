@@ -6,10 +6,13 @@
 //!
 //! The reading follows the model's documented decisions for the transport:
 //! bodies over 1 MiB are rejected; `chromium` rejects invalid UTF-8 and
-//! `spec` replaces it; one leading BOM is stripped; the JSON grammar,
-//! the nesting limit (128), "the last duplicate key wins" and the
-//! rejection of lone surrogate escapes are serde_json's, as `Value` reads
-//! them.
+//! `spec` replaces it; one leading BOM is stripped; the JSON grammar and
+//! "the last duplicate key wins" are serde_json's, as `Value` reads them.
+//! Nesting of 200 containers or more is rejected (Chromium's bound),
+//! counted here by a bracket scan. Escaped lone surrogates are rejected
+//! under `chromium`; under `spec` (where `JSON.parse` accepts them and the
+//! string conversion yields U+FFFD) every run of `\u` escapes is decoded
+//! as UTF-16 with replacement and written back before `Value` reads it.
 //!
 //! Rules covered, by document ("iff": accepted exactly when; "=": the
 //! accepted values equal the reading's):
@@ -48,10 +51,12 @@
 //!   a string token. (spec): iff an object whose `error` is an object,
 //!   `null` or an array, or with no `error` and a `token` or `continue_on`.
 //! - the `Content-Type` check (inputs of at most 256 bytes of UTF-8 are
-//!   also tried as the header's value): accepted iff MIME Sniffing's
-//!   "parse a MIME type" finds a type and subtype (HTTP token code points,
-//!   HTTP whitespace trimmed around the whole and before `;`) whose
-//!   essence is `application/json`, `text/json` or ends in `+json`.
+//!   also tried as the header's value): the value is split at commas
+//!   outside double quotes (Fetch's "extract a MIME type"); the last item
+//!   that MIME Sniffing's "parse a MIME type" accepts (type and subtype of
+//!   HTTP token code points, HTTP whitespace trimmed around the whole and
+//!   before `;`), other than `*/*`, decides: accepted iff its essence is
+//!   `application/json`, `text/json` or ends in `+json`.
 
 use super::docs::{assertion_endpoint, config_url};
 use fedcm_model::idp::{self, ParseResult};
@@ -73,7 +78,100 @@ pub fn read(data: &[u8], profile: Profile) -> Option<Value> {
         Profile::Spec => String::from_utf8_lossy(data).into_owned(),
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    serde_json::from_str(text).ok()
+    if max_depth(text) >= 200 {
+        return None;
+    }
+    let parse = |text: &str| -> Option<Value> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        // Safe: the scan above bounds the depth below 200.
+        de.disable_recursion_limit();
+        let v = serde::Deserialize::deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        Some(v)
+    };
+    match (parse(text), profile) {
+        (Some(v), _) => Some(v),
+        (None, Profile::Chromium) => None,
+        (None, Profile::Spec) => parse(&reescape_utf16(text)),
+    }
+}
+
+/// The deepest nesting of arrays and objects, outside strings.
+fn max_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Every run of `\uXXXX` escapes inside strings, decoded as UTF-16 with
+/// U+FFFD for unpaired surrogates and escaped again.
+fn reescape_utf16(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let unit = |i: usize| -> Option<u16> {
+        if chars.get(i) != Some(&'\\') || chars.get(i + 1) != Some(&'u') {
+            return None;
+        }
+        let hex: String = chars.get(i + 2..i + 6)?.iter().collect();
+        u16::from_str_radix(&hex, 16).ok()
+    };
+    let (mut out, mut i, mut in_string) = (String::with_capacity(text.len()), 0, false);
+    while i < chars.len() {
+        let c = chars[i];
+        if !in_string {
+            in_string = c == '"';
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = false;
+                out.push(c);
+                i += 1;
+            }
+            '\\' => {
+                let mut units = Vec::new();
+                while let Some(u) = unit(i) {
+                    units.push(u);
+                    i += 6;
+                }
+                if units.is_empty() {
+                    out.extend(chars[i..(i + 2).min(chars.len())].iter());
+                    i += 2;
+                    continue;
+                }
+                for ch in std::char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)) {
+                    for u in ch.encode_utf16(&mut [0; 2]) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn object(v: &Value) -> Option<&Map<String, Value>> {
@@ -220,6 +318,46 @@ pub fn json_content_type(value: &str) -> bool {
         || subtype.ends_with("+json")
 }
 
+/// Whether a MIME type parses (type and subtype are tokens) and is not `*/*`.
+fn valid_mime(value: &str) -> bool {
+    let http_whitespace = |c: char| matches!(c, '\t' | '\n' | '\r' | ' ');
+    let token =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
+    let value = value.trim_matches(http_whitespace);
+    let Some((kind, rest)) = value.split_once('/') else { return false };
+    let subtype = rest.split(';').next().unwrap_or_default().trim_end_matches(http_whitespace);
+    token(kind) && token(subtype) && !(kind == "*" && subtype == "*")
+}
+
+/// Fetch's "extract a MIME type" over one header value: the items are
+/// split at commas outside double quotes; the last valid one decides.
+pub fn extracted_json(value: &str) -> bool {
+    let mut items: Vec<String> = vec![String::new()];
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ',' => items.push(String::new()),
+            '"' => {
+                let item = items.last_mut().expect("never empty");
+                item.push(c);
+                while let Some(q) = chars.next() {
+                    item.push(q);
+                    if q == '\\' {
+                        if let Some(e) = chars.next() {
+                            item.push(e);
+                        }
+                    } else if q == '"' {
+                        break;
+                    }
+                }
+            }
+            _ => items.last_mut().expect("never empty").push(c),
+        }
+    }
+    let items: Vec<&str> = items.iter().map(|i| i.trim_matches(|c| c == ' ' || c == '\t')).collect();
+    items.iter().rev().find(|i| valid_mime(i)).is_some_and(|i| json_content_type(i))
+}
+
 fn content_type(data: &[u8]) {
     let Some(value) = std::str::from_utf8(data).ok().filter(|v| v.len() <= 256) else { return };
     let response = HttpResponse {
@@ -229,7 +367,7 @@ fn content_type(data: &[u8]) {
     };
     for profile in Profile::ALL {
         let model = idp::disconnect::parse(&response, profile).is_ok();
-        let reading = json_content_type(value);
+        let reading = extracted_json(value);
         assert_eq!(model, reading, "content type {value:?} ({profile}): the model says {model}, the reading {reading}");
     }
 }

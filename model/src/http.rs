@@ -38,6 +38,42 @@ impl HttpResponse {
         self.headers.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a header, in order, by case-insensitive name.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Fetch's "extract a MIME type" on `Content-Type`, reduced to what the
+    /// JSON check needs: `None` when there is no such header, else the
+    /// last item that parses as a MIME type other than `*/*` (several
+    /// headers and comma-separated items are all considered).
+    pub fn content_type(&self) -> Option<ContentType<'_>> {
+        let mut values = self.header_values("content-type").peekable();
+        values.peek()?;
+        let mut last_valid = None;
+        let mut last_seen = "";
+        for value in values {
+            // The common case, one plain value, without the splitter.
+            if !value.contains([',', '"']) {
+                last_seen = value;
+                if mime_essence_ok(value) {
+                    last_valid = Some(value);
+                }
+                continue;
+            }
+            for item in split_header_value(value) {
+                last_seen = item;
+                if mime_essence_ok(item) {
+                    last_valid = Some(item);
+                }
+            }
+        }
+        Some(match last_valid {
+            Some(v) => ContentType { value: v, json: is_json_content_type(v) },
+            None => ContentType { value: last_seen, json: false },
+        })
+    }
+
     pub fn is_ok_status(&self) -> bool {
         (200..=299).contains(&self.status)
     }
@@ -45,6 +81,48 @@ impl HttpResponse {
     pub fn is_redirect(&self) -> bool {
         matches!(self.status, 301 | 302 | 303 | 307 | 308)
     }
+}
+
+/// The MIME type a response declares, as Fetch extracts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentType<'a> {
+    /// The item chosen (or the last one seen, when none parses).
+    pub value: &'a str,
+    pub json: bool,
+}
+
+/// Whether `item` parses as a MIME type that "extract a MIME type" keeps
+/// (it skips `*/*`).
+fn mime_essence_ok(item: &str) -> bool {
+    mime_essence(item).is_some_and(|e| e != "*/*")
+}
+
+/// Fetch's "getting, decoding, and splitting": commas separate items,
+/// except inside quoted strings; each item is trimmed of tabs and spaces.
+fn split_header_value(value: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in value.char_indices() {
+        if quoted {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            ',' => {
+                items.push(value[start..i].trim_matches([' ', '\t']));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(value[start..].trim_matches([' ', '\t']));
+    items
 }
 
 /// HTTP whitespace (Fetch): the only characters "parse a MIME type" trims.
@@ -124,6 +202,35 @@ mod tests {
             assert_eq!(is_json_content_type(ct), mime_essence(ct).is_some_and(|m| is_json_mime(&m)), "{ct:?}");
         }
         assert_eq!(mime_essence("application/"), None);
+    }
+
+    #[test]
+    fn content_type_is_extracted_as_fetch_does() {
+        let with = |values: &[&str]| {
+            let mut r = HttpResponse::json(Vec::new());
+            r.headers.clear();
+            for v in values {
+                r.headers.push(("Content-Type".into(), v.to_string()));
+            }
+            r.content_type().map(|c| (c.value.to_string(), c.json))
+        };
+        assert_eq!(with(&[]), None);
+        assert_eq!(with(&["application/json"]), Some(("application/json".into(), true)));
+        // The last valid item wins, across items and across headers.
+        assert_eq!(with(&["text/plain, application/json"]), Some(("application/json".into(), true)));
+        assert_eq!(with(&["application/json, text/html"]), Some(("text/html".into(), false)));
+        assert_eq!(with(&["text/html", "application/json"]), Some(("application/json".into(), true)));
+        // Invalid items and */* are skipped.
+        assert_eq!(with(&["application/json, nonsense"]), Some(("application/json".into(), true)));
+        assert_eq!(with(&["application/json, */*"]), Some(("application/json".into(), true)));
+        // A comma inside a quoted parameter does not split.
+        assert_eq!(
+            with(&["application/json; x=\"a,text/html\""]),
+            Some(("application/json; x=\"a,text/html\"".into(), true))
+        );
+        // Nothing valid: not JSON.
+        assert_eq!(with(&["nonsense"]), Some(("nonsense".into(), false)));
+        assert_eq!(with(&[""]), Some(("".into(), false)));
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! Why not `serde_json::Value`: it copies every string and builds a
 //! `BTreeMap` per object, while a document is read once, field by field.
 //! Objects keep their members in order; a repeated key resolves to the last
-//! one, as `JSON.parse` does. Nesting is bounded by serde_json's recursion
-//! limit (128), so hostile input cannot overflow the stack.
+//! one, as `JSON.parse` does. Nesting is bounded at [`MAX_DEPTH`]
+//! containers, as in Chromium's JSON reader (the spec sets no bound), so
+//! hostile input cannot overflow the stack.
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -107,6 +108,19 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// The same value owning all of its strings.
+    pub fn into_owned(self) -> Json<'static> {
+        let own = |s: Cow<'_, str>| Cow::Owned(s.into_owned());
+        match self {
+            Json::Null => Json::Null,
+            Json::Bool(b) => Json::Bool(b),
+            Json::Number(n) => Json::Number(n),
+            Json::String(s) => Json::String(own(s)),
+            Json::Array(items) => Json::Array(items.into_iter().map(Json::into_owned).collect()),
+            Json::Object(o) => Json::Object(Object(o.0.into_iter().map(|(k, v)| (own(k), v.into_owned())).collect())),
+        }
+    }
+
     /// A borrowed view of an owned `serde_json::Value` (for request options
     /// that arrive already parsed, as in scenario files).
     pub fn from_value(value: &'a serde_json::Value) -> Json<'a> {
@@ -133,18 +147,91 @@ pub struct SyntaxError {
     pub too_deep: bool,
 }
 
+/// Containers may nest 199 deep; the 200th fails. This is Chromium's
+/// `base::JSONReader` bound (`kAbsoluteMaxDepth`, checked as depth >= 200),
+/// so a document Chromium reads is never refused as too deep here.
+pub const MAX_DEPTH: usize = 200;
+
+/// The error message of the depth bound (also how it is recognized).
+const TOO_DEEP: &str = "nesting reaches the depth limit";
+
 /// Parses strict RFC 8259 JSON text (no comments, no trailing commas).
 pub fn parse(text: &str) -> Result<Json<'_>, SyntaxError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Json::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    // The visitor enforces MAX_DEPTH before it descends, so the stack stays
+    // bounded without serde_json's own (lower) limit.
+    de.disable_recursion_limit();
+    let value = ValueSeed { depth: 0 }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     value.map_err(|e| {
         let message = e.to_string();
         SyntaxError {
             line: e.line(),
             column: e.column(),
-            too_deep: message.starts_with("recursion limit exceeded"),
+            too_deep: message.starts_with(TOO_DEEP),
             message: strip_position(&message),
         }
+    })
+}
+
+/// `text` with every `\u` escape of a lone UTF-16 surrogate (one not part
+/// of a high-low pair) replaced by `\uFFFD`, or `None` when there is none.
+///
+/// `JSON.parse` accepts lone surrogates, and the WebIDL conversion to
+/// `USVString` (every URL and identifier member) then turns each into
+/// U+FFFD; serde_json refuses them. Rust strings cannot hold a lone
+/// surrogate, so `DOMString` members and the token get U+FFFD too.
+pub fn replace_lone_surrogates(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let hex_at = |i: usize| -> Option<u16> {
+        let digits = bytes.get(i..i + 4)?;
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    // An escape `\uXXXX` starting at byte i, as a code unit.
+    let unit_at = |i: usize| -> Option<u16> {
+        if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') {
+            hex_at(i + 2)
+        } else {
+            None
+        }
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0; // bytes of `text` already in `out`
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                let Some(unit) = unit_at(i) else {
+                    i += 2; // any other escape: skip the escaped character
+                    continue;
+                };
+                let lone = match unit {
+                    0xD800..=0xDBFF => match unit_at(i + 6) {
+                        Some(0xDC00..=0xDFFF) => {
+                            i += 12; // a valid pair
+                            continue;
+                        }
+                        _ => true,
+                    },
+                    0xDC00..=0xDFFF => true,
+                    _ => false,
+                };
+                if lone {
+                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    o.push_str(&text[copied..i]);
+                    o.push_str("\\uFFFD");
+                    copied = i + 6;
+                }
+                i += 6;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.map(|mut o| {
+        o.push_str(&text[copied.min(text.len())..]);
+        o
     })
 }
 
@@ -158,11 +245,36 @@ fn strip_position(message: &str) -> String {
 
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
+        ValueSeed { depth: 0 }.deserialize(deserializer)
     }
 }
 
-struct JsonVisitor;
+/// A value `depth` containers deep.
+struct ValueSeed {
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Json<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(JsonVisitor { depth: self.depth })
+    }
+}
+
+struct JsonVisitor {
+    depth: usize,
+}
+
+impl JsonVisitor {
+    /// The seed for a container's members, or the depth error.
+    fn enter<E: de::Error>(&self) -> Result<ValueSeed, E> {
+        let depth = self.depth + 1;
+        if depth >= MAX_DEPTH {
+            return Err(E::custom(format_args!("{TOO_DEEP} ({MAX_DEPTH})")));
+        }
+        Ok(ValueSeed { depth })
+    }
+}
 
 impl<'de> Visitor<'de> for JsonVisitor {
     type Value = Json<'de>;
@@ -199,18 +311,20 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Null)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let depth = self.enter()?.depth;
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(item) = seq.next_element()? {
+        while let Some(item) = seq.next_element_seed(ValueSeed { depth })? {
             items.push(item);
         }
         Ok(Json::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let depth = self.enter()?.depth;
         // IdP documents' objects mostly have a handful of members: start
         // with room for 8 rather than growing from 4.
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            let value = map.next_value()?;
+            let value = map.next_value_seed(ValueSeed { depth })?;
             members.push((key, value));
         }
         Ok(Json::Object(Object(members)))
@@ -269,6 +383,36 @@ mod tests {
         let text = "[".repeat(100_000);
         let err = parse(&text).unwrap_err();
         assert!(err.too_deep, "{err:?}");
+    }
+
+    #[test]
+    fn nesting_is_bounded_where_chromium_bounds_it() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&nested(MAX_DEPTH - 1)).is_ok());
+        assert!(parse(&nested(MAX_DEPTH)).unwrap_err().too_deep);
+        let objects = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+        assert!(parse(&objects(MAX_DEPTH - 1)).is_ok());
+        assert!(parse(&objects(MAX_DEPTH)).unwrap_err().too_deep);
+        // Other errors are not mistaken for depth.
+        assert!(!parse("[1,]").unwrap_err().too_deep);
+    }
+
+    #[test]
+    fn lone_surrogates_are_replaced_and_pairs_kept() {
+        let fix = |s: &str| replace_lone_surrogates(s);
+        assert_eq!(fix(r#"{"a":"\ud800"}"#).as_deref(), Some(r#"{"a":"\uFFFD"}"#));
+        assert_eq!(fix(r#"{"a":"x\udc00y"}"#).as_deref(), Some(r#"{"a":"x\uFFFDy"}"#));
+        assert_eq!(fix(r#"["\ud800\ud800\udc00"]"#).as_deref(), Some(r#"["\uFFFD\ud800\udc00"]"#));
+        assert_eq!(fix(r#"["\ud83d\ude00", "\u00e9"]"#), None);
+        // An escaped backslash followed by "ud800" is text, not an escape.
+        assert_eq!(fix(r#"["\\ud800"]"#), None);
+        // A high surrogate at the very end, or before a non-surrogate escape.
+        assert_eq!(fix(r#""\ud800"#).as_deref(), Some(r#""\uFFFD"#));
+        assert_eq!(fix(r#""\ud800\u0041""#).as_deref(), Some(r#""\uFFFD\u0041""#));
+        // Keys too, and the result parses.
+        let fixed = fix(r#"{"\udfff":"\udbff"}"#).unwrap();
+        let Json::Object(o) = parse(&fixed).unwrap() else { panic!() };
+        assert_eq!(o.get("\u{fffd}"), Some(&Json::String(Cow::Borrowed("\u{fffd}"))));
     }
 
     #[test]

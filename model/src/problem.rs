@@ -104,6 +104,13 @@ impl JsError {
     }
 }
 
+/// Credential Management's "request a credential" algorithm, which runs
+/// before FedCM's (its rejections for the options as a whole).
+pub const CM_REQUEST: &str = "credential-management-1#algorithm-request";
+
+/// Credential Management's `CredentialRequestOptions` (its `mediation`).
+pub const CM_OPTIONS: &str = "credential-management-1#dictdef-credentialrequestoptions";
+
 /// Every rule the model checks. `id()` is stable: tests, scenario files and
 /// CI match on it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -137,6 +144,8 @@ pub enum Rule {
         message: String,
     },
     NestingTooDeep,
+    /// The text escapes a lone UTF-16 surrogate; it became U+FFFD.
+    LoneSurrogateReplaced,
     NotAnObject {
         found: JsonType,
     },
@@ -224,6 +233,9 @@ pub enum Rule {
         value: String,
         allowed: &'static [&'static str],
     },
+    /// No credential type requested (`identity` absent): Credential
+    /// Management rejects before FedCM runs.
+    NoCredentialType,
     EmptyProviders,
     TooManyProviders {
         count: usize,
@@ -248,6 +260,7 @@ impl Rule {
             Rule::NotUtf8 { .. } => "not-utf8",
             Rule::InvalidJson { .. } => "invalid-json",
             Rule::NestingTooDeep => "nesting-too-deep",
+            Rule::LoneSurrogateReplaced => "lone-surrogate-replaced",
             Rule::NotAnObject { .. } => "not-an-object",
             Rule::MissingRequired => "missing-required",
             Rule::WrongType { .. } => "wrong-type",
@@ -278,6 +291,7 @@ impl Rule {
             Rule::TooManyProviders { .. } => "too-many-providers",
             Rule::ConditionalMediation => "conditional-mediation",
             Rule::ActiveWithSilent => "active-with-silent",
+            Rule::NoCredentialType => "no-credential-type",
             Rule::InvalidConfigUrl(_) => "invalid-config-url",
             Rule::EmptyClientId => "empty-client-id",
             Rule::ProviderLevelNonce => "provider-level-nonce",
@@ -295,12 +309,15 @@ impl Rule {
             | Rule::ContentTypeNotJson { .. }
             | Rule::NotUtf8 { .. }
             | Rule::InvalidJson { .. }
-            | Rule::NestingTooDeep => "helper-algorithms",
+            | Rule::LoneSurrogateReplaced => "helper-algorithms",
+            // The spec sets no bound; the model's is Chromium's.
+            Rule::NestingTooDeep => return None,
             Rule::Redirect { .. } => match document {
                 Document::Config | Document::WellKnown => "fetch-config-file",
                 Document::Accounts => "fetch-accounts",
                 Document::Assertion => "fetch-identity-assertion",
                 Document::Disconnect => "disconnect-request",
+                Document::ClientMetadata => "request-permission-signup",
                 _ => "idp-api",
             },
             Rule::BodyTooLarge { .. } => return None,
@@ -320,7 +337,9 @@ impl Rule {
             | Rule::ConfigNotInWellKnown { .. }
             | Rule::WellKnownEndpointMismatch { .. }
             | Rule::WellKnownPairRequired => "fetch-config-file",
-            Rule::InvalidColor { .. } | Rule::IconUnusable { .. } => "idp-api-config-file",
+            Rule::InvalidColor { .. } => "idp-api-config-file",
+            // The spec never drops an icon; Chromium skips unusable ones.
+            Rule::IconUnusable { .. } => return None,
             Rule::NoAccountIdentifier { .. } | Rule::PictureNotAbsolute { .. } => "fetch-accounts",
             Rule::DuplicateAccountId { .. } => return None,
             Rule::EmptyAccountsList => "create-identity-credential",
@@ -330,11 +349,12 @@ impl Rule {
             }
             Rule::EmptyAccountId => return None,
             Rule::NotInEnum { .. } | Rule::ProviderLevelNonce => "browser-api-credential-request-options",
-            Rule::EmptyProviders | Rule::InvalidConfigUrl(_) => "browser-api-rp-sign-in",
-            Rule::ConditionalMediation
-            | Rule::ActiveWithSilent
-            | Rule::TooManyProviders { .. }
-            | Rule::EmptyClientId => return None,
+            Rule::EmptyProviders => "browser-api-rp-sign-in",
+            // The spec's rule is the config fetch's; Chromium applies it
+            // when the request is validated.
+            Rule::InvalidConfigUrl(_) => "fetch-config-file",
+            Rule::NoCredentialType | Rule::ConditionalMediation => CM_REQUEST,
+            Rule::ActiveWithSilent | Rule::TooManyProviders { .. } | Rule::EmptyClientId => return None,
         })
     }
 
@@ -353,7 +373,14 @@ impl Rule {
             Rule::InvalidJson { line, column, message } => {
                 format!("body is not JSON: {message} at line {line}, column {column}")
             }
-            Rule::NestingTooDeep => "JSON nesting exceeds 128 levels".into(),
+            Rule::NestingTooDeep => {
+                format!("JSON nesting reaches {} levels (Chromium's JSON reader refuses it)", crate::json::MAX_DEPTH)
+            }
+            Rule::LoneSurrogateReplaced => {
+                "a string escapes a lone UTF-16 surrogate; JSON.parse accepts it and the conversion to a \
+                 USVString makes it U+FFFD (Chromium rejects the whole body)"
+                    .into()
+            }
             Rule::NotAnObject { found } => format!("expected a JSON object, found {found}"),
             Rule::MissingRequired => "required member is missing".into(),
             Rule::WrongType { expected, found } => format!("expected {expected}, found {found}"),
@@ -408,6 +435,7 @@ impl Rule {
                 format!("{value:?} is not one of {}", allowed.join(", "))
             }
             Rule::EmptyProviders => "providers is empty".into(),
+            Rule::NoCredentialType => "the options ask for no credential type: `identity` is absent".into(),
             Rule::TooManyProviders { count } => format!("{count} providers; Chromium allows at most 10"),
             Rule::ConditionalMediation => "IdentityCredential does not support mediation \"conditional\"".into(),
             Rule::ActiveWithSilent => "mode \"active\" cannot be combined with mediation \"silent\"".into(),
@@ -441,6 +469,8 @@ impl Rule {
             Rule::DuplicateAccountId { .. } => "give every account a distinct id",
             Rule::NoAssertionResult => "answer {\"token\": ...} on success or {\"error\": {\"error\": ...}} on failure",
             Rule::ProviderLevelNonce => "move nonce into params",
+            Rule::LoneSurrogateReplaced => "escape whole characters (surrogate pairs) or send UTF-8 text",
+            Rule::NestingTooDeep => "flatten the document: nest fewer than 200 arrays and objects",
             _ => return None,
         })
     }
@@ -485,13 +515,26 @@ impl Problem {
     }
 
     pub fn anchor(&self) -> Option<&'static str> {
-        self.rule.anchor(self.document)
+        let field = self.field.as_deref().unwrap_or("");
+        match (&self.rule, self.document) {
+            // `mediation` is Credential Management's member, not FedCM's.
+            (Rule::NotInEnum { .. }, Document::RequestOptions) if field == "mediation" => Some(CM_OPTIONS),
+            // Endpoints the config holds unchecked are judged where the
+            // algorithm first uses them.
+            (Rule::Url(_), Document::Config) => Some(match field {
+                "id_assertion_endpoint" => "fetch-identity-assertion",
+                "client_metadata_endpoint" => "request-permission-signup",
+                "disconnect_endpoint" => "disconnect-request",
+                _ => "fetch-config-file",
+            }),
+            _ => self.rule.anchor(self.document),
+        }
     }
 
     /// The JavaScript exception a request-options error throws.
     pub fn js_error(&self) -> JsError {
         match &self.rule {
-            Rule::ActiveWithSilent => JsError::NotSupportedError,
+            Rule::ActiveWithSilent | Rule::NoCredentialType => JsError::NotSupportedError,
             Rule::InvalidConfigUrl(_) | Rule::EmptyClientId => JsError::InvalidStateError,
             _ => JsError::TypeError,
         }
@@ -510,6 +553,8 @@ impl fmt::Display for Problem {
         }
         write!(f, ": {} [{}", self.rule.describe(), self.rule.id())?;
         match self.anchor() {
+            // Anchors of other specs carry their spec's name.
+            Some(a) if a.contains('#') => write!(f, "; spec {a}]")?,
             Some(a) => write!(f, "; spec #{a}]")?,
             None => write!(f, "; no spec rule, Chromium's behaviour]")?,
         }

@@ -109,7 +109,9 @@ pub fn parse(value: &serde_json::Value, profile: Profile) -> ParseResult<Request
 
     let identity_path = root.field("identity");
     let Some(identity_value) = top.get("identity") else {
-        cx.error(&identity_path, Rule::MissingRequired);
+        // `identity` is optional in the IDL; without it (or any other
+        // type) Credential Management has nothing to request.
+        cx.error(&identity_path, Rule::NoCredentialType);
         return finish(cx, profile, None);
     };
     let Some(identity) = idl::dictionary(&mut cx, &identity_path, identity_value) else {
@@ -266,7 +268,9 @@ mod tests {
             error_ids(&get(json!({"providers": [{"configURL": "https://idp.example/c"}]}))),
             ["missing-required"]
         );
-        assert_eq!(error_ids(&parse(&json!({}), Profile::Spec)), ["missing-required"]);
+        let none = parse(&json!({"mediation": "optional"}), Profile::Spec);
+        assert_eq!(error_ids(&none), ["no-credential-type"]);
+        assert_eq!(none.unwrap_err().first().js_error_in(Profile::Spec), JsError::NotSupportedError);
         let r = get(json!({"providers": "x"}));
         assert_eq!(error_ids(&r), ["wrong-type"]);
         assert_eq!(r.unwrap_err().first().js_error_in(Profile::Spec), JsError::TypeError);
@@ -321,8 +325,28 @@ mod tests {
         let many: Vec<_> =
             (0..11).map(|i| json!({"configURL": format!("https://idp{i}.example/c"), "clientId": "1"})).collect();
         assert!(get(json!({ "providers": many.clone() })).is_ok());
-        let r = parse(&json!({"identity": {"providers": many}}), Profile::Chromium);
+        let r = parse(&json!({"identity": {"providers": many.clone()}}), Profile::Chromium);
         assert_eq!(error_ids(&r), ["too-many-providers"]);
+        // Ten is the most Chromium takes.
+        let ten = json!({"identity": {"providers": many[..10].to_vec()}});
+        assert!(parse(&ten, Profile::Chromium).is_ok());
+    }
+
+    #[test]
+    fn identity_null_and_non_string_members_convert_as_webidl_does() {
+        // null converts to an empty dictionary: `providers` is missing.
+        assert_eq!(error_ids(&parse(&json!({"identity": null}), Profile::Spec)), ["missing-required"]);
+        // An enum takes the string conversion of any value: 5 is "5", not a mode.
+        assert_eq!(error_ids(&get(json!({"providers": [provider()], "mode": 5}))), ["not-in-enum"]);
+        assert_eq!(
+            error_ids(&parse(&json!({"mediation": true, "identity": {"providers": [provider()]}}), Profile::Spec)),
+            ["not-in-enum"]
+        );
+        // sequence<USVString>: entries convert; a number becomes its string.
+        let mut p = provider();
+        p["fields"] = json!(["name", 5]);
+        let o = get(json!({ "providers": [p] })).unwrap().value;
+        assert_eq!(o.providers[0].fields.as_deref().unwrap(), ["name", "5"]);
     }
 
     #[test]

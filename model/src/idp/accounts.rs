@@ -78,8 +78,9 @@ impl Account {
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<AccountList> {
     let document = Document::Accounts;
     let text = body_text(document, response, profile, Transport::default())?;
-    let json = parse_json(document, &text)?;
+    let (json, warnings) = parse_json(document, &text, profile)?;
     let mut cx = Cx::new(document, profile);
+    cx.warnings = warnings;
     let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
     let path = Path::Root.field("accounts");
     // The IDL leaves `accounts` optional, but a list without it has no
@@ -343,5 +344,35 @@ mod tests {
         let a = Account { domain_hints: Some(vec![]), ..Account::default() };
         assert!(!a.matches_domain_hint("any"));
         assert!(!Account::default().matches_domain_hint("any"));
+    }
+
+    #[test]
+    fn top_level_null_array_and_array_accounts() {
+        // WebIDL makes null and [] an empty dictionary: `accounts` is missing.
+        for body in ["null", "[]"] {
+            assert_eq!(error_ids(&spec(body)), ["missing-required"], "{body}");
+            assert_eq!(error_ids(&chromium(body)), ["not-an-object"], "{body}");
+        }
+        // An account given as an array: an empty dictionary (spec), not an object (Chromium).
+        assert_eq!(error_ids(&spec(r#"{"accounts":[["1","a"]]}"#)), ["missing-required", "no-account-identifier"]);
+        assert_eq!(error_ids(&chromium(r#"{"accounts":[["1","a"]]}"#)), ["not-an-object"]);
+    }
+
+    #[test]
+    fn legacy_account_id_gets_a_hint() {
+        let r = spec(r#"{"accounts":[{"account_id":"1","name":"a"}]}"#);
+        assert_eq!(error_ids(&r), ["missing-required"]);
+        assert!(r.unwrap_err().warnings.iter().any(|w| w.rule.id() == "legacy-member"));
+    }
+
+    #[test]
+    fn ids_that_collide_after_conversion_are_duplicates() {
+        let body = r#"{"accounts":[{"id":1,"name":"a"},{"id":"1","name":"b"}]}"#;
+        // WebIDL turns 1 into "1": the same id twice (a warning in the spec profile).
+        let r = spec(body);
+        assert!(warning_ids(&r).contains(&"duplicate-account-id"), "{r:?}");
+        assert_eq!(r.unwrap().value.accounts.len(), 2);
+        // Chromium reads the number as no id at all.
+        assert_eq!(error_ids(&chromium(body)), ["wrong-type"]);
     }
 }

@@ -48,8 +48,9 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
     // written, fails any non-2xx before reading the body.
     let any_status = profile == Profile::Chromium && response.status != 404;
     let text = body_text(document, response, profile, Transport { any_status })?;
-    let json = parse_json(document, &text)?;
+    let (json, warnings) = parse_json(document, &text, profile)?;
     let mut cx = Cx::new(document, profile);
+    cx.warnings = warnings;
     let root = Path::Root;
     let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
 
@@ -141,9 +142,11 @@ fn continue_on(raw: &str, token_url: &Endpoint, profile: Profile) -> Result<Url,
 }
 
 /// `error.url` is resolved against the assertion endpoint and kept only if
-/// it stays on that endpoint's site; otherwise the RP gets `""`.
+/// it stays on that endpoint's site; otherwise the RP gets `""`. The spec
+/// parses any present value, so `""` names the endpoint itself; Chromium
+/// treats an empty string as no URL.
 fn sanitize_error_url(cx: &mut Cx, path: &Path, raw: &str, token_url: &Endpoint) -> Option<Url> {
-    if raw.is_empty() {
+    if raw.is_empty() && cx.profile == Profile::Chromium {
         return None;
     }
     let Ok(url) = token_url.url().join(raw) else {
@@ -305,6 +308,46 @@ mod tests {
         assert_eq!(error_ids(&parse(&resp, &endpoint(), Profile::Chromium)), ["http-status"]);
         let resp = ok(r#"{"error":{}}"#).with_status(404);
         assert_eq!(error_ids(&parse(&resp, &endpoint(), Profile::Chromium)), ["http-status"]);
+    }
+
+    #[test]
+    fn empty_and_unparsable_error_urls() {
+        // The spec parses "" against the endpoint: the endpoint itself.
+        let AssertionResponse::Error(e) = value(r#"{"error":{"error":"x","url":""}}"#, Profile::Spec) else { panic!() };
+        assert_eq!(e.url.unwrap().as_str(), "https://idp.example/assert");
+        // Chromium: an empty string is no URL.
+        let AssertionResponse::Error(e) = value(r#"{"error":{"error":"x","url":""}}"#, Profile::Chromium) else {
+            panic!()
+        };
+        assert_eq!(e.url, None);
+        for p in Profile::ALL {
+            let r = run(r#"{"error":{"error":"x","url":"https://[::1"}}"#, p);
+            assert_eq!(warning_ids(&r), ["error-url-dropped"], "{p}");
+            let AssertionResponse::Error(e) = r.unwrap().value else { panic!() };
+            assert_eq!(e.url, None);
+        }
+    }
+
+    #[test]
+    fn error_null_and_non_string_continue_on() {
+        // WebIDL turns null into an empty dictionary: an error with no code.
+        let AssertionResponse::Error(e) = value(r#"{"error":null}"#, Profile::Spec) else { panic!() };
+        assert_eq!((e.code.as_str(), e.url), ("", None));
+        // Chromium reads JSON types: a null error is no error.
+        assert_eq!(error_ids(&run(r#"{"error":null}"#, Profile::Chromium)), ["no-assertion-result"]);
+        // A number converts to the string "5", which is no absolute URL.
+        assert!(matches!(value(r#"{"continue_on":5}"#, Profile::Spec), AssertionResponse::ContinueOnRejected(_)));
+        assert_eq!(error_ids(&run(r#"{"continue_on":5}"#, Profile::Chromium)), ["no-assertion-result"]);
+    }
+
+    #[test]
+    fn chromium_falls_through_an_unparsable_continue_on() {
+        let r = run(r#"{"continue_on":"https://[::1"}"#, Profile::Chromium);
+        assert_eq!(error_ids(&r), ["continue-on-rejected"]);
+        assert!(matches!(
+            value(r#"{"continue_on":"https://[::1"}"#, Profile::Spec),
+            AssertionResponse::ContinueOnRejected(_)
+        ));
     }
 
     #[test]

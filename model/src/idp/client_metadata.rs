@@ -22,8 +22,9 @@ pub struct ClientMetadata {
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<ClientMetadata> {
     let document = Document::ClientMetadata;
     let text = body_text(document, response, profile, Transport::default())?;
-    let json = parse_json(document, &text)?;
+    let (json, warnings) = parse_json(document, &text, profile)?;
     let mut cx = Cx::new(document, profile);
+    cx.warnings = warnings;
     let root = Path::Root;
     let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
     // The spec does not validate the links; Chromium keeps only absolute
@@ -82,6 +83,16 @@ mod tests {
         assert_eq!(warning_ids(&s), ["link-dropped", "link-dropped"]);
         assert_eq!(s.unwrap().value.terms_of_service_url.as_deref(), Some("/tos"));
         assert_eq!(parse(&ok(body), Profile::Chromium).unwrap().value, ClientMetadata::default());
+    }
+
+    #[test]
+    fn third_party_flag_string_false_is_true_under_webidl() {
+        let body = r#"{"client_is_third_party_to_top_frame_origin":"false"}"#;
+        let s = parse(&ok(body), Profile::Spec);
+        assert_eq!(warning_ids(&s), ["coerced"]);
+        assert!(s.unwrap().value.client_is_third_party_to_top_frame_origin);
+        // Chromium reads JSON booleans only.
+        assert!(!parse(&ok(body), Profile::Chromium).unwrap().value.client_is_third_party_to_top_frame_origin);
     }
 
     #[test]

@@ -110,8 +110,9 @@ const LEGACY_MEMBERS: &[(&str, &str)] = &[
 pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) -> ParseResult<Config> {
     let document = Document::Config;
     let text = body_text(document, response, profile, Transport::default())?;
-    let json = parse_json(document, &text)?;
+    let (json, warnings) = parse_json(document, &text, profile)?;
     let mut cx = Cx::new(document, profile);
+    cx.warnings = warnings;
     let root = Path::Root;
     let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
 
@@ -513,6 +514,53 @@ mod tests {
         assert_eq!(c.disconnect_endpoint.unwrap().valid().unwrap().as_str(), "https://idp.example/disconnect");
         assert!(matches!(c.client_metadata_endpoint, Some(Checked::Invalid(_))));
         assert_eq!(c.types.unwrap(), ["indieauth"]);
+    }
+
+    #[test]
+    fn invalid_disconnect_endpoint_is_held_checked_and_cited_where_used() {
+        for p in Profile::ALL {
+            let c = parse(&ok(&with(r#""disconnect_endpoint":"https://evil.example/d""#)), &url(), p).unwrap().value;
+            let Some(Checked::Invalid(problem)) = c.disconnect_endpoint else { panic!("{p}") };
+            assert_eq!(problem.rule.id(), "url-cross-origin");
+            // Cited in the disconnect algorithm, where the spec checks it.
+            assert_eq!(problem.anchor(), Some("disconnect-request"));
+        }
+    }
+
+    #[test]
+    fn unusable_icon_urls_are_skipped_with_a_warning() {
+        for icon in [r#"{"url":"data:image/png;base64,AA"}"#, r#"{"url":"https://[::1"}"#] {
+            let body = with(&format!(r#""branding":{{"icons":[{icon},{{"url":"ok.png"}}]}}"#));
+            for p in Profile::ALL {
+                let r = parse(&ok(&body), &url(), p);
+                assert_eq!(warning_ids(&r), ["icon-unusable"], "{icon} {p}");
+                let icons = r.unwrap().value.branding.unwrap().icons;
+                assert_eq!(icons.len(), 1);
+                assert_eq!(icons[0].url, "https://idp.example/fedcm/ok.png");
+            }
+        }
+    }
+
+    #[test]
+    fn icon_size_is_an_unsigned_long() {
+        let size = |json: &str, p: Profile| {
+            let body = with(&format!(r#""branding":{{"icons":[{{"url":"i.png","size":{json}}}]}}"#));
+            parse(&ok(&body), &url(), p).map(|c| c.value.branding.unwrap().icons[0].size)
+        };
+        // WebIDL: "32" converts to 32 and 31.9 truncates to 31.
+        assert_eq!(size(r#""32""#, Profile::Spec).unwrap(), Some(32));
+        assert_eq!(size("31.9", Profile::Spec).unwrap(), Some(31));
+        assert_eq!(size("32", Profile::Chromium).unwrap(), Some(32));
+        // Chromium reads JSON numbers only: a string size is no size.
+        assert_eq!(size(r#""32""#, Profile::Chromium).unwrap(), None);
+    }
+
+    #[test]
+    fn every_legacy_member_name_is_flagged() {
+        for (old, _) in LEGACY_MEMBERS {
+            let r = spec(&with(&format!(r#""{old}":"/x""#)));
+            assert!(warning_ids(&r).contains(&"legacy-member"), "{old}: {r:?}");
+        }
     }
 
     #[test]

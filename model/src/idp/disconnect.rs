@@ -18,8 +18,9 @@ pub struct DisconnectedAccount {
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<DisconnectedAccount> {
     let document = Document::Disconnect;
     let text = body_text(document, response, profile, Transport::default())?;
-    let json = parse_json(document, &text)?;
+    let (json, warnings) = parse_json(document, &text, profile)?;
     let mut cx = Cx::new(document, profile);
+    cx.warnings = warnings;
     let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
     let path = Path::Root.field("account_id");
     let account_id = idl::required_string(&mut cx, &path, dict.get("account_id"));
@@ -52,5 +53,16 @@ mod tests {
         assert_eq!(error_ids(&parse(&ok(r#"{"account_id":""}"#), Profile::Chromium)), ["empty-account-id"]);
         assert_eq!(parse(&ok(r#"{"account_id":7}"#), Profile::Spec).unwrap().value.account_id, "7");
         assert_eq!(error_ids(&parse(&ok(r#"{"account_id":7}"#), Profile::Chromium)), ["wrong-type"]);
+    }
+
+    #[test]
+    fn non_object_and_non_2xx_responses_fail() {
+        for p in Profile::ALL {
+            assert_eq!(error_ids(&parse(&ok(r#"{"account_id":"1"}"#).with_status(500), p)), ["http-status"], "{p}");
+            assert_eq!(error_ids(&parse(&ok(r#""1""#), p)), ["not-an-object"], "{p}");
+        }
+        // WebIDL makes null an empty dictionary: account_id is missing.
+        assert_eq!(error_ids(&parse(&ok("null"), Profile::Spec)), ["missing-required"]);
+        assert_eq!(error_ids(&parse(&ok("null"), Profile::Chromium)), ["not-an-object"]);
     }
 }

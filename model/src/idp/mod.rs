@@ -14,7 +14,7 @@ pub mod config;
 pub mod disconnect;
 pub mod well_known;
 
-use crate::http::{is_json_content_type, HttpResponse};
+use crate::http::HttpResponse;
 use crate::json::{self, Json};
 use crate::problem::{Document, Path, Problem, Rule, Severity};
 use crate::profile::{Profile, MAX_BODY_BYTES};
@@ -114,10 +114,10 @@ pub(crate) fn body_text<'r>(
     if !response.is_ok_status() && !transport.any_status {
         return fail(Rule::HttpStatus { status: response.status });
     }
-    match response.header("content-type") {
+    match response.content_type() {
         None => return fail(Rule::ContentTypeMissing),
-        Some(value) if is_json_content_type(value) => {}
-        Some(value) => return fail(Rule::ContentTypeNotJson { content_type: value.to_string() }),
+        Some(ct) if ct.json => {}
+        Some(ct) => return fail(Rule::ContentTypeNotJson { content_type: ct.value.to_string() }),
     }
     if response.body.len() > MAX_BODY_BYTES {
         return fail(Rule::BodyTooLarge { len: response.body.len(), limit: MAX_BODY_BYTES });
@@ -138,16 +138,39 @@ pub(crate) fn body_text<'r>(
     })
 }
 
-/// "extract the JSON fetch response", second half: the JSON parse.
-pub(crate) fn parse_json(document: Document, text: &str) -> Result<Json<'_>, Rejected> {
-    json::parse(text).map_err(|e| {
+/// "extract the JSON fetch response", second half: the JSON parse, and the
+/// warnings it leaves.
+///
+/// The spec parses with `JSON.parse`, which accepts escaped lone surrogates;
+/// under the spec profile they become U+FFFD (what the conversion of the
+/// members to strings does) with a warning, on the retry path only. Chromium
+/// parses RFC JSON, which refuses them.
+pub(crate) fn parse_json<'t>(
+    document: Document,
+    text: &'t str,
+    profile: Profile,
+) -> Result<(Json<'t>, Vec<Problem>), Rejected> {
+    let reject = |e: json::SyntaxError| {
         let rule = if e.too_deep {
             Rule::NestingTooDeep
         } else {
             Rule::InvalidJson { line: e.line, column: e.column, message: e.message }
         };
         Rejected::single(Problem::error(document, None, rule))
-    })
+    };
+    match json::parse(text) {
+        Ok(json) => Ok((json, Vec::new())),
+        Err(e) if e.too_deep || profile != Profile::Spec => Err(reject(e)),
+        Err(e) => match json::replace_lone_surrogates(text) {
+            None => Err(reject(e)),
+            Some(fixed) => match json::parse(&fixed) {
+                Ok(json) => {
+                    Ok((json.into_owned(), vec![Problem::warning(document, None, Rule::LoneSurrogateReplaced)]))
+                }
+                Err(_) => Err(reject(e)),
+            },
+        },
+    }
 }
 
 /// Every problem of a result, errors first, in a stable order.

@@ -33,8 +33,9 @@ impl WellKnown {
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<WellKnown> {
     let document = Document::WellKnown;
     let text = body_text(document, response, profile, Transport::default())?;
-    let json = parse_json(document, &text)?;
+    let (json, warnings) = parse_json(document, &text, profile)?;
     let mut cx = Cx::new(document, profile);
+    cx.warnings = warnings;
     let root = Path::Root;
     let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
 
@@ -245,6 +246,25 @@ mod tests {
         let wk = spec(r#"{"provider_urls":["https://idp.example/fedcm/config.json"]}"#).unwrap().value;
         assert_eq!(check(&wk, &url, &cfg, Profile::Spec).unwrap_err().rule.id(), "well-known-pair-required");
         assert_eq!(check(&wk, &url, &cfg, Profile::Chromium), Ok(()));
+    }
+
+    #[test]
+    fn unusable_provider_urls_and_pair_entries_fail_the_check() {
+        let (url, cfg) = config();
+        for (body, rule) in [
+            (r#"{"provider_urls":["http://idp.example/fedcm/config.json"]}"#, "url-cross-origin"),
+            (r#"{"provider_urls":["https://[::1"]}"#, "url-unparsable"),
+            (r#"{"accounts_endpoint":"https://evil.example/accounts","login_url":"/login"}"#, "url-cross-origin"),
+        ] {
+            let wk = spec(body).unwrap().value;
+            let problem = check(&wk, &url, &cfg, Profile::Spec).unwrap_err();
+            assert_eq!(problem.rule.id(), rule, "{body}");
+        }
+        // Chromium resolves without the origin rule: a foreign pair entry is
+        // simply not the config's endpoint.
+        let wk = chromium(r#"{"accounts_endpoint":"https://evil.example/accounts","login_url":"/login"}"#).unwrap();
+        let problem = check(&wk.value, &url, &cfg, Profile::Chromium).unwrap_err();
+        assert_eq!(problem.rule.id(), "well-known-endpoint-mismatch");
     }
 
     #[test]
