@@ -3,7 +3,8 @@
 # does not run here): $SRC and $OUT are temporary directories, $SRC holds
 # the repository as $SRC/fedcm-workbench (a symlink), and `cargo` is the
 # nightly toolchain, as in base-builder-rust (built under
-# fuzz/target/clusterfuzzlite/, not to disturb the other builds). Then checks that $OUT has,
+# fuzz/target/clusterfuzzlite/, not to disturb the other builds, unless
+# FUZZ_TARGET_DIR says where). Then checks that $OUT has,
 # for every target, the binary, <target>_seed_corpus.zip (with every seed),
 # <target>.dict and <target>.options, and that each binary runs its seeds.
 set -euo pipefail
@@ -15,10 +16,14 @@ trap 'rm -rf "$SRC" "$OUT"' EXIT
 ln -s "$ROOT" "$SRC/fedcm-workbench"
 cp .clusterfuzzlite/build.sh "$SRC/build.sh"
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+# Where build.sh builds: its own directory by default; CI passes
+# FUZZ_TARGET_DIR=fuzz/target to reuse the smoke run's identical build.
+BUILD_DIR=${FUZZ_TARGET_DIR:-$ROOT/fuzz/target/clusterfuzzlite}
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
 
 echo "running build.sh with SRC=$SRC OUT=$OUT"
 (cd "$SRC/fedcm-workbench" && SRC="$SRC" OUT="$OUT" RUSTUP_TOOLCHAIN=nightly \
-    FUZZ_TARGET_DIR="$ROOT/fuzz/target/clusterfuzzlite" bash -eu "$SRC/build.sh")
+    FUZZ_TARGET_DIR="$BUILD_DIR" bash -eu "$SRC/build.sh")
 
 missing=0
 targets=$(cd "$ROOT" && cargo +nightly fuzz list)

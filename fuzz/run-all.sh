@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS each, one after the other, then prints
-# a table: target, runs, exec/s, edges (libFuzzer's final `cov:`), corpus
+# a table: target, CPU seconds used, runs, exec/s, edges (libFuzzer's final `cov:`), corpus
 # (libFuzzer's `corp:` units/bytes at the end), crashes (new files under
 # fuzz/artifacts/<target>/).
 #
@@ -67,10 +67,15 @@ for t in $TARGETS; do
     artifacts="$ROOT/fuzz/artifacts/$t"
     log="$ROOT/fuzz/work/logs/$t.log"
     mkdir -p "$work" "$seeds" "$artifacts"
+    rm -f "$log.cpu"
     before=$(ls "$artifacts" | grep -cE '^(crash|oom|timeout|leak)-' || true)
     echo "=== $t: ${SECONDS_EACH}s"
     status=0
-    "$BIN/$t" -artifact_prefix="$artifacts/" \
+    # /usr/bin/time appends the CPU seconds the target used (user + system)
+    # to its log: the budget is wall-clock, so a busy machine shows here.
+    timer=()
+    [ ! -x /usr/bin/time ] || timer=(/usr/bin/time -f 'cpu-seconds: %U %S' -a -o "$log.cpu")
+    "${timer[@]}" "$BIN/$t" -artifact_prefix="$artifacts/" \
         -max_total_time="$SECONDS_EACH" -dict="$ROOT/fuzz/fedcm.dict" \
         -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$work" "$seeds" >"$log" 2>&1 || status=$?
     after=$(ls "$artifacts" | grep -cE '^(crash|oom|timeout|leak)-' || true)
@@ -84,7 +89,8 @@ for t in $TARGETS; do
     speed=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$' || echo '?')
     edges=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
     corpus=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | sed 's/corp: //' || echo '?')
-    ROWS+=("$(printf '%-16s %12s %9s %7s %14s %8s' "$t" "$runs" "$speed" "$edges" "$corpus" "$crashes")")
+    cpu=$(awk '/^cpu-seconds:/ { printf "%.0f", $2 + $3 }' "$log.cpu" 2>/dev/null || true)
+    ROWS+=("$(printf '%-16s %7s %12s %9s %7s %14s %8s' "$t" "${cpu:-?}" "$runs" "$speed" "$edges" "$corpus" "$crashes")")
     if [ "$crashes" != 0 ]; then
         grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written' "$log" | head -5 || true
     fi
@@ -96,7 +102,7 @@ done
 
 {
     echo "fuzz/run-all.sh $SECONDS_EACH s per target, sanitizer: $SANITIZER, $(date -u +%Y-%m-%dT%H:%MZ)"
-    printf '%-16s %12s %9s %7s %14s %8s\n' target runs exec/s edges corpus crashes
+    printf '%-16s %7s %12s %9s %7s %14s %8s\n' target cpu-s runs exec/s edges corpus crashes
     printf '%s\n' "${ROWS[@]}"
 } | tee "$ROOT/fuzz/work/summary.txt"
 [ "$TOTAL_CRASHES" -eq 0 ]
