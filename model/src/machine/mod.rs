@@ -423,7 +423,7 @@ impl Flow {
     }
 
     /// Whether `(failure, false)` paths wait before rejecting. The spec
-    /// always does; Chromium only in passive mode.
+    /// always does; Chromium only in passive mode outside silent mediation.
     fn failure_is_delayed(&self) -> bool {
         match self.profile {
             Profile::Spec => true,
