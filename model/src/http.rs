@@ -48,24 +48,20 @@ impl HttpResponse {
     /// last item that parses as a MIME type other than `*/*` (several
     /// headers and comma-separated items are all considered).
     pub fn content_type(&self) -> Option<ContentType<'_>> {
-        let mut values = self.header_values("content-type").peekable();
-        values.peek()?;
-        let mut last_valid = None;
-        let mut last_seen = "";
-        for value in values {
-            // The common case, one plain value, without the splitter.
-            if !value.contains([',', '"']) {
-                last_seen = value;
-                if mime_essence_ok(value) {
-                    last_valid = Some(value);
-                }
-                continue;
-            }
-            for item in split_header_value(value) {
-                last_seen = item;
-                if mime_essence_ok(item) {
-                    last_valid = Some(item);
-                }
+        let mut values = self.header_values("content-type");
+        let first = values.next()?;
+        let plain = |v: &str| !v.bytes().any(|b| b == b',' || b == b'"');
+        let mut rest = values.peekable();
+        // The common case, one header with one item: no splitting needed
+        // (an item that does not parse is not JSON either).
+        if rest.peek().is_none() && plain(first) {
+            return Some(ContentType { value: first, json: is_json_content_type(first) });
+        }
+        let (mut last_valid, mut last_seen) = (None, "");
+        for item in std::iter::once(first).chain(rest).flat_map(split_header_value) {
+            last_seen = item;
+            if mime_essence_ok(item) {
+                last_valid = Some(item);
             }
         }
         Some(match last_valid {
