@@ -52,7 +52,7 @@ def ratio(a, b):
 rows = [("sign-in, whole path (1 account)", "sign_in", "sign_in_group", "sign_in", "typical")]
 for doc, gid in [("well_known", "doc_0"), ("config", "doc_1"), ("accounts", "doc_2"),
                  ("client_metadata", "doc_3"), ("assertion", "doc_4")]:
-    rows.append((f"document: {doc}", f"document/{doc}", "document_group", "document", gid))
+    rows.append((f"document: {doc}", f"document_{doc}", "document_group", "document", gid))
 rows.append(("well-known + config step", "manifests", "manifests_group", "manifests", "typical"))
 for i, n in enumerate([1, 10, 100, 1000, 10000]):
     rows.append((f"accounts step, {n} accounts", f"accounts_scaling/{{}}/{n}", "accounts_group", "accounts", f"accounts_{i}"))
