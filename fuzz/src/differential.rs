@@ -130,8 +130,13 @@ fn reescape_utf16(text: &str) -> String {
         if chars.get(i) != Some(&'\\') || chars.get(i + 1) != Some(&'u') {
             return None;
         }
-        let hex: String = chars.get(i + 2..i + 6)?.iter().collect();
-        u16::from_str_radix(&hex, 16).ok()
+        let hex = chars.get(i + 2..i + 6)?;
+        // Four hex digits exactly: `from_str_radix` alone would also take
+        // a sign (`\u+800`), which JSON's grammar does not.
+        if !hex.iter().all(char::is_ascii_hexdigit) {
+            return None;
+        }
+        u16::from_str_radix(&hex.iter().collect::<String>(), 16).ok()
     };
     let (mut out, mut i, mut in_string) = (String::with_capacity(text.len()), 0, false);
     while i < chars.len() {
