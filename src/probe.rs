@@ -89,6 +89,27 @@ fn consequence(kind: FetchKind) -> &'static str {
     }
 }
 
+/// What a browser does about an endpoint the config file names but the
+/// spec checks only when it is used (#fetch-config-file defers them): the
+/// document is accepted, and the failure comes later, or never.
+fn deferred_consequence(problem: &Problem) -> Option<&'static str> {
+    if problem.document != Document::Config || problem.severity != Severity::Error {
+        return None;
+    }
+    Some(match problem.field.as_deref()? {
+        "disconnect_endpoint" => {
+            "sign-in is unaffected; IdentityCredential.disconnect() for this IdP rejects with a NetworkError"
+        }
+        "client_metadata_endpoint" => {
+            "a browser skips the client metadata fetch and shows the sign-up prompt without the RP's privacy policy and terms links"
+        }
+        "id_assertion_endpoint" => {
+            "a browser shows the accounts, then, once the user picks one, an error dialog; the RP gets an IdentityCredentialError"
+        }
+        _ => return None,
+    })
+}
+
 pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeReport, String> {
     let config_url = ConfigUrl::parse(&options.config_url).map_err(|e| format!("CONFIG_URL: {e}"))?;
     let rp_url = Url::parse(&options.rp_origin).map_err(|e| format!("--rp-origin: {e}"))?;
@@ -156,7 +177,7 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                     flow.on_user(UserAction::Choose { account_id, config_url: None }).map_err(|e| e.to_string())?;
                 }
                 Prompt::ConfirmIdpLogin { .. } => {
-                    stopped = Some("no usable account came back although the IdP counts as logged in: a browser would show the confirm-IdP-login dialog (pass the session with --cookie)".into());
+                    stopped = Some(confirm_idp_login_stop(&fetches, &flow));
                     break;
                 }
                 Prompt::LoginPopup { url, .. } => {
@@ -192,6 +213,8 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
             || (report.kind == "picture" && report.status.is_some_and(|s| !(200..300).contains(&s)));
         if failed {
             report.consequence = Some(consequence(request.kind));
+        } else if report.verdict == "accepted" {
+            report.consequence = report.problems.iter().find_map(deferred_consequence);
         }
     }
     let fetches: Vec<FetchReport> = fetches.into_iter().map(|(_, r)| r).collect();
@@ -208,6 +231,24 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
         stopped,
         outcome: flow.outcome().cloned(),
     })
+}
+
+/// Why the browser asks the user to confirm the IdP login: either the IdP
+/// sent nothing usable (the accounts list was refused, so fixing it is the
+/// IdP's job) or it sent no account for this session (no cookie was passed,
+/// or the session has none).
+fn confirm_idp_login_stop(fetches: &[(FetchRequest, FetchReport)], flow: &Flow) -> String {
+    let refused = fetches.iter().rev().find(|(request, _)| request.kind == FetchKind::Accounts).is_some_and(|(request, _)| {
+        flow.trace().events.iter().any(|e| {
+            matches!(e, Event::Response { id, result: ResponseResult::Rejected { .. } | ResponseResult::NetworkError { .. }, .. } if *id == request.id)
+        })
+    });
+    let dialog = "a browser would show the confirm-IdP-login dialog";
+    if refused {
+        format!("the accounts list was refused (its errors are above): {dialog}, and signing in again cannot help until the IdP fixes the list")
+    } else {
+        format!("the IdP counts as logged in but returned no account for this session: {dialog} (pass the session with --cookie)")
+    }
 }
 
 pub fn render(r: &ProbeReport) -> String {

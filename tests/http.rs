@@ -172,13 +172,10 @@ fn the_mock_refuses_requests_a_browser_must_not_send() {
     assert_eq!(server.violations().len(), 3);
 }
 
-/// The two commands an IdP engineer runs, as processes.
-#[test]
-fn serve_and_probe_from_the_command_line() {
-    let bin = env!("CARGO_BIN_EXE_fedcm");
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/faulty-idp.json");
-    let mut server = Command::new(bin)
-        .args(["serve", example, "--port", "0"])
+/// `fedcm serve FILE --port 0` as a process, and the address it listens on.
+fn serve_process(file: &str) -> (std::process::Child, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_fedcm"))
+        .args(["serve", file, "--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -186,19 +183,53 @@ fn serve_and_probe_from_the_command_line() {
     let mut line = String::new();
     BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let addr = line.trim().rsplit("http://").next().unwrap().to_string();
-    let probe = Command::new(bin)
-        .args([
-            "probe",
-            "https://idp.example/fedcm.json",
-            "--client-id",
-            "rp-123",
-            "--via",
-            &addr,
-            "--assert",
-            "--json",
-        ])
+    (server, addr)
+}
+
+/// An empty list for a logged-in IdP is a session problem, not a broken
+/// document: the probe suggests passing the session cookie.
+#[test]
+fn probe_of_an_empty_accounts_list_suggests_the_session_cookie() {
+    let scenario =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/070-accounts-empty-logged-in-mismatch-cancel.json");
+    let (mut server, addr) = serve_process(scenario);
+    let probe = Command::new(env!("CARGO_BIN_EXE_fedcm"))
+        .args(["probe", "https://idp.example/config.json", "--client-id", "123", "--via", &addr])
+        .args(["--login-status", "logged-in", "--json"])
         .output()
         .unwrap();
+    server.kill().unwrap();
+    let _ = server.wait();
+    let report: Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let stopped = report["stopped"].as_str().unwrap();
+    assert!(stopped.contains("no account for this session") && stopped.contains("--cookie"), "{stopped}");
+    assert_eq!(report["errors"], 0);
+}
+
+/// The two commands an IdP engineer runs, as processes.
+#[test]
+fn serve_and_probe_from_the_command_line() {
+    let bin = env!("CARGO_BIN_EXE_fedcm");
+    let (mut server, addr) = serve_process(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/faulty-idp.json"));
+    let run_probe = |profile: &str| {
+        Command::new(bin)
+            .args([
+                "probe",
+                "https://idp.example/fedcm.json",
+                "--client-id",
+                "rp-123",
+                "--via",
+                &addr,
+                "--assert",
+                "--json",
+                "--profile",
+                profile,
+            ])
+            .output()
+            .unwrap()
+    };
+    let probe = run_probe("spec");
+    let chromium = run_probe("chromium");
     server.kill().unwrap();
     let _ = server.wait();
     assert_eq!(probe.status.code(), Some(1), "{}", String::from_utf8_lossy(&probe.stderr));
@@ -215,4 +246,14 @@ fn serve_and_probe_from_the_command_line() {
         assert!(rules.iter().any(|r| r == planted), "{planted} not caught: {rules:?}");
     }
     assert_eq!(report["outcome"]["error"]["name"], "IdentityCredentialError");
+    // The bad disconnect_endpoint spares sign-in; the report says what it breaks.
+    let config = &report["fetches"][1];
+    assert_eq!((config["kind"].as_str(), config["verdict"].as_str()), (Some("config"), Some("accepted")));
+    assert!(config["consequence"].as_str().unwrap().contains("disconnect() for this IdP rejects"), "{config}");
+
+    // Chromium refuses the whole accounts list over one numeric id: the
+    // report blames the list, not a missing session cookie.
+    let report: Value = serde_json::from_slice(&chromium.stdout).unwrap();
+    let stopped = report["stopped"].as_str().unwrap();
+    assert!(stopped.contains("accounts list was refused") && !stopped.contains("--cookie"), "{stopped}");
 }
