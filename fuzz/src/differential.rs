@@ -306,32 +306,30 @@ pub fn run(data: &[u8]) {
     }
 }
 
-/// The transport's `Content-Type` rule, from MIME Sniffing: is this
-/// header value a JSON MIME type?
-pub fn json_content_type(value: &str) -> bool {
+/// MIME Sniffing's "parse a MIME type", as far as the rules below need it:
+/// the type and subtype when both are HTTP tokens, lowercased.
+fn parse_mime(value: &str) -> Option<(String, String)> {
     let http_whitespace = |c: char| matches!(c, '\t' | '\n' | '\r' | ' ');
     let token =
         |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
     let value = value.trim_matches(http_whitespace);
-    let Some((kind, rest)) = value.split_once('/') else { return false };
+    let (kind, rest) = value.split_once('/')?;
     let subtype = rest.split(';').next().unwrap_or_default().trim_end_matches(http_whitespace);
-    if !token(kind) || !token(subtype) {
-        return false;
-    }
-    let (kind, subtype) = (kind.to_ascii_lowercase(), subtype.to_ascii_lowercase());
-    matches!((kind.as_str(), subtype.as_str()), ("application", "json") | ("text", "json"))
-        || subtype.ends_with("+json")
+    (token(kind) && token(subtype)).then(|| (kind.to_ascii_lowercase(), subtype.to_ascii_lowercase()))
+}
+
+/// The transport's `Content-Type` rule, from MIME Sniffing: is this
+/// header value a JSON MIME type?
+pub fn json_content_type(value: &str) -> bool {
+    parse_mime(value).is_some_and(|(kind, subtype)| {
+        matches!((kind.as_str(), subtype.as_str()), ("application", "json") | ("text", "json"))
+            || subtype.ends_with("+json")
+    })
 }
 
 /// Whether a MIME type parses (type and subtype are tokens) and is not `*/*`.
 fn valid_mime(value: &str) -> bool {
-    let http_whitespace = |c: char| matches!(c, '\t' | '\n' | '\r' | ' ');
-    let token =
-        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
-    let value = value.trim_matches(http_whitespace);
-    let Some((kind, rest)) = value.split_once('/') else { return false };
-    let subtype = rest.split(';').next().unwrap_or_default().trim_end_matches(http_whitespace);
-    token(kind) && token(subtype) && !(kind == "*" && subtype == "*")
+    parse_mime(value).is_some_and(|(kind, subtype)| !(kind == "*" && subtype == "*"))
 }
 
 /// Fetch's "extract a MIME type" over one header value: the items are
