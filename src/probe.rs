@@ -119,6 +119,7 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
     let mut flow = Flow::from_json(Rp::new(rp_url), browser, &call, options.profile);
     let mut fetches: Vec<(FetchRequest, FetchReport)> = Vec::new();
     let mut stopped = None;
+    let mut confirm_idp_login = false;
     for _ in 0..1000 {
         match flow.next_step() {
             Step::Fetch(request) => {
@@ -177,7 +178,8 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                     flow.on_user(UserAction::Choose { account_id, config_url: None }).map_err(|e| e.to_string())?;
                 }
                 Prompt::ConfirmIdpLogin { .. } => {
-                    stopped = Some(confirm_idp_login_stop(&fetches, &flow));
+                    // Worded once the model's verdicts are read, below.
+                    confirm_idp_login = true;
                     break;
                 }
                 Prompt::LoginPopup { url, .. } => {
@@ -218,6 +220,9 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
         }
     }
     let fetches: Vec<FetchReport> = fetches.into_iter().map(|(_, r)| r).collect();
+    if confirm_idp_login {
+        stopped = Some(confirm_idp_login_stop(&fetches));
+    }
     let count = |s: Severity| fetches.iter().flat_map(|f| &f.problems).filter(|p| p.severity == s).count();
     let errors = count(Severity::Error) + fetches.iter().filter(|f| f.network_error.is_some()).count();
     Ok(ProbeReport {
@@ -237,17 +242,21 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
 /// sent nothing usable (the accounts list was refused, so fixing it is the
 /// IdP's job) or it sent no account for this session (no cookie was passed,
 /// or the session has none).
-fn confirm_idp_login_stop(fetches: &[(FetchRequest, FetchReport)], flow: &Flow) -> String {
-    let refused = fetches.iter().rev().find(|(request, _)| request.kind == FetchKind::Accounts).is_some_and(|(request, _)| {
-        flow.trace().events.iter().any(|e| {
-            matches!(e, Event::Response { id, result: ResponseResult::Rejected { .. } | ResponseResult::NetworkError { .. }, .. } if *id == request.id)
-        })
-    });
+fn confirm_idp_login_stop(fetches: &[FetchReport]) -> String {
+    let refused = fetches
+        .iter()
+        .rev()
+        .find(|f| f.kind == FetchKind::Accounts.name())
+        .is_some_and(|f| matches!(f.verdict, "rejected" | "network-error"));
     let dialog = "a browser would show the confirm-IdP-login dialog";
     if refused {
-        format!("the accounts list was refused (its errors are above): {dialog}, and signing in again cannot help until the IdP fixes the list")
+        format!(
+            "the accounts list was refused (its errors are above): {dialog}, and signing in again cannot help until the IdP fixes the list"
+        )
     } else {
-        format!("the IdP counts as logged in but returned no account for this session: {dialog} (pass the session with --cookie)")
+        format!(
+            "the IdP counts as logged in but returned no account for this session: {dialog} (pass the session with --cookie)"
+        )
     }
 }
 
