@@ -1,7 +1,9 @@
 //! The `fedcm` command line: scenario files, the linter, and the drivers
 //! around the sans-IO model in `fedcm-model`.
 
+pub mod input;
 pub mod lint;
+pub mod output;
 pub mod probe;
 pub mod render;
 pub mod runner;

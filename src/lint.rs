@@ -5,6 +5,8 @@ use fedcm_model::idp::{self, Parsed, Rejected};
 use fedcm_model::{ConfigUrl, Document, HttpResponse, Problem, Profile, Severity};
 use serde::Serialize;
 
+pub use crate::input::MAX_REQUEST_OPTIONS_BYTES;
+
 /// What the document is checked against.
 #[derive(Debug, Clone)]
 pub struct LintContext {
@@ -64,8 +66,45 @@ fn report<T: Serialize>(profile: Profile, result: Result<Parsed<T>, Rejected>) -
     }
 }
 
+/// Why a document could not be linted at all (as opposed to the problems
+/// a lint report lists).
+#[derive(Debug)]
+pub enum LintError {
+    /// `--assertion-endpoint` does not resolve against the config URL.
+    AssertionEndpoint { raw: String, reason: String },
+    /// RP request options must be one JSON value.
+    RequestNotJson(serde_json::Error),
+    /// RP request options larger than [`MAX_REQUEST_OPTIONS_BYTES`].
+    RequestTooLarge { bytes: usize },
+}
+
+impl std::fmt::Display for LintError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LintError::AssertionEndpoint { raw, reason } => {
+                write!(f, "--assertion-endpoint {raw:?} cannot be used: {reason}")
+            }
+            LintError::RequestNotJson(e) => write!(f, "request options must be a JSON value: {e}"),
+            LintError::RequestTooLarge { bytes } => write!(
+                f,
+                "request options of {bytes} bytes are over the linter's limit of {MAX_REQUEST_OPTIONS_BYTES} bytes; \
+                 real options are a few hundred"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LintError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LintError::RequestNotJson(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// Lints `body` as a document of `kind` under `profile`.
-pub fn lint(kind: Document, body: &[u8], cx: &LintContext, profile: Profile) -> Result<LintReport, String> {
+pub fn lint(kind: Document, body: &[u8], cx: &LintContext, profile: Profile) -> Result<LintReport, LintError> {
     let mut response = HttpResponse { status: cx.status, headers: Vec::new(), body: body.to_vec() };
     if let Some(ct) = &cx.content_type {
         response.headers.push(("content-type".into(), ct.clone()));
@@ -85,13 +124,18 @@ pub fn lint(kind: Document, body: &[u8], cx: &LintContext, profile: Profile) -> 
         Document::Disconnect => report(profile, idp::disconnect::parse(&response, profile)),
         Document::Assertion => {
             let raw = cx.assertion_endpoint.as_deref().unwrap_or("/assertion");
-            let endpoint =
-                cx.config_url.resolve(raw).map_err(|e| format!("--assertion-endpoint {raw:?} cannot be used: {e}"))?;
+            let endpoint = cx
+                .config_url
+                .resolve(raw)
+                .map_err(|e| LintError::AssertionEndpoint { raw: raw.to_string(), reason: e.to_string() })?;
             report(profile, idp::assertion::parse(&response, &endpoint, profile))
         }
         Document::RequestOptions => {
-            let value: serde_json::Value =
-                serde_json::from_slice(body).map_err(|e| format!("request options must be a JSON value: {e}"))?;
+            // A JSON tree costs tens of times its text: bound the text first.
+            if body.len() > MAX_REQUEST_OPTIONS_BYTES {
+                return Err(LintError::RequestTooLarge { bytes: body.len() });
+            }
+            let value: serde_json::Value = serde_json::from_slice(body).map_err(LintError::RequestNotJson)?;
             report(profile, fedcm_model::request::parse(&value, profile))
         }
     })
@@ -172,5 +216,15 @@ mod tests {
         assert_eq!(r.errors(), 1);
         let text = render("c.json", Document::Config, &[r]);
         assert!(text.contains("will fail the sign-in"), "{text}");
+    }
+
+    #[test]
+    fn oversized_request_options_are_refused_before_parsing() {
+        let mut body = b"[".to_vec();
+        body.extend(std::iter::repeat_n(b"0,".as_slice(), MAX_REQUEST_OPTIONS_BYTES / 2).flatten());
+        body.extend(b"0]");
+        let err = lint(Document::RequestOptions, &body, &LintContext::default(), Profile::Spec).unwrap_err();
+        assert!(matches!(err, LintError::RequestTooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("over the linter's limit"), "{err}");
     }
 }

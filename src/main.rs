@@ -2,8 +2,8 @@ use clap::{Parser, Subcommand};
 use fedcm_model::machine::browser::LoginStatus;
 use fedcm_model::{ConfigUrl, Document, Profile};
 use fedcm_workbench::lint::{self, LintContext, LintReport};
-use std::io::Read;
-use std::path::PathBuf;
+use fedcm_workbench::{errln, input, outln, output};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod explore;
@@ -144,7 +144,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let code = dispatch(Cli::parse());
+    output::flush();
+    code
+}
+
+fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run { path, json, profile } => run::main(path, json, profile),
         Command::Serve { scenario, port, host } => {
@@ -261,9 +266,9 @@ fn main() -> ExitCode {
                     .iter()
                     .map(|(k, name, body)| (*k, format!("(example) {name}"), body.as_bytes().to_vec()))
                     .collect(),
-                (Some(kind), Some(path)) => match read(&path) {
+                (Some(kind), Some(path)) => match read_document(kind, &path) {
                     Ok(bytes) => vec![(kind, path.display().to_string(), bytes)],
-                    Err(e) => return usage(&format!("cannot read {}: {e}", path.display())),
+                    Err(e) => return usage(&format!("{}: {e}", path.display())),
                 },
                 (None, Some(_)) => return usage("--kind is required with a FILE"),
                 (Some(_), None) => return usage("a FILE (or - for standard input) is required with --kind"),
@@ -275,19 +280,19 @@ fn main() -> ExitCode {
                 for p in &profiles {
                     match lint::lint(kind, &bytes, &cx, *p) {
                         Ok(r) => reports.push(r),
-                        Err(e) => return usage(&e),
+                        Err(e) => return usage(&e.to_string()),
                     }
                 }
                 failed |= reports.iter().any(|r| r.errors() > 0);
                 if json {
                     all.push(serde_json::json!({"file": name, "kind": kind, "reports": reports}));
                 } else {
-                    print!("{}", lint::render(&name, kind, &reports));
+                    output::print(&lint::render(&name, kind, &reports));
                 }
             }
             if json {
                 let out = if all.len() == 1 { all.remove(0) } else { serde_json::Value::Array(all) };
-                println!("{}", serde_json::to_string_pretty(&out).expect("serializable"));
+                outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             }
             if failed {
                 ExitCode::from(1)
@@ -298,17 +303,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn read(path: &PathBuf) -> std::io::Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf)?;
-        Ok(buf)
-    } else {
-        std::fs::read(path)
+/// A document to lint, read only up to its limit: an IdP document one byte
+/// past the browsers' body limit (so the model reports `body-too-large`),
+/// request options up to the linter's own limit.
+fn read_document(kind: Document, path: &Path) -> Result<Vec<u8>, input::InputError> {
+    if kind == Document::RequestOptions {
+        return input::read_bytes(path, input::MAX_REQUEST_OPTIONS_BYTES, "request options file");
     }
+    Ok(input::read_at_most(path, fedcm_model::profile::MAX_BODY_BYTES)?.bytes)
 }
 
 fn usage(message: &str) -> ExitCode {
-    eprintln!("fedcm: {message}");
+    errln!("fedcm: {message}");
     ExitCode::from(2)
 }

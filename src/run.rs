@@ -4,6 +4,7 @@ use fedcm_model::Profile;
 use fedcm_workbench::render::render;
 use fedcm_workbench::runner::{self, RunReport};
 use fedcm_workbench::scenario::{Scenario, ScenarioError};
+use fedcm_workbench::{errln, input, outln, output};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 pub const DEFAULT_SCENARIO: &str = include_str!("defaults/scenario.json");
 
 fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError(format!("cannot read: {e}")))?;
+    let text = input::read_scenario(path).map_err(|e| ScenarioError(e.to_string()))?;
     Scenario::parse(&text)
 }
 
@@ -32,14 +33,14 @@ fn single(scenario: Result<Scenario, ScenarioError>, name: &str, json: bool, pro
 fn report_one(report: Result<RunReport, ScenarioError>, name: &str, json: bool) -> ExitCode {
     match report {
         Err(e) => {
-            eprintln!("fedcm: {name}: {e}");
+            errln!("fedcm: {name}: {e}");
             ExitCode::from(2)
         }
         Ok(r) => {
             if json {
-                println!("{}", serde_json::to_string_pretty(&r).expect("serializable"));
+                outln!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
             } else {
-                print!("{}", render(&r));
+                output::print(&render(&r));
             }
             if r.passed() {
                 ExitCode::SUCCESS
@@ -50,75 +51,116 @@ fn report_one(report: Result<RunReport, ScenarioError>, name: &str, json: bool) 
     }
 }
 
-fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect(),
-        Err(e) => {
-            eprintln!("fedcm: cannot read {}: {e}", dir.display());
-            return ExitCode::from(2);
-        }
-    };
-    files.sort();
-    let progress = std::io::stderr().is_terminal() && !json;
-    let mut results: Vec<(String, Result<RunReport, ScenarioError>)> = Vec::new();
-    for (i, file) in files.iter().enumerate() {
-        if progress {
-            let width = 30;
-            let done = (i + 1) * width / files.len().max(1);
-            eprint!("\r[{}{}] {}/{} ", "#".repeat(done), "-".repeat(width - done), i + 1, files.len());
-        }
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        results.push((name, load(file).and_then(|s| runner::run(&s, profile))));
-    }
-    if progress {
-        eprintln!();
-    }
-    let (mut passed, mut failed, mut bad) = (0, 0, 0);
-    if json {
-        let all: Vec<serde_json::Value> = results
-            .iter()
-            .map(|(name, r)| match r {
-                Ok(r) => serde_json::json!({"file": name, "report": r}),
-                Err(e) => serde_json::json!({"file": name, "invalid": e.0}),
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&all).expect("serializable"));
-    }
-    let width = results.iter().map(|(n, _)| n.len()).max().unwrap_or(8).max(8);
-    if !json {
-        println!("{:<width$}  {:<8}  {:<10}  detail", "scenario", "result", "outcome");
-    }
-    for (name, r) in &results {
-        let (result, outcome, detail) = match r {
-            Err(e) => {
-                bad += 1;
-                ("INVALID", "-".to_string(), e.0.clone())
-            }
+/// One line of the directory summary: all that is kept of a report, so a
+/// directory of any size runs in the memory of one scenario.
+struct Row {
+    name: String,
+    result: &'static str,
+    outcome: String,
+    detail: String,
+}
+
+impl Row {
+    fn new(name: String, report: &Result<RunReport, ScenarioError>) -> Row {
+        let (result, outcome, detail) = match report {
+            Err(e) => ("INVALID", "-".to_string(), e.0.clone()),
             Ok(r) => {
                 let outcome = match &r.error {
                     Some(e) => format!("{} ({})", e["name"].as_str().unwrap_or(""), e["reason"].as_str().unwrap_or("")),
                     None => r.outcome.to_string(),
                 };
                 if r.passed() {
-                    passed += 1;
                     (if r.expect.checked { "pass" } else { "ran" }, outcome, String::new())
                 } else {
-                    failed += 1;
                     let mut detail = r.expect.failures.clone();
                     detail.extend(r.violations.iter().map(|v| v.to_string()));
                     ("FAIL", outcome, detail.join("; "))
                 }
             }
         };
-        if !json {
-            println!("{name:<width$}  {result:<8}  {outcome:<10}  {detail}");
+        Row { name, result, outcome, detail }
+    }
+}
+
+/// The `*.json` regular files of `dir`, sorted; FIFOs, sockets and devices
+/// named `*.json` are skipped with a note (reading one could block forever).
+fn scenario_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => {}
+            Ok(m) if !m.is_file() => errln!("fedcm: skipping {}: not a regular file", path.display()),
+            // A file, or one that cannot be read: its row says why.
+            _ => files.push(path),
         }
     }
+    files.sort();
+    Ok(files)
+}
+
+fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
+    let files = match scenario_files(dir) {
+        Ok(files) => files,
+        Err(e) => {
+            errln!("fedcm: cannot read {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    };
+    if files.is_empty() {
+        errln!("fedcm: {} holds no scenario files (*.json)", dir.display());
+        return ExitCode::from(2);
+    }
+    let progress = std::io::stderr().is_terminal() && !json;
+    let mut rows = Vec::with_capacity(files.len());
+    // JSON is streamed: one array element per scenario as it finishes.
+    if json {
+        output::print("[");
+    }
+    for (i, file) in files.iter().enumerate() {
+        if progress {
+            let width = 30;
+            let done = (i + 1) * width / files.len();
+            output::progress(&format!(
+                "\r[{}{}] {}/{} ",
+                "#".repeat(done),
+                "-".repeat(width - done),
+                i + 1,
+                files.len()
+            ));
+        }
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let report = load(file).and_then(|s| runner::run(&s, profile));
+        if json {
+            let element = match &report {
+                Ok(r) => serde_json::json!({"file": name, "report": r}),
+                Err(e) => serde_json::json!({"file": name, "invalid": e.0}),
+            };
+            let separator = if i == 0 { "\n" } else { ",\n" };
+            output::print(&format!("{separator}{}", serde_json::to_string_pretty(&element).unwrap_or_default()));
+        }
+        rows.push(Row::new(name, &report));
+    }
+    if progress {
+        output::progress("\n");
+    }
+    if json {
+        output::print("\n]\n");
+    }
+    let count = |result: &str| rows.iter().filter(|r| r.result == result).count();
+    let (failed, bad) = (count("FAIL"), count("INVALID"));
     if !json {
-        println!("\n{} scenario(s): {passed} passed, {failed} failed, {bad} invalid", results.len());
+        let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(8).max(8);
+        let mut table = format!("{:<width$}  {:<8}  {:<10}  detail\n", "scenario", "result", "outcome");
+        for r in &rows {
+            table.push_str(&format!("{:<width$}  {:<8}  {:<10}  {}\n", r.name, r.result, r.outcome, r.detail));
+        }
+        let passed = rows.len() - failed - bad;
+        table.push_str(&format!("\n{} scenario(s): {passed} passed, {failed} failed, {bad} invalid\n", rows.len()));
+        output::print(&table);
     }
     if bad > 0 {
         ExitCode::from(2)
