@@ -151,7 +151,27 @@ fn explore_rate(c: &mut Criterion) {
     g.finish();
 }
 
+/// (f) One `get()` over 1,000 and 10,000 providers (one IdP origin each),
+/// to the token, with the invariants checked: linear in the providers, so
+/// the per-provider time of both sizes should match.
+fn providers_scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("providers");
+    g.sample_size(10);
+    for n in [1_000, 10_000] {
+        let (options, browser) = many_providers(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("sign_in", n), &n, |b, _| {
+            b.iter_batched(
+                || browser.clone(),
+                |browser| black_box(many_providers_sign_in(&options, browser)),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
 use fedcm_model::HttpResponse;
 
-criterion_group!(benches, sign_in_path, documents, accounts_scaling, manifests_step, explore_rate);
+criterion_group!(benches, sign_in_path, documents, accounts_scaling, manifests_step, explore_rate, providers_scaling);
 criterion_main!(benches);

@@ -43,10 +43,22 @@ enum Command {
     /// every order, every answer the person can give, the privacy timer and
     /// an abort. Exit status 1 when an invariant fails: the shortest
     /// counterexample is printed (and written with --out) as a scenario file.
+    /// Exit status 3 when --max-states stopped the search first (what was
+    /// explored is reported). Progress goes to stderr.
     Explore {
         /// How many events deep to search.
         #[arg(long, default_value_t = 6)]
         depth: usize,
+        /// Stop when one starting configuration reaches this many distinct
+        /// states (all held in memory until it is done, up to ~14 KB each in
+        /// deep searches; the default is about 2 GB).
+        #[arg(long, default_value_t = explore::DEFAULT_MAX_STATES, value_parser = clap::value_parser!(u64).range(1..))]
+        max_states: u64,
+        /// Print a progress line every N states checked (default: by the
+        /// clock, a line rewritten in place on a terminal, else one every
+        /// 5 s).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        progress_every: Option<u64>,
         /// spec, chromium or all.
         #[arg(long, default_value = "all")]
         profile: String,
@@ -233,7 +245,7 @@ fn dispatch(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::Explore { depth, profile, out, json } => {
+        Command::Explore { depth, max_states, progress_every, profile, out, json } => {
             let profiles: Vec<Profile> = match profile.as_str() {
                 "all" => Profile::ALL.to_vec(),
                 p => match p.parse() {
@@ -241,7 +253,7 @@ fn dispatch(cli: Cli) -> ExitCode {
                     Err(e) => return usage(&e),
                 },
             };
-            explore::main(depth, &profiles, out, json)
+            explore::main(explore::Options { depth, max_states, progress_every }, &profiles, out, json)
         }
         Command::Lint { kind, file, profile, config_url, assertion_endpoint, status, content_type, json } => {
             let profiles: Vec<Profile> = match profile.as_str() {

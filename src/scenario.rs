@@ -327,6 +327,9 @@ pub fn parse_user_step(v: &Value) -> Result<UserStep, String> {
 #[derive(Debug, Clone)]
 pub struct MockIdp {
     routes: Vec<(Option<String>, Url, Responses)>,
+    /// Serialized URL -> indices into `routes`, ascending: a request finds
+    /// its routes without scanning them all (thousands of IdPs).
+    by_url: BTreeMap<String, Vec<usize>>,
     served: BTreeMap<usize, usize>,
     rp_origin: String,
 }
@@ -340,8 +343,12 @@ impl MockIdp {
                 let (method, url) = split_key(k);
                 Url::parse(url).ok().map(|u| (method.map(String::from), u, v.clone()))
             })
-            .collect();
-        MockIdp { routes, served: BTreeMap::new(), rp_origin: rp.origin.origin().ascii_serialization() }
+            .collect::<Vec<_>>();
+        let mut by_url: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, (_, url, _)) in routes.iter().enumerate() {
+            by_url.entry(url.as_str().to_string()).or_default().push(i);
+        }
+        MockIdp { routes, by_url, served: BTreeMap::new(), rp_origin: rp.origin.origin().ascii_serialization() }
     }
 
     fn route(&self, request: &FetchRequest) -> Option<usize> {
@@ -350,12 +357,18 @@ impl MockIdp {
             Method::Post => "POST",
         };
         let method_ok = |m: &Option<String>| m.as_deref().is_none_or(|m| m == method);
-        let exact = self.routes.iter().position(|(m, u, _)| method_ok(m) && *u == request.url && m.is_some());
-        let any = || self.routes.iter().position(|(m, u, _)| method_ok(m) && *u == request.url);
+        // Routes for one URL, in the scenario's key order (`Url` equality is
+        // equality of the serialization).
+        let at = |url: &Url| self.by_url.get(url.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let first = |url: &Url, want: &dyn Fn(&Option<String>) -> bool| {
+            at(url).iter().copied().find(|&i| want(&self.routes[i].0))
+        };
+        let exact = first(&request.url, &|m| method_ok(m) && m.is_some());
+        let any = || first(&request.url, &method_ok);
         let without_query = || {
             let mut bare = request.url.clone();
             bare.set_query(None);
-            self.routes.iter().position(|(m, u, _)| method_ok(m) && u.query().is_none() && *u == bare)
+            first(&bare, &method_ok)
         };
         exact.or_else(any).or_else(without_query)
     }

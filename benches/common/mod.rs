@@ -485,3 +485,50 @@ pub fn explore_starts() -> Vec<fedcm_model::explore::Start> {
 }
 
 pub const EXPLORE_DEPTH: usize = 6;
+
+/// The `get()` options and browser state of a sign-in over `n` providers on
+/// `n` IdP origins (`https://idp{i}.example`), all logged in.
+pub fn many_providers(n: usize) -> (serde_json::Value, BrowserState) {
+    let origin = |i: usize| format!("https://idp{i}.example");
+    let providers: Vec<_> = (0..n)
+        .map(|i| serde_json::json!({"configURL": format!("{}/config.json", origin(i)), "clientId": "c"}))
+        .collect();
+    let mut browser = BrowserState::default();
+    for i in 0..n {
+        browser.set_login_status(&origin(i), LoginStatus::LoggedIn);
+    }
+    (serde_json::json!({"identity": {"providers": providers}}), browser)
+}
+
+/// Drives the sign-in of [`many_providers`] to the token: every provider
+/// returns one account, the person picks provider 0's, then the trace's
+/// invariants are checked. Returns the number of violations (0).
+pub fn many_providers_sign_in(options: &serde_json::Value, browser: BrowserState) -> usize {
+    let mut flow = Flow::from_json(rp(), browser, options, Profile::Spec);
+    let config = br#"{"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion", "login_url": "/login"}"#;
+    loop {
+        match flow.next_step() {
+            Step::Fetch(r) => {
+                let body = match r.kind {
+                    FetchKind::WellKnown => {
+                        format!(r#"{{"provider_urls": ["https://idp{}.example/config.json"]}}"#, r.provider)
+                            .into_bytes()
+                    }
+                    FetchKind::Config => config.to_vec(),
+                    FetchKind::Accounts => {
+                        format!(r#"{{"accounts": [{{"id": "a{}", "name": "N", "email": "n@x.example"}}]}}"#, r.provider)
+                            .into_bytes()
+                    }
+                    _ => br#"{"token": "t"}"#.to_vec(),
+                };
+                flow.on_response(r.id, Ok(response(&body)));
+            }
+            Step::Ask(_) => {
+                flow.on_user(UserAction::Choose { account_id: "a0".into(), config_url: None }).expect("shown")
+            }
+            Step::Done(_) => break,
+            other => panic!("unexpected step {other:?}"),
+        }
+    }
+    fedcm_model::invariants::check_all(flow.trace()).len()
+}

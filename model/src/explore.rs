@@ -300,14 +300,67 @@ pub struct Report {
     pub stats: Stats,
     /// The shortest counterexample per invariant found.
     pub counterexamples: Vec<Counterexample>,
+    /// Set when a bound stopped the search before it was complete.
+    pub stopped: Option<Stopped>,
+}
+
+/// Bounds on a search, and how often it reports progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Distinct states of one starting configuration after which the
+    /// search stops: a start's states (a `Flow` clone each while queued,
+    /// and its fingerprint) are all held until the start is done, so this
+    /// bounds memory. `u64::MAX` for no bound.
+    pub max_states: u64,
+    /// Call the progress callback every this many visited states as well
+    /// as after each start; 0 for only after each start.
+    pub progress_every: u64,
+}
+
+impl Limits {
+    pub const UNBOUNDED: Limits = Limits { max_states: u64::MAX, progress_every: 0 };
+}
+
+/// Why a search stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "bound", rename_all = "kebab-case")]
+pub enum Stopped {
+    /// Start `start` (1-based) reached `Limits::max_states` distinct
+    /// states; it and the starts after it were not finished.
+    MaxStates { limit: u64, start: usize },
+}
+
+/// Where a search is, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// Starts finished.
+    pub done: usize,
+    /// Whether this call ends a start (else it is a periodic one within it).
+    pub start_finished: bool,
+    /// States waiting in the current start's queue.
+    pub queued: usize,
+    pub stats: &'a Stats,
 }
 
 /// Explores every start to `depth` moves. `progress` is called after each
 /// start with the running totals.
 pub fn explore(starts: &[Start], depth: usize, mut progress: impl FnMut(usize, &Stats)) -> Report {
+    explore_bounded(starts, depth, Limits::UNBOUNDED, |p| {
+        if p.start_finished {
+            progress(p.done, p.stats)
+        }
+    })
+}
+
+/// [`explore`] within `limits`: stops (with [`Report::stopped`] set) once
+/// the distinct states reach the bound, and reports progress within a start
+/// too, so a long search is never silent. The caller decides what to print
+/// and when (the model has no clock).
+pub fn explore_bounded(starts: &[Start], depth: usize, limits: Limits, mut progress: impl FnMut(Progress)) -> Report {
     let mut stats = Stats { starts: starts.len(), ..Stats::default() };
     let mut counterexamples: Vec<Counterexample> = Vec::new();
-    for (n, start) in starts.iter().enumerate() {
+    let mut stopped = None;
+    'starts: for (n, start) in starts.iter().enumerate() {
         let mut seen = HashSet::new();
         let mut queue: VecDeque<(Flow, Vec<Move>)> = VecDeque::new();
         let mut root = start.flow();
@@ -317,6 +370,9 @@ pub fn explore(starts: &[Start], depth: usize, mut progress: impl FnMut(usize, &
         queue.push_back((root, Vec::new()));
         while let Some((mut flow, path)) = queue.pop_front() {
             stats.visited += 1;
+            if limits.progress_every > 0 && stats.visited % limits.progress_every == 0 {
+                progress(Progress { done: n, start_finished: false, queued: queue.len(), stats: &stats });
+            }
             stats.max_depth = stats.max_depth.max(path.len());
             let violations = invariants::check_all(flow.trace());
             if !violations.is_empty() {
@@ -345,7 +401,13 @@ pub fn explore(starts: &[Start], depth: usize, mut progress: impl FnMut(usize, &
                 }
                 settle_outbox(&mut next);
                 stats.transitions += 1;
-                if seen.insert(next.fingerprint()) {
+                let fingerprint = next.fingerprint();
+                if !seen.contains(&fingerprint) && seen.len() as u64 >= limits.max_states {
+                    stopped = Some(Stopped::MaxStates { limit: limits.max_states, start: n + 1 });
+                    progress(Progress { done: n, start_finished: false, queued: queue.len(), stats: &stats });
+                    break 'starts;
+                }
+                if seen.insert(fingerprint) {
                     stats.distinct += 1;
                     let mut p = path.clone();
                     p.push(m);
@@ -353,9 +415,9 @@ pub fn explore(starts: &[Start], depth: usize, mut progress: impl FnMut(usize, &
                 }
             }
         }
-        progress(n + 1, &stats);
+        progress(Progress { done: n + 1, start_finished: true, queued: 0, stats: &stats });
     }
-    Report { stats, counterexamples }
+    Report { stats, counterexamples, stopped }
 }
 
 /// A counterexample as a scenario file (DESIGN.md's format). The exact
@@ -431,5 +493,34 @@ fn dummy_request() -> FetchRequest {
         origin: None,
         headers: Vec::new(),
         body: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_bound_stops_the_search_and_says_where() {
+        let starts = starts(&[Profile::Spec]);
+        let limits = Limits { max_states: 500, progress_every: 100 };
+        let mut ticks = 0;
+        let report = explore_bounded(&starts, 40, limits, |p| ticks += usize::from(!p.start_finished));
+        assert_eq!(report.stats.distinct, 500);
+        assert!(matches!(report.stopped, Some(Stopped::MaxStates { limit: 500, start }) if start < starts.len()));
+        // Periodic calls within a start, not only between starts.
+        assert!(ticks >= 4, "{ticks} progress calls");
+    }
+
+    #[test]
+    fn a_bound_equal_to_the_state_count_changes_nothing() {
+        let starts = starts(&[Profile::Chromium]);
+        let free = explore(&starts, 3, |_, _| {});
+        let limits = Limits { max_states: free.stats.distinct, progress_every: 1000 };
+        let bounded = explore_bounded(&starts, 3, limits, |_| {});
+        assert_eq!(bounded.stats.distinct, free.stats.distinct);
+        assert_eq!(bounded.stats.visited, free.stats.visited);
+        assert_eq!(bounded.stopped, None);
+        assert_eq!(free.stopped, None);
     }
 }

@@ -8,13 +8,14 @@
 use crate::machine::browser::{Connection, LoginStatus};
 use crate::machine::outcome::{ErrorName, Outcome};
 use crate::machine::prompt::{Prompt, UserAction};
-use crate::machine::request::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestMode};
+use crate::machine::request::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
 use crate::machine::state::State;
 use crate::profile::Profile;
 use crate::request::{Mediation, Mode};
 use crate::trace::{Event, ResponseResult, Start, Trace};
 use crate::urls::{is_potentially_trustworthy, registrable_domain, ConfigUrl};
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use url::Url;
 
 /// One property.
@@ -336,10 +337,18 @@ fn silent_is_silent(t: &Trace) -> Result<(), String> {
             _ => {}
         }
     }
+    let connected: BTreeSet<&str> = s
+        .browser
+        .connections
+        .iter()
+        .filter(|c| c.rp == s.rp && c.embedder == s.embedder)
+        .map(|c| c.idp.as_str())
+        .collect();
     for (_, r) in requests(t) {
         let Some(idp) = idp_origin(t, r.provider) else { continue };
-        let connected = s.browser.connections.iter().any(|c| c.rp == s.rp && c.embedder == s.embedder && c.idp == idp);
-        ensure(connected, || format!("silent mediation fetched {} for an IdP with no connection", r.url))?;
+        ensure(connected.contains(idp.as_str()), || {
+            format!("silent mediation fetched {} for an IdP with no connection", r.url)
+        })?;
     }
     Ok(())
 }
@@ -416,36 +425,44 @@ fn accounts_reveal_nothing(t: &Trace) -> Result<(), String> {
 
 /// I10: accounts only after the config (and, cross-site, the well-known
 /// file) was accepted; the assertion only after accepted accounts.
+///
+/// One pass over the trace, keeping what was sent and accepted so far per
+/// (provider, kind): linear in the trace, however many providers.
 fn fetch_ordering(t: &Trace) -> Result<(), String> {
-    let accepted = |upto: usize, provider: usize, kind: FetchKind| {
-        let ids: Vec<_> = t.events[..upto]
-            .iter()
-            .filter_map(|e| match e {
-                Event::Request { request } if request.provider == provider && request.kind == kind => Some(request.id),
-                _ => None,
-            })
-            .collect();
-        t.events[..upto]
-            .iter()
-            .any(|e| matches!(e, Event::Response { id, result: ResponseResult::Accepted, .. } if ids.contains(id)))
-    };
-    for (at, r) in requests(t) {
-        match r.kind {
-            FetchKind::Accounts => {
-                ensure(accepted(at, r.provider, FetchKind::Config), || {
-                    "accounts fetched before a valid config".into()
-                })?;
-                let well_known_sent = t.events[..at].iter().any(|e| {
-                    matches!(e, Event::Request { request } if request.provider == r.provider && request.kind == FetchKind::WellKnown)
-                });
-                if well_known_sent {
-                    ensure(accepted(at, r.provider, FetchKind::WellKnown), || {
-                        "accounts fetched before the well-known file was accepted".into()
-                    })?;
+    let mut kind_of: BTreeMap<RequestId, (usize, FetchKind)> = BTreeMap::new();
+    let mut accepted_ids: BTreeSet<RequestId> = BTreeSet::new();
+    let mut sent: BTreeSet<(usize, FetchKind)> = BTreeSet::new();
+    let mut accepted: BTreeSet<(usize, FetchKind)> = BTreeSet::new();
+    for e in &t.events {
+        match e {
+            Event::Response { id, result: ResponseResult::Accepted, .. } => {
+                accepted_ids.insert(*id);
+                if let Some(key) = kind_of.get(id) {
+                    accepted.insert(*key);
                 }
             }
-            FetchKind::Assertion => {
-                ensure(accepted(at, r.provider, FetchKind::Accounts), || "assertion before accepted accounts".into())?;
+            Event::Request { request: r } => {
+                let ok = |kind| accepted.contains(&(r.provider, kind));
+                match r.kind {
+                    FetchKind::Accounts => {
+                        ensure(ok(FetchKind::Config), || "accounts fetched before a valid config".into())?;
+                        if sent.contains(&(r.provider, FetchKind::WellKnown)) {
+                            ensure(ok(FetchKind::WellKnown), || {
+                                "accounts fetched before the well-known file was accepted".into()
+                            })?;
+                        }
+                    }
+                    FetchKind::Assertion => {
+                        ensure(ok(FetchKind::Accounts), || "assertion before accepted accounts".into())?;
+                    }
+                    _ => {}
+                }
+                let key = (r.provider, r.kind);
+                kind_of.insert(r.id, key);
+                sent.insert(key);
+                if accepted_ids.contains(&r.id) {
+                    accepted.insert(key);
+                }
             }
             _ => {}
         }
@@ -460,12 +477,20 @@ fn logged_out_no_accounts(t: &Trace) -> Result<(), String> {
     if o.mode == Mode::Active && o.mediation != Mediation::Silent {
         return Ok(());
     }
-    for (at, r) in requests(t).filter(|(_, r)| r.kind == FetchKind::Accounts) {
+    let mut logged_in_first = false;
+    for e in &t.events {
+        let r = match e {
+            Event::User { action: UserAction::LoggedIn } => {
+                logged_in_first = true;
+                continue;
+            }
+            Event::Request { request } if request.kind == FetchKind::Accounts => request,
+            _ => continue,
+        };
         let Some(idp) = idp_origin(t, r.provider) else { continue };
         if s.browser.login_status(&idp) != LoginStatus::LoggedOut {
             continue;
         }
-        let logged_in_first = t.events[..at].iter().any(|e| matches!(e, Event::User { action: UserAction::LoggedIn }));
         ensure(logged_in_first, || format!("accounts fetched from logged-out {idp}"))?;
     }
     Ok(())
@@ -495,11 +520,12 @@ fn no_silent_tracking(t: &Trace) -> Result<(), String> {
     if o.mediation == Mediation::Silent {
         return Ok(());
     }
+    let fetched: BTreeSet<usize> =
+        requests(t).filter(|(_, r)| r.kind == FetchKind::Accounts).map(|(_, r)| r.provider).collect();
     let empty_after_credentials = t.events.iter().any(|e| match e {
         Event::ProviderEntry { provider, accounts, .. } if accounts.is_empty() => {
             let idp = idp_origin(t, *provider).unwrap_or_default();
-            s.browser.login_status(&idp) == LoginStatus::LoggedIn
-                && requests(t).any(|(_, r)| r.kind == FetchKind::Accounts && r.provider == *provider)
+            s.browser.login_status(&idp) == LoginStatus::LoggedIn && fetched.contains(provider)
         }
         _ => false,
     });
@@ -782,7 +808,8 @@ fn duplicates_rejected(t: &Trace) -> Result<(), String> {
         Profile::Spec => (0..o.providers.len()).filter_map(|i| idp_origin(t, i)).collect(),
         Profile::Chromium => o.providers.iter().map(|p| p.config_url_raw.clone()).collect(),
     };
-    let dup = keys.iter().enumerate().any(|(i, a)| keys[..i].contains(a));
+    let mut seen = BTreeSet::new();
+    let dup = !keys.iter().all(|k| seen.insert(k));
     if !dup {
         return Ok(());
     }

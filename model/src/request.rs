@@ -87,7 +87,14 @@ impl ProviderRequest {
     }
 }
 
-/// Chromium's limit on providers in one call.
+/// Chromium's limit on providers in one call: the renderer rejects with a
+/// TypeError ("More than 10 providers are not allowed.",
+/// third_party/blink/renderer/modules/credentialmanagement/
+/// authentication_credentials_container.cc, `GetForIdentity`), and the
+/// browser treats a longer list as a bad message
+/// (content/browser/webid/request_service.cc). The spec sets no limit (an
+/// open PR, w3c-fedid/FedCM#711, proposes 10); the `spec` profile takes any
+/// number, in time linear in it.
 pub const MAX_PROVIDERS_CHROMIUM: usize = 10;
 
 const MODES: &[&str] = &["active", "passive"];

@@ -51,13 +51,18 @@ impl BrowserState {
         };
     }
 
+    /// A set lookup, not a scan: the chooser asks this for every account.
     pub fn is_connected(&self, embedder: &str, rp: &str, idp: &str, account: &str) -> bool {
-        self.connections.iter().any(|c| c.embedder == embedder && c.rp == rp && c.idp == idp && c.account == account)
+        let key = Connection { embedder: embedder.into(), rp: rp.into(), idp: idp.into(), account: account.into() };
+        self.connections.contains(&key)
     }
 
-    /// Whether any account of `idp` is connected to this RP.
+    /// Whether any account of `idp` is connected to this RP. The set is
+    /// ordered by (embedder, rp, idp, account) and `""` is the least
+    /// account, so the first entry at or after that key decides.
     pub fn has_connection(&self, embedder: &str, rp: &str, idp: &str) -> bool {
-        self.connections.iter().any(|c| c.embedder == embedder && c.rp == rp && c.idp == idp)
+        let least = Connection { embedder: embedder.into(), rp: rp.into(), idp: idp.into(), account: String::new() };
+        self.connections.range(least..).next().is_some_and(|c| c.embedder == embedder && c.rp == rp && c.idp == idp)
     }
 
     pub fn connect(&mut self, connection: Connection) -> bool {

@@ -163,7 +163,7 @@ enum AfterLogin {
 #[derive(Debug, Clone)]
 enum Phase {
     Providers,
-    ClientMetadata(Vec<RequestId>),
+    ClientMetadata(BTreeSet<RequestId>),
     Chooser,
     ConfirmIdpLogin(usize),
     LoginPopup { provider: usize, url: Url, after: AfterLogin },
@@ -185,9 +185,15 @@ pub struct Flow {
     providers: Vec<Provider>,
     phase: Phase,
     outbox: VecDeque<FetchRequest>,
-    /// Requests sent and not yet answered; each one is in the trace (its
-    /// `Event::Request`), so it is stored once, not copied here.
-    inflight: BTreeSet<RequestId>,
+    /// Requests sent and not yet answered, each with the index of its
+    /// `Event::Request` in the trace: stored once, found without a scan.
+    inflight: BTreeMap<RequestId, usize>,
+    /// Providers whose stage is not settled: `maybe_providers_done` reads
+    /// this count instead of looking at every provider after each response.
+    unsettled: usize,
+    /// Entries (providers, accounts, trace lookups) the machine's own
+    /// bookkeeping visited; see [`Flow::work`].
+    work: u64,
     next_id: u64,
     /// After a login pop-up succeeded: no auto re-authentication, show accounts.
     after_login: bool,
@@ -202,11 +208,8 @@ impl Flow {
     pub fn from_json(rp: Rp, browser: BrowserState, options: &serde_json::Value, profile: Profile) -> Flow {
         match crate::request::parse(options, profile) {
             Ok(parsed) => {
-                let mut flow = Flow::new(rp, browser, parsed.value, profile);
-                for w in parsed.warnings {
-                    flow.trace.events.insert(2, Event::Note { text: w.to_string() });
-                }
-                flow
+                let warnings = parsed.warnings.iter().map(ToString::to_string).collect();
+                Flow::with_notes(rp, browser, parsed.value, profile, warnings)
             }
             Err(rejected) => Flow::invalid(rp, browser, profile, rejected),
         }
@@ -221,7 +224,9 @@ impl Flow {
             providers: Vec::new(),
             phase: Phase::Providers,
             outbox: VecDeque::new(),
-            inflight: BTreeSet::new(),
+            inflight: BTreeMap::new(),
+            unsettled: 0,
+            work: 0,
             next_id: 0,
             after_login: false,
             trace: Trace::default(),
@@ -249,11 +254,26 @@ impl Flow {
 
     /// Starts a request from validated options.
     pub fn new(rp: Rp, browser: BrowserState, options: RequestOptions, profile: Profile) -> Flow {
+        Flow::with_notes(rp, browser, options, profile, Vec::new())
+    }
+
+    /// Starts a request; `notes` (the options' warnings) follow the
+    /// validation state in the trace, before anything the request does.
+    fn with_notes(
+        rp: Rp,
+        browser: BrowserState,
+        options: RequestOptions,
+        profile: Profile,
+        notes: Vec<String>,
+    ) -> Flow {
         let mut flow = Flow::empty(rp, browser, profile);
         flow.mode = options.mode;
         flow.mediation = options.mediation;
         flow.record_start(Some(options.clone()));
         flow.enter(State::RequestValidation, None);
+        for text in notes {
+            flow.note(text);
+        }
         flow.providers = options
             .providers
             .into_iter()
@@ -294,6 +314,14 @@ impl Flow {
             Phase::Done(o) => Some(o),
             _ => None,
         }
+    }
+
+    /// How many entries (providers, accounts, requests looked up) the
+    /// machine's bookkeeping has visited so far: a deterministic cost that
+    /// tests hold linear in the size of the request, so a scan over every
+    /// provider or the whole trace per response cannot come back unnoticed.
+    pub fn work(&self) -> u64 {
+        self.work
     }
 
     /// The next thing the machine needs.
@@ -346,7 +374,15 @@ impl Flow {
 
     /// Requests handed out (or queued) and not yet answered.
     pub fn pending_requests(&self) -> impl Iterator<Item = &FetchRequest> {
-        self.inflight.iter().filter_map(|id| sent(&self.trace, *id))
+        self.inflight.values().filter_map(|at| self.sent_at(*at))
+    }
+
+    /// The request whose `Event::Request` is at `at` in the trace.
+    fn sent_at(&self, at: usize) -> Option<&FetchRequest> {
+        match self.trace.events.get(at) {
+            Some(Event::Request { request }) => Some(request),
+            _ => None,
+        }
     }
 
     /// A hash of the state for a model checker: everything that decides the
@@ -366,7 +402,7 @@ impl Flow {
             "{:?}|{:?}|{:?}|{:?}|{:?}|{}",
             self.phase,
             self.providers.iter().map(|p| (&p.stage, &p.config, &p.metadata, p.status_at_start)).collect::<Vec<_>>(),
-            self.inflight.iter().filter_map(|id| sent(&self.trace, *id).map(|r| (id, r))).collect::<BTreeMap<_, _>>(),
+            self.inflight.iter().filter_map(|(id, at)| self.sent_at(*at).map(|r| (id, r))).collect::<BTreeMap<_, _>>(),
             self.outbox,
             self.browser,
             self.after_login
@@ -417,9 +453,21 @@ impl Flow {
     }
 
     fn send(&mut self, request: FetchRequest) {
-        self.inflight.insert(request.id);
+        self.inflight.insert(request.id, self.trace.events.len());
         self.outbox.push_back(request.clone());
         self.trace.push(Event::Request { request });
+    }
+
+    /// Every stage change goes through here, keeping `unsettled` exact.
+    fn set_stage(&mut self, i: usize, stage: Stage) {
+        self.work += 1;
+        let was = self.providers[i].settled();
+        self.providers[i].stage = stage;
+        match (was, self.providers[i].settled()) {
+            (true, false) => self.unsettled += 1,
+            (false, true) => self.unsettled -= 1,
+            _ => {}
+        }
     }
 
     /// Whether `(failure, false)` paths wait before rejecting. The spec
@@ -445,19 +493,30 @@ impl Flow {
             }
         }
         // Duplicates are found before any fetch (ambiguity A35). The spec
-        // compares origins; Chromium compares config URLs.
-        for i in 0..self.providers.len() {
-            for j in 0..i {
-                let (a, b) = (&self.providers[i], &self.providers[j]);
-                let duplicate = match self.profile {
-                    Profile::Spec => a.config_url.is_some() && a.origin == b.origin,
-                    Profile::Chromium => a.request.config_url_raw == b.request.config_url_raw,
-                };
-                if duplicate && !on(Mutation::SkipDuplicateCheck) {
-                    let msg = format!("providers {j} and {i} share the IdP origin {}", a.origin);
-                    return self.reject_now(Reason::DuplicateProvider, msg);
+        // compares origins; Chromium compares config URLs. One map of first
+        // occurrences keeps this linear in the number of providers.
+        self.work += self.providers.len() as u64;
+        let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut duplicate = None;
+        for (i, a) in self.providers.iter().enumerate() {
+            let (key, comparable) = match self.profile {
+                Profile::Spec => (a.origin.as_str(), a.config_url.is_some()),
+                Profile::Chromium => (a.request.config_url_raw.as_str(), true),
+            };
+            match first.get(key) {
+                Some(&j) if comparable => {
+                    duplicate = Some((j, i, a.origin.clone()));
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, i);
                 }
             }
+        }
+        if let Some((j, i, origin)) = duplicate.filter(|_| !on(Mutation::SkipDuplicateCheck)) {
+            let msg = format!("providers {j} and {i} share the IdP origin {origin}");
+            return self.reject_now(Reason::DuplicateProvider, msg);
         }
         if self.profile == Profile::Chromium {
             if let Some(p) = self.providers.iter().find(|p| p.request.config_url.is_err()) {
@@ -473,7 +532,7 @@ impl Flow {
 
     fn skip(&mut self, i: usize, why: impl Into<String>, problem: Option<Problem>) {
         let why = why.into();
-        self.providers[i].stage = Stage::Skipped;
+        self.set_stage(i, Stage::Skipped);
         self.providers[i].skipped = Some((why.clone(), problem.clone()));
         self.trace.push(Event::ProviderSkipped { provider: i, why, problem });
     }
@@ -520,7 +579,7 @@ impl Flow {
         self.enter(State::FetchConfig, Some(i));
         let mut out = Vec::new();
         let manifests = Manifests::start(config_url, &self.rp.origin, i, &mut self.next_id, &mut out);
-        self.providers[i].stage = Stage::Manifests { manifests: Box::new(manifests), for_login };
+        self.set_stage(i, Stage::Manifests { manifests: Box::new(manifests), for_login });
         for r in out {
             self.send(r);
         }
@@ -528,11 +587,12 @@ impl Flow {
 
     /// A driver's answer to a request.
     pub fn on_response(&mut self, id: RequestId, result: FetchResult) {
-        let request = match self.inflight.remove(&id).then(|| sent(&self.trace, id)).flatten() {
-            Some(r) => (r.kind, r.provider),
-            None => return self.note(format!("response to unknown or finished request {id:?} ignored")),
+        self.work += 1;
+        let Some((at, kind, provider)) =
+            self.inflight.remove(&id).and_then(|at| self.sent_at(at).map(|r| (at, r.kind, r.provider)))
+        else {
+            return self.note(format!("response to unknown or finished request {id:?} ignored"));
         };
-        let (kind, provider) = request;
         let status = result.as_ref().ok().map(|r| r.status);
         // CORS is judged only on the assertion (the one CORS-mode request of
         // a sign-in); other responses' Access-Control headers mean nothing.
@@ -551,7 +611,7 @@ impl Flow {
                     return record(self, ResponseResult::Ignored);
                 };
                 let for_login = *for_login;
-                let Some(request) = sent(&self.trace, id) else { return };
+                let Some(Event::Request { request }) = self.trace.events.get(at) else { return };
                 let (follow, res) = manifests.on_response(request, &result, self.profile, &mut self.next_id);
                 record(self, res);
                 if let Some(f) = follow {
@@ -595,7 +655,7 @@ impl Flow {
                     self.providers[provider].metadata = Some(m.value);
                 }
                 if let Phase::ClientMetadata(waiting) = &mut self.phase {
-                    waiting.retain(|w| *w != id);
+                    waiting.remove(&id);
                     if waiting.is_empty() {
                         self.show_chooser();
                     }
@@ -643,7 +703,7 @@ impl Flow {
         let url = config.accounts_endpoint.url().clone();
         self.enter(State::FetchAccounts, Some(i));
         let id = self.id();
-        self.providers[i].stage = Stage::Accounts(id);
+        self.set_stage(i, Stage::Accounts(id));
         let mut url = url;
         if on(Mutation::AccountsCarryClientId) {
             let client = self.providers[i].request.client_id.clone();
@@ -738,7 +798,7 @@ impl Flow {
             ),
         };
         self.trace.push(Event::ProviderEntry { provider: i, entry: name.into(), accounts, approved_clients });
-        self.providers[i].stage = Stage::Done(entry);
+        self.set_stage(i, Stage::Done(entry));
     }
 
     fn after_provider_accounts(&mut self, i: usize) {
@@ -761,7 +821,8 @@ impl Flow {
     }
 
     fn maybe_providers_done(&mut self) {
-        if !matches!(self.phase, Phase::Providers) || !self.providers.iter().all(Provider::settled) {
+        self.work += 1;
+        if !matches!(self.phase, Phase::Providers) || self.unsettled > 0 {
             return;
         }
         self.decide();
@@ -770,6 +831,7 @@ impl Flow {
     /// After every provider: auto re-authentication, silent failure, or UI
     /// (spec #create-identity-credential).
     fn decide(&mut self) {
+        self.work += self.providers.len() as u64;
         let entries: Vec<(usize, &Entry)> =
             self.providers.iter().enumerate().filter_map(|(i, p)| p.entry().map(|e| (i, e))).collect();
         if entries.is_empty() {
@@ -870,6 +932,7 @@ impl Flow {
 
     fn show_accounts(&mut self) {
         let shown = self.accounts_shown();
+        let visited = (self.providers.len() + shown.len()) as u64;
         let mismatched = self.mismatched();
         if shown.is_empty() {
             if let Some(&i) = mismatched.first() {
@@ -898,12 +961,13 @@ impl Flow {
         }
         // Client metadata (the spec's extension): links for the sign-up
         // disclosure. Failures are not fatal.
-        let mut waiting = Vec::new();
+        let mut waiting = BTreeSet::new();
         let providers: Vec<usize> = {
             let mut v: Vec<usize> = shown.iter().map(|(i, _)| *i).collect();
             v.dedup();
             v
         };
+        self.work += visited;
         for i in providers {
             if self.providers[i].metadata.is_some() || !self.wants_client_metadata(i) {
                 continue;
@@ -918,7 +982,7 @@ impl Flow {
             }
             let url = self.client_metadata_url(i, endpoint.url().clone());
             let id = self.id();
-            waiting.push(id);
+            waiting.insert(id);
             let request = FetchRequest::client_metadata(id, i, url, &self.rp_origin);
             self.send(request);
         }
@@ -1434,14 +1498,6 @@ impl Flow {
         }
         self.phase = Phase::Done(outcome);
     }
-}
-
-/// The request `id` as sent: its `Event::Request` in the trace.
-fn sent(trace: &Trace, id: RequestId) -> Option<&FetchRequest> {
-    trace.events.iter().rev().find_map(|e| match e {
-        Event::Request { request } if request.id == id => Some(request),
-        _ => None,
-    })
 }
 
 fn no_response(document: crate::Document, reason: &str) -> Problem {
