@@ -31,6 +31,11 @@ use url::Url;
 /// Largest request body the mock reads; a longer one gets 413.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 
+/// Largest request head (request line and headers) hyper buffers; a longer
+/// one gets 431. Bounds memory at the connection cap (hyper's ~400 KB
+/// default times 256 connections is over 100 MB); a 60 KB URL still fits.
+pub const MAX_REQUEST_HEAD: usize = 128 * 1024;
+
 /// How much of a too-large body is read and dropped so the 413 reaches the
 /// client (closing on unread data would reset the connection instead).
 const MAX_DRAINED_BODY: usize = 1024 * 1024;
@@ -379,7 +384,7 @@ async fn serve_connection(state: Arc<State>, stream: tokio::net::TcpStream) {
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(options.header_timeout);
+    builder.timer(TokioTimer::new()).header_read_timeout(options.header_timeout).max_buf_size(MAX_REQUEST_HEAD);
     let connection = builder.serve_connection(TokioIo::new(io), service);
     conn::until_idle(connection, activity, options.idle_timeout).await;
 }
