@@ -203,7 +203,13 @@ fn main() -> ExitCode {
                         );
                     }
                     let mut out = std::io::stdout();
-                    let _ = writeln!(out, "fedcm serve: {} on http://{}", parsed.name, server.addr());
+                    // The name is the scenario author's text: no escape codes on the terminal.
+                    let name: String = parsed
+                        .name
+                        .chars()
+                        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                        .collect();
+                    let _ = writeln!(out, "fedcm serve: {name} on http://{}", server.addr());
                     let _ = out.flush();
                     server.wait();
                     ExitCode::SUCCESS
