@@ -61,11 +61,13 @@ enum Command {
     /// Every host the scenario names is served from this one port; point a
     /// client at it by resolving those hosts here (`fedcm probe --via`). A
     /// request that breaks what the spec requires of a browser gets 400 and
-    /// a JSON error naming the rule; a body over 64 KiB gets 413. Exit
+    /// a JSON error naming the rule; a body over 64 KiB gets 413 and a
+    /// request head (line and headers) over 128 KiB gets 431. Exit
     /// status 2 when the scenario cannot be read or HTTP cannot carry one of
     /// its responses (a status outside 200-999, a header with CR or LF).
     Serve {
         scenario: PathBuf,
+        /// The port to listen on; 0 picks a free one (the banner names it).
         #[arg(long, default_value_t = 0)]
         port: u16,
         /// The address to listen on. The default serves this machine only;
