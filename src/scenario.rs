@@ -250,6 +250,15 @@ impl Scenario {
 }
 
 impl ResponseSpec {
+    /// The body as sent: a string byte for byte, other JSON serialized.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match &self.body {
+            None => Vec::new(),
+            Some(Value::String(raw)) => raw.as_bytes().to_vec(),
+            Some(v) => serde_json::to_vec(v).unwrap_or_default(),
+        }
+    }
+
     /// What hyper would refuse to send (it would answer something else).
     /// The error starts with the field: `status: ...`, `headers[...]: ...`.
     fn check_http(&self) -> Result<(), String> {
@@ -272,6 +281,23 @@ impl ResponseSpec {
             if hyper::header::HeaderValue::from_str(value).is_err() {
                 return Err(format!(
                     "headers[{at:?}]: the value {:?} is not a valid HTTP header value (no CR, LF or other control characters)",
+                    clip(value, 100)
+                ));
+            }
+        }
+        // hyper frames the body itself: a scripted length that disagrees
+        // would be sent as a lie (or panic a debug build), and a length
+        // beside Transfer-Encoding drops the connection.
+        let has_te = self.headers.keys().any(|k| k.eq_ignore_ascii_case("transfer-encoding"));
+        let length = self.body_bytes().len().to_string();
+        for (name, value) in self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+            let at = clip(name, 100);
+            if has_te {
+                return Err(format!("headers[{at:?}]: cannot be sent together with Transfer-Encoding"));
+            }
+            if value.trim() != length {
+                return Err(format!(
+                    "headers[{at:?}]: {:?} is not the body's length ({length} bytes), and serve sends the body whole",
                     clip(value, 100)
                 ));
             }
@@ -461,11 +487,6 @@ impl MockIdp {
             headers.push(("access-control-allow-origin".into(), self.rp_origin.clone()));
             headers.push(("access-control-allow-credentials".into(), "true".into()));
         }
-        let body = match &spec.body {
-            None => Vec::new(),
-            Some(Value::String(raw)) => raw.as_bytes().to_vec(),
-            Some(v) => serde_json::to_vec(v).unwrap_or_default(),
-        };
-        Ok(HttpResponse { status: spec.status.unwrap_or(200), headers, body })
+        Ok(HttpResponse { status: spec.status.unwrap_or(200), headers, body: spec.body_bytes() })
     }
 }

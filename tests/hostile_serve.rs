@@ -260,6 +260,12 @@ fn a_scenario_http_cannot_carry_is_refused_with_exit_2() {
         ("status-100", json!([{"body": "{}"}, {"status": 100}]), "[1].status: 100"),
         ("header-crlf", json!({"headers": {"x-a": "b\r\nSet-Cookie: evil=1"}}), "headers[\"x-a\"]"),
         ("header-name", json!({"headers": {"bad name": "1"}}), "headers[\"bad name\"]"),
+        ("wrong-length", json!({"headers": {"Content-Length": "3"}, "body": "0123456789"}), "(10 bytes)"),
+        (
+            "length-and-chunked",
+            json!({"headers": {"content-length": "2", "transfer-encoding": "chunked"}, "body": "{}"}),
+            "Transfer-Encoding",
+        ),
     ];
     for (name, response, field) in cases {
         let mut s = base.clone();
@@ -291,6 +297,18 @@ fn a_scenario_http_cannot_carry_is_refused_with_exit_2() {
         assert!(stderr.contains("idp[\"https://idp.example/fedcm.json\"]"), "{name}: {stderr}");
         assert!(stderr.contains(field), "{name}: {field} not in {stderr}");
     }
+}
+
+/// A scripted Content-Length that is right is served as written.
+#[test]
+fn a_right_scripted_content_length_is_served() {
+    let mut s: Value = serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    s["idp"]["https://idp.example/fedcm.json"] = json!({"headers": {"Content-Length": "10"}, "body": "0123456789"});
+    let scenario = Scenario::parse(&s.to_string()).unwrap();
+    let server = Server::start(&scenario, "127.0.0.1:0", false).unwrap();
+    let mut stream = connect(&server.addr().to_string());
+    stream.write_all(CONFIG_GET).unwrap();
+    assert_eq!(response(&mut stream), Some((200, "0123456789".into())));
 }
 
 /// `fedcm serve ... 2>&1 | head -1`: the log reader goes away, the server
