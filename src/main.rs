@@ -73,13 +73,38 @@ enum Command {
     /// Every host the scenario names is served from this one port; point a
     /// client at it by resolving those hosts here (`fedcm probe --via`). A
     /// request that breaks what the spec requires of a browser gets 400 and
-    /// a JSON error naming the rule.
+    /// a JSON error naming the rule; a body over 64 KiB gets 413 and a
+    /// request head (line and headers) over 128 KiB gets 431. Exit
+    /// status 2 when the scenario cannot be read or HTTP cannot carry one of
+    /// its responses (a status outside 200-999, a header with CR or LF).
     Serve {
         scenario: PathBuf,
+        /// The port to listen on; 0 picks a free one (the banner names it).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// The address to listen on. The default serves this machine only;
+        /// any other (0.0.0.0, a LAN address) lets the whole network reach
+        /// the mock IdP, and serve warns on stderr when it does.
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
+        /// Which requests to log on stderr: none, violations (requests that
+        /// broke a rule or were refused) or all. Lines quote at most 200
+        /// bytes of a URL; warnings are written at every level.
+        #[arg(long, default_value = "all", value_name = "LEVEL")]
+        log: fedcm_workbench::serve::LogLevel,
+        /// Seconds a client has to send a request's head, and then its body.
+        /// A kept-alive connection waiting for its next request is closed
+        /// after this too.
+        #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        header_timeout: u64,
+        /// Seconds a connection may move no byte (while no request on it is
+        /// being answered) before it is closed, e.g. a client that stops
+        /// reading its response.
+        #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        idle_timeout: u64,
+        /// Connections served at once; more clients wait to be accepted.
+        #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
     },
     /// Drive the model over real HTTP against an IdP and report on it.
     ///
@@ -164,7 +189,8 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run { path, json, profile } => run::main(path, json, profile),
-        Command::Serve { scenario, port, host } => {
+        Command::Serve { scenario, port, host, log, header_timeout, idle_timeout, max_connections } => {
+            use std::io::Write;
             let text = match std::fs::read_to_string(&scenario) {
                 Ok(t) => t,
                 Err(e) => return usage(&format!("cannot read {}: {e}", scenario.display())),
@@ -173,15 +199,41 @@ fn dispatch(cli: Cli) -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return usage(&format!("{}: {e}", scenario.display())),
             };
-            match fedcm_workbench::serve::Server::start(&parsed, &format!("{host}:{port}"), true) {
+            // An IP address (IPv6 too) or a name such as localhost.
+            let addr = match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => std::net::SocketAddr::new(ip, port).to_string(),
+                Err(_) => format!("{host}:{port}"),
+            };
+            let options = fedcm_workbench::serve::ServeOptions {
+                log,
+                header_timeout: std::time::Duration::from_secs(header_timeout),
+                idle_timeout: std::time::Duration::from_secs(idle_timeout),
+                max_connections: max_connections as usize,
+            };
+            match fedcm_workbench::serve::Server::start_with(&parsed, &addr, options) {
                 Ok(server) => {
-                    println!("fedcm serve: {} on http://{}", parsed.name, server.addr());
-                    use std::io::Write;
-                    let _ = std::io::stdout().flush();
+                    // Neither line may take the server down: a closed
+                    // stdout or stderr is ignored.
+                    if !server.addr().ip().is_loopback() {
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "fedcm serve: warning: listening on {}, which is not loopback: other machines can reach this mock IdP",
+                            server.addr()
+                        );
+                    }
+                    let mut out = std::io::stdout();
+                    // The name is the scenario author's text: no escape codes on the terminal.
+                    let name: String = parsed
+                        .name
+                        .chars()
+                        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                        .collect();
+                    let _ = writeln!(out, "fedcm serve: {name} on http://{}", server.addr());
+                    let _ = out.flush();
                     server.wait();
                     ExitCode::SUCCESS
                 }
-                Err(e) => usage(&e.0),
+                Err(e) => usage(&format!("{}: {e}", scenario.display())),
             }
         }
         Command::Probe {

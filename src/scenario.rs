@@ -230,6 +230,94 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// Checks that `fedcm serve` can put every scripted response on the
+    /// wire as written: scripted runs take any status and header, but HTTP
+    /// cannot carry status 0 or 1000 or a header with CR/LF in it, and a
+    /// server that quietly sent something else would test the wrong thing.
+    pub fn validate_for_http(&self) -> Result<(), ScenarioError> {
+        for (key, responses) in &self.idp {
+            let list: Vec<(String, &ResponseSpec)> = match responses {
+                Responses::One(r) => vec![(String::new(), r)],
+                Responses::Sequence(l) => l.iter().enumerate().map(|(i, r)| (format!("[{i}]"), r)).collect(),
+            };
+            for (at, r) in list {
+                r.check_http().map_err(|e| ScenarioError(format!("idp[{:?}]{at}.{e}", clip(key, 200))))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ResponseSpec {
+    /// The body as sent: a string byte for byte, other JSON serialized.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match &self.body {
+            None => Vec::new(),
+            Some(Value::String(raw)) => raw.as_bytes().to_vec(),
+            Some(v) => serde_json::to_vec(v).unwrap_or_default(),
+        }
+    }
+
+    /// What hyper would refuse to send (it would answer something else).
+    /// The error starts with the field: `status: ...`, `headers[...]: ...`.
+    fn check_http(&self) -> Result<(), String> {
+        if self.network_error.is_some() {
+            return Ok(());
+        }
+        if let Some(status) = self.status {
+            // hyper sends 500 in place of a final 1xx, and a 101 switches protocols.
+            if !(200..=999).contains(&status) || hyper::StatusCode::from_u16(status).is_err() {
+                return Err(format!(
+                    "status: {status} cannot be sent as a response (an HTTP final status is 200 to 999)"
+                ));
+            }
+        }
+        for (name, value) in &self.headers {
+            let at = clip(name, 100);
+            if hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(format!("headers[{at:?}]: not a valid HTTP header name"));
+            }
+            if hyper::header::HeaderValue::from_str(value).is_err() {
+                return Err(format!(
+                    "headers[{at:?}]: the value {:?} is not a valid HTTP header value (no CR, LF or other control characters)",
+                    clip(value, 100)
+                ));
+            }
+        }
+        // hyper frames the body itself: a scripted length that disagrees
+        // would be sent as a lie (or panic a debug build), and a length
+        // beside Transfer-Encoding drops the connection.
+        let has_te = self.headers.keys().any(|k| k.eq_ignore_ascii_case("transfer-encoding"));
+        let length = self.body_bytes().len().to_string();
+        for (name, value) in self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+            let at = clip(name, 100);
+            if has_te {
+                return Err(format!("headers[{at:?}]: cannot be sent together with Transfer-Encoding"));
+            }
+            if value.trim() != length {
+                return Err(format!(
+                    "headers[{at:?}]: {:?} is not the body's length ({length} bytes), and serve sends the body whole",
+                    clip(value, 100)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// At most `max` bytes of `s` (on a character boundary), saying how long it was.
+pub(crate) fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return s.into();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &s[..end], s.len()).into()
+}
+
 use LoginStatus::LoggedOut;
 
 /// A member that is present, even as `null`.
@@ -412,11 +500,6 @@ impl MockIdp {
             headers.push(("access-control-allow-origin".into(), self.rp_origin.clone()));
             headers.push(("access-control-allow-credentials".into(), "true".into()));
         }
-        let body = match &spec.body {
-            None => Vec::new(),
-            Some(Value::String(raw)) => raw.as_bytes().to_vec(),
-            Some(v) => serde_json::to_vec(v).unwrap_or_default(),
-        };
-        Ok(HttpResponse { status: spec.status.unwrap_or(200), headers, body })
+        Ok(HttpResponse { status: spec.status.unwrap_or(200), headers, body: spec.body_bytes() })
     }
 }

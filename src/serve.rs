@@ -6,7 +6,14 @@
 //! Every host the scenario names is served from one loopback port: clients
 //! reach it by resolving those hosts to this address (`fedcm probe --via`).
 
-use crate::scenario::{Call, MockIdp, Scenario, ScenarioError};
+mod conn;
+mod log;
+mod record;
+
+pub use log::LogLevel;
+pub use record::{Violation, ViolationCounts, MAX_VIOLATION_LINE, RECENT_VIOLATIONS};
+
+use crate::scenario::{clip, Call, MockIdp, Scenario, ScenarioError};
 use bytes::Bytes;
 use fedcm_model::idp::config::Checked;
 use fedcm_model::machine::request::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
@@ -14,14 +21,56 @@ use fedcm_model::{ConfigUrl, HttpResponse, Profile};
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use url::Url;
 
-/// Largest request body the mock reads.
-const MAX_REQUEST_BODY: usize = 64 * 1024;
+/// Largest request body the mock reads; a longer one gets 413.
+pub const MAX_REQUEST_BODY: usize = 64 * 1024;
+
+/// Largest request head (request line and headers) hyper buffers; a longer
+/// one gets 431. Bounds memory at the connection cap (hyper's ~400 KB
+/// default times 256 connections is over 100 MB); a 60 KB URL still fits.
+pub const MAX_REQUEST_HEAD: usize = 128 * 1024;
+
+/// How much of a too-large body is read and dropped so the 413 reaches the
+/// client (closing on unread data would reset the connection instead).
+const MAX_DRAINED_BODY: usize = 1024 * 1024;
+
+/// The longest URL a log line quotes, in bytes.
+const MAX_LOGGED_URL: usize = 200;
+
+/// The longest header or idle timeout (deadlines past it could overflow).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+/// Limits and logging for [`Server::start_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeOptions {
+    pub log: LogLevel,
+    /// A request's head, and then its body, must each arrive within this.
+    /// hyper starts the clock when it begins waiting for a head, so it also
+    /// ends a kept-alive connection that sends no next request.
+    pub header_timeout: Duration,
+    /// A connection that moves no byte for this long while no request on it
+    /// is being answered is closed (e.g. a client that stops reading).
+    pub idle_timeout: Duration,
+    /// Connections open at once; further clients wait in the listen queue.
+    pub max_connections: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> ServeOptions {
+        ServeOptions {
+            log: LogLevel::All,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 256,
+        }
+    }
+}
 
 /// Which FedCM endpoint each URL of the scenario is, from the providers'
 /// config URLs and the config files the scenario serves.
@@ -89,23 +138,26 @@ pub fn check_request(
     url: &Url,
     headers: &[(String, String)],
     body: &str,
-) -> Vec<String> {
+) -> Vec<Violation> {
     let get = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
-    let mut v = Vec::new();
+    let mut v: Vec<Violation> = Vec::new();
+    let mut push = |rule: &'static str, message: String| v.push(Violation { rule, message });
     let dest = get("sec-fetch-dest");
     if !matches!(dest, Some("webidentity" | "image")) || (kind.is_some() && dest != Some("webidentity")) {
-        v.push(format!(
-            "Sec-Fetch-Dest must be \"webidentity\" (\"image\" for pictures), got {dest:?} (spec #idp-api)"
-        ));
+        let dest = dest.map(|d| clip(d, 64));
+        push(
+            "sec-fetch-dest",
+            format!("Sec-Fetch-Dest must be \"webidentity\" (\"image\" for pictures), got {dest:?} (spec #idp-api)"),
+        );
     }
     let Some(kind) = kind else {
         if get("referer").is_some() {
-            v.push("no Referer may be sent (spec #network-requests)".into());
+            push("no-referer", "no Referer may be sent (spec #network-requests)".into());
         }
         return v;
     };
     if get("referer").is_some() {
-        v.push("no Referer may be sent (spec #network-requests)".into());
+        push("no-referer", "no Referer may be sent (spec #network-requests)".into());
     }
     let opaque_origin = get("origin").is_none_or(|o| o == "null");
     let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
@@ -113,41 +165,54 @@ pub fn check_request(
     match kind {
         FetchKind::WellKnown | FetchKind::Config => {
             if get("cookie").is_some() {
-                v.push(format!("the {} fetch must carry no cookies (spec #fetch-config-file)", kind.name()));
+                push(
+                    "no-cookies",
+                    format!("the {} fetch must carry no cookies (spec #fetch-config-file)", kind.name()),
+                );
             }
             if !opaque_origin {
-                v.push(format!("the {} fetch must not reveal the RP in Origin (spec #fetch-config-file)", kind.name()));
+                push(
+                    "no-rp-origin",
+                    format!("the {} fetch must not reveal the RP in Origin (spec #fetch-config-file)", kind.name()),
+                );
             }
         }
         FetchKind::Accounts => {
             if method != "GET" {
-                v.push("the accounts fetch is a GET (spec #fetch-accounts)".into());
+                push("method", "the accounts fetch is a GET (spec #fetch-accounts)".into());
             }
             if !opaque_origin {
-                v.push("the accounts fetch must not reveal the RP in Origin (spec #fetch-accounts)".into());
+                push(
+                    "no-rp-origin",
+                    "the accounts fetch must not reveal the RP in Origin (spec #fetch-accounts)".into(),
+                );
             }
             if url.query_pairs().any(|(k, _)| k == "client_id") {
-                v.push("the accounts fetch must not carry client_id (spec #fetch-accounts)".into());
+                push("no-client-id", "the accounts fetch must not carry client_id (spec #fetch-accounts)".into());
             }
         }
         FetchKind::ClientMetadata => {
             if get("cookie").is_some() {
-                v.push(
+                push(
+                    "no-cookies",
                     "the client metadata fetch must carry no cookies (spec #idp-api-client-id-metadata-endpoint)"
                         .into(),
                 );
             }
             if !url.query_pairs().any(|(k, _)| k == "client_id") {
-                v.push("the client metadata fetch passes client_id (spec #request-permission-signup)".into());
+                push(
+                    "client-id",
+                    "the client metadata fetch passes client_id (spec #request-permission-signup)".into(),
+                );
             }
         }
         FetchKind::Assertion | FetchKind::Disconnect => {
             let anchor = if kind == FetchKind::Assertion { "fetch-identity-assertion" } else { "disconnect-request" };
             if method != "POST" {
-                v.push(format!("the {} request is a POST (spec #{anchor})", kind.name()));
+                push("method", format!("the {} request is a POST (spec #{anchor})", kind.name()));
             }
             if opaque_origin {
-                v.push(format!("the {} request carries the RP's Origin (spec #{anchor})", kind.name()));
+                push("rp-origin", format!("the {} request carries the RP's Origin (spec #{anchor})", kind.name()));
             }
             let fields: &[&str] = if kind == FetchKind::Assertion {
                 &["client_id", "account_id"]
@@ -156,7 +221,7 @@ pub fn check_request(
             };
             for f in fields {
                 if !has_field(f) {
-                    v.push(format!("the {} body lacks {f} (spec #{anchor})", kind.name()));
+                    push("body-field", format!("the {} body lacks {f} (spec #{anchor})", kind.name()));
                 }
             }
         }
@@ -171,8 +236,9 @@ struct State {
     /// host -> scheme of the scenario's own URLs (clients send the original
     /// authority in Host, so the port comes from there).
     hosts: BTreeMap<String, String>,
-    violations: Mutex<Vec<String>>,
-    log: bool,
+    violations: Mutex<record::ViolationRecord>,
+    logger: log::Logger,
+    options: ServeOptions,
 }
 
 impl State {
@@ -195,12 +261,52 @@ impl State {
 
 type Body = Full<Bytes>;
 
+/// The scripted response on the wire. [`Scenario::validate_for_http`] ran
+/// at start, so building cannot fail; if it somehow did, the client gets a
+/// 500 that says so rather than an empty 200.
 fn to_hyper(r: HttpResponse) -> Response<Body> {
     let mut builder = Response::builder().status(r.status);
     for (k, v) in &r.headers {
         builder = builder.header(k.as_str(), v.as_str());
     }
-    builder.body(Full::new(Bytes::from(r.body))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    builder.body(Full::new(Bytes::from(r.body))).unwrap_or_else(|e| {
+        let body = serde_json::json!({"error": format!("fedcm serve: cannot send the scripted response: {e}")});
+        let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+        *response.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        response
+    })
+}
+
+fn json_error(status: u16, message: &str) -> Response<Body> {
+    to_hyper(HttpResponse::json(serde_json::json!({ "error": message }).to_string()).with_status(status))
+}
+
+/// Why a request body could not be read.
+enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+/// The body, at most `MAX_REQUEST_BODY` bytes. A longer one is read on (and
+/// dropped) up to `MAX_DRAINED_BODY` so the 413 can be answered cleanly.
+async fn read_body(mut body: hyper::body::Incoming) -> Result<Vec<u8>, BodyError> {
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return Err(BodyError::Broken) };
+        let Ok(data) = frame.into_data() else { continue };
+        seen = seen.saturating_add(data.len());
+        if seen <= MAX_REQUEST_BODY {
+            kept.extend_from_slice(&data);
+        } else if seen > MAX_DRAINED_BODY {
+            break;
+        }
+    }
+    if seen > MAX_REQUEST_BODY {
+        Err(BodyError::TooLarge)
+    } else {
+        Ok(kept)
+    }
 }
 
 async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Result<Response<Body>, std::io::Error> {
@@ -212,27 +318,41 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let body = match http_body_util::Limited::new(req.into_body(), MAX_REQUEST_BODY).collect().await {
-        Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
-        Err(_) => String::new(),
+    let log_line = |target: &str, verdict: &str| {
+        format!("fedcm serve: {} {} {}", clip(&method, 16), clip(target, MAX_LOGGED_URL), clip(verdict, 300))
+    };
+    let body = match tokio::time::timeout(state.options.header_timeout, read_body(req.into_body())).await {
+        Ok(Ok(b)) => String::from_utf8_lossy(&b).into_owned(),
+        Ok(Err(BodyError::TooLarge)) => {
+            state.logger.request(true, || log_line(&path, "413: body over the limit"));
+            let message = format!("fedcm serve: the request body is over {MAX_REQUEST_BODY} bytes");
+            return Ok(json_error(413, &message));
+        }
+        Ok(Err(BodyError::Broken)) => {
+            state.logger.request(true, || log_line(&path, "400: the body could not be read"));
+            return Ok(json_error(400, "fedcm serve: the request body could not be read"));
+        }
+        Err(_) => {
+            state.logger.request(true, || log_line(&path, "408: the body did not arrive in time"));
+            return Ok(json_error(408, "fedcm serve: the request body did not arrive within the header timeout"));
+        }
     };
     let Some(url) = state.scenario_url(&host, &path) else {
-        return Ok(to_hyper(HttpResponse::json("{\"error\":\"fedcm serve: bad Host\"}").with_status(400)));
+        state.logger.request(true, || log_line(&path, "400: bad Host"));
+        return Ok(json_error(400, "fedcm serve: bad Host"));
     };
     let kind = state.kind(&url);
     let violations = check_request(kind, &method, &url, &headers, &body);
-    if state.log {
-        let verdict = if violations.is_empty() { "ok".to_string() } else { violations.join("; ") };
+    state.logger.request(!violations.is_empty(), || {
+        let messages: Vec<&str> = violations.iter().map(|v| v.message.as_str()).collect();
+        let verdict = if messages.is_empty() { "ok".to_string() } else { messages.join("; ") };
         let name = kind.map(|k| k.name()).unwrap_or("other");
-        eprintln!("fedcm serve: {method} {url} [{name}] {verdict}");
-    }
+        format!("{} [{name}]", log_line(url.as_str(), &verdict))
+    });
     if !violations.is_empty() {
-        state
-            .violations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(violations.iter().map(|v| format!("{method} {url}: {v}")));
-        let body = serde_json::json!({"error": "fedcm serve: the request breaks what the spec requires of a browser", "violations": violations});
+        state.violations.lock().unwrap_or_else(|e| e.into_inner()).add(&method, url.as_str(), &violations);
+        let messages: Vec<&str> = violations.iter().map(|v| v.message.as_str()).collect();
+        let body = serde_json::json!({"error": "fedcm serve: the request breaks what the spec requires of a browser", "violations": messages});
         return Ok(to_hyper(HttpResponse::json(body.to_string()).with_status(400)));
     }
     let method_enum = if method == "POST" { Method::Post } else { Method::Get };
@@ -249,6 +369,26 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
     }
 }
 
+/// One accepted connection, under the header and idle timeouts.
+async fn serve_connection(state: Arc<State>, stream: tokio::net::TcpStream) {
+    let options = state.options;
+    let (io, activity) = conn::track(stream);
+    let busy = activity.clone();
+    let service = service_fn(move |req| {
+        let guard = busy.busy();
+        let state = state.clone();
+        async move {
+            let response = handle(state, req).await;
+            drop(guard);
+            response
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(options.header_timeout).max_buf_size(MAX_REQUEST_HEAD);
+    let connection = builder.serve_connection(TokioIo::new(io), service);
+    conn::until_idle(connection, activity, options.idle_timeout).await;
+}
+
 /// A running mock IdP.
 pub struct Server {
     addr: SocketAddr,
@@ -258,9 +398,24 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `addr` (port 0 picks a free port) and serves on a thread of its own.
+    /// Binds `addr` (port 0 picks a free port) and serves on a thread of its
+    /// own, with the default limits; `log` logs every request on stderr.
     pub fn start(scenario: &Scenario, addr: &str, log: bool) -> Result<Server, ScenarioError> {
+        let log = if log { LogLevel::All } else { LogLevel::None };
+        Server::start_with(scenario, addr, ServeOptions { log, ..ServeOptions::default() })
+    }
+
+    /// [`Server::start`] with chosen limits. Refuses a scenario whose
+    /// responses HTTP cannot carry, and limits of zero.
+    pub fn start_with(scenario: &Scenario, addr: &str, options: ServeOptions) -> Result<Server, ScenarioError> {
         scenario.validate()?;
+        scenario.validate_for_http()?;
+        let sane = |d: Duration| !d.is_zero() && d <= MAX_TIMEOUT;
+        if !sane(options.header_timeout) || !sane(options.idle_timeout) || options.max_connections == 0 {
+            return Err(ScenarioError(
+                "the header and idle timeouts must be 1 s to 1 day, and the connection cap above 0".into(),
+            ));
+        }
         let rp = scenario.rp()?;
         let mut hosts = BTreeMap::new();
         for key in scenario.idp.keys() {
@@ -271,38 +426,26 @@ impl Server {
                 }
             }
         }
-        let state = Arc::new(State {
-            idp: Mutex::new(MockIdp::new(scenario, &rp)),
-            kinds: endpoint_kinds(scenario),
-            hosts,
-            violations: Mutex::new(Vec::new()),
-            log,
-        });
         let std_listener =
             std::net::TcpListener::bind(addr).map_err(|e| ScenarioError(format!("cannot listen on {addr}: {e}")))?;
         std_listener.set_nonblocking(true).map_err(|e| ScenarioError(e.to_string()))?;
         let local = std_listener.local_addr().map_err(|e| ScenarioError(e.to_string()))?;
-        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let state = Arc::new(State {
+            idp: Mutex::new(MockIdp::new(scenario, &rp)),
+            kinds: endpoint_kinds(scenario),
+            hosts,
+            violations: Mutex::new(record::ViolationRecord::default()),
+            logger: log::Logger::new(options.log),
+            options,
+        });
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let shared = state.clone();
         let thread = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
             rt.block_on(async move {
                 let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else { return };
-                loop {
-                    tokio::select! {
-                        _ = &mut stop_rx => break,
-                        accepted = listener.accept() => {
-                            let Ok((stream, _)) = accepted else { continue };
-                            let state = shared.clone();
-                            tokio::spawn(async move {
-                                let service = service_fn(move |req| handle(state.clone(), req));
-                                let _ = hyper::server::conn::http1::Builder::new()
-                                    .serve_connection(TokioIo::new(stream), service)
-                                    .await;
-                            });
-                        }
-                    }
-                }
+                let serve = |stream| serve_connection(shared.clone(), stream);
+                conn::accept_loop(listener, options.max_connections, &shared.logger, stop_rx, serve).await;
             });
         });
         Ok(Server { addr: local, state, stop: Some(stop_tx), thread: Some(thread) })
@@ -312,9 +455,15 @@ impl Server {
         self.addr
     }
 
-    /// Requests that broke a rule so far.
+    /// The last [`RECENT_VIOLATIONS`] rule-breaking requests, oldest first,
+    /// each clipped to about [`MAX_VIOLATION_LINE`] bytes.
     pub fn violations(&self) -> Vec<String> {
-        self.state.violations.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.state.violations.lock().unwrap_or_else(|e| e.into_inner()).recent()
+    }
+
+    /// How many violations were seen since the start, in all and per rule.
+    pub fn violation_counts(&self) -> ViolationCounts {
+        self.state.violations.lock().unwrap_or_else(|e| e.into_inner()).counts()
     }
 
     /// Serves until the process ends.
