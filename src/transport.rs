@@ -2,13 +2,24 @@
 //! URL, the browser's headers, the form body; cookies only on credentialed
 //! requests and only when the user supplies them. Redirects are never
 //! followed here: the model decides (it follows only the well-known file's).
+//!
+//! Two bounds besides the model's body limit: `timeout` per fetch and an
+//! optional overall deadline; and pictures are not fetched from private
+//! addresses unless allowed (see [`address`]).
 
-use fedcm_model::machine::request::{Credentials, FetchRequest, FetchResult, Method, NetworkError};
+mod address;
+mod cause;
+
+pub use address::is_public;
+
+use cause::PrivateAddress;
+use fedcm_model::machine::request::{Credentials, FetchKind, FetchRequest, FetchResult, Method, NetworkError};
 use fedcm_model::profile::MAX_BODY_BYTES;
 use fedcm_model::HttpResponse;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
+use url::Host;
 
 /// Every host resolves to one address (the local mock IdP).
 struct Fixed(SocketAddr);
@@ -20,12 +31,61 @@ impl Resolve for Fixed {
     }
 }
 
+/// The system resolver, keeping only public addresses: a name that
+/// resolves to private ones only is refused with [`PrivateAddress`]. The
+/// check is on the addresses connected to, so a name cannot pass it and
+/// then resolve elsewhere.
+struct PublicOnly;
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = all.iter().copied().filter(|a| is_public(a.ip())).collect();
+            match (public.is_empty(), all.first()) {
+                (false, _) => Ok(Box::new(public.into_iter()) as Addrs),
+                (true, Some(a)) => Err(Box::new(PrivateAddress { host, addr: a.ip() }) as _),
+                (true, None) => Err(format!("{host} has no address").into()),
+            }
+        })
+    }
+}
+
 pub struct HttpTransport {
     runtime: tokio::runtime::Runtime,
     client: reqwest::Client,
+    /// For pictures when private addresses are refused; `None` when they
+    /// are allowed or everything goes to a mock (`via`).
+    picture_client: Option<reqwest::Client>,
+    /// A host whose pictures are fetched even if it is private: the
+    /// config URL's own (a local IdP under test serves its pictures too).
+    trusted_host: Option<String>,
     via: Option<SocketAddr>,
     cookie: Option<String>,
     timeout: Duration,
+    deadline: Option<(Instant, Duration)>,
+}
+
+/// Why the transport did not (fully) fetch: not the server's fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The overall deadline (its length) passed first.
+    Deadline(Duration),
+    /// A picture whose host is not on the public internet.
+    PrivateAddress { host: String, addr: IpAddr },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Deadline(d) => write!(f, "the overall deadline of {} s passed (--deadline)", d.as_secs_f64()),
+            Refusal::PrivateAddress { host, addr } => write!(
+                f,
+                "not fetched: {host} is a private address ({addr}); pass --allow-private to fetch pictures from it"
+            ),
+        }
+    }
 }
 
 /// What one exchange took, for reports.
@@ -35,11 +95,18 @@ pub struct Exchange {
     /// The body was cut at the model's limit (plus one byte, so the model
     /// still sees it is too large).
     pub truncated: bool,
+    /// The transport refused or gave up; the model got a network error.
+    pub refused: Option<Refusal>,
+    /// The response's Content-Encoding, when not `identity`: this client
+    /// decodes none, so the body is the encoded bytes.
+    pub content_encoding: Option<String>,
 }
 
 impl HttpTransport {
     /// `via`: send every request to this `host:port` over plain HTTP (a
-    /// `fedcm serve` mock), keeping the original Host.
+    /// `fedcm serve` mock), keeping the original Host. Without `via`,
+    /// pictures on private addresses are refused until
+    /// [`HttpTransport::allow_private`] or [`HttpTransport::trust_host`].
     pub fn new(via: Option<&str>, cookie: Option<String>, timeout: Duration) -> Result<HttpTransport, String> {
         let via = match via {
             None => None,
@@ -48,20 +115,47 @@ impl HttpTransport {
                 Some(v.parse::<SocketAddr>().map_err(|e| format!("--via {v:?} is not host:port ({e})"))?)
             }
         };
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .no_proxy();
-        if let Some(addr) = via {
-            builder = builder.dns_resolver(std::sync::Arc::new(Fixed(addr)));
-        }
-        let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let builder = || {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(timeout)
+                .connect_timeout(timeout)
+                .no_proxy()
+        };
+        let build = |b: reqwest::ClientBuilder| b.build().map_err(|e| format!("cannot build the HTTP client: {e}"));
+        let (client, picture_client) = match via {
+            Some(addr) => (build(builder().dns_resolver(std::sync::Arc::new(Fixed(addr))))?, None),
+            None => (build(builder())?, Some(build(builder().dns_resolver(std::sync::Arc::new(PublicOnly)))?)),
+        };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        Ok(HttpTransport { runtime, client, via, cookie, timeout })
+        Ok(HttpTransport { runtime, client, picture_client, trusted_host: None, via, cookie, timeout, deadline: None })
+    }
+
+    /// Every fetch must finish within `total` from now; later ones fail at
+    /// once with [`Refusal::Deadline`].
+    pub fn with_deadline(mut self, total: Duration) -> HttpTransport {
+        self.deadline = Some((Instant::now() + total, total));
+        self
+    }
+
+    /// Fetch pictures from any address (`--allow-private`).
+    pub fn allow_private(mut self) -> HttpTransport {
+        self.picture_client = None;
+        self
+    }
+
+    /// Fetch pictures from this host even if it is private.
+    pub fn trust_host(mut self, host: Option<&str>) -> HttpTransport {
+        self.trusted_host = host.map(str::to_string);
+        self
+    }
+
+    /// Whether the overall deadline has passed.
+    pub fn deadline_passed(&self) -> bool {
+        self.deadline.is_some_and(|(at, _)| Instant::now() >= at)
     }
 
     pub fn fetch(&self, request: &FetchRequest) -> FetchResult {
@@ -70,11 +164,59 @@ impl HttpTransport {
 
     pub fn fetch_timed(&self, request: &FetchRequest) -> (FetchResult, Exchange) {
         let began = Instant::now();
-        let (result, truncated) = self.runtime.block_on(self.send(request));
-        (result, Exchange { elapsed: began.elapsed(), truncated })
+        let mut exchange =
+            Exchange { elapsed: Duration::ZERO, truncated: false, refused: None, content_encoding: None };
+        let result = match self.deadline {
+            None => self.runtime.block_on(self.send(request, &mut exchange)),
+            Some((at, total)) => {
+                let remaining = at.saturating_duration_since(began);
+                let sent = self.runtime.block_on(async {
+                    if remaining.is_zero() {
+                        return None;
+                    }
+                    tokio::time::timeout(remaining, self.send(request, &mut exchange)).await.ok()
+                });
+                sent.unwrap_or_else(|| {
+                    let refusal = Refusal::Deadline(total);
+                    let reason = refusal.to_string();
+                    exchange.refused = Some(refusal);
+                    Err(NetworkError::new(reason))
+                })
+            }
+        };
+        exchange.elapsed = began.elapsed();
+        (result, exchange)
     }
 
-    async fn send(&self, request: &FetchRequest) -> (FetchResult, bool) {
+    /// The client for this request, or why it is not sent.
+    fn client_for(&self, request: &FetchRequest) -> Result<&reqwest::Client, Refusal> {
+        let Some(pictures) = &self.picture_client else { return Ok(&self.client) };
+        if request.kind != FetchKind::Picture || request.url.host_str() == self.trusted_host.as_deref() {
+            return Ok(&self.client);
+        }
+        // An address literal is connected to without a lookup.
+        let literal = match request.url.host() {
+            Some(Host::Ipv4(a)) => Some(IpAddr::V4(a)),
+            Some(Host::Ipv6(a)) => Some(IpAddr::V6(a)),
+            _ => None,
+        };
+        match literal {
+            Some(addr) if !is_public(addr) => {
+                Err(Refusal::PrivateAddress { host: request.url.host_str().unwrap_or_default().into(), addr })
+            }
+            _ => Ok(pictures),
+        }
+    }
+
+    async fn send(&self, request: &FetchRequest, exchange: &mut Exchange) -> FetchResult {
+        let client = match self.client_for(request) {
+            Ok(c) => c,
+            Err(refusal) => {
+                let reason = refusal.to_string();
+                exchange.refused = Some(refusal);
+                return Err(NetworkError::new(reason));
+            }
+        };
         let mut url = request.url.clone();
         // The original authority, so a mock serving several origins on one
         // port can tell them apart.
@@ -91,7 +233,7 @@ impl HttpTransport {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let mut builder = self.client.request(method, url);
+        let mut builder = client.request(method, url);
         if let Some(h) = host {
             builder = builder.header(reqwest::header::HOST, h);
         }
@@ -106,15 +248,14 @@ impl HttpTransport {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let failed = |e: reqwest::Error| {
-            let reason = if e.is_timeout() {
-                format!("no response within {:?}", self.timeout)
-            } else if e.is_connect() {
-                format!("cannot connect: {e}")
-            } else {
-                format!("{e}")
-            };
-            (Err(NetworkError::new(reason)), false)
+        let mut failed = |e: reqwest::Error| {
+            if let Some(p) = cause::private_address(&e) {
+                let refusal = Refusal::PrivateAddress { host: p.host.clone(), addr: p.addr };
+                let reason = refusal.to_string();
+                exchange.refused = Some(refusal);
+                return Err(NetworkError::new(reason));
+            }
+            Err(NetworkError::new(cause::describe(&e, self.timeout)))
         };
         let mut response = match builder.send().await {
             Ok(r) => r,
@@ -142,6 +283,13 @@ impl HttpTransport {
                 Err(e) => return failed(e),
             }
         }
-        (Ok(HttpResponse { status, headers, body }), truncated)
+        exchange.truncated = truncated;
+        exchange.content_encoding = headers
+            .iter()
+            .filter(|(k, _)| k == "content-encoding")
+            .map(|(_, v)| v.trim())
+            .find(|v| !v.is_empty() && !v.eq_ignore_ascii_case("identity"))
+            .map(str::to_string);
+        Ok(HttpResponse { status, headers, body })
     }
 }
