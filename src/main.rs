@@ -114,7 +114,7 @@ enum Command {
         timeout: u64,
         /// Seconds the whole probe may take; when they pass, it stops with
         /// exit status 3.
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
         deadline: u64,
         /// Also fetch account pictures from private and special-use
         /// addresses (the config URL's own host is always allowed).

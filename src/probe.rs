@@ -6,11 +6,11 @@
 
 use crate::escape;
 use crate::lint::{self, LintContext};
-use crate::transport::{HttpTransport, Refusal};
+use crate::transport::{Exchange, HttpTransport, Refusal};
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::{FetchKind, FetchRequest};
+use fedcm_model::machine::request::{FetchKind, FetchRequest, FetchResult};
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::trace::{Event, ResponseResult};
 use fedcm_model::{ConfigUrl, Document, Problem, Profile, Severity};
@@ -184,6 +184,36 @@ fn encoding_note(encoding: &str) -> String {
     }
 }
 
+/// The report of one exchange, before the body checks and the verdicts.
+fn fetch_report(request: &FetchRequest, result: &FetchResult, exchange: &Exchange) -> FetchReport {
+    let mut report = FetchReport {
+        kind: request.kind.name(),
+        method: method_name(request.method),
+        url: request.url.to_string(),
+        credentials: request.credentials == fedcm_model::machine::request::Credentials::Include,
+        status: None,
+        content_type: None,
+        bytes: 0,
+        millis: exchange.elapsed.as_millis(),
+        verdict: "accepted",
+        network_error: None,
+        not_fetched: exchange.refused.as_ref().map(|r| r.to_string()),
+        note: exchange.content_encoding.as_deref().map(encoding_note),
+        problems: Vec::new(),
+        consequence: None,
+    };
+    match (result, &exchange.refused) {
+        (_, Some(_)) => {}
+        (Ok(r), None) => {
+            report.status = Some(r.status);
+            report.content_type = r.header("content-type").map(String::from);
+            report.bytes = r.body.len();
+        }
+        (Err(e), None) => report.network_error = Some(e.reason.clone()),
+    }
+    report
+}
+
 pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeReport, String> {
     let config_url = ConfigUrl::parse(&options.config_url).map_err(|e| format!("CONFIG_URL: {e}"))?;
     let rp_url = Url::parse(&options.rp_origin).map_err(|e| format!("--rp-origin: {e}"))?;
@@ -197,21 +227,15 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
     let mut confirm_idp_login = false;
     let budget = options.budget;
     let (mut other_steps, mut pictures, mut picture_budget) = (0usize, 0usize, 0usize);
+    // A fetch taken from the model while gathering pictures, sent next.
+    let mut held: Option<FetchRequest> = None;
     loop {
-        let step = flow.next_step();
-        if let Step::Fetch(r) = &step {
-            if r.kind == FetchKind::Picture {
-                pictures += 1;
-                if pictures > picture_budget {
-                    cut_short = Some(format!(
-                        "the model asked for more than {picture_budget} picture fetches ({} per accounts list): a model bug",
-                        budget.pictures_per_list
-                    ));
-                    break;
-                }
-            }
-        }
-        if !matches!(&step, Step::Fetch(r) if r.kind == FetchKind::Picture) {
+        let step = match held.take() {
+            Some(request) => Step::Fetch(request),
+            None => flow.next_step(),
+        };
+        let is_picture = matches!(&step, Step::Fetch(r) if r.kind == FetchKind::Picture);
+        if !is_picture {
             other_steps += 1;
             if other_steps > budget.other {
                 cut_short = Some(format!(
@@ -222,60 +246,68 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
             }
         }
         match step {
-            Step::Fetch(request) => {
-                let (result, exchange) = transport.fetch_timed(&request);
-                let mut report = FetchReport {
-                    kind: request.kind.name(),
-                    method: method_name(request.method),
-                    url: request.url.to_string(),
-                    credentials: request.credentials == fedcm_model::machine::request::Credentials::Include,
-                    status: None,
-                    content_type: None,
-                    bytes: 0,
-                    millis: exchange.elapsed.as_millis(),
-                    verdict: "accepted",
-                    network_error: None,
-                    not_fetched: None,
-                    note: exchange.content_encoding.as_deref().map(encoding_note),
-                    problems: Vec::new(),
-                    consequence: None,
-                };
-                match (&result, &exchange.refused) {
-                    (_, Some(Refusal::Deadline(_))) => {
-                        // Not handed to the model: the probe ends here.
-                        let why = exchange.refused.as_ref().map(|r| r.to_string()).unwrap_or_default();
-                        cut_short = Some(format!("{why} while waiting for the {} fetch", request.kind.name()));
-                        report.not_fetched = Some(why);
-                        report.verdict = "not-answered";
-                        fetches.push((request, report));
-                        break;
-                    }
-                    (_, Some(refusal)) => report.not_fetched = Some(refusal.to_string()),
-                    (Ok(r), None) => {
-                        report.status = Some(r.status);
-                        report.content_type = r.header("content-type").map(String::from);
-                        report.bytes = r.body.len();
-                        if let Some(kind) = document(request.kind) {
-                            let cx = LintContext {
-                                config_url: config_url.clone(),
-                                assertion_endpoint: Some(request.url.to_string()),
-                                status: r.status,
-                                content_type: report.content_type.clone(),
-                            };
-                            if let Ok(l) = lint::lint(kind, &r.body, &cx, options.profile) {
-                                report.problems = l.problems;
+            Step::Fetch(first) => {
+                // The pictures the model hands out together are fetched
+                // together. Steps other than fetches only read the state,
+                // so one seen here is simply asked for again later.
+                let mut batch = vec![first];
+                if is_picture {
+                    // Bounded by the budget, checked just below.
+                    while pictures + batch.len() <= picture_budget {
+                        match flow.next_step() {
+                            Step::Fetch(r) if r.kind == FetchKind::Picture => batch.push(r),
+                            Step::Fetch(r) => {
+                                held = Some(r);
+                                break;
                             }
+                            _ => break,
                         }
                     }
-                    (Err(e), None) => report.network_error = Some(e.reason.clone()),
+                    pictures += batch.len();
+                    if pictures > picture_budget {
+                        cut_short = Some(format!(
+                            "the model asked for more than {picture_budget} picture fetches ({} per accounts list): a model bug",
+                            budget.pictures_per_list
+                        ));
+                        break;
+                    }
                 }
-                if request.kind == FetchKind::Accounts {
-                    picture_budget = picture_budget.saturating_add(budget.pictures_per_list);
+                let results = transport.fetch_batch(&batch);
+                let mut deadline = None;
+                for (request, (result, exchange)) in batch.into_iter().zip(results) {
+                    let mut report = fetch_report(&request, &result, &exchange);
+                    if let Some(refusal @ Refusal::Deadline(_)) = &exchange.refused {
+                        // Not handed to the model: the probe ends here.
+                        deadline.get_or_insert_with(|| {
+                            format!("{refusal} while waiting for the {} fetch", request.kind.name())
+                        });
+                        report.verdict = "not-answered";
+                        fetches.push((request, report));
+                        continue;
+                    }
+                    if let (Ok(r), Some(kind)) = (&result, document(request.kind)) {
+                        let cx = LintContext {
+                            config_url: config_url.clone(),
+                            assertion_endpoint: Some(request.url.to_string()),
+                            status: r.status,
+                            content_type: report.content_type.clone(),
+                        };
+                        if let Ok(l) = lint::lint(kind, &r.body, &cx, options.profile) {
+                            report.problems = l.problems;
+                        }
+                    }
+                    if request.kind == FetchKind::Accounts {
+                        picture_budget = picture_budget.saturating_add(budget.pictures_per_list);
+                    }
+                    // A refused picture reaches the model as a failed fetch,
+                    // as a browser's would; it shows a placeholder either way.
+                    flow.on_response(request.id, result);
+                    fetches.push((request, report));
                 }
-                // A refused picture reaches the model as a failed fetch, as a
-                // browser's would; the model shows a placeholder either way.
-                flow.on_response(request.id, result);
-                fetches.push((request, report));
+                if deadline.is_some() {
+                    cut_short = deadline;
+                    break;
+                }
             }
             Step::Ask(prompt) => match prompt {
                 Prompt::AccountChooser { accounts, .. } => {

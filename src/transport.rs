@@ -54,6 +54,14 @@ impl Resolve for PublicOnly {
 
 pub struct HttpTransport {
     runtime: tokio::runtime::Runtime,
+    inner: Inner,
+    deadline: Option<(Instant, Duration)>,
+}
+
+/// What a fetch needs, cloned (cheaply: the clients are shared handles)
+/// into each concurrent picture fetch.
+#[derive(Clone)]
+struct Inner {
     client: reqwest::Client,
     /// For pictures when private addresses are refused; `None` when they
     /// are allowed or everything goes to a mock (`via`).
@@ -64,8 +72,12 @@ pub struct HttpTransport {
     via: Option<SocketAddr>,
     cookie: Option<String>,
     timeout: Duration,
-    deadline: Option<(Instant, Duration)>,
 }
+
+/// Picture fetches in flight at once: Chromium opens up to 6 HTTP/1.1
+/// connections per host, and a list of a thousand pictures fetched one by
+/// one would take longer than any sensible deadline.
+pub const PICTURE_CONCURRENCY: usize = 6;
 
 /// Why the transport did not (fully) fetch: not the server's fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +101,7 @@ impl std::fmt::Display for Refusal {
 }
 
 /// What one exchange took, for reports.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Exchange {
     pub elapsed: Duration,
     /// The body was cut at the model's limit (plus one byte, so the model
@@ -131,7 +143,8 @@ impl HttpTransport {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        Ok(HttpTransport { runtime, client, picture_client, trusted_host: None, via, cookie, timeout, deadline: None })
+        let inner = Inner { client, picture_client, trusted_host: None, via, cookie, timeout };
+        Ok(HttpTransport { runtime, inner, deadline: None })
     }
 
     /// Every fetch must finish within `total` from now; later ones fail at
@@ -143,13 +156,13 @@ impl HttpTransport {
 
     /// Fetch pictures from any address (`--allow-private`).
     pub fn allow_private(mut self) -> HttpTransport {
-        self.picture_client = None;
+        self.inner.picture_client = None;
         self
     }
 
     /// Fetch pictures from this host even if it is private.
     pub fn trust_host(mut self, host: Option<&str>) -> HttpTransport {
-        self.trusted_host = host.map(str::to_string);
+        self.inner.trusted_host = host.map(str::to_string);
         self
     }
 
@@ -163,31 +176,74 @@ impl HttpTransport {
     }
 
     pub fn fetch_timed(&self, request: &FetchRequest) -> (FetchResult, Exchange) {
-        let began = Instant::now();
-        let mut exchange =
-            Exchange { elapsed: Duration::ZERO, truncated: false, refused: None, content_encoding: None };
-        let result = match self.deadline {
-            None => self.runtime.block_on(self.send(request, &mut exchange)),
-            Some((at, total)) => {
-                let remaining = at.saturating_duration_since(began);
-                let sent = self.runtime.block_on(async {
-                    if remaining.is_zero() {
-                        return None;
-                    }
-                    tokio::time::timeout(remaining, self.send(request, &mut exchange)).await.ok()
-                });
-                sent.unwrap_or_else(|| {
-                    let refusal = Refusal::Deadline(total);
-                    let reason = refusal.to_string();
-                    exchange.refused = Some(refusal);
-                    Err(NetworkError::new(reason))
-                })
-            }
-        };
-        exchange.elapsed = began.elapsed();
-        (result, exchange)
+        let mut one = self.fetch_batch(std::slice::from_ref(request));
+        one.pop().unwrap_or_else(|| (Err(NetworkError::new("the fetch was not run")), Exchange::default()))
     }
 
+    /// Fetches `requests` concurrently (at most [`PICTURE_CONCURRENCY`] at
+    /// once), each result at its request's index. For requests the model
+    /// hands out together and does not order: pictures.
+    pub fn fetch_batch(&self, requests: &[FetchRequest]) -> Vec<(FetchResult, Exchange)> {
+        let inner = std::sync::Arc::new(self.inner.clone());
+        let deadline = self.deadline;
+        let mut results: Vec<Option<(FetchResult, Exchange)>> = requests.iter().map(|_| None).collect();
+        self.runtime.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            let mut next = 0;
+            while next < requests.len() || !set.is_empty() {
+                while next < requests.len() && set.len() < PICTURE_CONCURRENCY {
+                    let (inner, request, i) = (inner.clone(), requests[next].clone(), next);
+                    set.spawn(async move { (i, timed(&inner, &request, deadline).await) });
+                    next += 1;
+                }
+                match set.join_next().await {
+                    Some(Ok((i, r))) => {
+                        if let Some(slot) = results.get_mut(i) {
+                            *slot = Some(r);
+                        }
+                    }
+                    // A task that failed leaves its slot empty: reported below.
+                    Some(Err(_)) => {}
+                    None => break,
+                }
+            }
+        });
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| (Err(NetworkError::new("the fetch task failed")), Exchange::default())))
+            .collect()
+    }
+}
+
+/// One fetch within the overall deadline, timed.
+async fn timed(
+    inner: &Inner,
+    request: &FetchRequest,
+    deadline: Option<(Instant, Duration)>,
+) -> (FetchResult, Exchange) {
+    let began = Instant::now();
+    let mut exchange = Exchange::default();
+    let result = match deadline {
+        None => inner.send(request, &mut exchange).await,
+        Some((at, total)) => {
+            let sent = if at <= began {
+                None
+            } else {
+                tokio::time::timeout_at(at.into(), inner.send(request, &mut exchange)).await.ok()
+            };
+            sent.unwrap_or_else(|| {
+                let refusal = Refusal::Deadline(total);
+                let reason = refusal.to_string();
+                exchange.refused = Some(refusal);
+                Err(NetworkError::new(reason))
+            })
+        }
+    };
+    exchange.elapsed = began.elapsed();
+    (result, exchange)
+}
+
+impl Inner {
     /// The client for this request, or why it is not sent.
     fn client_for(&self, request: &FetchRequest) -> Result<&reqwest::Client, Refusal> {
         let Some(pictures) = &self.picture_client else { return Ok(&self.client) };

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// What a bounded run of the binary left behind.
@@ -311,54 +311,105 @@ fn an_undecoded_content_encoding_is_reported() {
     assert!(note.contains("Content-Encoding: gzip") && note.contains("encoded bytes"), "{fetch}");
 }
 
+/// What the tiny IdP saw: the paths asked for, and the most held picture
+/// requests it had open at once.
+#[derive(Default)]
+struct Seen {
+    paths: Vec<String>,
+    open: usize,
+    most_open: usize,
+}
+
+type Shared = Arc<(Mutex<Seen>, Condvar)>;
+
+fn paths(seen: &Shared) -> Vec<String> {
+    seen.0.lock().map(|s| s.paths.clone()).unwrap_or_default()
+}
+
 /// A tiny IdP on 127.0.0.1 whose accounts carry the pictures `pictures`
-/// names for its port; returns the port and the paths it was asked for.
-fn picture_idp(pictures: impl Fn(u16) -> Vec<String>) -> (u16, Arc<Mutex<Vec<String>>>) {
+/// names for its port; one thread per connection (at most 64). A picture
+/// under `/hold-` is held until a second one is open or 2 s pass, so
+/// fetching them one by one shows as `most_open == 1`.
+fn picture_idp(pictures: impl Fn(u16) -> Vec<String>) -> (u16, Shared) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
+    let seen: Shared = Arc::default();
+    let shared = seen.clone();
     let config = format!("http://127.0.0.1:{port}/config.json");
     let accounts: Vec<Value> = pictures(port)
         .iter()
         .enumerate()
         .map(|(i, p)| json!({"id": i.to_string(), "name": "n", "email": "e@x.example", "picture": p}))
         .collect();
+    let accounts = json!({"accounts": accounts}).to_string();
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(32) {
-            let Ok(mut stream) = stream else { continue };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            let head = String::from_utf8_lossy(&head).into_owned();
-            let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
-            log.lock().unwrap().push(path.clone());
-            let (ct, body) = match path.as_str() {
-                "/.well-known/web-identity" => ("application/json", json!({"provider_urls": [config]}).to_string()),
-                "/config.json" => (
-                    "application/json",
-                    json!({"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion", "login_url": "/login"})
-                        .to_string(),
-                ),
-                "/accounts" => ("application/json", json!({"accounts": accounts}).to_string()),
-                _ => ("image/png", "png".to_string()),
-            };
-            let reply = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(reply.as_bytes());
-            let _ = stream.shutdown(std::net::Shutdown::Write);
-            let _ = stream.read(&mut buf);
+        for stream in listener.incoming().take(64) {
+            let Ok(stream) = stream else { continue };
+            let (shared, config, accounts) = (shared.clone(), config.clone(), accounts.clone());
+            std::thread::spawn(move || answer(stream, &shared, &config, &accounts));
         }
     });
     (port, seen)
+}
+
+fn answer(mut stream: std::net::TcpStream, shared: &Shared, config: &str, accounts: &str) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+    let (ct, body) = match path.as_str() {
+        "/.well-known/web-identity" => ("application/json", json!({"provider_urls": [config]}).to_string()),
+        "/config.json" => (
+            "application/json",
+            json!({"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion", "login_url": "/login"})
+                .to_string(),
+        ),
+        "/accounts" => ("application/json", accounts.to_string()),
+        _ => ("image/png", "png".to_string()),
+    };
+    let picture = path.starts_with("/hold-");
+    let (lock, wake) = &**shared;
+    if let Ok(mut s) = lock.lock() {
+        s.paths.push(path);
+        if picture {
+            s.open += 1;
+            s.most_open = s.most_open.max(s.open);
+            wake.notify_all();
+            let _ = wake.wait_timeout_while(s, Duration::from_secs(2), |s| s.most_open < 2);
+        }
+    }
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(reply.as_bytes());
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.read(&mut buf);
+    if picture {
+        if let Ok(mut s) = lock.lock() {
+            s.open -= 1;
+        }
+    }
+}
+
+/// The pictures the model hands out together are fetched concurrently
+/// (a bounded number at once), not one by one.
+#[test]
+fn pictures_are_fetched_concurrently() {
+    let (port, seen) = picture_idp(|port| (0..6).map(|i| format!("http://127.0.0.1:{port}/hold-{i}.png")).collect());
+    let url = format!("http://127.0.0.1:{port}/config.json");
+    let ran = fedcm(&["probe", &url, "--client-id", "1", "--json"], LIMIT);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let most_open = seen.0.lock().map(|s| s.most_open).unwrap_or(0);
+    assert!((2..=fedcm_workbench::transport::PICTURE_CONCURRENCY).contains(&most_open), "{most_open} at once");
+    assert_eq!(paths(&seen).iter().filter(|p| p.ends_with(".png")).count(), 6);
 }
 
 /// Pictures on loopback and private addresses are not fetched without
@@ -385,12 +436,12 @@ fn pictures_on_private_addresses_are_refused_unless_allowed() {
     assert_eq!(picture("own.png")["status"], 200, "{report}");
     assert_eq!(report["errors"], 0, "a refusal is not the IdP's error: {report}");
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    let paths = seen.lock().unwrap().clone();
-    assert!(paths.iter().any(|p| p == "/own.png") && !paths.iter().any(|p| p == "/other.png"), "{paths:?}");
+    let asked = paths(&seen);
+    assert!(asked.iter().any(|p| p == "/own.png") && !asked.iter().any(|p| p == "/other.png"), "{asked:?}");
 
     let (port, seen) = picture_idp(|port| vec![format!("http://localhost:{port}/other.png")]);
     let url = format!("http://127.0.0.1:{port}/config.json");
     let ran = fedcm(&["probe", &url, "--client-id", "1", "--json", "--allow-private"], LIMIT);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    assert!(seen.lock().unwrap().iter().any(|p| p == "/other.png"));
+    assert!(paths(&seen).iter().any(|p| p == "/other.png"));
 }
