@@ -91,7 +91,7 @@ fn name(links: &[&(dyn Error + 'static)], said: &dyn Fn(&str) -> bool) -> Option
         }
     }
     if said("invalid peer certificate") || said("peer sent no certificates") {
-        return Some("the server's TLS certificate is not valid for this host".into());
+        return Some("the server's TLS certificate was refused".into());
     }
     if said("received corrupt message") || said("peer sent excess record size") || said("InvalidContentType") {
         return Some(
