@@ -148,9 +148,10 @@ impl HttpTransport {
     }
 
     /// Every fetch must finish within `total` from now; later ones fail at
-    /// once with [`Refusal::Deadline`].
+    /// once with [`Refusal::Deadline`]. A deadline past what the clock can
+    /// represent is no deadline.
     pub fn with_deadline(mut self, total: Duration) -> HttpTransport {
-        self.deadline = Some((Instant::now() + total, total));
+        self.deadline = Instant::now().checked_add(total).map(|at| (at, total));
         self
     }
 

@@ -193,6 +193,18 @@ fn zero_timeout_or_deadline_is_refused() {
     }
 }
 
+/// The largest values are accepted without overflowing the clock.
+#[test]
+fn the_largest_timeout_and_deadline_do_not_panic() {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{closed}/config.json");
+    for flag in ["--timeout", "--deadline"] {
+        let ran = fedcm(&["probe", &url, "--client-id", "1", flag, &u64::MAX.to_string()], LIMIT);
+        assert!(!ran.stderr.contains("panicked"), "{flag}: {}", ran.stderr);
+        assert_eq!(ran.code, Some(1), "{flag}: {}", ran.stderr);
+    }
+}
+
 const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}1\u{202e}";
 
 fn assert_no_raw_controls(what: &str, text: &str) {
