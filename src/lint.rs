@@ -191,7 +191,8 @@ pub fn render(name: &str, kind: Document, reports: &[LintReport]) -> String {
         };
         let _ = writeln!(out, "  - {only}{p}");
     }
-    out
+    // Problems quote the document's own values: never raw to the terminal.
+    crate::escape::block(&out).into_owned()
 }
 
 #[cfg(test)]

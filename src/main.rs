@@ -110,9 +110,15 @@ enum Command {
     ///
     /// Sends only what the model emits, and stops before the identity
     /// assertion unless --assert. With --scenario, runs a scenario file over
-    /// HTTP instead (against `fedcm serve`) and checks its `expect`. Exit
-    /// status 0 when nothing is wrong, 1 when a response breaks a rule or
-    /// the expectation fails, 2 for bad arguments.
+    /// HTTP instead (against `fedcm serve`) and checks its `expect`.
+    /// Pictures on private addresses (loopback, RFC 1918, link-local, ...)
+    /// are not fetched unless --allow-private or they share the config
+    /// URL's host. Exit status 0 when nothing is wrong, 1 when a response
+    /// breaks a rule or the expectation fails, 2 for bad arguments, 3 when
+    /// the probe was cut short before the request settled (the --deadline
+    /// passed, or the model stopped making progress): the report is
+    /// incomplete. Stopping before the assertion (no --assert) or at a
+    /// pop-up is not cut short.
     Probe {
         /// The IdP's config URL.
         config_url: Option<String>,
@@ -141,8 +147,16 @@ enum Command {
         #[arg(long, default_value = "spec")]
         profile: Profile,
         /// Seconds to wait for each response.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         timeout: u64,
+        /// Seconds the whole probe may take; when they pass, it stops with
+        /// exit status 3.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        deadline: u64,
+        /// Also fetch account pictures from private and special-use
+        /// addresses (the config URL's own host is always allowed).
+        #[arg(long)]
+        allow_private: bool,
         #[arg(long)]
         json: bool,
     },
@@ -248,6 +262,8 @@ fn dispatch(cli: Cli) -> ExitCode {
             scenario,
             profile,
             timeout,
+            deadline,
+            allow_private,
             json,
         } => {
             let transport = match fedcm_workbench::transport::HttpTransport::new(
@@ -255,11 +271,17 @@ fn dispatch(cli: Cli) -> ExitCode {
                 cookie,
                 std::time::Duration::from_secs(timeout),
             ) {
-                Ok(t) => t,
+                Ok(t) => t.with_deadline(std::time::Duration::from_secs(deadline)),
                 Err(e) => return usage(&e),
             };
+            let transport = if allow_private { transport.allow_private() } else { transport };
             if let Some(path) = scenario {
-                return run::over_http(&path, &transport, json);
+                let code = run::over_http(&path, &transport, json);
+                if transport.deadline_passed() {
+                    eprintln!("fedcm: probe cut short: the overall deadline of {deadline} s passed (--deadline)");
+                    return ExitCode::from(fedcm_workbench::probe::EXIT_CUT_SHORT);
+                }
+                return code;
             }
             let (Some(config_url), Some(client_id)) = (config_url, client_id) else {
                 return usage("probe needs CONFIG_URL and --client-id (or --scenario FILE)");
@@ -270,6 +292,8 @@ fn dispatch(cli: Cli) -> ExitCode {
                 "unknown" => LoginStatus::Unknown,
                 other => return usage(&format!("--login-status {other:?}: logged-in, logged-out or unknown")),
             };
+            let host = url::Url::parse(&config_url).ok().and_then(|u| u.host_str().map(str::to_string));
+            let transport = transport.trust_host(host.as_deref());
             let options = fedcm_workbench::probe::ProbeOptions {
                 config_url,
                 client_id,
@@ -278,22 +302,20 @@ fn dispatch(cli: Cli) -> ExitCode {
                 account,
                 assert,
                 profile,
+                budget: fedcm_workbench::probe::StepBudget::default(),
             };
             match fedcm_workbench::probe::probe(&options, &transport) {
-                Err(e) => usage(&e),
+                Err(e) => usage(&fedcm_workbench::escape::line(&e)),
                 Ok(report) => {
                     if json {
                         println!("{}", serde_json::to_string_pretty(&report).expect("serializable"));
                     } else {
                         print!("{}", fedcm_workbench::probe::render(&report));
                     }
-                    let rejected =
-                        matches!(report.outcome, Some(fedcm_model::machine::outcome::Outcome::Reject { .. }));
-                    if report.errors > 0 || rejected {
-                        ExitCode::from(1)
-                    } else {
-                        ExitCode::SUCCESS
+                    if let Some(why) = &report.cut_short {
+                        eprintln!("fedcm: probe cut short: {}", fedcm_workbench::escape::line(why));
                     }
+                    ExitCode::from(fedcm_workbench::probe::exit_status(&report))
                 }
             }
         }

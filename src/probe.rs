@@ -4,12 +4,13 @@
 //! what the model emits, and stops before the identity assertion unless
 //! asked (`--assert`).
 
+use crate::escape;
 use crate::lint::{self, LintContext};
-use crate::transport::HttpTransport;
+use crate::transport::{Exchange, HttpTransport, Refusal};
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::{FetchKind, FetchRequest};
+use fedcm_model::machine::request::{FetchKind, FetchRequest, FetchResult};
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::trace::{Event, ResponseResult};
 use fedcm_model::{ConfigUrl, Document, Problem, Profile, Severity};
@@ -25,6 +26,7 @@ pub struct ProbeOptions {
     pub account: Option<String>,
     pub assert: bool,
     pub profile: Profile,
+    pub budget: StepBudget,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -37,9 +39,16 @@ pub struct FetchReport {
     pub content_type: Option<String>,
     pub bytes: usize,
     pub millis: u128,
-    /// What the model made of it: accepted, rejected, network-error, ignored.
+    /// What the model made of it: accepted, rejected, network-error,
+    /// ignored; not-answered when the deadline cut it off.
     pub verdict: &'static str,
     pub network_error: Option<String>,
+    /// Why the probe did not fetch it (a picture on a private address) or
+    /// stopped waiting (the overall deadline): not the IdP's fault.
+    pub not_fetched: Option<String>,
+    /// Something the reader must know to trust the checks (an undecoded
+    /// Content-Encoding).
+    pub note: Option<String>,
     /// Every problem with the body (errors and warnings), with its rule.
     pub problems: Vec<Problem>,
     /// What a browser does because of this response, when it fails.
@@ -55,6 +64,9 @@ pub struct ProbeReport {
     pub fetches: Vec<FetchReport>,
     /// Why the probe stopped before the request settled, if it did.
     pub stopped: Option<String>,
+    /// Why the probe gave up before the request settled (the deadline, the
+    /// step budget): the report is incomplete, exit status 3.
+    pub cut_short: Option<String>,
     pub outcome: Option<Outcome>,
     pub errors: usize,
     pub warnings: usize,
@@ -110,6 +122,98 @@ fn deferred_consequence(problem: &Problem) -> Option<&'static str> {
     })
 }
 
+/// Bounds on the driving loop. Picture fetches are counted apart: an IdP
+/// may list thousands of accounts with pictures, and each is one fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct StepBudget {
+    /// Steps other than picture fetches. A flow takes a few dozen (the
+    /// well-known file and up to 20 redirects, config, accounts, client
+    /// metadata, assertion, a few prompts); more means the model is stuck.
+    pub other: usize,
+    /// Picture fetches allowed per accounts response the model was given.
+    pub pictures_per_list: usize,
+}
+
+impl Default for StepBudget {
+    fn default() -> Self {
+        // No account with a picture fits in fewer than 32 bytes of an
+        // accounts list, which is at most MAX_BODY_BYTES: a valid IdP never
+        // reaches this. The overall deadline is the real bound on time.
+        StepBudget { other: 1_000, pictures_per_list: fedcm_model::profile::MAX_BODY_BYTES / 32 }
+    }
+}
+
+/// Exit status when the probe gave up before the request settled (the
+/// deadline, the step budget): the report is incomplete.
+pub const EXIT_CUT_SHORT: u8 = 3;
+
+/// The exit status for a report: 3 when cut short, 1 when a response breaks
+/// a rule or the request is rejected, else 0. A deliberate stop (before the
+/// assertion, at a pop-up) is not a failure.
+pub fn exit_status(r: &ProbeReport) -> u8 {
+    if r.cut_short.is_some() {
+        EXIT_CUT_SHORT
+    } else if r.errors > 0 || matches!(r.outcome, Some(Outcome::Reject { .. })) {
+        1
+    } else {
+        0
+    }
+}
+
+fn method_name(m: fedcm_model::machine::request::Method) -> &'static str {
+    match m {
+        fedcm_model::machine::request::Method::Get => "GET",
+        fedcm_model::machine::request::Method::Post => "POST",
+    }
+}
+
+/// What a browser makes of a Content-Encoding this prober does not decode.
+fn encoding_note(encoding: &str) -> String {
+    let known = encoding
+        .split(',')
+        .map(str::trim)
+        .all(|e| ["gzip", "x-gzip", "deflate", "br", "zstd"].iter().any(|k| e.eq_ignore_ascii_case(k)));
+    if known {
+        format!(
+            "Content-Encoding: {encoding}: a browser decodes this, but fedcm probe does not (it sends no Accept-Encoding); the checks saw the encoded bytes, so body problems here may not be real"
+        )
+    } else {
+        format!(
+            "Content-Encoding: {encoding} is not an encoding browsers decode; they, like this probe, see the bytes as sent"
+        )
+    }
+}
+
+/// The report of one exchange, before the body checks and the verdicts.
+fn fetch_report(request: &FetchRequest, result: &FetchResult, exchange: &Exchange) -> FetchReport {
+    let mut report = FetchReport {
+        kind: request.kind.name(),
+        method: method_name(request.method),
+        url: request.url.to_string(),
+        credentials: request.credentials == fedcm_model::machine::request::Credentials::Include,
+        status: None,
+        content_type: None,
+        bytes: 0,
+        millis: exchange.elapsed.as_millis(),
+        verdict: "accepted",
+        network_error: None,
+        not_fetched: exchange.refused.as_ref().map(|r| r.to_string()),
+        note: exchange.content_encoding.as_deref().map(encoding_note),
+        problems: Vec::new(),
+        consequence: None,
+    };
+    match (result, &exchange.refused) {
+        (_, Some(_)) => {}
+        (Ok(r), None) => {
+            report.status = Some(r.status);
+            report.content_type = r.header("content-type").map(String::from);
+            report.bytes = r.body.len();
+        }
+        (Err(e), None) => report.network_error = Some(e.reason.clone()),
+    }
+    report
+}
+
 pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeReport, String> {
     let config_url = ConfigUrl::parse(&options.config_url).map_err(|e| format!("CONFIG_URL: {e}"))?;
     let rp_url = Url::parse(&options.rp_origin).map_err(|e| format!("--rp-origin: {e}"))?;
@@ -119,49 +223,91 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
     let mut flow = Flow::from_json(Rp::new(rp_url), browser, &call, options.profile);
     let mut fetches: Vec<(FetchRequest, FetchReport)> = Vec::new();
     let mut stopped = None;
+    let mut cut_short = None;
     let mut confirm_idp_login = false;
-    for _ in 0..1000 {
-        match flow.next_step() {
-            Step::Fetch(request) => {
-                let (result, exchange) = transport.fetch_timed(&request);
-                let mut report = FetchReport {
-                    kind: request.kind.name(),
-                    method: match request.method {
-                        fedcm_model::machine::request::Method::Get => "GET",
-                        fedcm_model::machine::request::Method::Post => "POST",
-                    },
-                    url: request.url.to_string(),
-                    credentials: request.credentials == fedcm_model::machine::request::Credentials::Include,
-                    status: None,
-                    content_type: None,
-                    bytes: 0,
-                    millis: exchange.elapsed.as_millis(),
-                    verdict: "accepted",
-                    network_error: None,
-                    problems: Vec::new(),
-                    consequence: None,
-                };
-                match &result {
-                    Ok(r) => {
-                        report.status = Some(r.status);
-                        report.content_type = r.header("content-type").map(String::from);
-                        report.bytes = r.body.len();
-                        if let Some(kind) = document(request.kind) {
-                            let cx = LintContext {
-                                config_url: config_url.clone(),
-                                assertion_endpoint: Some(request.url.to_string()),
-                                status: r.status,
-                                content_type: report.content_type.clone(),
-                            };
-                            if let Ok(l) = lint::lint(kind, &r.body, &cx, options.profile) {
-                                report.problems = l.problems;
+    let budget = options.budget;
+    let (mut other_steps, mut pictures, mut picture_budget) = (0usize, 0usize, 0usize);
+    // A fetch taken from the model while gathering pictures, sent next.
+    let mut held: Option<FetchRequest> = None;
+    loop {
+        let step = match held.take() {
+            Some(request) => Step::Fetch(request),
+            None => flow.next_step(),
+        };
+        let is_picture = matches!(&step, Step::Fetch(r) if r.kind == FetchKind::Picture);
+        if !is_picture {
+            other_steps += 1;
+            if other_steps > budget.other {
+                cut_short = Some(format!(
+                    "the request did not settle within {} steps (not counting picture fetches): a model bug",
+                    budget.other
+                ));
+                break;
+            }
+        }
+        match step {
+            Step::Fetch(first) => {
+                // The pictures the model hands out together are fetched
+                // together. Steps other than fetches only read the state,
+                // so one seen here is simply asked for again later.
+                let mut batch = vec![first];
+                if is_picture {
+                    // Bounded by the budget, checked just below.
+                    while pictures + batch.len() <= picture_budget {
+                        match flow.next_step() {
+                            Step::Fetch(r) if r.kind == FetchKind::Picture => batch.push(r),
+                            Step::Fetch(r) => {
+                                held = Some(r);
+                                break;
                             }
+                            _ => break,
                         }
                     }
-                    Err(e) => report.network_error = Some(e.reason.clone()),
+                    pictures += batch.len();
+                    if pictures > picture_budget {
+                        cut_short = Some(format!(
+                            "the model asked for more than {picture_budget} picture fetches ({} per accounts list): a model bug",
+                            budget.pictures_per_list
+                        ));
+                        break;
+                    }
                 }
-                flow.on_response(request.id, result);
-                fetches.push((request, report));
+                let results = transport.fetch_batch(&batch);
+                let mut deadline = None;
+                for (request, (result, exchange)) in batch.into_iter().zip(results) {
+                    let mut report = fetch_report(&request, &result, &exchange);
+                    if let Some(refusal @ Refusal::Deadline(_)) = &exchange.refused {
+                        // Not handed to the model: the probe ends here.
+                        deadline.get_or_insert_with(|| {
+                            format!("{refusal} while waiting for the {} fetch", request.kind.name())
+                        });
+                        report.verdict = "not-answered";
+                        fetches.push((request, report));
+                        continue;
+                    }
+                    if let (Ok(r), Some(kind)) = (&result, document(request.kind)) {
+                        let cx = LintContext {
+                            config_url: config_url.clone(),
+                            assertion_endpoint: Some(request.url.to_string()),
+                            status: r.status,
+                            content_type: report.content_type.clone(),
+                        };
+                        if let Ok(l) = lint::lint(kind, &r.body, &cx, options.profile) {
+                            report.problems = l.problems;
+                        }
+                    }
+                    if request.kind == FetchKind::Accounts {
+                        picture_budget = picture_budget.saturating_add(budget.pictures_per_list);
+                    }
+                    // A refused picture reaches the model as a failed fetch,
+                    // as a browser's would; it shows a placeholder either way.
+                    flow.on_response(request.id, result);
+                    fetches.push((request, report));
+                }
+                if deadline.is_some() {
+                    cut_short = deadline;
+                    break;
+                }
             }
             Step::Ask(prompt) => match prompt {
                 Prompt::AccountChooser { accounts, .. } => {
@@ -174,7 +320,10 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                         break;
                     }
                     let pick = options.account.clone().or_else(|| ids.first().map(|s| s.to_string()));
-                    let Some(account_id) = pick else { break };
+                    let Some(account_id) = pick else {
+                        cut_short = Some("the account chooser lists no account to choose".into());
+                        break;
+                    };
                     flow.on_user(UserAction::Choose { account_id, config_url: None }).map_err(|e| e.to_string())?;
                 }
                 Prompt::ConfirmIdpLogin { .. } => {
@@ -191,16 +340,25 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                     break;
                 }
                 Prompt::ErrorDialog { .. } => {
-                    let _ = flow.on_user(UserAction::Dismiss);
+                    if let Err(e) = flow.on_user(UserAction::Dismiss) {
+                        cut_short = Some(format!("the error dialog cannot be dismissed: {e}"));
+                        break;
+                    }
                 }
             },
             Step::Wait(t) => flow.on_timer(t.id),
-            Step::Idle => break,
+            Step::Idle => {
+                cut_short = Some("the model waits for nothing, yet the request has not settled: a model bug".into());
+                break;
+            }
             Step::Done(_) => break,
         }
     }
     // The model's own verdict on each response.
     for (request, report) in &mut fetches {
+        if report.verdict == "not-answered" {
+            continue;
+        }
         let verdict = flow.trace().events.iter().find_map(|e| match e {
             Event::Response { id, result, .. } if *id == request.id => Some(result),
             _ => None,
@@ -223,6 +381,10 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
     if confirm_idp_login {
         stopped = Some(confirm_idp_login_stop(&fetches));
     }
+    let outcome = flow.outcome().cloned();
+    if outcome.is_none() && stopped.is_none() && cut_short.is_none() {
+        cut_short = Some("the request did not settle".into());
+    }
     let count = |s: Severity| fetches.iter().flat_map(|f| &f.problems).filter(|p| p.severity == s).count();
     let errors = count(Severity::Error) + fetches.iter().filter(|f| f.network_error.is_some()).count();
     Ok(ProbeReport {
@@ -234,7 +396,8 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
         warnings: count(Severity::Warning),
         fetches,
         stopped,
-        outcome: flow.outcome().cloned(),
+        cut_short,
+        outcome,
     })
 }
 
@@ -260,54 +423,76 @@ fn confirm_idp_login_stop(fetches: &[FetchReport]) -> String {
     }
 }
 
+/// The report as text. Everything the IdP or the user supplied (URLs,
+/// account ids, tokens, error texts) is escaped: it must not drive the
+/// terminal.
 pub fn render(r: &ProbeReport) -> String {
+    let e = escape::line;
     let mut out = String::new();
     let _ = writeln!(
         out,
         "fedcm probe {} (clientId {}, as RP {}, profile {})",
-        r.config_url, r.client_id, r.rp_origin, r.profile
+        e(&r.config_url),
+        e(&r.client_id),
+        e(&r.rp_origin),
+        r.profile
     );
     for (i, f) in r.fetches.iter().enumerate() {
         let cookies = if f.credentials { "cookies" } else { "no cookies" };
-        let answer = match (&f.status, &f.network_error) {
-            (_, Some(e)) => format!("no response: {e}"),
-            (Some(s), None) => {
-                format!("{s} {}, {} bytes", f.content_type.as_deref().unwrap_or("(no content-type)"), f.bytes)
+        let answer = match (&f.status, &f.network_error, &f.not_fetched) {
+            (_, _, Some(n)) => e(n).into_owned(),
+            (_, Some(err), None) => format!("no response: {}", e(err)),
+            (Some(s), None, None) => {
+                format!("{s} {}, {} bytes", e(f.content_type.as_deref().unwrap_or("(no content-type)")), f.bytes)
             }
             _ => String::new(),
         };
-        let _ =
-            writeln!(out, "{:>2}. {} {} [{}; {cookies}] -> {answer}, {} ms", i + 1, f.method, f.url, f.kind, f.millis);
-        if f.problems.is_empty() && f.network_error.is_none() && f.consequence.is_none() {
+        let _ = writeln!(
+            out,
+            "{:>2}. {} {} [{}; {cookies}] -> {answer}, {} ms",
+            i + 1,
+            f.method,
+            e(&f.url),
+            f.kind,
+            f.millis
+        );
+        if f.problems.is_empty() && f.network_error.is_none() && f.consequence.is_none() && f.not_fetched.is_none() {
             let _ = writeln!(out, "    ok ({})", f.verdict);
         }
+        if let Some(n) = &f.note {
+            let _ = writeln!(out, "    note: {}", e(n));
+        }
         for p in &f.problems {
-            let _ = writeln!(out, "    - {p}");
+            let _ = writeln!(out, "    - {}", e(&p.to_string()));
         }
         if let Some(c) = f.consequence {
             let _ = writeln!(out, "    => {c}");
         }
     }
-    match (&r.outcome, &r.stopped) {
-        (Some(Outcome::Resolve { credential }), _) => {
-            let _ = writeln!(out, "result: a browser resolves with token {}", credential.token());
+    match (&r.cut_short, &r.outcome, &r.stopped) {
+        (Some(why), _, _) => {
+            let _ = writeln!(out, "result: CUT SHORT, the request did not settle: {}", e(why));
         }
-        (Some(Outcome::Reject { error }), _) => {
+        (None, Some(Outcome::Resolve { credential }), _) => {
+            let _ = writeln!(out, "result: a browser resolves with token {}", e(&credential.token().to_string()));
+        }
+        (None, Some(Outcome::Reject { error }), _) => {
             let _ = writeln!(
                 out,
                 "result: a browser rejects with {}: {} [{}]",
                 error.name.as_str(),
-                error.message,
+                e(&error.message),
                 error.reason.id()
             );
         }
-        (None, Some(s)) => {
-            let _ = writeln!(out, "result: {s}");
+        (None, None, Some(s)) => {
+            let _ = writeln!(out, "result: {}", e(s));
         }
-        (None, None) => {
+        (None, None, None) => {
             let _ = writeln!(out, "result: the request did not settle");
         }
     }
     let _ = writeln!(out, "{} error(s), {} warning(s)", r.errors, r.warnings);
-    out
+    // The last guard, for any text a line above did not escape.
+    escape::block(&out).into_owned()
 }

@@ -156,5 +156,7 @@ pub fn render(report: &RunReport) -> String {
             }
         }
     }
-    out
+    // Account ids, tokens and error texts come from the scenario or, over
+    // HTTP, from a server: never raw to the terminal.
+    crate::escape::block(&out).into_owned()
 }

@@ -2,13 +2,24 @@
 //! URL, the browser's headers, the form body; cookies only on credentialed
 //! requests and only when the user supplies them. Redirects are never
 //! followed here: the model decides (it follows only the well-known file's).
+//!
+//! Two bounds besides the model's body limit: `timeout` per fetch and an
+//! optional overall deadline; and pictures are not fetched from private
+//! addresses unless allowed (see [`address`]).
 
-use fedcm_model::machine::request::{Credentials, FetchRequest, FetchResult, Method, NetworkError};
+mod address;
+mod cause;
+
+pub use address::is_public;
+
+use cause::PrivateAddress;
+use fedcm_model::machine::request::{Credentials, FetchKind, FetchRequest, FetchResult, Method, NetworkError};
 use fedcm_model::profile::MAX_BODY_BYTES;
 use fedcm_model::HttpResponse;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
+use url::Host;
 
 /// Every host resolves to one address (the local mock IdP).
 struct Fixed(SocketAddr);
@@ -20,26 +31,94 @@ impl Resolve for Fixed {
     }
 }
 
+/// The system resolver, keeping only public addresses: a name that
+/// resolves to private ones only is refused with [`PrivateAddress`]. The
+/// check is on the addresses connected to, so a name cannot pass it and
+/// then resolve elsewhere.
+struct PublicOnly;
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = all.iter().copied().filter(|a| is_public(a.ip())).collect();
+            match (public.is_empty(), all.first()) {
+                (false, _) => Ok(Box::new(public.into_iter()) as Addrs),
+                (true, Some(a)) => Err(Box::new(PrivateAddress { host, addr: a.ip() }) as _),
+                (true, None) => Err(format!("{host} has no address").into()),
+            }
+        })
+    }
+}
+
 pub struct HttpTransport {
     runtime: tokio::runtime::Runtime,
+    inner: Inner,
+    deadline: Option<(Instant, Duration)>,
+}
+
+/// What a fetch needs, cloned (cheaply: the clients are shared handles)
+/// into each concurrent picture fetch.
+#[derive(Clone)]
+struct Inner {
     client: reqwest::Client,
+    /// For pictures when private addresses are refused; `None` when they
+    /// are allowed or everything goes to a mock (`via`).
+    picture_client: Option<reqwest::Client>,
+    /// A host whose pictures are fetched even if it is private: the
+    /// config URL's own (a local IdP under test serves its pictures too).
+    trusted_host: Option<String>,
     via: Option<SocketAddr>,
     cookie: Option<String>,
     timeout: Duration,
 }
 
+/// Picture fetches in flight at once: Chromium opens up to 6 HTTP/1.1
+/// connections per host, and a list of a thousand pictures fetched one by
+/// one would take longer than any sensible deadline.
+pub const PICTURE_CONCURRENCY: usize = 6;
+
+/// Why the transport did not (fully) fetch: not the server's fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The overall deadline (its length) passed first.
+    Deadline(Duration),
+    /// A picture whose host is not on the public internet.
+    PrivateAddress { host: String, addr: IpAddr },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Deadline(d) => write!(f, "the overall deadline of {} s passed (--deadline)", d.as_secs_f64()),
+            Refusal::PrivateAddress { host, addr } => write!(
+                f,
+                "not fetched: {host} is a private address ({addr}); pass --allow-private to fetch pictures from it"
+            ),
+        }
+    }
+}
+
 /// What one exchange took, for reports.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Exchange {
     pub elapsed: Duration,
     /// The body was cut at the model's limit (plus one byte, so the model
     /// still sees it is too large).
     pub truncated: bool,
+    /// The transport refused or gave up; the model got a network error.
+    pub refused: Option<Refusal>,
+    /// The response's Content-Encoding, when not `identity`: this client
+    /// decodes none, so the body is the encoded bytes.
+    pub content_encoding: Option<String>,
 }
 
 impl HttpTransport {
     /// `via`: send every request to this `host:port` over plain HTTP (a
-    /// `fedcm serve` mock), keeping the original Host.
+    /// `fedcm serve` mock), keeping the original Host. Without `via`,
+    /// pictures on private addresses are refused until
+    /// [`HttpTransport::allow_private`] or [`HttpTransport::trust_host`].
     pub fn new(via: Option<&str>, cookie: Option<String>, timeout: Duration) -> Result<HttpTransport, String> {
         let via = match via {
             None => None,
@@ -48,20 +127,49 @@ impl HttpTransport {
                 Some(v.parse::<SocketAddr>().map_err(|e| format!("--via {v:?} is not host:port ({e})"))?)
             }
         };
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .no_proxy();
-        if let Some(addr) = via {
-            builder = builder.dns_resolver(std::sync::Arc::new(Fixed(addr)));
-        }
-        let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let builder = || {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(timeout)
+                .connect_timeout(timeout)
+                .no_proxy()
+        };
+        let build = |b: reqwest::ClientBuilder| b.build().map_err(|e| format!("cannot build the HTTP client: {e}"));
+        let (client, picture_client) = match via {
+            Some(addr) => (build(builder().dns_resolver(std::sync::Arc::new(Fixed(addr))))?, None),
+            None => (build(builder())?, Some(build(builder().dns_resolver(std::sync::Arc::new(PublicOnly)))?)),
+        };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        Ok(HttpTransport { runtime, client, via, cookie, timeout })
+        let inner = Inner { client, picture_client, trusted_host: None, via, cookie, timeout };
+        Ok(HttpTransport { runtime, inner, deadline: None })
+    }
+
+    /// Every fetch must finish within `total` from now; later ones fail at
+    /// once with [`Refusal::Deadline`]. A deadline past what the clock can
+    /// represent is no deadline.
+    pub fn with_deadline(mut self, total: Duration) -> HttpTransport {
+        self.deadline = Instant::now().checked_add(total).map(|at| (at, total));
+        self
+    }
+
+    /// Fetch pictures from any address (`--allow-private`).
+    pub fn allow_private(mut self) -> HttpTransport {
+        self.inner.picture_client = None;
+        self
+    }
+
+    /// Fetch pictures from this host even if it is private.
+    pub fn trust_host(mut self, host: Option<&str>) -> HttpTransport {
+        self.inner.trusted_host = host.map(str::to_string);
+        self
+    }
+
+    /// Whether the overall deadline has passed.
+    pub fn deadline_passed(&self) -> bool {
+        self.deadline.is_some_and(|(at, _)| Instant::now() >= at)
     }
 
     pub fn fetch(&self, request: &FetchRequest) -> FetchResult {
@@ -69,12 +177,103 @@ impl HttpTransport {
     }
 
     pub fn fetch_timed(&self, request: &FetchRequest) -> (FetchResult, Exchange) {
-        let began = Instant::now();
-        let (result, truncated) = self.runtime.block_on(self.send(request));
-        (result, Exchange { elapsed: began.elapsed(), truncated })
+        let mut one = self.fetch_batch(std::slice::from_ref(request));
+        one.pop().unwrap_or_else(|| (Err(NetworkError::new("the fetch was not run")), Exchange::default()))
     }
 
-    async fn send(&self, request: &FetchRequest) -> (FetchResult, bool) {
+    /// Fetches `requests` concurrently (at most [`PICTURE_CONCURRENCY`] at
+    /// once), each result at its request's index. For requests the model
+    /// hands out together and does not order: pictures.
+    pub fn fetch_batch(&self, requests: &[FetchRequest]) -> Vec<(FetchResult, Exchange)> {
+        let inner = std::sync::Arc::new(self.inner.clone());
+        let deadline = self.deadline;
+        let mut results: Vec<Option<(FetchResult, Exchange)>> = requests.iter().map(|_| None).collect();
+        self.runtime.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            let mut next = 0;
+            while next < requests.len() || !set.is_empty() {
+                while next < requests.len() && set.len() < PICTURE_CONCURRENCY {
+                    let (inner, request, i) = (inner.clone(), requests[next].clone(), next);
+                    set.spawn(async move { (i, timed(&inner, &request, deadline).await) });
+                    next += 1;
+                }
+                match set.join_next().await {
+                    Some(Ok((i, r))) => {
+                        if let Some(slot) = results.get_mut(i) {
+                            *slot = Some(r);
+                        }
+                    }
+                    // A task that failed leaves its slot empty: reported below.
+                    Some(Err(_)) => {}
+                    None => break,
+                }
+            }
+        });
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| (Err(NetworkError::new("the fetch task failed")), Exchange::default())))
+            .collect()
+    }
+}
+
+/// One fetch within the overall deadline, timed.
+async fn timed(
+    inner: &Inner,
+    request: &FetchRequest,
+    deadline: Option<(Instant, Duration)>,
+) -> (FetchResult, Exchange) {
+    let began = Instant::now();
+    let mut exchange = Exchange::default();
+    let result = match deadline {
+        None => inner.send(request, &mut exchange).await,
+        Some((at, total)) => {
+            let sent = if at <= began {
+                None
+            } else {
+                tokio::time::timeout_at(at.into(), inner.send(request, &mut exchange)).await.ok()
+            };
+            sent.unwrap_or_else(|| {
+                let refusal = Refusal::Deadline(total);
+                let reason = refusal.to_string();
+                exchange.refused = Some(refusal);
+                Err(NetworkError::new(reason))
+            })
+        }
+    };
+    exchange.elapsed = began.elapsed();
+    (result, exchange)
+}
+
+impl Inner {
+    /// The client for this request, or why it is not sent.
+    fn client_for(&self, request: &FetchRequest) -> Result<&reqwest::Client, Refusal> {
+        let Some(pictures) = &self.picture_client else { return Ok(&self.client) };
+        if request.kind != FetchKind::Picture || request.url.host_str() == self.trusted_host.as_deref() {
+            return Ok(&self.client);
+        }
+        // An address literal is connected to without a lookup.
+        let literal = match request.url.host() {
+            Some(Host::Ipv4(a)) => Some(IpAddr::V4(a)),
+            Some(Host::Ipv6(a)) => Some(IpAddr::V6(a)),
+            _ => None,
+        };
+        match literal {
+            Some(addr) if !is_public(addr) => {
+                Err(Refusal::PrivateAddress { host: request.url.host_str().unwrap_or_default().into(), addr })
+            }
+            _ => Ok(pictures),
+        }
+    }
+
+    async fn send(&self, request: &FetchRequest, exchange: &mut Exchange) -> FetchResult {
+        let client = match self.client_for(request) {
+            Ok(c) => c,
+            Err(refusal) => {
+                let reason = refusal.to_string();
+                exchange.refused = Some(refusal);
+                return Err(NetworkError::new(reason));
+            }
+        };
         let mut url = request.url.clone();
         // The original authority, so a mock serving several origins on one
         // port can tell them apart.
@@ -91,7 +290,7 @@ impl HttpTransport {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let mut builder = self.client.request(method, url);
+        let mut builder = client.request(method, url);
         if let Some(h) = host {
             builder = builder.header(reqwest::header::HOST, h);
         }
@@ -106,15 +305,14 @@ impl HttpTransport {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let failed = |e: reqwest::Error| {
-            let reason = if e.is_timeout() {
-                format!("no response within {:?}", self.timeout)
-            } else if e.is_connect() {
-                format!("cannot connect: {e}")
-            } else {
-                format!("{e}")
-            };
-            (Err(NetworkError::new(reason)), false)
+        let mut failed = |e: reqwest::Error| {
+            if let Some(p) = cause::private_address(&e) {
+                let refusal = Refusal::PrivateAddress { host: p.host.clone(), addr: p.addr };
+                let reason = refusal.to_string();
+                exchange.refused = Some(refusal);
+                return Err(NetworkError::new(reason));
+            }
+            Err(NetworkError::new(cause::describe(&e, self.timeout)))
         };
         let mut response = match builder.send().await {
             Ok(r) => r,
@@ -142,6 +340,13 @@ impl HttpTransport {
                 Err(e) => return failed(e),
             }
         }
-        (Ok(HttpResponse { status, headers, body }), truncated)
+        exchange.truncated = truncated;
+        exchange.content_encoding = headers
+            .iter()
+            .filter(|(k, _)| k == "content-encoding")
+            .map(|(_, v)| v.trim())
+            .find(|v| !v.is_empty() && !v.eq_ignore_ascii_case("identity"))
+            .map(str::to_string);
+        Ok(HttpResponse { status, headers, body })
     }
 }
