@@ -2,7 +2,8 @@
 
 use fedcm_model::explore::{self, to_scenario, Limits, Stopped};
 use fedcm_model::Profile;
-use std::io::{IsTerminal, Write};
+use fedcm_workbench::{errln, outln, output};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -67,14 +68,16 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
         }
         last_print = Instant::now();
         if tty && progress_every.is_none() {
-            eprint!("\r{line}   ");
+            output::progress(&format!("\r{line}   "));
         } else {
-            eprintln!("{line}");
+            errln!("{line}");
         }
-        let _ = std::io::stderr().flush();
     });
     if tty && progress_every.is_none() {
-        eprintln!();
+        output::progress(
+            "
+",
+        );
     }
     let elapsed = began.elapsed().as_secs_f64();
     let s = &report.stats;
@@ -102,46 +105,46 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
             "counterexamples": report.counterexamples.iter().map(|c| serde_json::json!({
                 "violations": c.violations, "scenario": to_scenario(c)})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&v).expect("serializable"));
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        println!("depth bound        {depth}");
-        println!("starting configs   {}", s.starts);
-        println!("transitions        {}", s.transitions);
-        println!("states checked     {}", s.visited);
-        println!("distinct states    {}", s.distinct);
-        println!("settled states     {}", s.settled);
-        println!("deepest path       {}", s.max_depth);
-        println!("invariants checked {} in every state", fedcm_model::invariants::ALL.len());
-        println!("time               {elapsed:.2}s ({:.0} states/s)", s.visited as f64 / elapsed.max(1e-9));
+        outln!("depth bound        {depth}");
+        outln!("starting configs   {}", s.starts);
+        outln!("transitions        {}", s.transitions);
+        outln!("states checked     {}", s.visited);
+        outln!("distinct states    {}", s.distinct);
+        outln!("settled states     {}", s.settled);
+        outln!("deepest path       {}", s.max_depth);
+        outln!("invariants checked {} in every state", fedcm_model::invariants::ALL.len());
+        outln!("time               {elapsed:.2}s ({:.0} states/s)", s.visited as f64 / elapsed.max(1e-9));
         match (&stopped, report.counterexamples.is_empty()) {
-            (Some(_), true) => println!("result             incomplete: no violation in the states explored"),
-            (None, true) => println!("result             every invariant holds"),
+            (Some(_), true) => outln!("result             incomplete: no violation in the states explored"),
+            (None, true) => outln!("result             every invariant holds"),
             _ => {}
         }
         for c in &report.counterexamples {
             for v in &c.violations {
-                println!("VIOLATION {v}");
+                outln!("VIOLATION {v}");
             }
-            println!("shortest counterexample ({} moves):", c.moves.len());
-            println!("{}", serde_json::to_string_pretty(&to_scenario(c)).expect("serializable"));
+            outln!("shortest counterexample ({} moves):", c.moves.len());
+            outln!("{}", serde_json::to_string_pretty(&to_scenario(c)).unwrap_or_default());
         }
     }
     if let Some(dir) = out {
         if let Err(e) = std::fs::create_dir_all(&dir) {
-            eprintln!("fedcm: cannot create {}: {e}", dir.display());
+            errln!("fedcm: cannot create {}: {e}", dir.display());
             return ExitCode::from(2);
         }
         for (i, c) in report.counterexamples.iter().enumerate() {
             let path = dir.join(format!("counterexample-{:02}-{}.json", i + 1, c.violations[0].name));
-            let text = serde_json::to_string_pretty(&to_scenario(c)).expect("serializable");
+            let text = serde_json::to_string_pretty(&to_scenario(c)).unwrap_or_default();
             if let Err(e) = std::fs::write(&path, text + "\n") {
-                eprintln!("fedcm: cannot write {}: {e}", path.display());
+                errln!("fedcm: cannot write {}: {e}", path.display());
                 return ExitCode::from(2);
             }
         }
     }
     if let Some(message) = &stopped {
-        eprintln!("fedcm: {message}");
+        errln!("fedcm: {message}");
     }
     match (report.counterexamples.is_empty(), stopped) {
         (false, _) => ExitCode::from(1),

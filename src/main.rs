@@ -205,9 +205,9 @@ fn dispatch(cli: Cli) -> ExitCode {
         Command::Run { path, json, profile } => run::main(path, json, profile),
         Command::Serve { scenario, port, host, log, header_timeout, idle_timeout, max_connections } => {
             use std::io::Write;
-            let text = match std::fs::read_to_string(&scenario) {
+            let text = match input::read_scenario(&scenario) {
                 Ok(t) => t,
-                Err(e) => return usage(&format!("cannot read {}: {e}", scenario.display())),
+                Err(e) => return usage(&format!("{}: {e}", scenario.display())),
             };
             let parsed = match fedcm_workbench::scenario::Scenario::parse(&text) {
                 Ok(s) => s,
@@ -237,11 +237,7 @@ fn dispatch(cli: Cli) -> ExitCode {
                     }
                     let mut out = std::io::stdout();
                     // The name is the scenario author's text: no escape codes on the terminal.
-                    let name: String = parsed
-                        .name
-                        .chars()
-                        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
-                        .collect();
+                    let name = fedcm_workbench::escape::line(&parsed.name);
                     let _ = writeln!(out, "fedcm serve: {name} on http://{}", server.addr());
                     let _ = out.flush();
                     server.wait();
@@ -278,7 +274,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             if let Some(path) = scenario {
                 let code = run::over_http(&path, &transport, json);
                 if transport.deadline_passed() {
-                    eprintln!("fedcm: probe cut short: the overall deadline of {deadline} s passed (--deadline)");
+                    errln!("fedcm: probe cut short: the overall deadline of {deadline} s passed (--deadline)");
                     return ExitCode::from(fedcm_workbench::probe::EXIT_CUT_SHORT);
                 }
                 return code;
@@ -308,12 +304,12 @@ fn dispatch(cli: Cli) -> ExitCode {
                 Err(e) => usage(&fedcm_workbench::escape::line(&e)),
                 Ok(report) => {
                     if json {
-                        println!("{}", serde_json::to_string_pretty(&report).expect("serializable"));
+                        outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
                     } else {
-                        print!("{}", fedcm_workbench::probe::render(&report));
+                        output::print(&fedcm_workbench::probe::render(&report));
                     }
                     if let Some(why) = &report.cut_short {
-                        eprintln!("fedcm: probe cut short: {}", fedcm_workbench::escape::line(why));
+                        errln!("fedcm: probe cut short: {}", fedcm_workbench::escape::line(why));
                     }
                     ExitCode::from(fedcm_workbench::probe::exit_status(&report))
                 }

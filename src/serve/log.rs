@@ -78,30 +78,11 @@ impl Logger {
     }
 
     fn write(&self, line: String) {
-        match self.queue.try_send(escape_controls(line)) {
+        match self.queue.try_send(crate::escape::line(&line).into_owned()) {
             Ok(()) | Err(TrySendError::Disconnected(_)) => {}
             Err(TrySendError::Full(_)) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
-    }
-}
-
-/// The line with control characters escaped: a request can put escape
-/// codes in what is logged (a scripted status line, a header quoted in a
-/// message), and they must not reach the terminal.
-fn escape_controls(line: String) -> String {
-    if !line.chars().any(char::is_control) {
-        return line;
-    }
-    line.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(super::escape_controls("a\u{1b}]0;title\u{7}b\n".into()), "a\\u{1b}]0;title\\u{7}b\\n");
-        assert_eq!(super::escape_controls("plain ü".into()), "plain ü");
     }
 }
