@@ -22,9 +22,11 @@ enum Command {
     /// Run scenario files through the model and check their `expect`.
     ///
     /// With no PATH, runs the built-in scenario and prints its trace. A
-    /// directory runs every `*.json` in it. Exit status: 0 when every
-    /// expectation holds (or none is stated), 1 when one does not, 2 when a
-    /// file cannot be read as a scenario.
+    /// directory runs every regular `*.json` file in it (FIFOs and devices
+    /// are skipped with a note). A scenario file may be at most 8 MiB.
+    /// Exit status: 0 when every expectation holds (or none is stated), 1
+    /// when one does not, 2 when a file cannot be read as a scenario or the
+    /// directory holds none, 141 when standard output was closed.
     Run {
         /// A scenario file or a directory of them.
         path: Option<PathBuf>,
@@ -162,9 +164,11 @@ enum Command {
     },
     /// Check an IdP document (or RP request options) as browsers parse it.
     ///
-    /// With no FILE, lints the embedded example documents. Exit status: 0
-    /// when every profile accepts with no error, 1 when a profile reports an
-    /// error, 2 when the file cannot be read or the arguments are wrong.
+    /// With no FILE, lints the embedded example documents. An IdP document
+    /// is read up to one byte past the 1 MiB body limit (reported as
+    /// body-too-large); request options may be at most 1 MiB. Exit status:
+    /// 0 when every profile accepts with no error, 1 when a profile reports
+    /// an error, 2 when the file cannot be read or the arguments are wrong.
     Lint {
         /// Which document: well-known, config, accounts, client-metadata,
         /// assertion, disconnect or request.

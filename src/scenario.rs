@@ -1,6 +1,6 @@
 //! Scenario files: one `get()` (or `disconnect()`) call end to end, with
 //! the IdP's responses, what the person does, and what must happen. The
-//! format is a contract with outside tools: see DESIGN.md.
+//! format is a contract with outside tools: see docs/scenario-format.md.
 
 use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
 use fedcm_model::machine::prompt::UserAction;

@@ -420,7 +420,7 @@ pub fn explore_bounded(starts: &[Start], depth: usize, limits: Limits, mut progr
     Report { stats, counterexamples, stopped }
 }
 
-/// A counterexample as a scenario file (DESIGN.md's format). The exact
+/// A counterexample as a scenario file (docs/scenario-format.md). The exact
 /// order of the moves is kept in the description: scenario runners answer
 /// fetches in the order they are sent, so a violation that needs another
 /// order replays only through `fedcm explore`.

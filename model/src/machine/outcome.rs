@@ -133,7 +133,7 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rejection {
     pub name: ErrorName,
-    /// `IdentityCredentialError.error` (the DESIGN's `code`).
+    /// `IdentityCredentialError.error` (the scenario format's `code`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// `IdentityCredentialError.url`.

@@ -1,47 +1,12 @@
-//! Hostile and careless use of the CLI, kept as regression tests: endless
-//! or huge inputs, closed and full output, odd files in a scenario
-//! directory. Every child runs under an address-space limit (`ulimit -v`)
-//! and a deadline, so a regression fails the test instead of eating the
-//! machine or hanging it.
+//! The CLI's inputs and outputs: endless or huge inputs, closed and full
+//! output, odd files in a scenario directory. Every child runs under an
+//! address-space limit (`ulimit -v`) and a deadline.
 
+use super::common::{capped as fedcm, run, wait};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
-
-/// The binary under test; `FEDCM_BIN` points these tests at another build
-/// (an older commit, to see them fail there).
-fn bin() -> String {
-    std::env::var("FEDCM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_fedcm").to_string())
-}
-
-/// Address space for a child: "well under 100 MB" of memory, with room for
-/// the binary and its libraries.
-const VM_LIMIT_KB: u64 = 100 * 1024;
-
-/// `fedcm ARGS` with its address space capped at `VM_LIMIT_KB`: a child
-/// that tries to hold more fails to allocate and aborts.
-fn fedcm(args: &[&str]) -> Command {
-    let mut c = Command::new("sh");
-    c.arg("-c").arg(format!("ulimit -v {VM_LIMIT_KB} && exec \"$0\" \"$@\"")).arg(bin()).args(args);
-    c
-}
-
-/// Waits for `child`, killing it (and failing) after `limit`.
-fn wait(child: &mut Child, limit: Duration) -> ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the child did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 fn stderr_of(child: &mut Child) -> String {
     let mut s = String::new();
@@ -51,22 +16,8 @@ fn stderr_of(child: &mut Child) -> String {
     s
 }
 
-/// Runs `command` to the end within `limit`: (status, stdout, stderr), both
-/// pipes drained at once so a chatty child cannot block on either.
-fn collect(mut command: Command, limit: Duration) -> (ExitStatus, String, String) {
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = r.read_to_string(&mut s);
-            s
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().unwrap()));
-    let err = drain(Box::new(child.stderr.take().unwrap()));
-    let status = wait(&mut child, limit);
-    (status, out.join().unwrap(), err.join().unwrap())
-}
+/// Only a guard against hanging.
+const LIMIT: Duration = Duration::from_secs(60);
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("fedcm-hostile-{name}-{}", std::process::id()));
@@ -96,7 +47,7 @@ fn endless_standard_input_stops_at_the_body_limit() {
     });
     let mut out = String::new();
     child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    let status = wait(&mut child, Duration::from_secs(60));
+    let (status, _) = wait(&mut child, LIMIT);
     let written = writer.join().unwrap();
     assert_eq!(status.code(), Some(1), "{out}");
     assert!(out.contains("body-too-large"), "{out}");
@@ -105,11 +56,9 @@ fn endless_standard_input_stops_at_the_body_limit() {
 
 #[test]
 fn an_endless_device_is_not_a_scenario() {
-    let mut child = fedcm(&["run", "/dev/zero"]).stderr(Stdio::piped()).spawn().unwrap();
-    let status = wait(&mut child, Duration::from_secs(60));
-    let err = stderr_of(&mut child);
-    assert_eq!(status.code(), Some(2), "{err}");
-    assert!(err.contains("a scenario file may be at most 8388608 bytes"), "{err}");
+    let ran = run(fedcm(&["run", "/dev/zero"]), LIMIT);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("a scenario file may be at most 8388608 bytes"), "{}", ran.stderr);
 }
 
 #[test]
@@ -120,13 +69,10 @@ fn huge_request_options_are_refused_in_bounded_memory() {
     text.push_str(&"0,".repeat(30 << 20));
     text.push_str("0]");
     std::fs::write(&file, text).unwrap();
-    let mut child =
-        fedcm(&["lint", "--kind", "request", file.to_str().unwrap()]).stderr(Stdio::piped()).spawn().unwrap();
-    let status = wait(&mut child, Duration::from_secs(60));
-    let err = stderr_of(&mut child);
+    let ran = run(fedcm(&["lint", "--kind", "request", file.to_str().unwrap()]), LIMIT);
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(status.code(), Some(2), "{err}");
-    assert!(err.contains("request options file may be at most 1048576 bytes"), "{err}");
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("request options file may be at most 1048576 bytes"), "{}", ran.stderr);
 }
 
 #[test]
@@ -138,7 +84,7 @@ fn a_full_disk_is_a_write_error_not_a_panic() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let status = wait(&mut child, Duration::from_secs(60));
+    let (status, _) = wait(&mut child, LIMIT);
     let err = stderr_of(&mut child);
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("cannot write to standard output"), "{err}");
@@ -156,7 +102,7 @@ fn a_closed_pipe_is_a_quiet_exit() {
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
     // The reader is dropped here: the pipe is closed.
-    let status = wait(&mut child, Duration::from_secs(60));
+    let (status, _) = wait(&mut child, LIMIT);
     let err = stderr_of(&mut child);
     assert_eq!(first, "[\n");
     assert!(!err.contains("panicked"), "{err}");
@@ -171,22 +117,20 @@ fn a_fifo_in_a_scenario_directory_is_skipped() {
     let fifo = dir.join("002.json");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
-    let (status, out, err) = collect(fedcm(&["run", dir.to_str().unwrap()]), Duration::from_secs(60));
+    let ran = run(fedcm(&["run", dir.to_str().unwrap()]), LIMIT);
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(status.code(), Some(0), "{out}{err}");
-    assert!(err.contains("skipping") && err.contains("002.json: not a regular file"), "{err}");
-    assert!(out.contains("1 scenario(s): 1 passed"), "{out}");
+    assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
+    assert!(ran.stderr.contains("skipping") && ran.stderr.contains("002.json: not a regular file"), "{}", ran.stderr);
+    assert!(ran.stdout.contains("1 scenario(s): 1 passed"), "{}", ran.stdout);
 }
 
 #[test]
 fn an_empty_scenario_directory_is_an_error() {
     let dir = temp_dir("empty");
-    let mut child = fedcm(&["run", dir.to_str().unwrap()]).stderr(Stdio::piped()).spawn().unwrap();
-    let status = wait(&mut child, Duration::from_secs(60));
-    let err = stderr_of(&mut child);
+    let ran = run(fedcm(&["run", dir.to_str().unwrap()]), LIMIT);
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(status.code(), Some(2), "{err}");
-    assert!(err.contains("holds no scenario files"), "{err}");
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("holds no scenario files"), "{}", ran.stderr);
 }
 
 #[test]
@@ -198,9 +142,9 @@ fn a_large_directory_streams_its_json_reports() {
     for i in 0..3000 {
         std::os::unix::fs::symlink(&source, dir.join(format!("{i:04}.json"))).unwrap();
     }
-    let (status, out, err) = collect(fedcm(&["run", dir.to_str().unwrap(), "--json"]), Duration::from_secs(120));
+    let ran = run(fedcm(&["run", dir.to_str().unwrap(), "--json"]), 2 * LIMIT);
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(status.code(), Some(0), "{err}");
-    let all: serde_json::Value = serde_json::from_str(&out).expect("one JSON array");
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let all: serde_json::Value = serde_json::from_str(&ran.stdout).expect("one JSON array");
     assert_eq!(all.as_array().map(Vec::len), Some(3000));
 }

@@ -3,6 +3,7 @@
 //! that goes away, and running out of file descriptors. Each test bounds its
 //! time with read deadlines and kills the server it spawned.
 
+use super::common::bin;
 use fedcm_workbench::scenario::Scenario;
 use fedcm_workbench::serve::{Server, MAX_VIOLATION_LINE, RECENT_VIOLATIONS};
 use serde_json::{json, Value};
@@ -31,7 +32,7 @@ impl Served {
     /// `fedcm serve SCENARIO --port 0 ARGS` with stderr as given, once its
     /// banner names the address.
     fn start(scenario: &str, args: &[&str], stderr: Stdio) -> Served {
-        Served::spawn(Command::new(env!("CARGO_BIN_EXE_fedcm")).arg("serve").arg(scenario).args(args), stderr)
+        Served::spawn(Command::new(bin()).arg("serve").arg(scenario).args(args), stderr)
     }
 
     fn spawn(command: &mut Command, stderr: Stdio) -> Served {
@@ -272,7 +273,7 @@ fn a_scenario_http_cannot_carry_is_refused_with_exit_2() {
         s["idp"]["https://idp.example/fedcm.json"] = response;
         let file = scratch(&format!("{name}.json"));
         std::fs::write(&file, s.to_string()).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fedcm"))
+        let mut child = Command::new(bin())
             .args(["serve", file.to_str().unwrap(), "--port", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -341,7 +342,7 @@ fn listening_beyond_loopback_warns() {
 #[test]
 fn zero_limits_are_refused() {
     for flag in ["--header-timeout", "--idle-timeout", "--max-connections"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_fedcm")).args(["serve", EXAMPLE, flag, "0"]).output().unwrap();
+        let out = Command::new(bin()).args(["serve", EXAMPLE, flag, "0"]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{flag}");
     }
 }
@@ -353,7 +354,7 @@ fn running_out_of_file_descriptors_is_survived() {
     let log = scratch("emfile.log");
     let mut command = Command::new("sh");
     command.args(["-c", "ulimit -n 24 && exec \"$0\" serve \"$1\" --port 0 --max-connections 1000 --log none"]);
-    command.args([env!("CARGO_BIN_EXE_fedcm"), EXAMPLE]);
+    command.args([bin().as_str(), EXAMPLE]);
     let server = Served::spawn(&mut command, Stdio::from(std::fs::File::create(&log).unwrap()));
     let mut held: Vec<TcpStream> = (0..40).map(|_| server.connect()).collect();
     // Wait (bounded) until the server has said it cannot accept.

@@ -3,58 +3,19 @@
 //! reaches a non-terminal stderr within a starting configuration, not only
 //! between them (depth 40 used to grow past 6 GB in silence).
 
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use super::common::{fedcm, run};
+use std::time::Duration;
 
 /// Exit status of a search stopped by `--max-states` (src/explore.rs).
 const EXIT_BOUND: i32 = 3;
 
-/// The peak RSS in kB of a running process, from /proc.
-fn peak_rss_kb(child: &Child) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Runs `fedcm explore ARGS` with a hang guard; returns (exit code, stdout,
 /// stderr, peak RSS in kB).
 fn explore(args: &[&str]) -> (Option<i32>, String, String, u64) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fedcm"))
-        .arg("explore")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn fedcm");
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    // Only a guard against hanging, never a speed assertion.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut peak = 0;
-    let status = loop {
-        peak = peak.max(peak_rss_kb(&child).unwrap_or(0));
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("fedcm explore {args:?} did not finish within the guard");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (status.code(), out.join().expect("stdout"), err.join().expect("stderr"), peak)
+    let mut all = vec!["explore"];
+    all.extend_from_slice(args);
+    let ran = run(fedcm(&all), Duration::from_secs(120));
+    (ran.code, ran.stdout, ran.stderr, ran.peak_kb)
 }
 
 #[test]

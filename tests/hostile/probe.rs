@@ -3,6 +3,7 @@
 //! garbage, pictures on private addresses. Every process is run with a
 //! time limit and its peak memory is checked; every server loop is bounded.
 
+use super::common::{self, run, Ran};
 use fedcm_model::machine::browser::LoginStatus;
 use fedcm_model::Profile;
 use fedcm_workbench::probe::{self, ProbeOptions, StepBudget};
@@ -12,67 +13,15 @@ use fedcm_workbench::transport::HttpTransport;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
-
-/// What a bounded run of the binary left behind.
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
+use std::time::Duration;
 
 /// Runs `fedcm ARGS`, killing it after `limit`; fails the test if it used
 /// more than 200 MB of memory at any sample.
 fn fedcm(args: &[&str], limit: Duration) -> Ran {
-    let began = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fedcm"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak_kb = 0u64;
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(&status_file) {
-            for line in text.lines().filter(|l| l.starts_with("VmHWM:")) {
-                let kb = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
-                peak_kb = peak_kb.max(kb);
-            }
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if began.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("fedcm {args:?} still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert!(peak_kb < 200_000, "fedcm {args:?} peaked at {peak_kb} kB");
-    Ran {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
-        elapsed: began.elapsed(),
-    }
+    let ran = run(common::fedcm(args), limit);
+    assert!(ran.peak_kb < 200_000, "fedcm {args:?} peaked at {} kB", ran.peak_kb);
+    ran
 }
 
 const LIMIT: Duration = Duration::from_secs(60);
