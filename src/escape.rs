@@ -2,8 +2,8 @@
 //!
 //! An account id or error message can carry escape sequences that set the
 //! window title, clear the screen or reorder what the reader sees. Every
-//! human-readable renderer passes what it prints through here; `--json`
-//! output is escaped by the JSON encoder instead.
+//! human-readable renderer passes what it prints through here, and `--json`
+//! output through [`json`]: the JSON encoder escapes only C0 controls.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -51,6 +51,26 @@ pub fn block(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }
 
+/// Serialized JSON with the characters the encoder leaves raw (DEL, C1
+/// controls such as U+009B, which terminals read as CSI, and the bidi
+/// formatting characters) written as `\uXXXX`. Still the same JSON: these
+/// characters can only occur inside strings, and all are in the BMP.
+pub fn json(s: &str) -> Cow<'_, str> {
+    let raw = |c: char| unsafe_char(c) && c >= '\u{7f}';
+    if !s.chars().any(raw) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if raw(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +88,20 @@ mod tests {
         for s in ["plain", "José 名前 😀", "https://idp.example/p?a=b"] {
             assert!(matches!(line(s), Cow::Borrowed(b) if b == s));
         }
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_without_raw_controls() {
+        let value = serde_json::json!({"id": "\u{1b}[2J\u{9b}31m\u{7f}\u{202e}x\n"});
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let safe = json(&text);
+        assert!(!safe.chars().any(unsafe_char_outside_layout), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
+    }
+
+    /// Unsafe characters other than the newlines and spaces of pretty JSON.
+    fn unsafe_char_outside_layout(c: char) -> bool {
+        unsafe_char(c) && c != '\n'
     }
 }

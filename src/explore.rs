@@ -105,7 +105,7 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
             "counterexamples": report.counterexamples.iter().map(|c| serde_json::json!({
                 "violations": c.violations, "scenario": to_scenario(c)})).collect::<Vec<_>>(),
         });
-        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", output::json(&v));
     } else {
         outln!("depth bound        {depth}");
         outln!("starting configs   {}", s.starts);
@@ -126,7 +126,7 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
                 outln!("VIOLATION {v}");
             }
             outln!("shortest counterexample ({} moves):", c.moves.len());
-            outln!("{}", serde_json::to_string_pretty(&to_scenario(c)).unwrap_or_default());
+            outln!("{}", output::json(&to_scenario(c)));
         }
     }
     if let Some(dir) = out {
@@ -136,7 +136,7 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
         }
         for (i, c) in report.counterexamples.iter().enumerate() {
             let path = dir.join(format!("counterexample-{:02}-{}.json", i + 1, c.violations[0].name));
-            let text = serde_json::to_string_pretty(&to_scenario(c)).unwrap_or_default();
+            let text = output::json(&to_scenario(c));
             if let Err(e) = std::fs::write(&path, text + "\n") {
                 errln!("fedcm: cannot write {}: {e}", path.display());
                 return ExitCode::from(2);

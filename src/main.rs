@@ -308,7 +308,7 @@ fn dispatch(cli: Cli) -> ExitCode {
                 Err(e) => usage(&fedcm_workbench::escape::line(&e)),
                 Ok(report) => {
                     if json {
-                        outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                        outln!("{}", output::json(&report));
                     } else {
                         output::print(&fedcm_workbench::probe::render(&report));
                     }
@@ -378,7 +378,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             }
             if json {
                 let out = if all.len() == 1 { all.remove(0) } else { serde_json::Value::Array(all) };
-                outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                outln!("{}", output::json(&out));
             }
             if failed {
                 ExitCode::from(1)

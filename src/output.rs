@@ -4,8 +4,11 @@
 //! a closed pipe quietly, with the status a shell reports for SIGPIPE, any
 //! other write error with a message and exit status 2. Diagnostics on
 //! standard error never stop the program: if they cannot be written they
-//! are dropped.
+//! are dropped. Everything written here passes [`escape::block`] on the
+//! way, so no text from an IdP, a scenario or a file name reaches the
+//! terminal with control characters in it, whichever command printed it.
 
+use crate::escape;
 use std::io::{self, Write};
 
 /// The exit status for a closed output pipe: what a shell reports for a
@@ -14,6 +17,7 @@ pub const BROKEN_PIPE_STATUS: i32 = 141;
 
 /// Writes `text` to standard output and flushes it.
 pub fn print(text: &str) {
+    let text = escape::block(text);
     let mut out = io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         write_failed(&e);
@@ -40,6 +44,7 @@ pub fn write_failed(e: &io::Error) -> ! {
 /// Writes one line to standard error, ignoring failure: a closed or full
 /// stderr must not change what the program does.
 pub fn diagnostic(line: &str) {
+    let line = escape::block(line);
     let mut err = io::stderr().lock();
     let _ = err.write_all(line.as_bytes());
     let _ = err.write_all(b"\n");
@@ -50,6 +55,19 @@ pub fn progress(text: &str) {
     let mut err = io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     let _ = err.flush();
+}
+
+/// `value` as pretty JSON with a newline, terminal-safe ([`escape::json`]).
+/// The reports are plain data; should one ever fail to serialize, that is
+/// said, never replaced by an empty output.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => escape::json(&text).into_owned(),
+        Err(e) => {
+            diagnostic(&format!("fedcm: cannot write the report as JSON: {e}"));
+            std::process::exit(2);
+        }
+    }
 }
 
 /// `println!` to standard output through [`print`].

@@ -38,7 +38,7 @@ fn report_one(report: Result<RunReport, ScenarioError>, name: &str, json: bool) 
         }
         Ok(r) => {
             if json {
-                outln!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                outln!("{}", output::json(&r));
             } else {
                 output::print(&render(&r));
             }
@@ -140,7 +140,7 @@ fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
                 Err(e) => serde_json::json!({"file": name, "invalid": e.0}),
             };
             let separator = if i == 0 { "\n" } else { ",\n" };
-            output::print(&format!("{separator}{}", serde_json::to_string_pretty(&element).unwrap_or_default()));
+            output::print(&format!("{separator}{}", output::json(&element)));
         }
         rows.push(Row::new(name, &report));
     }

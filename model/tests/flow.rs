@@ -219,3 +219,26 @@ fn invalid_options_settle_immediately_with_the_javascript_error() {
     assert_eq!((error.name, error.reason), (ErrorName::TypeError, Reason::InvalidOptions));
     assert_eq!(error.problems[0].field.as_deref(), Some("identity.providers[0].configURL"));
 }
+
+/// The options' warnings follow the validation state in the order they were
+/// found. (They were once inserted one by one at a fixed index, which
+/// reversed them.)
+#[test]
+fn request_warnings_are_traced_in_the_order_found() {
+    let options = json!({"identity": {"providers": [
+        {"configURL": "https://idp.example/config.json", "clientId": "1", "nonce": "a"},
+        {"configURL": "https://idp2.example/config.json", "clientId": "2", "nonce": "b"}
+    ]}});
+    let flow = Flow::from_json(rp(), logged_in(), &options, Profile::Spec);
+    let notes: Vec<&str> = flow
+        .trace()
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Note { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].contains("providers[0].nonce") && notes[1].contains("providers[1].nonce"), "{notes:?}");
+}

@@ -14,7 +14,7 @@ const EXIT_BOUND: i32 = 3;
 fn explore(args: &[&str]) -> (Option<i32>, String, String, u64) {
     let mut all = vec!["explore"];
     all.extend_from_slice(args);
-    let ran = run(fedcm(&all), Duration::from_secs(120));
+    let ran = run(fedcm(&all), Duration::from_secs(300));
     (ran.code, ran.stdout, ran.stderr, ran.peak_kb)
 }
 
