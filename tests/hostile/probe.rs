@@ -68,11 +68,12 @@ fn json_of(ran: &Ran) -> Value {
 
 /// 1,000 accounts with pictures is a valid IdP: the probe fetches every
 /// picture and settles, instead of stopping at a fixed 1,000 steps and
-/// exiting 0 with "the request did not settle".
+/// exiting 0 with "the request did not settle". (About the step budget,
+/// not the deadline: a debug build on a loaded machine gets ample time.)
 #[test]
 fn an_idp_with_a_thousand_pictured_accounts_settles() {
     let server = Server::start(&scenario(pictured_accounts(1000)), "127.0.0.1:0", false).unwrap();
-    let ran = probe_via(&server, &["--assert", "--json"]);
+    let ran = probe_via(&server, &["--assert", "--json", "--deadline", "600"]);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     let report = json_of(&ran);
     assert_eq!(report["cut_short"], Value::Null);
@@ -130,8 +131,8 @@ fn the_overall_deadline_stops_a_stalled_probe() {
     assert_eq!(ran.code, Some(3), "{}\n{}", ran.stdout, ran.stderr);
     assert!(ran.stderr.contains("deadline of 1 s passed"), "{}", ran.stderr);
     assert!(ran.stdout.contains("CUT SHORT"), "{}", ran.stdout);
-    // A guard against hanging, not a speed claim: 1 s deadline, 30 s timeout.
-    assert!(ran.elapsed < Duration::from_secs(10), "took {:?}", ran.elapsed);
+    // Not a speed claim: it only tells the 1 s deadline from the 30 s timeout.
+    assert!(ran.elapsed < Duration::from_secs(25), "took {:?}", ran.elapsed);
 }
 
 #[test]
@@ -142,11 +143,28 @@ fn zero_timeout_or_deadline_is_refused() {
     }
 }
 
+/// A port on 127.0.0.1 that refuses connections for as long as the value
+/// lives. A listener bound and dropped frees its port, which another test
+/// of this binary may then take; this port stays held by the client end of
+/// a connection (no listener on it, so a connect gets a reset), and a
+/// listener binding port 0 is never given it.
+struct Refusing {
+    port: u16,
+    _held: (TcpListener, std::net::TcpStream, std::net::TcpStream),
+}
+
+fn refusing_port() -> Refusing {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    Refusing { port: client.local_addr().unwrap().port(), _held: (listener, client, server) }
+}
+
 /// The largest values are accepted without overflowing the clock.
 #[test]
 fn the_largest_timeout_and_deadline_do_not_panic() {
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{closed}/config.json");
+    let closed = refusing_port();
+    let url = format!("http://127.0.0.1:{}/config.json", closed.port);
     for flag in ["--timeout", "--deadline"] {
         let ran = fedcm(&["probe", &url, "--client-id", "1", flag, &u64::MAX.to_string()], LIMIT);
         assert!(!ran.stderr.contains("panicked"), "{flag}: {}", ran.stderr);
@@ -257,8 +275,8 @@ fn a_failed_fetch_names_its_cause() {
     let tls = config_fetch("https", raw_server(plain, 4));
     assert!(network_error(&tls).contains("plain HTTP on this https URL"), "{tls}");
 
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let refused = config_fetch("http", closed);
+    let closed = refusing_port();
+    let refused = config_fetch("http", closed.port);
     assert!(network_error(&refused).contains("connection refused"), "{refused}");
 }
 
@@ -289,8 +307,9 @@ fn paths(seen: &Shared) -> Vec<String> {
 
 /// A tiny IdP on 127.0.0.1 whose accounts carry the pictures `pictures`
 /// names for its port; one thread per connection (at most 64). A picture
-/// under `/hold-` is held until a second one is open or 2 s pass, so
-/// fetching them one by one shows as `most_open == 1`.
+/// under `/hold-` is held until a second one is open or 25 s pass, so
+/// fetching them one by one shows as `most_open == 1` (concurrent fetches
+/// are released at once; the wait is long for a loaded machine).
 fn picture_idp(pictures: impl Fn(u16) -> Vec<String>) -> (u16, Shared) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -343,7 +362,7 @@ fn answer(mut stream: std::net::TcpStream, shared: &Shared, config: &str, accoun
             s.open += 1;
             s.most_open = s.most_open.max(s.open);
             wake.notify_all();
-            let _ = wake.wait_timeout_while(s, Duration::from_secs(2), |s| s.most_open < 2);
+            let _ = wake.wait_timeout_while(s, Duration::from_secs(25), |s| s.most_open < 2);
         }
     }
     let reply = format!(
