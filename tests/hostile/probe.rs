@@ -5,6 +5,7 @@
 
 use super::common::{self, run, Ran};
 use fedcm_model::machine::browser::LoginStatus;
+use fedcm_model::profile::MAX_BODY_BYTES;
 use fedcm_model::Profile;
 use fedcm_workbench::probe::{self, ProbeOptions, StepBudget};
 use fedcm_workbench::scenario::Scenario;
@@ -13,6 +14,7 @@ use fedcm_workbench::transport::HttpTransport;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::process::Stdio;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -424,4 +426,87 @@ fn pictures_on_private_addresses_are_refused_unless_allowed() {
     let ran = fedcm(&["probe", &url, "--client-id", "1", "--json", "--allow-private"], LIMIT);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert!(paths(&seen).iter().any(|p| p == "/other.png"));
+}
+
+/// Many accounts whose pictures are each as large as a body may be (1
+/// MiB): the probe counts each picture's bytes and drops them, instead of
+/// holding every picture of the list until the last one arrives (96 MiB
+/// here; ~125 MB peak before, ~15 MB for a small IdP).
+#[test]
+fn large_pictures_are_not_held_in_memory() {
+    const PICTURES: usize = 96;
+    let mut idp = scenario(pictured_accounts(PICTURES));
+    let png = json!({"body": "x".repeat(MAX_BODY_BYTES), "headers": {"content-type": "image/png"}});
+    idp.idp.insert("https://idp.example/p.png".into(), serde_json::from_value(png).unwrap());
+    let server = Server::start(&idp, "127.0.0.1:0", false).unwrap();
+    let ran = probe_via(&server, &["--json", "--deadline", "600"]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(ran.peak_kb < 48_000, "peaked at {} kB", ran.peak_kb);
+    let report = json_of(&ran);
+    let fetches = report["fetches"].as_array().unwrap();
+    let sizes: Vec<&Value> = fetches.iter().filter(|f| f["kind"] == "picture").map(|f| &f["bytes"]).collect();
+    assert_eq!(sizes.len(), PICTURES);
+    assert!(sizes.iter().all(|b| **b == MAX_BODY_BYTES), "{sizes:?}");
+    assert!(fetches.iter().all(|f| f["content_type"] == "image/png" || f["kind"] != "picture"));
+}
+
+/// The stop before the assertion names a few account ids, not all of
+/// them (1,000 in a list of 1,000).
+#[test]
+fn the_stop_message_names_at_most_ten_accounts() {
+    let server = Server::start(&scenario(pictured_accounts(20)), "127.0.0.1:0", false).unwrap();
+    let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
+    let report = probe::probe(&ProbeOptions { assert: false, ..options(StepBudget::default()) }, &transport).unwrap();
+    let stopped = report.stopped.unwrap_or_default();
+    assert!(stopped.ends_with("with 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 10 more"), "{stopped}");
+}
+
+/// `probe --scenario` exits 3 only when the deadline cut a fetch short, not
+/// whenever the clock has passed it: here the scenario (read from standard
+/// input) arrives after the deadline and needs no fetch at all.
+#[test]
+fn a_scenario_run_not_cut_by_the_deadline_is_not_exit_3() {
+    let text = json!({
+        "name": "no fetch",
+        "rp": {"origin": "https://rp.example"},
+        "call": {"get": {"identity": {"providers": []}}}
+    });
+    let mut child = common::fedcm(&["probe", "--scenario", "-", "--deadline", "1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Setup, not an assertion: let the 1 s deadline pass before the input.
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(text.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let (status, _) = common::wait(&mut child, LIMIT);
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    assert_ne!(status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains("deadline"), "{stderr}");
+}
+
+/// `probe --scenario` without --via fetches pictures from the host of the
+/// config URL the scenario names (a local IdP), as a plain probe does.
+#[test]
+fn a_scenario_probe_trusts_its_config_urls_host() {
+    let (port, seen) = picture_idp(|port| vec![format!("http://127.0.0.1:{port}/own.png")]);
+    let origin = format!("http://127.0.0.1:{port}");
+    let text = json!({
+        "name": "local IdP",
+        "rp": {"origin": "https://rp.example"},
+        "browser": {"login_status": {origin.clone(): "logged-in"}},
+        "call": {"get": {"identity": {"providers": [{"configURL": format!("{origin}/config.json"), "clientId": "1"}]}}}
+    });
+    let dir = std::env::temp_dir().join(format!("fedcm-hostile-probe-scenario-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("local.json");
+    std::fs::write(&file, text.to_string()).unwrap();
+    let ran = fedcm(&["probe", "--scenario", file.to_str().unwrap(), "--timeout", "5"], LIMIT);
+    let _ = std::fs::remove_dir_all(&dir);
+    let asked = paths(&seen);
+    assert!(asked.iter().any(|p| p == "/own.png"), "{asked:?}\n{}\n{}", ran.stdout, ran.stderr);
 }
