@@ -277,7 +277,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             let transport = if allow_private { transport.allow_private() } else { transport };
             if let Some(path) = scenario {
                 let code = run::over_http(&path, &transport, json);
-                if transport.deadline_passed() {
+                if transport.cut_by_deadline() {
                     errln!("fedcm: probe cut short: the overall deadline of {deadline} s passed (--deadline)");
                     return ExitCode::from(fedcm_workbench::probe::EXIT_CUT_SHORT);
                 }
@@ -292,8 +292,6 @@ fn dispatch(cli: Cli) -> ExitCode {
                 "unknown" => LoginStatus::Unknown,
                 other => return usage(&format!("--login-status {other:?}: logged-in, logged-out or unknown")),
             };
-            let host = url::Url::parse(&config_url).ok().and_then(|u| u.host_str().map(str::to_string));
-            let transport = transport.trust_host(host.as_deref());
             let options = fedcm_workbench::probe::ProbeOptions {
                 config_url,
                 client_id,

@@ -10,11 +10,12 @@ use crate::transport::{Exchange, HttpTransport, Refusal};
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::{FetchKind, FetchRequest, FetchResult};
+use fedcm_model::machine::request::{FetchKind, FetchRequest, FetchResult, RequestId};
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::trace::{Event, ResponseResult};
 use fedcm_model::{ConfigUrl, Document, Problem, Profile, Severity};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use url::Url;
 
@@ -207,7 +208,7 @@ fn fetch_report(request: &FetchRequest, result: &FetchResult, exchange: &Exchang
         (Ok(r), None) => {
             report.status = Some(r.status);
             report.content_type = r.header("content-type").map(String::from);
-            report.bytes = r.body.len();
+            report.bytes = exchange.bytes;
         }
         (Err(e), None) => report.network_error = Some(e.reason.clone()),
     }
@@ -221,7 +222,7 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
     browser.set_login_status(&config_url.url().origin().ascii_serialization(), options.login_status);
     let call = serde_json::json!({"identity": {"providers": [{"configURL": options.config_url, "clientId": options.client_id}]}});
     let mut flow = Flow::from_json(Rp::new(rp_url), browser, &call, options.profile);
-    let mut fetches: Vec<(FetchRequest, FetchReport)> = Vec::new();
+    let mut fetches: Vec<(RequestId, FetchKind, FetchReport)> = Vec::new();
     let mut stopped = None;
     let mut cut_short = None;
     let mut confirm_idp_login = false;
@@ -272,37 +273,47 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                         break;
                     }
                 }
-                let results = transport.fetch_batch(&batch);
+                // Each result goes to the model as it arrives (a picture's
+                // is dropped there at once); the reports keep batch order.
+                let mut reports: Vec<Option<FetchReport>> = vec![None; batch.len()];
                 let mut deadline = None;
-                for (request, (result, exchange)) in batch.into_iter().zip(results) {
-                    let mut report = fetch_report(&request, &result, &exchange);
+                transport.fetch_batch(&batch, |i, result, exchange| {
+                    let Some(request) = batch.get(i) else { return };
+                    let mut report = fetch_report(request, &result, &exchange);
                     if let Some(refusal @ Refusal::Deadline(_)) = &exchange.refused {
                         // Not handed to the model: the probe ends here.
                         deadline.get_or_insert_with(|| {
                             format!("{refusal} while waiting for the {} fetch", request.kind.name())
                         });
                         report.verdict = "not-answered";
-                        fetches.push((request, report));
-                        continue;
-                    }
-                    if let (Ok(r), Some(kind)) = (&result, document(request.kind)) {
-                        let cx = LintContext {
-                            config_url: config_url.clone(),
-                            assertion_endpoint: Some(request.url.to_string()),
-                            status: r.status,
-                            content_type: report.content_type.clone(),
-                        };
-                        if let Ok(l) = lint::lint(kind, &r.body, &cx, options.profile) {
-                            report.problems = l.problems;
+                    } else {
+                        if let (Ok(r), Some(kind)) = (&result, document(request.kind)) {
+                            let cx = LintContext {
+                                config_url: config_url.clone(),
+                                assertion_endpoint: Some(request.url.to_string()),
+                                status: r.status,
+                                content_type: report.content_type.clone(),
+                            };
+                            if let Ok(l) = lint::lint(kind, &r.body, &cx, options.profile) {
+                                report.problems = l.problems;
+                            }
                         }
+                        if request.kind == FetchKind::Accounts {
+                            picture_budget = picture_budget.saturating_add(budget.pictures_per_list);
+                        }
+                        // A refused picture reaches the model as a failed
+                        // fetch, as a browser's would; it shows a placeholder
+                        // either way.
+                        flow.on_response(request.id, result);
                     }
-                    if request.kind == FetchKind::Accounts {
-                        picture_budget = picture_budget.saturating_add(budget.pictures_per_list);
+                    if let Some(slot) = reports.get_mut(i) {
+                        *slot = Some(report);
                     }
-                    // A refused picture reaches the model as a failed fetch,
-                    // as a browser's would; it shows a placeholder either way.
-                    flow.on_response(request.id, result);
-                    fetches.push((request, report));
+                });
+                for (request, report) in batch.iter().zip(reports) {
+                    if let Some(report) = report {
+                        fetches.push((request.id, request.kind, report));
+                    }
                 }
                 if deadline.is_some() {
                     cut_short = deadline;
@@ -315,7 +326,7 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                     if !options.assert {
                         stopped = Some(format!(
                             "stopped before the identity assertion (pass --assert to send it); a browser would now show the account chooser with {}",
-                            ids.join(", ")
+                            some_of(&ids)
                         ));
                         break;
                     }
@@ -354,16 +365,19 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
             Step::Done(_) => break,
         }
     }
-    // The model's own verdict on each response.
-    for (request, report) in &mut fetches {
+    // The model's own verdict on each response, looked up in one pass over
+    // the trace (a list may bring tens of thousands of pictures).
+    let mut verdicts: BTreeMap<RequestId, &ResponseResult> = BTreeMap::new();
+    for event in &flow.trace().events {
+        if let Event::Response { id, result, .. } = event {
+            verdicts.entry(*id).or_insert(result);
+        }
+    }
+    for (id, kind, report) in &mut fetches {
         if report.verdict == "not-answered" {
             continue;
         }
-        let verdict = flow.trace().events.iter().find_map(|e| match e {
-            Event::Response { id, result, .. } if *id == request.id => Some(result),
-            _ => None,
-        });
-        report.verdict = match verdict {
+        report.verdict = match verdicts.get(id) {
             Some(ResponseResult::Accepted) => "accepted",
             Some(ResponseResult::Rejected { .. }) => "rejected",
             Some(ResponseResult::NetworkError { .. }) => "network-error",
@@ -372,12 +386,12 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
         let failed = matches!(report.verdict, "rejected" | "network-error")
             || (report.kind == "picture" && report.status.is_some_and(|s| !(200..300).contains(&s)));
         if failed {
-            report.consequence = Some(consequence(request.kind));
+            report.consequence = Some(consequence(*kind));
         } else if report.verdict == "accepted" {
             report.consequence = report.problems.iter().find_map(deferred_consequence);
         }
     }
-    let fetches: Vec<FetchReport> = fetches.into_iter().map(|(_, r)| r).collect();
+    let fetches: Vec<FetchReport> = fetches.into_iter().map(|(_, _, r)| r).collect();
     if confirm_idp_login {
         stopped = Some(confirm_idp_login_stop(&fetches));
     }
@@ -399,6 +413,18 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
         cut_short,
         outcome,
     })
+}
+
+/// Account ids named in the stop message: a list may hold thousands.
+const IDS_NAMED: usize = 10;
+
+/// The first [`IDS_NAMED`] of `ids`, and how many more there are.
+fn some_of(ids: &[&str]) -> String {
+    let named = ids.iter().take(IDS_NAMED).copied().collect::<Vec<_>>().join(", ");
+    match ids.len().saturating_sub(IDS_NAMED) {
+        0 => named,
+        more => format!("{named} and {more} more"),
+    }
 }
 
 /// Why the browser asks the user to confirm the IdP login: either the IdP

@@ -17,7 +17,10 @@ use fedcm_model::machine::request::{Credentials, FetchKind, FetchRequest, FetchR
 use fedcm_model::profile::MAX_BODY_BYTES;
 use fedcm_model::HttpResponse;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use url::Host;
 
@@ -53,9 +56,25 @@ impl Resolve for PublicOnly {
 }
 
 pub struct HttpTransport {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped: see the `Drop` impl.
+    runtime: Option<tokio::runtime::Runtime>,
     inner: Inner,
     deadline: Option<(Instant, Duration)>,
+    /// A fetch was refused or abandoned because the deadline passed.
+    cut_by_deadline: AtomicBool,
+}
+
+/// Dropping a runtime waits for its blocking tasks, and a name lookup
+/// (`getaddrinfo`, one such task) cannot be cancelled: with a DNS server
+/// that never answers, the process would outlive `--deadline` by the
+/// resolver's own timeouts. Those tasks are abandoned instead; their
+/// threads end with the process.
+impl Drop for HttpTransport {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// What a fetch needs, cloned (cheaply: the clients are shared handles)
@@ -66,9 +85,12 @@ struct Inner {
     /// For pictures when private addresses are refused; `None` when they
     /// are allowed or everything goes to a mock (`via`).
     picture_client: Option<reqwest::Client>,
-    /// A host whose pictures are fetched even if it is private: the
-    /// config URL's own (a local IdP under test serves its pictures too).
-    trusted_host: Option<String>,
+    /// Hosts whose pictures are fetched even if private: those of the
+    /// config files fetched, that is of the config URLs the call names (a
+    /// local IdP under test serves its pictures too). Learnt as the config
+    /// fetches go out, so `probe` and `probe --scenario` trust alike; the
+    /// pictures come later, from the accounts list.
+    trusted_hosts: Arc<Mutex<BTreeSet<String>>>,
     via: Option<SocketAddr>,
     cookie: Option<String>,
     timeout: Duration,
@@ -104,6 +126,8 @@ impl std::fmt::Display for Refusal {
 #[derive(Debug, Clone, Default)]
 pub struct Exchange {
     pub elapsed: Duration,
+    /// The body's length as read (at most the model's limit plus one).
+    pub bytes: usize,
     /// The body was cut at the model's limit (plus one byte, so the model
     /// still sees it is too large).
     pub truncated: bool,
@@ -117,8 +141,8 @@ pub struct Exchange {
 impl HttpTransport {
     /// `via`: send every request to this `host:port` over plain HTTP (a
     /// `fedcm serve` mock), keeping the original Host. Without `via`,
-    /// pictures on private addresses are refused until
-    /// [`HttpTransport::allow_private`] or [`HttpTransport::trust_host`].
+    /// pictures on private addresses are refused, unless
+    /// [`HttpTransport::allow_private`] or on a config URL's host.
     pub fn new(via: Option<&str>, cookie: Option<String>, timeout: Duration) -> Result<HttpTransport, String> {
         let via = match via {
             None => None,
@@ -136,15 +160,15 @@ impl HttpTransport {
         };
         let build = |b: reqwest::ClientBuilder| b.build().map_err(|e| format!("cannot build the HTTP client: {e}"));
         let (client, picture_client) = match via {
-            Some(addr) => (build(builder().dns_resolver(std::sync::Arc::new(Fixed(addr))))?, None),
-            None => (build(builder())?, Some(build(builder().dns_resolver(std::sync::Arc::new(PublicOnly)))?)),
+            Some(addr) => (build(builder().dns_resolver(Arc::new(Fixed(addr))))?, None),
+            None => (build(builder())?, Some(build(builder().dns_resolver(Arc::new(PublicOnly)))?)),
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let inner = Inner { client, picture_client, trusted_host: None, via, cookie, timeout };
-        Ok(HttpTransport { runtime, inner, deadline: None })
+        let inner = Inner { client, picture_client, trusted_hosts: Arc::default(), via, cookie, timeout };
+        Ok(HttpTransport { runtime: Some(runtime), inner, deadline: None, cut_by_deadline: AtomicBool::new(false) })
     }
 
     /// Every fetch must finish within `total` from now; later ones fail at
@@ -161,15 +185,11 @@ impl HttpTransport {
         self
     }
 
-    /// Fetch pictures from this host even if it is private.
-    pub fn trust_host(mut self, host: Option<&str>) -> HttpTransport {
-        self.inner.trusted_host = host.map(str::to_string);
-        self
-    }
-
-    /// Whether the overall deadline has passed.
-    pub fn deadline_passed(&self) -> bool {
-        self.deadline.is_some_and(|(at, _)| Instant::now() >= at)
+    /// Whether a fetch was refused or abandoned because the overall
+    /// deadline passed: the run is incomplete. The clock alone does not
+    /// say so: a run may end just before the deadline and print after it.
+    pub fn cut_by_deadline(&self) -> bool {
+        self.cut_by_deadline.load(Ordering::Relaxed)
     }
 
     pub fn fetch(&self, request: &FetchRequest) -> FetchResult {
@@ -177,18 +197,35 @@ impl HttpTransport {
     }
 
     pub fn fetch_timed(&self, request: &FetchRequest) -> (FetchResult, Exchange) {
-        let mut one = self.fetch_batch(std::slice::from_ref(request));
-        one.pop().unwrap_or_else(|| (Err(NetworkError::new("the fetch was not run")), Exchange::default()))
+        let mut one = None;
+        self.fetch_batch(std::slice::from_ref(request), |_, result, exchange| one = Some((result, exchange)));
+        one.unwrap_or_else(|| (Err(NetworkError::new("the fetch was not run")), Exchange::default()))
     }
 
     /// Fetches `requests` concurrently (at most [`PICTURE_CONCURRENCY`] at
-    /// once), each result at its request's index. For requests the model
-    /// hands out together and does not order: pictures.
-    pub fn fetch_batch(&self, requests: &[FetchRequest]) -> Vec<(FetchResult, Exchange)> {
-        let inner = std::sync::Arc::new(self.inner.clone());
+    /// once), handing each result to `done` with its request's index as
+    /// soon as it arrives, so none waits for the rest of the batch. For
+    /// requests the model hands out together and does not order: pictures.
+    pub fn fetch_batch(&self, requests: &[FetchRequest], mut done: impl FnMut(usize, FetchResult, Exchange)) {
+        let Some(runtime) = &self.runtime else { return };
+        for request in requests.iter().filter(|r| r.kind == FetchKind::Config) {
+            if let Some(host) = request.url.host_str() {
+                self.inner.trusted().insert(host.to_string());
+            }
+        }
+        let inner = Arc::new(self.inner.clone());
         let deadline = self.deadline;
-        let mut results: Vec<Option<(FetchResult, Exchange)>> = requests.iter().map(|_| None).collect();
-        self.runtime.block_on(async {
+        let mut pending = vec![true; requests.len()];
+        let mut finish = |i: usize, result: FetchResult, exchange: Exchange| {
+            if matches!(exchange.refused, Some(Refusal::Deadline(_))) {
+                self.cut_by_deadline.store(true, Ordering::Relaxed);
+            }
+            if let Some(p) = pending.get_mut(i) {
+                *p = false;
+            }
+            done(i, result, exchange);
+        };
+        runtime.block_on(async {
             let mut set = tokio::task::JoinSet::new();
             let mut next = 0;
             while next < requests.len() || !set.is_empty() {
@@ -198,22 +235,28 @@ impl HttpTransport {
                     next += 1;
                 }
                 match set.join_next().await {
-                    Some(Ok((i, r))) => {
-                        if let Some(slot) = results.get_mut(i) {
-                            *slot = Some(r);
-                        }
-                    }
-                    // A task that failed leaves its slot empty: reported below.
+                    Some(Ok((i, (result, exchange)))) => finish(i, result, exchange),
+                    // A task that failed is reported below.
                     Some(Err(_)) => {}
                     None => break,
                 }
             }
         });
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| (Err(NetworkError::new("the fetch task failed")), Exchange::default())))
-            .collect()
+        for (i, p) in pending.into_iter().enumerate() {
+            if p {
+                done(i, Err(NetworkError::new("the fetch task failed")), Exchange::default());
+            }
+        }
     }
+}
+
+/// The most of a picture's header value kept for the report.
+const PICTURE_HEADER_BYTES: usize = 256;
+
+/// A header value as text; a picture's cut to [`PICTURE_HEADER_BYTES`].
+fn header_text(value: &[u8], picture: bool) -> String {
+    let kept = if picture { &value[..value.len().min(PICTURE_HEADER_BYTES)] } else { value };
+    String::from_utf8_lossy(kept).into_owned()
 }
 
 /// One fetch within the overall deadline, timed.
@@ -245,10 +288,14 @@ async fn timed(
 }
 
 impl Inner {
+    fn trusted(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        self.trusted_hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The client for this request, or why it is not sent.
     fn client_for(&self, request: &FetchRequest) -> Result<&reqwest::Client, Refusal> {
         let Some(pictures) = &self.picture_client else { return Ok(&self.client) };
-        if request.kind != FetchKind::Picture || request.url.host_str() == self.trusted_host.as_deref() {
+        if request.kind != FetchKind::Picture || request.url.host_str().is_some_and(|h| self.trusted().contains(h)) {
             return Ok(&self.client);
         }
         // An address literal is connected to without a lookup.
@@ -319,18 +366,28 @@ impl Inner {
             Err(e) => return failed(e),
         };
         let status = response.status().as_u16();
+        // The model ignores a picture's body and headers (a browser shows a
+        // placeholder whatever they are); the report wants the length and
+        // the Content-Type. Keeping no more lets a list of thousands of
+        // pictures of a megabyte each pass through in bounded memory.
+        let picture = request.kind == FetchKind::Picture;
         let headers: Vec<(String, String)> = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .filter(|(k, _)| !picture || *k == reqwest::header::CONTENT_TYPE || *k == reqwest::header::CONTENT_ENCODING)
+            .map(|(k, v)| (k.as_str().to_string(), header_text(v.as_bytes(), picture)))
             .collect();
         let mut body = Vec::new();
-        let mut truncated = false;
+        let (mut bytes, mut truncated) = (0usize, false);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    body.extend_from_slice(&chunk);
-                    if body.len() > MAX_BODY_BYTES {
+                    bytes = bytes.saturating_add(chunk.len());
+                    if !picture {
+                        body.extend_from_slice(&chunk);
+                    }
+                    if bytes > MAX_BODY_BYTES {
+                        bytes = MAX_BODY_BYTES + 1;
                         body.truncate(MAX_BODY_BYTES + 1);
                         truncated = true;
                         break;
@@ -340,6 +397,7 @@ impl Inner {
                 Err(e) => return failed(e),
             }
         }
+        exchange.bytes = bytes;
         exchange.truncated = truncated;
         exchange.content_encoding = headers
             .iter()
@@ -348,5 +406,63 @@ impl Inner {
             .find(|v| !v.is_empty() && !v.eq_ignore_ascii_case("identity"))
             .map(str::to_string);
         Ok(HttpResponse { status, headers, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fedcm_model::machine::request::{Redirect, RequestId, RequestMode};
+
+    /// A lookup that blocks a thread (as `getaddrinfo` does with a DNS
+    /// server that never answers) for 30 s, then says it finished.
+    struct Stuck(Arc<AtomicBool>);
+
+    impl Resolve for Stuck {
+        fn resolve(&self, _: Name) -> Resolving {
+            let finished = self.0.clone();
+            Box::pin(async move {
+                let _ = tokio::task::spawn_blocking(move || {
+                    std::thread::sleep(Duration::from_secs(30));
+                    finished.store(true, Ordering::SeqCst);
+                })
+                .await;
+                Err("no address".into())
+            })
+        }
+    }
+
+    fn config_request() -> FetchRequest {
+        FetchRequest {
+            id: RequestId(1),
+            kind: FetchKind::Config,
+            provider: 0,
+            method: Method::Get,
+            url: "https://idp.example/config.json".parse().unwrap(),
+            credentials: Credentials::Omit,
+            mode: RequestMode::NoCors,
+            redirect: Redirect::Error,
+            origin: None,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// The deadline ends a fetch stuck in a name lookup, and dropping the
+    /// transport then does not wait for the lookup's thread: the process
+    /// ends at the deadline, not at the resolver's timeout.
+    #[test]
+    fn a_stuck_lookup_does_not_outlive_the_deadline() {
+        let finished = Arc::new(AtomicBool::new(false));
+        let mut transport =
+            HttpTransport::new(None, None, Duration::from_secs(60)).unwrap().with_deadline(Duration::from_millis(300));
+        transport.inner.client =
+            reqwest::Client::builder().dns_resolver(Arc::new(Stuck(finished.clone()))).build().unwrap();
+        let (result, exchange) = transport.fetch_timed(&config_request());
+        assert!(result.is_err());
+        assert!(matches!(exchange.refused, Some(Refusal::Deadline(_))), "{exchange:?}");
+        assert!(transport.cut_by_deadline());
+        drop(transport);
+        assert!(!finished.load(Ordering::SeqCst), "the drop waited for the stuck lookup");
     }
 }
