@@ -18,7 +18,7 @@ import json, os, re, sys
 
 target = sys.argv[1]
 crit = os.path.join(target, "criterion")
-grind = os.path.join(target, "gungraun", "fedcm-workbench", "instructions")
+grind = os.path.join(target, "gungraun", "fedcm-workbench", "instructions", "grind")
 
 def median(path):
     try:

@@ -17,7 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-GUNGRAUN_VERSION=0.20.0 # keep equal to the gungraun pin in Cargo.toml
+# The runner must match the gungraun library exactly: its version as
+# Cargo.lock pins it.
+GUNGRAUN_VERSION=$(awk '$0 == "name = \"gungraun\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 
 usage() {
     sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
