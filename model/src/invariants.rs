@@ -20,7 +20,8 @@ use url::Url;
 
 /// One property.
 pub struct Invariant {
-    /// Stable identifier (`I1`... follow the numbering of the reference notes).
+    /// Stable identifier (`I1`..., `T1`...). Numbers are never reused; the
+    /// gaps (`I11`, `I19`, `I28`) are properties this model does not check.
     pub id: &'static str,
     pub name: &'static str,
     /// The spec section it comes from.
