@@ -83,4 +83,7 @@ fn every_mutation_is_caught_and_the_unmutated_model_passes() {
         fedcm_model::invariants::ALL.iter().map(|i| i.id).filter(|id| !broken.contains(id)).collect();
     println!("invariants no mutation breaks: {never:?}");
     assert!(uncaught.is_empty(), "mutations no test catches: {uncaught:?}");
+    // An invariant no broken guard can violate is a property that cannot
+    // fail: add a mutation that breaks it (model/src/mutation.rs).
+    assert!(never.is_empty(), "invariants no mutation breaks: {never:?}");
 }
