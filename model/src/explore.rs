@@ -342,6 +342,22 @@ pub struct Progress<'a> {
     pub stats: &'a Stats,
 }
 
+/// A hash of a state: everything that decides the machine's future, plus
+/// the history as an unordered set of events. Two runs that differ only in
+/// the order parallel responses arrived share a fingerprint; runs that saw
+/// different content never do, so every invariant (which reads the history)
+/// is checked on every distinct history.
+pub fn fingerprint(flow: &Flow) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let hash = |text: &str| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        h.finish()
+    };
+    let history = flow.trace().events.iter().fold(0u64, |acc, e| acc.wrapping_add(hash(&format!("{e:?}"))));
+    hash(&flow.future_key()) ^ history.rotate_left(17)
+}
+
 /// Explores every start to `depth` moves. `progress` is called after each
 /// start with the running totals.
 pub fn explore(starts: &[Start], depth: usize, mut progress: impl FnMut(usize, &Stats)) -> Report {
@@ -365,7 +381,7 @@ pub fn explore_bounded(starts: &[Start], depth: usize, limits: Limits, mut progr
         let mut queue: VecDeque<(Flow, Vec<Move>)> = VecDeque::new();
         let mut root = start.flow();
         settle_outbox(&mut root);
-        seen.insert(root.fingerprint());
+        seen.insert(fingerprint(&root));
         stats.distinct += 1;
         queue.push_back((root, Vec::new()));
         while let Some((mut flow, path)) = queue.pop_front() {
@@ -401,7 +417,7 @@ pub fn explore_bounded(starts: &[Start], depth: usize, limits: Limits, mut progr
                 }
                 settle_outbox(&mut next);
                 stats.transitions += 1;
-                let fingerprint = next.fingerprint();
+                let fingerprint = fingerprint(&next);
                 if !seen.contains(&fingerprint) && seen.len() as u64 >= limits.max_states {
                     stopped = Some(Stopped::MaxStates { limit: limits.max_states, start: n + 1 });
                     progress(Progress { done: n, start_finished: false, queued: queue.len(), stats: &stats });

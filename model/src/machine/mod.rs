@@ -184,10 +184,11 @@ pub struct Flow {
     mediation: Mediation,
     providers: Vec<Provider>,
     phase: Phase,
-    outbox: VecDeque<FetchRequest>,
-    /// Requests sent and not yet answered, each with the index of its
-    /// `Event::Request` in the trace: stored once, found without a scan.
-    inflight: BTreeMap<RequestId, usize>,
+    /// Requests to hand out, in order; each is in `inflight` too.
+    outbox: VecDeque<RequestId>,
+    /// Requests sent (or queued) and not yet answered: the machine's own
+    /// record, so it never reads its trace back.
+    inflight: BTreeMap<RequestId, FetchRequest>,
     /// Providers whose stage is not settled: `maybe_providers_done` reads
     /// this count instead of looking at every provider after each response.
     unsettled: usize,
@@ -329,8 +330,10 @@ impl Flow {
         if let Phase::Done(outcome) = &self.phase {
             return Step::Done(outcome.clone());
         }
-        if let Some(request) = self.outbox.pop_front() {
-            return Step::Fetch(request);
+        while let Some(id) = self.outbox.pop_front() {
+            if let Some(request) = self.inflight.get(&id) {
+                return Step::Fetch(request.clone());
+            }
         }
         match &self.phase {
             Phase::Delay { timer, .. } => Step::Wait(Timer { id: *timer, kind: TimerKind::RejectionDelay }),
@@ -374,41 +377,21 @@ impl Flow {
 
     /// Requests handed out (or queued) and not yet answered.
     pub fn pending_requests(&self) -> impl Iterator<Item = &FetchRequest> {
-        self.inflight.values().filter_map(|at| self.sent_at(*at))
+        self.inflight.values()
     }
 
-    /// The request whose `Event::Request` is at `at` in the trace.
-    fn sent_at(&self, at: usize) -> Option<&FetchRequest> {
-        match self.trace.events.get(at) {
-            Some(Event::Request { request }) => Some(request),
-            _ => None,
-        }
-    }
-
-    /// A hash of the state for a model checker: everything that decides the
-    /// machine's future, plus the history as an unordered set of events.
-    /// Two runs that differ only in the order parallel responses arrived
-    /// share a fingerprint; runs that saw different content never do, so
-    /// every invariant (which reads the history) is checked on every
-    /// distinct history.
-    pub fn fingerprint(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let hash = |text: String| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            text.hash(&mut h);
-            h.finish()
-        };
-        let future = format!(
+    /// Everything that decides the machine's future, as text for a model
+    /// checker to hash (the checker adds the history from the trace).
+    pub fn future_key(&self) -> String {
+        format!(
             "{:?}|{:?}|{:?}|{:?}|{:?}|{}",
             self.phase,
             self.providers.iter().map(|p| (&p.stage, &p.config, &p.metadata, p.status_at_start)).collect::<Vec<_>>(),
-            self.inflight.iter().filter_map(|(id, at)| self.sent_at(*at).map(|r| (id, r))).collect::<BTreeMap<_, _>>(),
+            self.inflight,
             self.outbox,
             self.browser,
             self.after_login
-        );
-        let history = self.trace.events.iter().fold(0u64, |acc, e| acc.wrapping_add(hash(format!("{e:?}"))));
-        hash(future) ^ history.rotate_left(17)
+        )
     }
 
     /// Lets a driver record a decision of its own in the trace (e.g. that a
@@ -453,8 +436,8 @@ impl Flow {
     }
 
     fn send(&mut self, request: FetchRequest) {
-        self.inflight.insert(request.id, self.trace.events.len());
-        self.outbox.push_back(request.clone());
+        self.outbox.push_back(request.id);
+        self.inflight.insert(request.id, request.clone());
         self.trace.push(Event::Request { request });
     }
 
@@ -588,11 +571,10 @@ impl Flow {
     /// A driver's answer to a request.
     pub fn on_response(&mut self, id: RequestId, result: FetchResult) {
         self.work += 1;
-        let Some((at, kind, provider)) =
-            self.inflight.remove(&id).and_then(|at| self.sent_at(at).map(|r| (at, r.kind, r.provider)))
-        else {
+        let Some(request) = self.inflight.remove(&id) else {
             return self.note(format!("response to unknown or finished request {id:?} ignored"));
         };
+        let (kind, provider) = (request.kind, request.provider);
         let status = result.as_ref().ok().map(|r| r.status);
         // CORS is judged only on the assertion (the one CORS-mode request of
         // a sign-in); other responses' Access-Control headers mean nothing.
@@ -611,8 +593,7 @@ impl Flow {
                     return record(self, ResponseResult::Ignored);
                 };
                 let for_login = *for_login;
-                let Some(Event::Request { request }) = self.trace.events.get(at) else { return };
-                let (follow, res) = manifests.on_response(request, &result, self.profile, &mut self.next_id);
+                let (follow, res) = manifests.on_response(&request, &result, self.profile, &mut self.next_id);
                 record(self, res);
                 if let Some(f) = follow {
                     self.note(format!("the well-known file redirects to {}; following", f.url));
