@@ -97,16 +97,32 @@ enum Command {
         /// Seconds a client has to send a request's head, and then its body.
         /// A kept-alive connection waiting for its next request is closed
         /// after this too.
-        #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        #[arg(
+            long,
+            default_value_t = fedcm_workbench::serve::DEFAULT_HEADER_TIMEOUT.as_secs(),
+            value_name = "SECS",
+            value_parser = clap::value_parser!(u64).range(1..=fedcm_workbench::serve::MAX_TIMEOUT.as_secs())
+        )]
         header_timeout: u64,
         /// Seconds a connection may move no byte (while no request on it is
         /// being answered) before it is closed, e.g. a client that stops
         /// reading its response.
-        #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        #[arg(
+            long,
+            default_value_t = fedcm_workbench::serve::DEFAULT_IDLE_TIMEOUT.as_secs(),
+            value_name = "SECS",
+            value_parser = clap::value_parser!(u64).range(1..=fedcm_workbench::serve::MAX_TIMEOUT.as_secs())
+        )]
         idle_timeout: u64,
-        /// Connections served at once; more clients wait to be accepted.
-        #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        max_connections: u32,
+        /// Connections served at once (at most 65536); more clients wait to
+        /// be accepted.
+        #[arg(
+            long,
+            default_value_t = fedcm_workbench::serve::DEFAULT_MAX_CONNECTIONS as u64,
+            value_name = "N",
+            value_parser = clap::value_parser!(u64).range(1..=fedcm_workbench::serve::MAX_CONNECTIONS as u64)
+        )]
+        max_connections: u64,
     },
     /// Drive the model over real HTTP against an IdP and report on it.
     ///
@@ -226,7 +242,8 @@ fn dispatch(cli: Cli) -> ExitCode {
                 log,
                 header_timeout: std::time::Duration::from_secs(header_timeout),
                 idle_timeout: std::time::Duration::from_secs(idle_timeout),
-                max_connections: max_connections as usize,
+                // In range (clap checked); start_with checks it again.
+                max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
             };
             match fedcm_workbench::serve::Server::start_with(&parsed, &addr, options) {
                 Ok(server) => {
@@ -247,7 +264,12 @@ fn dispatch(cli: Cli) -> ExitCode {
                     server.wait();
                     ExitCode::SUCCESS
                 }
-                Err(e) => usage(&format!("{}: {e}", scenario.display())),
+                // A scenario error is about the file; the others (the
+                // address, the limits, the event loop) about the run.
+                Err(e @ fedcm_workbench::serve::ServeError::Scenario(_)) => {
+                    usage(&format!("{}: {e}", scenario.display()))
+                }
+                Err(e) => usage(&format!("serve: {e}")),
             }
         }
         Command::Probe {

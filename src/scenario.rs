@@ -12,6 +12,10 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use url::Url;
 
+/// The longest scripted `delay_ms` `fedcm serve` accepts (10 minutes): a
+/// connection waiting on a delay holds one of the server's connection slots.
+pub const MAX_DELAY_MS: u64 = 10 * 60 * 1000;
+
 /// A scenario that could not be read: exit status 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError(pub String);
@@ -111,8 +115,8 @@ pub struct ResponseSpec {
     /// RP unless this is false (or the headers set it themselves).
     #[serde(default)]
     pub cors: Option<bool>,
-    /// `fedcm serve` only: wait this long before answering (the model has no
-    /// clock; scripted runs ignore it).
+    /// `fedcm serve` only: wait this long before answering, at most
+    /// [`MAX_DELAY_MS`] (the model has no clock; scripted runs ignore it).
     #[serde(default)]
     pub delay_ms: Option<u64>,
 }
@@ -235,6 +239,7 @@ impl Scenario {
     /// wire as written: scripted runs take any status and header, but HTTP
     /// cannot carry status 0 or 1000 or a header with CR/LF in it, and a
     /// server that quietly sent something else would test the wrong thing.
+    /// Also refuses a `delay_ms` over [`MAX_DELAY_MS`].
     pub fn validate_for_http(&self) -> Result<(), ScenarioError> {
         for (key, responses) in &self.idp {
             let list: Vec<(String, &ResponseSpec)> = match responses {
@@ -262,6 +267,12 @@ impl ResponseSpec {
     /// What hyper would refuse to send (it would answer something else).
     /// The error starts with the field: `status: ...`, `headers[...]: ...`.
     fn check_http(&self) -> Result<(), String> {
+        // A network error waits its delay too, so check it first.
+        if let Some(delay) = self.delay_ms.filter(|&d| d > MAX_DELAY_MS) {
+            return Err(format!(
+                "delay_ms: {delay} is over the {MAX_DELAY_MS} ms (10 minutes) serve waits at most; each waiting request holds a connection"
+            ));
+        }
         if self.network_error.is_some() {
             return Ok(());
         }
@@ -468,22 +479,41 @@ impl MockIdp {
 
     /// The response and how long `fedcm serve` waits before sending it.
     pub fn answer_with_delay(&mut self, request: &FetchRequest) -> (FetchResult, u64) {
+        let (served, result, delay) = self.next(request);
+        if let Some(i) = served {
+            let n = self.served.entry(i).or_insert(0);
+            *n = n.saturating_add(1);
+        }
+        (result, delay)
+    }
+
+    /// The response [`MockIdp::answer`] would give `request` now, without
+    /// counting it as served (a sequence does not move on). Lets `fedcm
+    /// serve` read the config files at start without copying the mock.
+    pub fn peek(&self, request: &FetchRequest) -> FetchResult {
+        self.next(request).1
+    }
+
+    /// The next response to `request`, its delay, and the route to count
+    /// as served for it (none for a 404 or an empty list).
+    fn next(&self, request: &FetchRequest) -> (Option<usize>, FetchResult, u64) {
         let Some(i) = self.route(request) else {
             let not_found = HttpResponse {
                 status: 404,
                 headers: vec![("content-type".into(), "text/plain".into())],
                 body: b"not found".to_vec(),
             };
-            return (Ok(not_found), 0);
+            return (None, Ok(not_found), 0);
         };
-        let n = self.served.entry(i).or_insert(0);
+        let n = self.served.get(&i).copied().unwrap_or(0);
         let spec = match &self.routes[i].2 {
             Responses::One(r) => r,
-            Responses::Sequence(list) if list.is_empty() => return (Err(NetworkError::new("empty response list")), 0),
-            Responses::Sequence(list) => &list[(*n).min(list.len() - 1)],
+            Responses::Sequence(list) => match list.get(n.min(list.len().saturating_sub(1))) {
+                Some(r) => r,
+                None => return (None, Err(NetworkError::new("empty response list")), 0),
+            },
         };
-        *n += 1;
-        (self.build(request, spec), spec.delay_ms.unwrap_or(0))
+        (Some(i), self.build(request, spec), spec.delay_ms.unwrap_or(0))
     }
 
     fn build(&self, request: &FetchRequest, spec: &ResponseSpec) -> FetchResult {

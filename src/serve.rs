@@ -7,13 +7,15 @@
 //! reach it by resolving those hosts to this address (`fedcm probe --via`).
 
 mod conn;
+mod error;
 mod log;
 mod record;
 
+pub use error::ServeError;
 pub use log::LogLevel;
 pub use record::{Violation, ViolationCounts, MAX_VIOLATION_LINE, RECENT_VIOLATIONS};
 
-use crate::scenario::{clip, Call, MockIdp, Scenario, ScenarioError};
+use crate::scenario::{clip, Call, MockIdp, Scenario};
 use bytes::Bytes;
 use fedcm_model::idp::config::Checked;
 use fedcm_model::machine::request::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
@@ -40,11 +42,25 @@ pub const MAX_REQUEST_HEAD: usize = 128 * 1024;
 /// client (closing on unread data would reset the connection instead).
 const MAX_DRAINED_BODY: usize = 1024 * 1024;
 
-/// The longest URL a log line quotes, in bytes.
-const MAX_LOGGED_URL: usize = 200;
+/// The longest URL a log line or a kept violation quotes, in bytes.
+pub const MAX_LOGGED_URL: usize = 200;
 
 /// The longest header or idle timeout (deadlines past it could overflow).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+/// The default [`ServeOptions::header_timeout`] (`--header-timeout`).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default [`ServeOptions::idle_timeout`] (`--idle-timeout`).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default [`ServeOptions::max_connections`] (`--max-connections`).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// The most connections [`ServeOptions::max_connections`] may allow: far
+/// more than one process's usual file descriptor limit, and far below what
+/// tokio's semaphore can count (it panics past `Semaphore::MAX_PERMITS`).
+pub const MAX_CONNECTIONS: usize = 65_536;
 
 /// Limits and logging for [`Server::start_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +73,8 @@ pub struct ServeOptions {
     /// A connection that moves no byte for this long while no request on it
     /// is being answered is closed (e.g. a client that stops reading).
     pub idle_timeout: Duration,
-    /// Connections open at once; further clients wait in the listen queue.
+    /// Connections open at once (1 to [`MAX_CONNECTIONS`]); further
+    /// clients wait in the listen queue.
     pub max_connections: usize,
 }
 
@@ -65,16 +82,45 @@ impl Default for ServeOptions {
     fn default() -> ServeOptions {
         ServeOptions {
             log: LogLevel::All,
-            header_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(30),
-            max_connections: 256,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
+    }
+}
+
+impl ServeOptions {
+    /// Timeouts above zero and at most [`MAX_TIMEOUT`] (the flags take whole
+    /// seconds; a library caller may want less), 1 to [`MAX_CONNECTIONS`]
+    /// connections.
+    fn check(&self) -> Result<(), ServeError> {
+        let timeouts = [
+            ("header_timeout (--header-timeout)", self.header_timeout),
+            ("idle_timeout (--idle-timeout)", self.idle_timeout),
+        ];
+        for (option, d) in timeouts {
+            if d.is_zero() || d > MAX_TIMEOUT {
+                return Err(ServeError::Limits {
+                    option,
+                    got: format!("{d:?}"),
+                    allowed: format!("more than 0 s, at most {} s (1 day)", MAX_TIMEOUT.as_secs()),
+                });
+            }
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            return Err(ServeError::Limits {
+                option: "max_connections (--max-connections)",
+                got: self.max_connections.to_string(),
+                allowed: format!("1 to {MAX_CONNECTIONS}"),
+            });
+        }
+        Ok(())
     }
 }
 
 /// Which FedCM endpoint each URL of the scenario is, from the providers'
 /// config URLs and the config files the scenario serves.
-fn endpoint_kinds(scenario: &Scenario) -> Vec<(Url, FetchKind)> {
+fn endpoint_kinds(scenario: &Scenario, idp: &MockIdp) -> Vec<(Url, FetchKind)> {
     let mut config_urls: Vec<String> = Vec::new();
     match &scenario.call {
         Call::Get(options) => {
@@ -86,15 +132,14 @@ fn endpoint_kinds(scenario: &Scenario) -> Vec<(Url, FetchKind)> {
             config_urls.extend(options.get("configURL").and_then(|c| c.as_str()).map(String::from));
         }
     }
-    let rp = scenario.rp().ok();
-    let mut idp = rp.map(|rp| MockIdp::new(scenario, &rp));
     let mut kinds = Vec::new();
     for raw in config_urls {
         let Ok(config_url) = ConfigUrl::parse(&raw) else { continue };
         kinds.push((config_url.well_known_url(), FetchKind::WellKnown));
         kinds.push((config_url.url().clone(), FetchKind::Config));
         let probe = probe_request(FetchKind::Config, Method::Get, config_url.url().clone());
-        let Some(Ok(response)) = idp.as_mut().map(|i| i.clone().answer(&probe)) else { continue };
+        // The config file the scenario serves first, not counted as served.
+        let Ok(response) = idp.peek(&probe) else { continue };
         for profile in Profile::ALL {
             let Ok(parsed) = fedcm_model::idp::config::parse(&response, &config_url, profile) else { continue };
             let c = parsed.value;
@@ -400,22 +445,19 @@ pub struct Server {
 impl Server {
     /// Binds `addr` (port 0 picks a free port) and serves on a thread of its
     /// own, with the default limits; `log` logs every request on stderr.
-    pub fn start(scenario: &Scenario, addr: &str, log: bool) -> Result<Server, ScenarioError> {
+    pub fn start(scenario: &Scenario, addr: &str, log: bool) -> Result<Server, ServeError> {
         let log = if log { LogLevel::All } else { LogLevel::None };
         Server::start_with(scenario, addr, ServeOptions { log, ..ServeOptions::default() })
     }
 
     /// [`Server::start`] with chosen limits. Refuses a scenario whose
-    /// responses HTTP cannot carry, and limits of zero.
-    pub fn start_with(scenario: &Scenario, addr: &str, options: ServeOptions) -> Result<Server, ScenarioError> {
+    /// responses HTTP cannot carry, and limits out of range. Everything that
+    /// can fail (binding, the event loop, the thread) is done before this
+    /// returns: once it is `Ok`, the port listens and is being served.
+    pub fn start_with(scenario: &Scenario, addr: &str, options: ServeOptions) -> Result<Server, ServeError> {
         scenario.validate()?;
         scenario.validate_for_http()?;
-        let sane = |d: Duration| !d.is_zero() && d <= MAX_TIMEOUT;
-        if !sane(options.header_timeout) || !sane(options.idle_timeout) || options.max_connections == 0 {
-            return Err(ScenarioError(
-                "the header and idle timeouts must be 1 s to 1 day, and the connection cap above 0".into(),
-            ));
-        }
+        options.check()?;
         let rp = scenario.rp()?;
         let mut hosts = BTreeMap::new();
         for key in scenario.idp.keys() {
@@ -426,13 +468,20 @@ impl Server {
                 }
             }
         }
-        let std_listener =
-            std::net::TcpListener::bind(addr).map_err(|e| ScenarioError(format!("cannot listen on {addr}: {e}")))?;
-        std_listener.set_nonblocking(true).map_err(|e| ScenarioError(e.to_string()))?;
-        let local = std_listener.local_addr().map_err(|e| ScenarioError(e.to_string()))?;
+        let bind = |source| ServeError::Bind { addr: addr.to_string(), source };
+        let std_listener = std::net::TcpListener::bind(addr).map_err(bind)?;
+        std_listener.set_nonblocking(true).map_err(bind)?;
+        let local = std_listener.local_addr().map_err(bind)?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ServeError::Runtime)?;
+        // Registering the socket needs the runtime's reactor.
+        let listener = {
+            let _entered = rt.enter();
+            tokio::net::TcpListener::from_std(std_listener).map_err(ServeError::Runtime)?
+        };
+        let idp = MockIdp::new(scenario, &rp);
         let state = Arc::new(State {
-            idp: Mutex::new(MockIdp::new(scenario, &rp)),
-            kinds: endpoint_kinds(scenario),
+            kinds: endpoint_kinds(scenario, &idp),
+            idp: Mutex::new(idp),
             hosts,
             violations: Mutex::new(record::ViolationRecord::default()),
             logger: log::Logger::new(options.log),
@@ -440,14 +489,15 @@ impl Server {
         });
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let shared = state.clone();
-        let thread = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-            rt.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else { return };
-                let serve = |stream| serve_connection(shared.clone(), stream);
-                conn::accept_loop(listener, options.max_connections, &shared.logger, stop_rx, serve).await;
-            });
-        });
+        let thread = std::thread::Builder::new()
+            .name("fedcm-serve".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    let serve = |stream| serve_connection(shared.clone(), stream);
+                    conn::accept_loop(listener, options.max_connections, &shared.logger, stop_rx, serve).await;
+                });
+            })
+            .map_err(ServeError::Runtime)?;
         Ok(Server { addr: local, state, stop: Some(stop_tx), thread: Some(thread) })
     }
 

@@ -60,6 +60,13 @@ impl Logger {
         Logger { level, queue, dropped }
     }
 
+    /// A logger whose lines go to the returned receiver, not stderr.
+    #[cfg(test)]
+    pub(crate) fn captured(level: LogLevel) -> (Logger, std::sync::mpsc::Receiver<String>) {
+        let (queue, lines) = sync_channel::<String>(QUEUE);
+        (Logger { level, queue, dropped: Arc::new(AtomicU64::new(0)) }, lines)
+    }
+
     /// Logs a request line if the level asks for it.
     pub(crate) fn request(&self, broke_a_rule: bool, line: impl FnOnce() -> String) {
         let wanted = match self.level {

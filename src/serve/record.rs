@@ -2,6 +2,7 @@
 //! rule and the last few, each clipped, so a flood of bad requests with
 //! 60 KB URLs costs a fixed amount of memory however long it runs.
 
+use super::MAX_LOGGED_URL;
 use crate::scenario::clip;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -47,7 +48,7 @@ impl ViolationRecord {
             if self.recent.len() == RECENT_VIOLATIONS {
                 self.recent.pop_front();
             }
-            let line = format!("{} {}: {}", clip(method, 16), clip(url, 200), v.message);
+            let line = format!("{} {}: {}", clip(method, 16), clip(url, MAX_LOGGED_URL), v.message);
             self.recent.push_back(clip(&line, MAX_VIOLATION_LINE).into_owned());
         }
     }

@@ -3,9 +3,11 @@
 //! that goes away, and running out of file descriptors. Each test bounds its
 //! time with read deadlines and kills the server it spawned.
 
-use super::common::bin;
-use fedcm_workbench::scenario::Scenario;
-use fedcm_workbench::serve::{Server, MAX_VIOLATION_LINE, RECENT_VIOLATIONS};
+use super::common::{bin, fedcm, run};
+use fedcm_workbench::scenario::{MockIdp, Scenario, MAX_DELAY_MS};
+use fedcm_workbench::serve::{
+    ServeError, ServeOptions, Server, MAX_CONNECTIONS, MAX_VIOLATION_LINE, RECENT_VIOLATIONS,
+};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -246,9 +248,17 @@ fn a_request_head_over_128_kib_gets_431() {
     let server = Server::start(&scenario, "127.0.0.1:0", false).unwrap();
     let mut stream = connect(&server.addr().to_string());
     let request = format!("GET /fedcm.json?{} HTTP/1.1\r\nHost: idp.example\r\n\r\n", "x".repeat(200_000));
-    // hyper may answer and close before it has read everything.
-    let _ = stream.write_all(request.as_bytes());
+    // hyper answers and closes with part of the head unread, which resets
+    // the connection (RFC 9112 section 9.6); some stacks drop received data
+    // on a reset. So write on another thread and read here at once, while
+    // the writer may still be blocked: the 431 is read as it arrives.
+    let mut writer = stream.try_clone().unwrap();
+    let writing = std::thread::spawn(move || {
+        // Fails (reset, broken pipe) once the server has closed.
+        let _ = writer.write_all(request.as_bytes());
+    });
     assert_eq!(response(&mut stream).map(|r| r.0), Some(431));
+    writing.join().unwrap();
 }
 
 /// Responses HTTP cannot carry are refused at start, naming the field.
@@ -262,6 +272,8 @@ fn a_scenario_http_cannot_carry_is_refused_with_exit_2() {
         ("header-crlf", json!({"headers": {"x-a": "b\r\nSet-Cookie: evil=1"}}), "headers[\"x-a\"]"),
         ("header-name", json!({"headers": {"bad name": "1"}}), "headers[\"bad name\"]"),
         ("wrong-length", json!({"headers": {"Content-Length": "3"}, "body": "0123456789"}), "(10 bytes)"),
+        ("long-delay", json!({"delay_ms": MAX_DELAY_MS + 1, "body": "{}"}), "delay_ms: 600001"),
+        ("long-delay-then-error", json!([{}, {"delay_ms": u64::MAX, "network_error": "x"}]), "[1].delay_ms"),
         (
             "length-and-chunked",
             json!({"headers": {"content-length": "2", "transfer-encoding": "chunked"}, "body": "{}"}),
@@ -371,4 +383,107 @@ fn running_out_of_file_descriptors_is_survived() {
     let stderr = std::fs::read_to_string(&log).unwrap();
     let failures = stderr.lines().filter(|l| l.contains("cannot accept")).count();
     assert!(failures <= 10, "{failures} accept failures logged:\n{stderr}");
+}
+
+/// A delay of exactly the cap is served (and not refused).
+#[test]
+fn a_delay_up_to_ten_minutes_is_accepted() {
+    let mut s: Value = serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    s["idp"]["https://idp.example/slow.json"] = json!({"delay_ms": MAX_DELAY_MS, "body": {}});
+    let scenario = Scenario::parse(&s.to_string()).unwrap();
+    assert!(Server::start(&scenario, "127.0.0.1:0", false).is_ok());
+}
+
+/// Out of file descriptors before the event loop exists: the server says
+/// so and exits 2, rather than printing its banner and exiting 0.
+#[test]
+fn a_server_that_cannot_set_up_its_event_loop_exits_2() {
+    // Descriptors 0-2 and the listening socket (3) fit; the event loop's
+    // epoll and wake-up descriptors do not.
+    let mut command = Command::new("sh");
+    command.args(["-c", "ulimit -n 5 && exec \"$0\" serve \"$1\" --port 0 --log none"]);
+    command.args([bin().as_str(), EXAMPLE]);
+    let ran = run(command, Duration::from_secs(10));
+    assert_eq!(ran.code, Some(2), "stdout: {}\nstderr: {}", ran.stdout, ran.stderr);
+    assert!(!ran.stdout.contains("http://"), "a banner for a server that never ran: {}", ran.stdout);
+    assert!(ran.stderr.contains("event loop") && ran.stderr.contains("ulimit"), "{}", ran.stderr);
+}
+
+/// A taken port is refused with what to do about it.
+#[test]
+fn a_port_in_use_is_refused_with_advice() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let ran = run(fedcm(&["serve", EXAMPLE, "--port", &port]), Duration::from_secs(10));
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")), "{}", ran.stderr);
+    assert!(ran.stderr.contains("choose another --port"), "{}", ran.stderr);
+
+    let scenario = Scenario::parse(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    let e = Server::start(&scenario, &format!("127.0.0.1:{port}"), false).err().expect("the port is taken");
+    assert!(matches!(&e, ServeError::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse), "{e:?}");
+}
+
+/// Limits out of range are a typed error at start (tokio's semaphore would
+/// panic on its thread past `Semaphore::MAX_PERMITS`), and the flag has
+/// the same cap.
+#[test]
+fn a_connection_cap_out_of_range_is_refused() {
+    let scenario = Scenario::parse(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    let options = |max_connections| ServeOptions {
+        log: fedcm_workbench::serve::LogLevel::None,
+        max_connections,
+        ..Default::default()
+    };
+    for bad in [0, MAX_CONNECTIONS + 1, usize::MAX] {
+        match Server::start_with(&scenario, "127.0.0.1:0", options(bad)) {
+            Err(e @ ServeError::Limits { .. }) => assert!(e.to_string().contains("max_connections"), "{e}"),
+            Err(e) => panic!("{bad}: {e:?}"),
+            Ok(_) => panic!("{bad} connections accepted"),
+        }
+    }
+    let zero = ServeOptions { header_timeout: Duration::ZERO, ..options(1) };
+    assert!(matches!(Server::start_with(&scenario, "127.0.0.1:0", zero), Err(ServeError::Limits { .. })));
+    assert!(Server::start_with(&scenario, "127.0.0.1:0", options(MAX_CONNECTIONS)).is_ok());
+
+    let over = (MAX_CONNECTIONS + 1).to_string();
+    let ran = run(fedcm(&["serve", EXAMPLE, "--port", "0", "--max-connections", &over]), Duration::from_secs(10));
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("--max-connections"), "{}", ran.stderr);
+}
+
+/// Reading the config files at start leaves every response sequence where
+/// it was: the first request still gets the first response.
+#[test]
+fn peeking_at_a_response_does_not_count_it_as_served() {
+    let mut s: Value = serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    s["idp"]["https://idp.example/fedcm.json"] = json!([{"body": "first"}, {"body": "second"}]);
+    let scenario = Scenario::parse(&s.to_string()).unwrap();
+    let rp = scenario.rp().unwrap();
+    let mut idp = MockIdp::new(&scenario, &rp);
+    let request = fedcm_model::machine::request::FetchRequest {
+        id: fedcm_model::machine::request::RequestId(0),
+        kind: fedcm_model::machine::request::FetchKind::Config,
+        provider: 0,
+        method: fedcm_model::machine::request::Method::Get,
+        url: url::Url::parse("https://idp.example/fedcm.json").unwrap(),
+        credentials: fedcm_model::machine::request::Credentials::Omit,
+        mode: fedcm_model::machine::request::RequestMode::NoCors,
+        redirect: fedcm_model::machine::request::Redirect::Error,
+        origin: None,
+        headers: Vec::new(),
+        body: None,
+    };
+    let body = |r: fedcm_model::machine::request::FetchResult| String::from_utf8(r.unwrap().body).unwrap();
+    assert_eq!(body(idp.peek(&request)), "first");
+    assert_eq!(body(idp.peek(&request)), "first");
+    assert_eq!(body(idp.answer(&request)), "first");
+    assert_eq!(body(idp.peek(&request)), "second");
+    assert_eq!(body(idp.answer(&request)), "second");
+
+    // And over HTTP, after the server has read the config at start.
+    let server = Server::start(&scenario, "127.0.0.1:0", false).unwrap();
+    let mut stream = connect(&server.addr().to_string());
+    stream.write_all(CONFIG_GET).unwrap();
+    assert_eq!(response(&mut stream), Some((200, "first".into())));
 }
