@@ -45,7 +45,7 @@ pub fn line(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
-/// A whole rendered report: like [`line`] but keeps the newlines the
+/// A whole rendered report: like [`line()`] but keeps the newlines the
 /// renderer wrote. The last guard, applied to everything a renderer returns.
 pub fn block(s: &str) -> Cow<'_, str> {
     escape(s, true)

@@ -70,7 +70,7 @@ pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
-/// `println!` to standard output through [`print`].
+/// `println!` to standard output through [`print()`].
 #[macro_export]
 macro_rules! outln {
     () => { $crate::output::print("\n") };

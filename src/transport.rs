@@ -5,7 +5,7 @@
 //!
 //! Two bounds besides the model's body limit: `timeout` per fetch and an
 //! optional overall deadline; and pictures are not fetched from private
-//! addresses unless allowed (see [`address`]).
+//! addresses unless allowed (see `transport/address.rs`).
 
 mod address;
 mod cause;

@@ -6,7 +6,7 @@
 //! invariant in every state reached.
 //!
 //! A plain breadth-first search over `Flow` clones, deduplicated by
-//! [`Flow::fingerprint`], rather than a model-checking crate: the machine is
+//! [`fingerprint`], rather than a model-checking crate: the machine is
 //! already a deterministic value with cheap clones, breadth-first order
 //! gives shortest counterexamples directly, and the invariants are
 //! functions over the trace, which a generic checker's state type would

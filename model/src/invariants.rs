@@ -44,6 +44,8 @@ impl std::fmt::Display for Violation {
     }
 }
 
+impl std::error::Error for Violation {}
+
 /// Checks every invariant.
 pub fn check_all(trace: &Trace) -> Vec<Violation> {
     ALL.iter()

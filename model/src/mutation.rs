@@ -1,6 +1,6 @@
 //! Deliberately broken guards, for the mutation check: each property and
 //! scenario must be able to fail. Compiled in only with the `mutations`
-//! feature; otherwise [`on`] is a constant `false` and the model has no
+//! feature; otherwise `on` is a constant `false` and the model has no
 //! global state at all.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

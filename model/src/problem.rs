@@ -565,6 +565,8 @@ impl fmt::Display for Problem {
     }
 }
 
+impl std::error::Error for Problem {}
+
 /// A JSON path built on the stack; turned into a string only when a
 /// problem is reported.
 #[derive(Clone, Copy)]

@@ -323,7 +323,7 @@ mod tests {
         let s = parse(&v, Profile::Spec).unwrap().value;
         assert!(s.providers[0].config_url.is_err(), "kept as a failure for the config fetch");
         let c = parse(&v, Profile::Chromium).unwrap_err();
-        assert_eq!(c.errors.iter().map(|p| p.rule.id()).collect::<Vec<_>>(), ["invalid-config-url", "empty-client-id"]);
+        assert_eq!(c.errors().map(|p| p.rule.id()).collect::<Vec<_>>(), ["invalid-config-url", "empty-client-id"]);
         assert_eq!(c.first().js_error_in(Profile::Chromium), JsError::InvalidStateError);
     }
 

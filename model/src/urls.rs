@@ -37,6 +37,8 @@ impl fmt::Display for UrlError {
     }
 }
 
+impl std::error::Error for UrlError {}
+
 /// Secure Contexts' "potentially trustworthy URL", as far as FedCM can meet
 /// it: https and wss, `file:`, and loopback hosts (127.0.0.0/8, ::1,
 /// `localhost` and `*.localhost`).

@@ -97,7 +97,7 @@ fn the_question_is_repeated_until_answered_and_wrong_answers_change_nothing() {
     assert!(matches!(first, Step::Ask(Prompt::AccountChooser { .. })));
     assert_eq!(flow.next_step(), first);
     let err = flow.on_user(UserAction::Choose { account_id: "nobody".into(), config_url: None }).unwrap_err();
-    assert_eq!(err.prompt, Some("account-chooser"));
+    assert_eq!(err.prompt(), Some("account-chooser"));
     assert!(flow.on_user(UserAction::Resolve { token: json!(1), account_id: None }).is_err());
     assert_eq!(flow.next_step(), first, "still asking");
     flow.on_user(UserAction::Cancel).unwrap();

@@ -6,7 +6,7 @@ use super::MAX_LOGGED_URL;
 use crate::scenario::clip;
 use std::collections::{BTreeMap, VecDeque};
 
-/// How many rule-breaking requests [`ViolationRecord`] keeps word for word.
+/// How many rule-breaking requests the violation record keeps word for word.
 pub const RECENT_VIOLATIONS: usize = 64;
 
 /// The longest a kept violation line is, in bytes (URLs can be 60 KB).

@@ -27,27 +27,65 @@ pub struct Parsed<T> {
     pub warnings: Vec<Problem>,
 }
 
-/// A document that failed: at least one error, plus any warnings.
+/// A document that failed: at least one error (by construction: the
+/// first is a field of its own), plus any warnings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
-    pub errors: Vec<Problem>,
-    pub warnings: Vec<Problem>,
+    /// Boxed: a `Result` carrying a rejection stays small.
+    first: Box<Problem>,
+    more: Vec<Problem>,
+    warnings: Vec<Problem>,
 }
 
 impl Rejected {
-    /// The error the machine reports as the reason.
-    pub fn first(&self) -> &Problem {
-        &self.errors[0]
+    /// A rejection for `first`, and any further errors and warnings.
+    pub fn new(first: Problem, more: Vec<Problem>, warnings: Vec<Problem>) -> Rejected {
+        Rejected { first: Box::new(first), more, warnings }
     }
 
+    /// The error the machine reports as the reason.
+    pub fn first(&self) -> &Problem {
+        &self.first
+    }
+
+    /// Every error, the first first.
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        std::iter::once(&*self.first).chain(&self.more)
+    }
+
+    /// Every error, the first first, owned.
+    pub fn into_errors(self) -> Vec<Problem> {
+        let mut all = Vec::with_capacity(1 + self.more.len());
+        all.push(*self.first);
+        all.extend(self.more);
+        all
+    }
+
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
+    }
+
+    /// Errors, then warnings.
     pub fn all(&self) -> impl Iterator<Item = &Problem> {
-        self.errors.iter().chain(&self.warnings)
+        self.errors().chain(&self.warnings)
     }
 
     fn single(problem: Problem) -> Rejected {
-        Rejected { errors: vec![problem], warnings: Vec::new() }
+        Rejected::new(problem, Vec::new(), Vec::new())
     }
 }
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.first)?;
+        match self.more.len() {
+            0 => Ok(()),
+            n => write!(f, " (and {n} more error(s))"),
+        }
+    }
+}
+
+impl std::error::Error for Rejected {}
 
 pub type ParseResult<T> = Result<Parsed<T>, Rejected>;
 
@@ -82,11 +120,9 @@ impl Cx {
             Some(value) if self.errors.is_empty() => Ok(Parsed { value, warnings: self.warnings }),
             _ => {
                 debug_assert!(!self.errors.is_empty(), "a parser dropped a document without an error");
-                let mut errors = self.errors;
-                if errors.is_empty() {
-                    errors.push(Problem::error(self.document, None, Rule::MissingRequired));
-                }
-                Err(Rejected { errors, warnings: self.warnings })
+                let mut errors = self.errors.into_iter();
+                let first = errors.next().unwrap_or_else(|| Problem::error(self.document, None, Rule::MissingRequired));
+                Err(Rejected::new(first, errors.collect(), self.warnings))
             }
         }
     }
@@ -198,7 +234,7 @@ pub(crate) mod test_support {
     pub fn error_ids<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<&'static str> {
         match r {
             Ok(p) => panic!("expected a rejection, got {p:?}"),
-            Err(e) => e.errors.iter().map(|p| p.rule.id()).collect(),
+            Err(e) => e.errors().map(|p| p.rule.id()).collect(),
         }
     }
 
@@ -209,7 +245,7 @@ pub(crate) mod test_support {
     pub fn fields<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<String> {
         match r {
             Ok(p) => panic!("expected a rejection, got {p:?}"),
-            Err(e) => e.errors.iter().map(|p| p.field.clone().unwrap_or_default()).collect(),
+            Err(e) => e.errors().map(|p| p.field.clone().unwrap_or_default()).collect(),
         }
     }
 }

@@ -107,7 +107,7 @@ impl Manifests {
                 }
                 Err(r) => {
                     self.well_known = Some(Slot::Failed(r.first().clone()));
-                    ResponseResult::Rejected { problems: r.errors }
+                    ResponseResult::Rejected { problems: r.into_errors() }
                 }
             },
             _ => match config::parse(response, &self.config_url, profile) {
@@ -117,7 +117,7 @@ impl Manifests {
                 }
                 Err(r) => {
                     self.config = Slot::Failed(r.first().clone());
-                    ResponseResult::Rejected { problems: r.errors }
+                    ResponseResult::Rejected { problems: r.into_errors() }
                 }
             },
         };

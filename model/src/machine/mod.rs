@@ -249,7 +249,9 @@ impl Flow {
             crate::problem::JsError::NetworkError => ErrorName::NetworkError,
         };
         let message = format!("the request options are invalid: {first}");
-        flow.settle_reject(Rejection::new(name, Reason::InvalidOptions, false, message).with_problems(rejected.errors));
+        flow.settle_reject(
+            Rejection::new(name, Reason::InvalidOptions, false, message).with_problems(rejected.into_errors()),
+        );
         flow
     }
 
@@ -607,7 +609,7 @@ impl Flow {
                     return record(self, ResponseResult::Ignored);
                 }
                 let parsed = match &result {
-                    Ok(r) => accounts::parse(r, self.profile).map_err(|e| e.errors),
+                    Ok(r) => accounts::parse(r, self.profile).map_err(|e| e.into_errors()),
                     Err(e) => Err(vec![no_response(crate::Document::Accounts, &e.reason)]),
                 };
                 record(
@@ -626,7 +628,7 @@ impl Flow {
                     self,
                     match &metadata {
                         Some(Ok(_)) => ResponseResult::Accepted,
-                        Some(Err(r)) => ResponseResult::Rejected { problems: r.errors.clone() },
+                        Some(Err(r)) => ResponseResult::Rejected { problems: r.errors().cloned().collect() },
                         None => ResponseResult::NetworkError {
                             reason: result.as_ref().err().map(|e| e.reason.clone()).unwrap_or_default(),
                         },
@@ -1092,7 +1094,6 @@ impl Flow {
     /// The person's answer to the current prompt.
     pub fn on_user(&mut self, action: UserAction) -> Result<(), ActionError> {
         let prompt_name = self.prompt_name();
-        let wrong = |message: String| Err(ActionError { prompt: prompt_name, message });
         let phase = self.phase.clone();
         match (&phase, &action) {
             (Phase::Chooser, UserAction::Choose { account_id, config_url }) => {
@@ -1112,7 +1113,7 @@ impl Flow {
                         self.fetch_assertion(selection);
                         return Ok(());
                     }
-                    return wrong(format!("no account {account_id:?} is shown"));
+                    return Err(ActionError::UnknownAccount { prompt: prompt_name, account_id: account_id.clone() });
                 };
                 let returning = self.is_returning(provider, account);
                 if on(Mutation::ConnectOnSelection) {
@@ -1145,7 +1146,7 @@ impl Flow {
                 let (target, after) = match self.mismatched().into_iter().find(pick) {
                     Some(i) => (i, AfterLogin::Refetch),
                     None if self.supports_use_other_account() => (0, AfterLogin::UseOther),
-                    None => return wrong("no provider to log in to, and no \"use another account\"".into()),
+                    None => return Err(ActionError::NoLoginTarget { prompt: prompt_name }),
                 };
                 self.trace.push(Event::User { action: action.clone() });
                 self.open_login_popup(target, after);
@@ -1208,11 +1209,11 @@ impl Flow {
                 self.trace.push(Event::User { action: action.clone() });
                 self.settle_reject(rejection.clone());
             }
-            (Phase::Done(_), _) => return wrong("the request is already settled".into()),
+            (Phase::Done(_), _) => return Err(ActionError::Settled { prompt: prompt_name }),
             _ => {
                 return match prompt_name {
-                    Some(_) => wrong(format!("{action:?} does not answer this prompt")),
-                    None => Err(ActionError { prompt: None, message: "nothing is being asked".into() }),
+                    Some(prompt) => Err(ActionError::DoesNotFit { prompt, action: format!("{action:?}") }),
+                    None => Err(ActionError::NothingAsked),
                 }
             }
         }
@@ -1351,7 +1352,7 @@ impl Flow {
         match assertion::parse(&response, &endpoint, self.profile) {
             Err(_) if on(Mutation::ResolveInvalidAssertion) => self.resolve(&selection, serde_json::Value::Null),
             Err(rejected) => {
-                record(self, ResponseResult::Rejected { problems: rejected.errors.clone() });
+                record(self, ResponseResult::Rejected { problems: rejected.errors().cloned().collect() });
                 // Chromium names 500 and 503 (the spec MAY, unreachable as
                 // written: ambiguity A23).
                 let code = match (self.profile, response.status) {
@@ -1365,7 +1366,7 @@ impl Flow {
                     None,
                     format!("the identity assertion response is unusable: {}", rejected.first()),
                 )
-                .with_problems(rejected.errors);
+                .with_problems(rejected.into_errors());
                 self.show_error(r);
             }
             Ok(parsed) => {

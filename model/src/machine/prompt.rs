@@ -68,18 +68,51 @@ pub enum UserAction {
     Dismiss,
 }
 
-/// Why an answer does not fit the question.
+/// Why an answer does not fit the question. `prompt` names what was being
+/// asked, when anything was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ActionError {
-    pub prompt: Option<&'static str>,
-    pub message: String,
+#[serde(tag = "error", rename_all = "kebab-case")]
+pub enum ActionError {
+    /// The chooser shows no such account.
+    UnknownAccount { prompt: Option<&'static str>, account_id: String },
+    /// "Use another account" (or a login) with no provider to log in to.
+    NoLoginTarget { prompt: Option<&'static str> },
+    /// The request has settled: nothing can be answered any more.
+    Settled { prompt: Option<&'static str> },
+    /// The answer (its debug form) is not one this prompt takes.
+    DoesNotFit { prompt: &'static str, action: String },
+    /// Nothing is being asked.
+    NothingAsked,
+}
+
+impl ActionError {
+    /// The prompt that was shown, if any.
+    pub fn prompt(&self) -> Option<&'static str> {
+        match self {
+            ActionError::UnknownAccount { prompt, .. }
+            | ActionError::NoLoginTarget { prompt }
+            | ActionError::Settled { prompt } => *prompt,
+            ActionError::DoesNotFit { prompt, .. } => Some(prompt),
+            ActionError::NothingAsked => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ActionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.prompt {
-            Some(p) => write!(f, "at the {p}: {}", self.message),
-            None => f.write_str(&self.message),
+        if let Some(p) = self.prompt() {
+            write!(f, "at the {p}: ")?;
+        }
+        match self {
+            ActionError::UnknownAccount { account_id, .. } => write!(f, "no account {account_id:?} is shown"),
+            ActionError::NoLoginTarget { .. } => {
+                f.write_str("no provider to log in to, and no \"use another account\"")
+            }
+            ActionError::Settled { .. } => f.write_str("the request is already settled"),
+            ActionError::DoesNotFit { action, .. } => write!(f, "{action} does not answer this prompt"),
+            ActionError::NothingAsked => f.write_str("nothing is being asked"),
         }
     }
 }
+
+impl std::error::Error for ActionError {}
