@@ -136,7 +136,7 @@ pub fn lint(kind: Document, body: &[u8], cx: &LintContext, profile: Profile) -> 
                 return Err(LintError::RequestTooLarge { bytes: body.len() });
             }
             let value: serde_json::Value = serde_json::from_slice(body).map_err(LintError::RequestNotJson)?;
-            report(profile, fedcm_model::request::parse(&value, profile))
+            report(profile, fedcm_model::options::parse(&value, profile))
         }
     })
 }

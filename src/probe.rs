@@ -8,9 +8,9 @@ use crate::escape;
 use crate::lint::{self, LintContext};
 use crate::transport::{Exchange, HttpTransport, Refusal};
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
+use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::{FetchKind, FetchRequest, FetchResult, RequestId};
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::trace::{Event, ResponseResult};
 use fedcm_model::{ConfigUrl, Document, Problem, Profile, Severity};
@@ -161,10 +161,10 @@ pub fn exit_status(r: &ProbeReport) -> u8 {
     }
 }
 
-fn method_name(m: fedcm_model::machine::request::Method) -> &'static str {
+fn method_name(m: fedcm_model::machine::fetch::Method) -> &'static str {
     match m {
-        fedcm_model::machine::request::Method::Get => "GET",
-        fedcm_model::machine::request::Method::Post => "POST",
+        fedcm_model::machine::fetch::Method::Get => "GET",
+        fedcm_model::machine::fetch::Method::Post => "POST",
     }
 }
 
@@ -191,7 +191,7 @@ fn fetch_report(request: &FetchRequest, result: &FetchResult, exchange: &Exchang
         kind: request.kind.name(),
         method: method_name(request.method),
         url: request.url.to_string(),
-        credentials: request.credentials == fedcm_model::machine::request::Credentials::Include,
+        credentials: request.credentials == fedcm_model::machine::fetch::Credentials::Include,
         status: None,
         content_type: None,
         bytes: 0,

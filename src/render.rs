@@ -2,9 +2,9 @@
 //! and why.
 
 use crate::runner::RunReport;
+use fedcm_model::machine::fetch::{Credentials, FetchRequest};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::{Credentials, FetchRequest};
 use fedcm_model::trace::{Event, ResponseResult};
 use std::fmt::Write;
 

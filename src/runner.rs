@@ -5,9 +5,9 @@
 use crate::scenario::{parse_user_step, Call, Expect, MockIdp, Scenario, ScenarioError, UserStep};
 use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::disconnect::{DisconnectFlow, DisconnectOptions, DisconnectOutcome, DisconnectStep};
+use fedcm_model::machine::fetch::{FetchRequest, FetchResult};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::{FetchRequest, FetchResult};
 use fedcm_model::machine::{Flow, Step};
 use fedcm_model::trace::Trace;
 use fedcm_model::Profile;

@@ -3,8 +3,8 @@
 //! format is a contract with outside tools: see docs/scenario-format.md.
 
 use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
+use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, Method, NetworkError};
 use fedcm_model::machine::prompt::UserAction;
-use fedcm_model::machine::request::{FetchKind, FetchRequest, FetchResult, Method, NetworkError};
 use fedcm_model::machine::Rp;
 use fedcm_model::{HttpResponse, Profile};
 use serde::Deserialize;

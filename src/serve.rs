@@ -18,7 +18,7 @@ pub use record::{Violation, ViolationCounts, MAX_VIOLATION_LINE, RECENT_VIOLATIO
 use crate::scenario::{clip, Call, MockIdp, Scenario};
 use bytes::Bytes;
 use fedcm_model::idp::config::Checked;
-use fedcm_model::machine::request::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
+use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
 use fedcm_model::{ConfigUrl, HttpResponse, Profile};
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;

@@ -13,7 +13,7 @@ mod cause;
 pub use address::is_public;
 
 use cause::PrivateAddress;
-use fedcm_model::machine::request::{Credentials, FetchKind, FetchRequest, FetchResult, Method, NetworkError};
+use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, FetchResult, Method, NetworkError};
 use fedcm_model::profile::MAX_BODY_BYTES;
 use fedcm_model::HttpResponse;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -412,7 +412,7 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fedcm_model::machine::request::{Redirect, RequestId, RequestMode};
+    use fedcm_model::machine::fetch::{Redirect, RequestId, RequestMode};
 
     /// A lookup that blocks a thread (as `getaddrinfo` does with a DNS
     /// server that never answers) for 30 s, then says it finished.

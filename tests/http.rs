@@ -149,15 +149,15 @@ fn the_mock_refuses_requests_a_browser_must_not_send() {
     let transport =
         HttpTransport::new(Some(&server.addr().to_string()), Some("sid=1".into()), Duration::from_secs(5)).unwrap();
     // A config fetch with cookies, an RP Origin and no Sec-Fetch-Dest.
-    let mut request = fedcm_model::machine::request::FetchRequest {
-        id: fedcm_model::machine::request::RequestId(1),
-        kind: fedcm_model::machine::request::FetchKind::Config,
+    let mut request = fedcm_model::machine::fetch::FetchRequest {
+        id: fedcm_model::machine::fetch::RequestId(1),
+        kind: fedcm_model::machine::fetch::FetchKind::Config,
         provider: 0,
-        method: fedcm_model::machine::request::Method::Get,
+        method: fedcm_model::machine::fetch::Method::Get,
         url: url::Url::parse("https://idp.example/config.json").unwrap(),
-        credentials: fedcm_model::machine::request::Credentials::Include,
-        mode: fedcm_model::machine::request::RequestMode::NoCors,
-        redirect: fedcm_model::machine::request::Redirect::Error,
+        credentials: fedcm_model::machine::fetch::Credentials::Include,
+        mode: fedcm_model::machine::fetch::RequestMode::NoCors,
+        redirect: fedcm_model::machine::fetch::Redirect::Error,
         origin: Some("https://rp.example".into()),
         headers: vec![("Origin", "https://rp.example".into())],
         body: None,
@@ -167,7 +167,7 @@ fn the_mock_refuses_requests_a_browser_must_not_send() {
     let body = String::from_utf8_lossy(&response.body);
     assert!(body.contains("Sec-Fetch-Dest") && body.contains("cookies") && body.contains("Origin"), "{body}");
     request.headers = vec![("Sec-Fetch-Dest", "webidentity".into())];
-    request.credentials = fedcm_model::machine::request::Credentials::Omit;
+    request.credentials = fedcm_model::machine::fetch::Credentials::Omit;
     assert_eq!(transport.fetch(&request).unwrap().status, 200);
     assert_eq!(server.violations().len(), 3);
 }

@@ -15,10 +15,10 @@
 
 use fedcm_model::idp::{accounts, assertion, client_metadata, config, well_known};
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
+use fedcm_model::machine::fetch::{FetchKind, FetchRequest};
 use fedcm_model::machine::prompt::UserAction;
-use fedcm_model::machine::request::{FetchKind, FetchRequest};
 use fedcm_model::machine::{Flow, Rp, Step};
-use fedcm_model::request::{ProviderRequest, RequestOptions};
+use fedcm_model::options::{ProviderRequest, RequestOptions};
 use fedcm_model::urls::{ConfigUrl, Endpoint};
 use fedcm_model::{HttpResponse, Profile};
 use serde::Deserialize;

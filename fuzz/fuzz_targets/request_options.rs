@@ -1,5 +1,5 @@
 #![no_main]
-//! The RP's options: JSON text to `serde_json::Value`, `request::parse` under both
+//! The RP's options: JSON text to `serde_json::Value`, `options::parse` under both
 //! profiles, and a flow started from them; never panics (fuzz/src/docs.rs).
 
 use libfuzzer_sys::fuzz_target;

@@ -231,12 +231,12 @@ pub fn disconnect(data: &[u8]) {
 }
 
 /// The RP's options: JSON text to `serde_json::Value` (as the scenario
-/// runner and the CLI read them), then `request::parse` under both
+/// runner and the CLI read them), then `options::parse` under both
 /// profiles, then a flow started from them and polled until it first waits.
 pub fn request_options(data: &[u8]) {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else { return };
     for profile in Profile::ALL {
-        let result = fedcm_model::request::parse(&value, profile);
+        let result = fedcm_model::options::parse(&value, profile);
         check_result(&result);
         if let Err(rejected) = &result {
             let _ = rejected.first().js_error_in(profile);

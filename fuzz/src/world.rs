@@ -30,8 +30,8 @@
 use fedcm_model::explore;
 use fedcm_model::invariants;
 use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
+use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, NetworkError, RequestId};
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::{FetchKind, FetchRequest, FetchResult, NetworkError, RequestId};
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::{HttpResponse, Profile};
 use serde::{Deserialize, Serialize};

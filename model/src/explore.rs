@@ -14,8 +14,8 @@
 
 use crate::invariants::{self, Violation};
 use crate::machine::browser::{BrowserState, Connection, LoginStatus};
+use crate::machine::fetch::{FetchKind, FetchRequest, FetchResult, NetworkError};
 use crate::machine::prompt::{Prompt, UserAction};
-use crate::machine::request::{FetchKind, FetchRequest, FetchResult, NetworkError};
 use crate::machine::{Flow, Rp, Step};
 use crate::profile::Profile;
 use crate::HttpResponse;
@@ -498,14 +498,14 @@ pub fn to_scenario(c: &Counterexample) -> Value {
 
 fn dummy_request() -> FetchRequest {
     FetchRequest {
-        id: crate::machine::request::RequestId(0),
+        id: crate::machine::fetch::RequestId(0),
         kind: FetchKind::Config,
         provider: 0,
-        method: crate::machine::request::Method::Get,
+        method: crate::machine::fetch::Method::Get,
         url: Url::parse(RP).expect("valid"),
-        credentials: crate::machine::request::Credentials::Omit,
-        mode: crate::machine::request::RequestMode::NoCors,
-        redirect: crate::machine::request::Redirect::Error,
+        credentials: crate::machine::fetch::Credentials::Omit,
+        mode: crate::machine::fetch::RequestMode::NoCors,
+        redirect: crate::machine::fetch::Redirect::Error,
         origin: None,
         headers: Vec::new(),
         body: None,

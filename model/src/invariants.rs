@@ -6,12 +6,12 @@
 //! not apply to a run (say, a disconnect trace) holds vacuously.
 
 use crate::machine::browser::{Connection, LoginStatus};
+use crate::machine::fetch::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
 use crate::machine::outcome::{ErrorName, Outcome};
 use crate::machine::prompt::{Prompt, UserAction};
-use crate::machine::request::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
 use crate::machine::state::State;
+use crate::options::{Mediation, Mode};
 use crate::profile::Profile;
-use crate::request::{Mediation, Mode};
 use crate::trace::{Event, ResponseResult, Start, Trace};
 use crate::urls::{is_potentially_trustworthy, registrable_domain, ConfigUrl};
 use serde::Serialize;
@@ -231,7 +231,7 @@ fn settled_at(t: &Trace) -> Option<(usize, &Outcome)> {
 }
 
 /// The inputs of a `get()` run whose options were valid.
-fn start(t: &Trace) -> Option<(&Start, &crate::request::RequestOptions)> {
+fn start(t: &Trace) -> Option<(&Start, &crate::options::RequestOptions)> {
     let s = t.start()?;
     Some((s, s.options.as_ref()?))
 }

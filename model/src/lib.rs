@@ -16,9 +16,9 @@ pub mod invariants;
 pub mod json;
 pub mod machine;
 pub mod mutation;
+pub mod options;
 pub mod problem;
 pub mod profile;
-pub mod request;
 pub mod trace;
 pub mod urls;
 

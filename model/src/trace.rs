@@ -3,9 +3,9 @@
 //! outcome. Tests, invariants and the CLI all read this.
 
 use crate::machine::browser::{Connection, LoginStatus};
+use crate::machine::fetch::{FetchKind, FetchRequest, RequestId};
 use crate::machine::outcome::Outcome;
 use crate::machine::prompt::{Prompt, UserAction};
-use crate::machine::request::{FetchKind, FetchRequest, RequestId};
 use crate::machine::state::State;
 use crate::problem::Problem;
 use serde::Serialize;
@@ -17,7 +17,7 @@ pub struct Start {
     pub rp: String,
     pub embedder: String,
     /// `None` when the options were rejected before conversion finished.
-    pub options: Option<crate::request::RequestOptions>,
+    pub options: Option<crate::options::RequestOptions>,
     pub browser: crate::machine::browser::BrowserState,
 }
 
@@ -157,7 +157,7 @@ impl Trace {
     }
 
     /// The `Access-Control-*` headers of a response, for the trace.
-    pub fn access_control(result: &crate::machine::request::FetchResult) -> Vec<(String, String)> {
+    pub fn access_control(result: &crate::machine::fetch::FetchResult) -> Vec<(String, String)> {
         match result {
             Ok(r) => r
                 .headers

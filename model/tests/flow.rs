@@ -2,9 +2,9 @@
 //! in any order, abort, and answers that do not fit the question.
 
 use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
+use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, NetworkError};
 use fedcm_model::machine::outcome::{ErrorName, Outcome, Reason};
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::request::{Credentials, FetchKind, FetchRequest, NetworkError};
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::trace::{Event, ResponseResult};
 use fedcm_model::{HttpResponse, Profile};

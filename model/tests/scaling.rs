@@ -10,8 +10,8 @@
 
 use fedcm_model::invariants;
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
+use fedcm_model::machine::fetch::FetchKind;
 use fedcm_model::machine::prompt::UserAction;
-use fedcm_model::machine::request::FetchKind;
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::{HttpResponse, Profile};
 use serde_json::json;

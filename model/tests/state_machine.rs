@@ -11,7 +11,7 @@
 
 use fedcm_model::explore::{self, Move, Start};
 use fedcm_model::invariants;
-use fedcm_model::machine::request::{FetchRequest, RequestId};
+use fedcm_model::machine::fetch::{FetchRequest, RequestId};
 use fedcm_model::machine::{Flow, Step};
 use fedcm_model::Profile;
 use proptest::prelude::*;

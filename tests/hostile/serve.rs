@@ -461,20 +461,20 @@ fn peeking_at_a_response_does_not_count_it_as_served() {
     let scenario = Scenario::parse(&s.to_string()).unwrap();
     let rp = scenario.rp().unwrap();
     let mut idp = MockIdp::new(&scenario, &rp);
-    let request = fedcm_model::machine::request::FetchRequest {
-        id: fedcm_model::machine::request::RequestId(0),
-        kind: fedcm_model::machine::request::FetchKind::Config,
+    let request = fedcm_model::machine::fetch::FetchRequest {
+        id: fedcm_model::machine::fetch::RequestId(0),
+        kind: fedcm_model::machine::fetch::FetchKind::Config,
         provider: 0,
-        method: fedcm_model::machine::request::Method::Get,
+        method: fedcm_model::machine::fetch::Method::Get,
         url: url::Url::parse("https://idp.example/fedcm.json").unwrap(),
-        credentials: fedcm_model::machine::request::Credentials::Omit,
-        mode: fedcm_model::machine::request::RequestMode::NoCors,
-        redirect: fedcm_model::machine::request::Redirect::Error,
+        credentials: fedcm_model::machine::fetch::Credentials::Omit,
+        mode: fedcm_model::machine::fetch::RequestMode::NoCors,
+        redirect: fedcm_model::machine::fetch::Redirect::Error,
         origin: None,
         headers: Vec::new(),
         body: None,
     };
-    let body = |r: fedcm_model::machine::request::FetchResult| String::from_utf8(r.unwrap().body).unwrap();
+    let body = |r: fedcm_model::machine::fetch::FetchResult| String::from_utf8(r.unwrap().body).unwrap();
     assert_eq!(body(idp.peek(&request)), "first");
     assert_eq!(body(idp.peek(&request)), "first");
     assert_eq!(body(idp.answer(&request)), "first");

@@ -3,9 +3,9 @@
 //! a smaller machine with the same polling API as [`super::Flow`].
 
 use super::browser::{BrowserState, Connection};
+use super::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
 use super::manifests::Manifests;
 use super::outcome::{ErrorName, Reason, Rejection};
-use super::request::{FetchKind, FetchRequest, FetchResult, RequestId};
 use super::state::State;
 use super::Rp;
 use crate::idp::config::Checked;

@@ -2,7 +2,7 @@
 //! and the config file, fetched in parallel, then checked against each
 //! other. Shared by the sign-in flow and `disconnect()`.
 
-use super::request::{FetchKind, FetchRequest, FetchResult, RequestId};
+use super::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
 use crate::idp::config::{self, Config};
 use crate::idp::well_known::{self, WellKnown};
 use crate::problem::{Document, Problem, Rule};

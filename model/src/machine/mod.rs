@@ -11,10 +11,10 @@
 
 pub mod browser;
 pub mod disconnect;
+pub mod fetch;
 mod manifests;
 pub mod outcome;
 pub mod prompt;
-pub mod request;
 pub mod state;
 
 use crate::idp::accounts::{self, Account};
@@ -23,16 +23,16 @@ use crate::idp::client_metadata::{self, ClientMetadata};
 use crate::idp::config::{Checked, Config};
 use crate::idp::Rejected;
 use crate::mutation::{on, Mutation};
+use crate::options::{Mediation, Mode, ProviderRequest, RequestOptions};
 use crate::problem::Problem;
 use crate::profile::Profile;
-use crate::request::{Mediation, Mode, ProviderRequest, RequestOptions};
 use crate::trace::{Event, ResponseResult, Trace};
 use crate::urls::{origin_string, same_site, ConfigUrl};
 use browser::{BrowserState, Connection, LoginStatus};
+use fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
 use manifests::Manifests;
 use outcome::{ErrorName, IdentityCredential, Outcome, Reason, Rejection};
 use prompt::{AccountChoice, ActionError, Prompt, UserAction};
-use request::{FetchKind, FetchRequest, FetchResult, RequestId};
 use serde::Serialize;
 use state::State;
 use std::borrow::Cow;
@@ -207,7 +207,7 @@ pub struct Flow {
 impl Flow {
     /// Starts a request from the options' JSON form (what JavaScript passes).
     pub fn from_json(rp: Rp, browser: BrowserState, options: &serde_json::Value, profile: Profile) -> Flow {
-        match crate::request::parse(options, profile) {
+        match crate::options::parse(options, profile) {
             Ok(parsed) => {
                 let warnings = parsed.warnings.iter().map(ToString::to_string).collect();
                 Flow::with_notes(rp, browser, parsed.value, profile, warnings)
