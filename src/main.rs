@@ -6,8 +6,14 @@ use fedcm_workbench::{errln, input, outln, output};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-mod explore;
-mod run;
+/// The subcommands with modules of their own (`src/commands/`): the model
+/// checker's front end and the scenario runner's.
+mod commands {
+    pub mod explore;
+    pub mod run;
+}
+
+use commands::{explore, run};
 
 /// A workbench for the browser's Federated Credential Management API.
 #[derive(Parser)]

@@ -1,7 +1,7 @@
 //! Human-readable output of a run: the trace step by step, then the outcome
 //! and why.
 
-use crate::runner::RunReport;
+use crate::driver::RunReport;
 use fedcm_model::machine::fetch::{Credentials, FetchRequest};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};

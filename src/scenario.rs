@@ -385,7 +385,7 @@ impl UserStep {
             UserStep::Close => UserAction::IdpClose,
             UserStep::Dismiss => UserAction::Dismiss,
             UserStep::Continue { token, account_id } => UserAction::Resolve { token, account_id },
-            // Handled by the runner before it asks for an action.
+            // Handled by the driver before it asks for an action.
             UserStep::Abort => UserAction::Cancel,
         }
     }

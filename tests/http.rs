@@ -2,7 +2,7 @@
 //! transport `fedcm probe` uses, on 127.0.0.1 with free ports. Every request
 //! loop here is bounded in count and time.
 
-use fedcm_workbench::runner::{self, RunReport};
+use fedcm_workbench::driver::{self, RunReport};
 use fedcm_workbench::scenario::Scenario;
 use fedcm_workbench::serve::Server;
 use fedcm_workbench::transport::HttpTransport;
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 fn over_http(scenario: &Scenario, timeout: Duration) -> (RunReport, Vec<String>) {
     let server = Server::start(scenario, "127.0.0.1:0", false).expect("binds a free port");
     let transport = HttpTransport::new(Some(&server.addr().to_string()), None, timeout).unwrap();
-    let report = runner::run_with(scenario, None, &mut |r| transport.fetch(r)).expect("runs");
+    let report = driver::run_with(scenario, None, &mut |r| transport.fetch(r)).expect("runs");
     (report, server.violations())
 }
 
@@ -36,7 +36,7 @@ fn every_scenario_has_the_same_outcome_over_real_http() {
     let mut count = 0;
     for file in files.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
         let scenario = Scenario::parse(&std::fs::read_to_string(file).unwrap()).unwrap();
-        let scripted = runner::run(&scenario, None).unwrap();
+        let scripted = driver::run(&scenario, None).unwrap();
         let (wire, violations) = over_http(&scenario, Duration::from_secs(5));
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         if visible(&scripted) != visible(&wire) {

@@ -10,7 +10,7 @@
 use fedcm_model::explore;
 use fedcm_model::mutation::{self, Mutation};
 use fedcm_model::Profile;
-use fedcm_workbench::runner;
+use fedcm_workbench::driver;
 use fedcm_workbench::scenario::Scenario;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -47,7 +47,7 @@ fn check(m: Option<Mutation>, starts: &[explore::Start], corpus: &[(String, Scen
         report.counterexamples.iter().flat_map(|c| c.violations.iter().map(|v| v.id)).collect();
     let mut scenarios = Vec::new();
     for (name, s) in corpus {
-        match runner::run(s, None) {
+        match driver::run(s, None) {
             Ok(r) if r.passed() => {}
             Ok(r) => {
                 invariants.extend(r.violations.iter().map(|v| v.id));

@@ -292,7 +292,7 @@ proptest! {
     #[test]
     fn a_generated_run_replays_from_its_scenario_file((world, answers) in world()) {
         let (_, replay, outcome) = run(&world, &answers);
-        let report = fedcm_workbench::runner::run(&Scenario::parse(&replay.to_string()).unwrap(), None).unwrap();
+        let report = fedcm_workbench::driver::run(&Scenario::parse(&replay.to_string()).unwrap(), None).unwrap();
         let outcome = serde_json::to_value(outcome.expect("settled")).unwrap();
         prop_assert_eq!(&outcome["outcome"], &json!(report.outcome));
         match report.outcome {

@@ -4,7 +4,7 @@
 
 use fedcm_model::machine::outcome::Reason;
 use fedcm_model::machine::state::State;
-use fedcm_workbench::runner::{self, RunReport};
+use fedcm_workbench::driver::{self, RunReport};
 use fedcm_workbench::scenario::Scenario;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -32,7 +32,7 @@ fn run_all() -> Vec<(String, RunReport)> {
     corpus()
         .into_iter()
         .map(|(name, s)| {
-            let report = runner::run(&s, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let report = driver::run(&s, None).unwrap_or_else(|e| panic!("{name}: {e}"));
             (name, report)
         })
         .collect()
@@ -78,7 +78,7 @@ fn the_corpus_reaches_every_rejection_reason() {
 #[test]
 fn the_built_in_scenario_resolves() {
     let s = Scenario::parse(include_str!("../src/defaults/scenario.json")).unwrap();
-    let r = runner::run(&s, None).unwrap();
+    let r = driver::run(&s, None).unwrap();
     assert!(r.passed(), "{:?}", r.expect.failures);
     assert_eq!(r.outcome, "resolve");
 }

@@ -6,7 +6,7 @@
 use super::common::{fedcm, run};
 use std::time::Duration;
 
-/// Exit status of a search stopped by `--max-states` (src/explore.rs).
+/// Exit status of a search stopped by `--max-states` (src/commands/explore.rs).
 const EXIT_BOUND: i32 = 3;
 
 /// Runs `fedcm explore ARGS` with a hang guard; returns (exit code, stdout,

@@ -1,15 +1,15 @@
 //! `fedcm run`: scenario files through the model.
 
 use fedcm_model::Profile;
+use fedcm_workbench::driver::{self, RunReport};
 use fedcm_workbench::render::render;
-use fedcm_workbench::runner::{self, RunReport};
 use fedcm_workbench::scenario::{Scenario, ScenarioError};
 use fedcm_workbench::{errln, input, outln, output};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub const DEFAULT_SCENARIO: &str = include_str!("defaults/scenario.json");
+pub const DEFAULT_SCENARIO: &str = include_str!("../defaults/scenario.json");
 
 fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let text = input::read_scenario(path).map_err(|e| ScenarioError(e.to_string()))?;
@@ -25,7 +25,7 @@ pub fn main(path: Option<PathBuf>, json: bool, profile: Option<Profile>) -> Exit
 }
 
 fn single(scenario: Result<Scenario, ScenarioError>, name: &str, json: bool, profile: Option<Profile>) -> ExitCode {
-    report_one(scenario.and_then(|s| runner::run(&s, profile)), name, json)
+    report_one(scenario.and_then(|s| driver::run(&s, profile)), name, json)
 }
 
 /// Prints one run (text or JSON); exit 0 when it passed, 1 when not, 2 when
@@ -133,7 +133,7 @@ fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
             ));
         }
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let report = load(file).and_then(|s| runner::run(&s, profile));
+        let report = load(file).and_then(|s| driver::run(&s, profile));
         if json {
             let element = match &report {
                 Ok(r) => serde_json::json!({"file": name, "report": r}),
@@ -173,6 +173,6 @@ fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
 
 /// `fedcm probe --scenario`: the scenario's call over real HTTP.
 pub fn over_http(path: &Path, transport: &fedcm_workbench::transport::HttpTransport, json: bool) -> ExitCode {
-    let report = load(path).and_then(|s| runner::run_with(&s, None, &mut |r| transport.fetch(r)));
+    let report = load(path).and_then(|s| driver::run_with(&s, None, &mut |r| transport.fetch(r)));
     report_one(report, &path.display().to_string(), json)
 }
