@@ -94,7 +94,10 @@ pub fn run_with(
     let profile = profile.unwrap_or_else(|| scenario.profile());
     let rp = scenario.rp()?;
     let browser = scenario.browser_state()?;
-    let mut answers = scenario.user.iter().map(|v| parse_user_step(v).map_err(ScenarioError));
+    let mut answers = scenario
+        .user
+        .iter()
+        .map(|v| parse_user_step(v).map_err(|e| ScenarioError::Field { at: "user".into(), message: e }));
     match &scenario.call {
         Call::Get(options) => {
             let mut flow = Flow::from_json(rp, browser, options, profile);
@@ -102,7 +105,7 @@ pub fn run_with(
             let outcome = loop {
                 steps += 1;
                 if steps > MAX_STEPS {
-                    return Err(ScenarioError(format!("the run did not settle within {MAX_STEPS} steps")));
+                    return Err(ScenarioError::Unsettled { steps: MAX_STEPS });
                 }
                 match flow.next_step() {
                     Step::Fetch(request) => {
@@ -128,10 +131,10 @@ pub fn run_with(
                                 action
                             }
                         };
-                        flow.on_user(action).map_err(|e| ScenarioError(format!("user action: {e}")))?;
+                        flow.on_user(action).map_err(ScenarioError::UserAction)?;
                     }
                     Step::Wait(timer) => flow.on_timer(timer.id),
-                    Step::Idle => return Err(ScenarioError("the machine waits for nothing (model bug)".into())),
+                    Step::Idle => return Err(ScenarioError::Stuck),
                     Step::Done(outcome) => break outcome,
                 }
             };
@@ -147,23 +150,21 @@ pub fn run_with(
             Ok(RunReport::new(scenario, profile, (kind, credential, error), flow.trace(), flow.browser(), failures))
         }
         Call::Disconnect(options) => {
-            let options =
-                DisconnectOptions::parse(options).map_err(|p| ScenarioError(format!("call.disconnect: {p}")))?;
+            let options = DisconnectOptions::parse(options)
+                .map_err(|p| ScenarioError::Field { at: "call.disconnect".into(), message: p.to_string() })?;
             let mut flow = DisconnectFlow::new(rp, browser, options, profile);
             let mut steps = 0;
             let outcome = loop {
                 steps += 1;
                 if steps > MAX_STEPS {
-                    return Err(ScenarioError("the disconnect run did not settle".into()));
+                    return Err(ScenarioError::Unsettled { steps: MAX_STEPS });
                 }
                 match flow.next_step() {
                     DisconnectStep::Fetch(request) => {
                         let result = fetch(&request);
                         flow.on_response(&request, result);
                     }
-                    DisconnectStep::Idle => {
-                        return Err(ScenarioError("the machine waits for nothing (model bug)".into()))
-                    }
+                    DisconnectStep::Idle => return Err(ScenarioError::Stuck),
                     DisconnectStep::Done(o) => break o,
                 }
             };

@@ -16,13 +16,57 @@ use url::Url;
 /// connection waiting on a delay holds one of the server's connection slots.
 pub const MAX_DELAY_MS: u64 = 10 * 60 * 1000;
 
-/// A scenario that could not be read: exit status 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioError(pub String);
+/// A scenario that could not be read or run: exit status 2.
+#[derive(Debug)]
+pub enum ScenarioError {
+    /// The file could not be read (I/O, size, encoding).
+    Input(crate::input::InputError),
+    /// Not JSON, or not the scenario format (serde names the line).
+    Format(serde_json::Error),
+    /// A member's value cannot be used; `at` names it as in the file
+    /// (`browser.login_status["https://idp.example"]`, `user[2]`).
+    Field { at: String, message: String },
+    /// The machine did not settle within the driver's step bound.
+    Unsettled { steps: usize },
+    /// The machine waits for nothing while unsettled: a model bug.
+    Stuck,
+    /// A scripted answer does not fit the question asked.
+    UserAction(fedcm_model::machine::prompt::ActionError),
+}
+
+impl ScenarioError {
+    fn field(at: impl Into<String>, message: impl std::fmt::Display) -> ScenarioError {
+        ScenarioError::Field { at: at.into(), message: message.to_string() }
+    }
+}
 
 impl std::fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            ScenarioError::Input(e) => write!(f, "{e}"),
+            ScenarioError::Format(e) => write!(f, "not a valid scenario: {e}"),
+            ScenarioError::Field { at, message } => write!(f, "{at}: {message}"),
+            ScenarioError::Unsettled { steps } => write!(f, "the run did not settle within {steps} steps"),
+            ScenarioError::Stuck => f.write_str("the machine waits for nothing (model bug)"),
+            ScenarioError::UserAction(e) => write!(f, "user action: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ScenarioError::Input(e) => Some(e),
+            ScenarioError::Format(e) => Some(e),
+            ScenarioError::UserAction(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::input::InputError> for ScenarioError {
+    fn from(e: crate::input::InputError) -> ScenarioError {
+        ScenarioError::Input(e)
     }
 }
 
@@ -164,7 +208,7 @@ pub struct ExpectReject {
 
 impl Scenario {
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-        serde_json::from_str(text).map_err(|e| ScenarioError(format!("not a valid scenario: {e}")))
+        serde_json::from_str(text).map_err(ScenarioError::Format)
     }
 
     pub fn profile(&self) -> Profile {
@@ -191,9 +235,10 @@ impl Scenario {
                 "logged-out" => LoggedOut,
                 "unknown" => LoginStatus::Unknown,
                 other => {
-                    return Err(ScenarioError(format!(
-                        "browser.login_status[{origin:?}]: {other:?} is not logged-in, logged-out or unknown"
-                    )))
+                    return Err(ScenarioError::field(
+                        format!("browser.login_status[{origin:?}]"),
+                        format!("{other:?} is not logged-in, logged-out or unknown"),
+                    ))
                 }
             };
             let origin = origin_of("browser.login_status", origin)?;
@@ -225,10 +270,10 @@ impl Scenario {
         self.browser_state()?;
         for key in self.idp.keys() {
             let (_, url) = split_key(key);
-            Url::parse(url).map_err(|e| ScenarioError(format!("idp key {key:?}: {e}")))?;
+            Url::parse(url).map_err(|e| ScenarioError::field(format!("idp key {key:?}"), e))?;
         }
         for (i, step) in self.user.iter().enumerate() {
-            parse_user_step(step).map_err(|e| ScenarioError(format!("user[{i}]: {e}")))?;
+            parse_user_step(step).map_err(|e| ScenarioError::field(format!("user[{i}]"), e))?;
         }
         Ok(())
     }
@@ -247,7 +292,9 @@ impl Scenario {
                 Responses::Sequence(l) => l.iter().enumerate().map(|(i, r)| (format!("[{i}]"), r)).collect(),
             };
             for (at, r) in list {
-                r.check_http().map_err(|e| ScenarioError(format!("idp[{:?}]{at}.{e}", clip(key, 200))))?;
+                r.check_http().map_err(|(member, why)| {
+                    ScenarioError::field(format!("idp[{:?}]{at}.{member}", clip(key, 200)), why)
+                })?;
             }
         }
         Ok(())
@@ -266,11 +313,14 @@ impl ResponseSpec {
 
     /// What hyper would refuse to send (it would answer something else).
     /// The error starts with the field: `status: ...`, `headers[...]: ...`.
-    fn check_http(&self) -> Result<(), String> {
+    /// Whether HTTP can carry this response as written; else the member at
+    /// fault (`status`, `headers["x"]`, `delay_ms`) and why.
+    fn check_http(&self) -> Result<(), (String, String)> {
         // A network error waits its delay too, so check it first.
         if let Some(delay) = self.delay_ms.filter(|&d| d > MAX_DELAY_MS) {
-            return Err(format!(
-                "delay_ms: {delay} is over the {MAX_DELAY_MS} ms (10 minutes) serve waits at most; each waiting request holds a connection"
+            return Err((
+                "delay_ms".into(),
+                format!("{delay} is over the {MAX_DELAY_MS} ms (10 minutes) serve waits at most; each waiting request holds a connection"),
             ));
         }
         if self.network_error.is_some() {
@@ -279,20 +329,24 @@ impl ResponseSpec {
         if let Some(status) = self.status {
             // hyper sends 500 in place of a final 1xx, and a 101 switches protocols.
             if !(200..=999).contains(&status) || hyper::StatusCode::from_u16(status).is_err() {
-                return Err(format!(
-                    "status: {status} cannot be sent as a response (an HTTP final status is 200 to 999)"
+                return Err((
+                    "status".into(),
+                    format!("{status} cannot be sent as a response (an HTTP final status is 200 to 999)"),
                 ));
             }
         }
         for (name, value) in &self.headers {
             let at = clip(name, 100);
             if hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(format!("headers[{at:?}]: not a valid HTTP header name"));
+                return Err((format!("headers[{at:?}]"), "not a valid HTTP header name".into()));
             }
             if hyper::header::HeaderValue::from_str(value).is_err() {
-                return Err(format!(
-                    "headers[{at:?}]: the value {:?} is not a valid HTTP header value (no CR, LF or other control characters)",
-                    clip(value, 100)
+                return Err((
+                    format!("headers[{at:?}]"),
+                    format!(
+                        "the value {:?} is not a valid HTTP header value (no CR, LF or other control characters)",
+                        clip(value, 100)
+                    ),
                 ));
             }
         }
@@ -304,12 +358,15 @@ impl ResponseSpec {
         for (name, value) in self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
             let at = clip(name, 100);
             if has_te {
-                return Err(format!("headers[{at:?}]: cannot be sent together with Transfer-Encoding"));
+                return Err((format!("headers[{at:?}]"), "cannot be sent together with Transfer-Encoding".into()));
             }
             if value.trim() != length {
-                return Err(format!(
-                    "headers[{at:?}]: {:?} is not the body's length ({length} bytes), and serve sends the body whole",
-                    clip(value, 100)
+                return Err((
+                    format!("headers[{at:?}]"),
+                    format!(
+                        "{:?} is not the body's length ({length} bytes), and serve sends the body whole",
+                        clip(value, 100)
+                    ),
                 ));
             }
         }
@@ -337,8 +394,9 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
 }
 
 fn parse_origin(at: &str, s: &str) -> Result<Url, ScenarioError> {
-    let url = Url::parse(s).map_err(|e| ScenarioError(format!("{at}: {s:?} is not a URL ({e})")))?;
-    Url::parse(&url.origin().ascii_serialization()).map_err(|_| ScenarioError(format!("{at}: {s:?} has no origin")))
+    let url = Url::parse(s).map_err(|e| ScenarioError::field(at, format!("{s:?} is not a URL ({e})")))?;
+    Url::parse(&url.origin().ascii_serialization())
+        .map_err(|_| ScenarioError::field(at, format!("{s:?} has no origin")))
 }
 
 fn origin_of(at: &str, s: &str) -> Result<String, ScenarioError> {

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 pub const DEFAULT_SCENARIO: &str = include_str!("../defaults/scenario.json");
 
 fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = input::read_scenario(path).map_err(|e| ScenarioError(e.to_string()))?;
+    let text = input::read_scenario(path)?;
     Scenario::parse(&text)
 }
 
@@ -63,7 +63,7 @@ struct Row {
 impl Row {
     fn new(name: String, report: &Result<RunReport, ScenarioError>) -> Row {
         let (result, outcome, detail) = match report {
-            Err(e) => ("INVALID", "-".to_string(), e.0.clone()),
+            Err(e) => ("INVALID", "-".to_string(), e.to_string()),
             Ok(r) => {
                 let outcome = match &r.error {
                     Some(e) => format!("{} ({})", e["name"].as_str().unwrap_or(""), e["reason"].as_str().unwrap_or("")),
@@ -137,7 +137,7 @@ fn directory(dir: &Path, json: bool, profile: Option<Profile>) -> ExitCode {
         if json {
             let element = match &report {
                 Ok(r) => serde_json::json!({"file": name, "report": r}),
-                Err(e) => serde_json::json!({"file": name, "invalid": e.0}),
+                Err(e) => serde_json::json!({"file": name, "invalid": e.to_string()}),
             };
             let separator = if i == 0 { "\n" } else { ",\n" };
             output::print(&format!("{separator}{}", output::json(&element)));
