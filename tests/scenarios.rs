@@ -82,3 +82,49 @@ fn the_built_in_scenario_resolves() {
     assert!(r.passed(), "{:?}", r.expect.failures);
     assert_eq!(r.outcome, "resolve");
 }
+
+/// FNV-1a, 64 bits: a hash that stays the same across Rust releases (the
+/// standard library's does not promise to), so the golden file below is
+/// stable.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Behaviour pinned: every scenario's whole report (outcome, trace,
+/// requests, browser state after), under its own profile and under each
+/// profile forced, hashes to the value in `tests/golden/scenario-reports.txt`.
+/// A refactor that must not change behaviour must not change a line of it;
+/// a change that means to regenerates the file with
+/// `FEDCM_BLESS=1 cargo test --test scenarios` and says why in its commit.
+#[test]
+fn every_report_matches_its_golden_hash() {
+    use fedcm_model::Profile;
+    let golden_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/scenario-reports.txt");
+    let mut lines = Vec::new();
+    for (name, scenario) in corpus() {
+        for (label, profile) in [("own", None), ("spec", Some(Profile::Spec)), ("chromium", Some(Profile::Chromium))] {
+            // Forced to the other profile, a script may no longer fit the
+            // questions asked: that error is pinned as well.
+            let json = match driver::run(&scenario, profile) {
+                Ok(report) => serde_json::to_string(&report).expect("a report serializes"),
+                Err(e) => format!("error: {e}"),
+            };
+            lines.push(format!("{name} {label} {:016x}", fnv1a(json.as_bytes())));
+        }
+    }
+    let now = lines.join("\n") + "\n";
+    if std::env::var_os("FEDCM_BLESS").is_some() {
+        std::fs::create_dir_all(golden_path.parent().unwrap()).unwrap();
+        std::fs::write(&golden_path, &now).unwrap();
+        return;
+    }
+    let golden = std::fs::read_to_string(&golden_path).unwrap_or_default();
+    let changed: Vec<&str> = now.lines().filter(|l| !golden.lines().any(|g| g == *l)).collect();
+    assert!(
+        changed.is_empty() && golden.lines().count() == now.lines().count(),
+        "{} report(s) differ from tests/golden/scenario-reports.txt (compare `fedcm run FILE --json` with an \
+         older build; regenerate with FEDCM_BLESS=1 if the change is meant):\n{}",
+        changed.len(),
+        changed.join("\n")
+    );
+}
