@@ -130,7 +130,7 @@ fn is_http_whitespace(c: char) -> bool {
 
 /// The essence (`type/subtype`, lower-cased) of a `Content-Type` value, or
 /// `None` when it does not parse as a MIME type.
-pub fn mime_essence(content_type: &str) -> Option<String> {
+pub(crate) fn mime_essence(content_type: &str) -> Option<String> {
     let essence = content_type.split(';').next()?.trim_matches(is_http_whitespace);
     let (kind, subtype) = essence.split_once('/')?;
     let is_token =
@@ -143,13 +143,15 @@ pub fn mime_essence(content_type: &str) -> Option<String> {
 }
 
 /// MIME Sniffing's "JSON MIME type": `application/json`, `text/json`, or any
-/// subtype ending in `+json`.
-pub fn is_json_mime(essence: &str) -> bool {
+/// subtype ending in `+json`. The reference the tests hold
+/// [`is_json_content_type`] to.
+#[cfg(test)]
+fn is_json_mime(essence: &str) -> bool {
     essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
 }
 
 /// `is_json_mime(&mime_essence(content_type)?)`, without allocating.
-pub fn is_json_content_type(content_type: &str) -> bool {
+pub(crate) fn is_json_content_type(content_type: &str) -> bool {
     let Some(essence) = content_type.split(';').next().map(|e| e.trim_matches(is_http_whitespace)) else {
         return false;
     };

@@ -106,10 +106,10 @@ impl JsError {
 
 /// Credential Management's "request a credential" algorithm, which runs
 /// before FedCM's (its rejections for the options as a whole).
-pub const CM_REQUEST: &str = "credential-management-1#algorithm-request";
+pub(crate) const CM_REQUEST: &str = "credential-management-1#algorithm-request";
 
 /// Credential Management's `CredentialRequestOptions` (its `mediation`).
-pub const CM_OPTIONS: &str = "credential-management-1#dictdef-credentialrequestoptions";
+pub(crate) const CM_OPTIONS: &str = "credential-management-1#dictdef-credentialrequestoptions";
 
 /// Every rule the model checks. `id()` is stable: tests, scenario files and
 /// CI match on it.
@@ -577,13 +577,13 @@ pub(crate) enum Path<'p> {
 }
 
 impl<'p> Path<'p> {
-    pub fn field(&'p self, name: &'p str) -> Path<'p> {
+    pub(crate) fn field(&'p self, name: &'p str) -> Path<'p> {
         Path::Field(self, name)
     }
-    pub fn index(&'p self, i: usize) -> Path<'p> {
+    pub(crate) fn index(&'p self, i: usize) -> Path<'p> {
         Path::Index(self, i)
     }
-    pub fn render(&self) -> Option<String> {
+    pub(crate) fn render(&self) -> Option<String> {
         match self {
             Path::Root => None,
             _ => Some(self.to_string()),

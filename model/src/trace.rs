@@ -157,7 +157,7 @@ impl Trace {
     }
 
     /// The `Access-Control-*` headers of a response, for the trace.
-    pub fn access_control(result: &crate::machine::fetch::FetchResult) -> Vec<(String, String)> {
+    pub(crate) fn access_control(result: &crate::machine::fetch::FetchResult) -> Vec<(String, String)> {
         match result {
             Ok(r) => r
                 .headers

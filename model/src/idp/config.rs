@@ -297,7 +297,7 @@ fn legacy_modes(cx: &mut Cx, value: &Json) -> Option<ModeSupport> {
 
 /// The spec allows "a subset of CSS `<color>`": hex colors, `rgb()`/`rgba()`,
 /// `hsl()`/`hsla()` and named colors.
-pub fn is_css_color(value: &str) -> bool {
+pub(crate) fn is_css_color(value: &str) -> bool {
     let v = value.trim().to_ascii_lowercase();
     if let Some(hex) = v.strip_prefix('#') {
         return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());
