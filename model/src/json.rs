@@ -39,11 +39,17 @@ impl<'a> Object<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
+    /// JSON `null`, which is not the same as an absent member.
     Null,
+    /// `true` or `false`.
     Boolean,
+    /// Any JSON number, integer or not.
     Number,
+    /// A JSON string, after unescaping.
     String,
+    /// A JSON array, of any element types.
     Array,
+    /// A JSON object; of repeated keys the last wins.
     Object,
 }
 

@@ -7,7 +7,7 @@
 //! and events and read back typed results.
 
 #![forbid(unsafe_code)]
-#![deny(unreachable_pub)]
+#![deny(missing_docs, unreachable_pub)]
 
 pub mod explore;
 mod http;

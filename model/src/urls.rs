@@ -15,12 +15,25 @@ use url::{Host, Origin, Url};
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum UrlError {
     /// The WHATWG parser rejected it (with or without a base).
-    Unparsable { value: String, reason: String },
+    Unparsable {
+        /// The string given.
+        value: String,
+        /// The parser's message.
+        reason: String,
+    },
     /// It resolved to another origin than the config URL's.
-    CrossOrigin { url: String, expected_origin: String },
+    CrossOrigin {
+        /// The resolved URL.
+        url: String,
+        /// The config URL's serialized origin.
+        expected_origin: String,
+    },
     /// Not https, and not a loopback host (Secure Contexts'
     /// "potentially trustworthy URL").
-    NotTrustworthy { url: String },
+    NotTrustworthy {
+        /// The URL, serialized.
+        url: String,
+    },
 }
 
 impl fmt::Display for UrlError {
@@ -132,14 +145,17 @@ impl ConfigUrl {
         Ok(ConfigUrl { raw: raw.to_string(), url })
     }
 
+    /// The RP's string, unnormalized.
     pub fn as_str(&self) -> &str {
         &self.raw
     }
 
+    /// The parsed URL.
     pub fn url(&self) -> &Url {
         &self.url
     }
 
+    /// The IdP's origin.
     pub fn origin(&self) -> Origin {
         self.url.origin()
     }
@@ -204,12 +220,15 @@ impl fmt::Display for ConfigUrl {
 pub struct Endpoint(Url);
 
 impl Endpoint {
+    /// The URL.
     pub fn url(&self) -> &Url {
         &self.0
     }
+    /// The URL, serialized.
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+    /// The URL, for a request.
     pub fn into_url(self) -> Url {
         self.0
     }

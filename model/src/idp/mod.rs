@@ -23,7 +23,9 @@ use std::borrow::Cow;
 /// A document that passed, with what was odd about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed<T> {
+    /// The document.
     pub value: T,
+    /// What was odd about it but accepted.
     pub warnings: Vec<Problem>,
 }
 
@@ -61,6 +63,7 @@ impl Rejected {
         all
     }
 
+    /// Problems that did not reject the document.
     pub fn warnings(&self) -> &[Problem] {
         &self.warnings
     }
@@ -87,6 +90,7 @@ impl std::fmt::Display for Rejected {
 
 impl std::error::Error for Rejected {}
 
+/// What every parser returns: the document and its warnings, or every problem.
 pub type ParseResult<T> = Result<Parsed<T>, Rejected>;
 
 /// Collects problems while a document is converted.
