@@ -422,7 +422,7 @@ fn read_document(kind: Document, path: &Path) -> Result<Vec<u8>, input::InputErr
     if kind == Document::RequestOptions {
         return input::read_bytes(path, input::MAX_REQUEST_OPTIONS_BYTES, "request options file");
     }
-    Ok(input::read_at_most(path, fedcm_model::profile::MAX_BODY_BYTES)?.bytes)
+    Ok(input::read_at_most(path, fedcm_model::MAX_BODY_BYTES)?.bytes)
 }
 
 fn usage(message: &str) -> ExitCode {

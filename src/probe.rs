@@ -140,7 +140,7 @@ impl Default for StepBudget {
         // No account with a picture fits in fewer than 32 bytes of an
         // accounts list, which is at most MAX_BODY_BYTES: a valid IdP never
         // reaches this. The overall deadline is the real bound on time.
-        StepBudget { other: 1_000, pictures_per_list: fedcm_model::profile::MAX_BODY_BYTES / 32 }
+        StepBudget { other: 1_000, pictures_per_list: fedcm_model::MAX_BODY_BYTES / 32 }
     }
 }
 

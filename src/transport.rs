@@ -14,8 +14,8 @@ pub use address::is_public;
 
 use cause::PrivateAddress;
 use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, FetchResult, Method, NetworkError};
-use fedcm_model::profile::MAX_BODY_BYTES;
 use fedcm_model::HttpResponse;
+use fedcm_model::MAX_BODY_BYTES;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};

@@ -19,7 +19,7 @@ use fedcm_model::machine::fetch::{FetchKind, FetchRequest};
 use fedcm_model::machine::prompt::UserAction;
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::options::{ProviderRequest, RequestOptions};
-use fedcm_model::urls::{ConfigUrl, Endpoint};
+use fedcm_model::{ConfigUrl, Endpoint};
 use fedcm_model::{HttpResponse, Profile};
 use serde::Deserialize;
 use std::borrow::Cow;

@@ -5,8 +5,8 @@
 
 use super::common::*;
 use fedcm_model::machine::{Flow, Step};
-use fedcm_model::urls::{ConfigUrl, Endpoint};
 use fedcm_model::HttpResponse;
+use fedcm_model::{ConfigUrl, Endpoint};
 use gungraun::prelude::*;
 use std::hint::black_box;
 

@@ -28,15 +28,33 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Move {
-    Respond { kind: FetchKind, provider: usize, url: String, variant: &'static str },
-    User { action: UserAction },
+    /// Answer the pending fetch of this kind, provider and URL with one of
+    /// [`responses`].
+    Respond {
+        /// The request's kind.
+        kind: FetchKind,
+        /// The request's provider index.
+        provider: usize,
+        /// The request's URL.
+        url: String,
+        /// The response's name in [`responses`].
+        variant: &'static str,
+    },
+    /// The person gives one of [`answers`].
+    User {
+        /// The answer.
+        action: UserAction,
+    },
+    /// Fire the pending timer.
     Timer,
+    /// The RP's `AbortSignal` fires.
     Abort,
 }
 
 /// The IdPs of the explored world: each serves its config at
 /// `https://<idp>/config.json`.
 pub const IDPS: [&str; 2] = ["https://idp1.example", "https://idp2.example"];
+/// The RP's origin in the explored world.
 pub const RP: &str = "https://rp.example";
 
 fn json_response(body: &Value) -> HttpResponse {
@@ -129,6 +147,7 @@ pub fn answers(prompt: &Prompt) -> Vec<UserAction> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Connected {
+    /// No account is connected.
     None,
     /// Account 1 of the first IdP.
     One,
@@ -152,14 +171,18 @@ impl Connected {
 /// A starting configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Start {
+    /// The profile the flow follows.
     pub profile: Profile,
+    /// The options' JSON form, as JavaScript passes them.
     pub options: Value,
     /// Applies to every IdP of the world.
     pub login_status: LoginStatus,
+    /// Which accounts are connected before the call.
     pub connected: Connected,
 }
 
 impl Start {
+    /// A fresh flow for this start.
     pub fn flow(&self) -> Flow {
         let mut browser = BrowserState { transient_activation: true, ..BrowserState::default() };
         for idp in IDPS {
@@ -274,13 +297,18 @@ pub fn apply(flow: &mut Flow, m: &Move) -> bool {
     }
 }
 
+/// A shortest path from a start to a state that breaks invariants.
 #[derive(Debug, Clone, Serialize)]
 pub struct Counterexample {
+    /// The start the path begins at.
     pub start: Start,
+    /// The moves, in order.
     pub moves: Vec<Move>,
+    /// What broke in the state reached.
     pub violations: Vec<Violation>,
 }
 
+/// How much a search did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
     /// Moves applied, including those that led to a state already seen.
@@ -291,12 +319,16 @@ pub struct Stats {
     pub distinct: u64,
     /// States where the request had settled.
     pub settled: u64,
+    /// The deepest level reached, in moves.
     pub max_depth: usize,
+    /// Starting configurations searched.
     pub starts: usize,
 }
 
+/// What a search found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// How much it did.
     pub stats: Stats,
     /// The shortest counterexample per invariant found.
     pub counterexamples: Vec<Counterexample>,
@@ -318,6 +350,7 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// No bound, and progress only after each start.
     pub const UNBOUNDED: Limits = Limits { max_states: u64::MAX, progress_every: 0 };
 }
 
@@ -327,7 +360,12 @@ impl Limits {
 pub enum Stopped {
     /// Start `start` (1-based) reached `Limits::max_states` distinct
     /// states; it and the starts after it were not finished.
-    MaxStates { limit: u64, start: usize },
+    MaxStates {
+        /// [`Limits::max_states`] of the search.
+        limit: u64,
+        /// The start that reached it, 1-based.
+        start: usize,
+    },
 }
 
 /// Where a search is, for a progress display.
@@ -339,6 +377,7 @@ pub struct Progress<'a> {
     pub start_finished: bool,
     /// States waiting in the current start's queue.
     pub queued: usize,
+    /// The counts so far.
     pub stats: &'a Stats,
 }
 

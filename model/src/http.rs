@@ -4,11 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An HTTP response as received, before the model reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpResponse {
+    /// The status code.
     pub status: u16,
     /// Header names as received; lookups ignore case.
     pub headers: Vec<(String, String)>,
+    /// The body's bytes, undecoded.
     pub body: Vec<u8>,
 }
 
@@ -22,11 +25,13 @@ impl HttpResponse {
         }
     }
 
+    /// The same response with another status.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = status;
         self
     }
 
+    /// The same response with header `name` set to `value` alone.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.headers.push((name.into(), value.into()));
@@ -70,10 +75,12 @@ impl HttpResponse {
         })
     }
 
+    /// Whether the status is 2xx ("ok status").
     pub fn is_ok_status(&self) -> bool {
         (200..=299).contains(&self.status)
     }
 
+    /// Whether the status is 301, 302, 303, 307 or 308 (Fetch's "redirect status").
     pub fn is_redirect(&self) -> bool {
         matches!(self.status, 301 | 302 | 303 | 307 | 308)
     }
@@ -84,6 +91,7 @@ impl HttpResponse {
 pub struct ContentType<'a> {
     /// The item chosen (or the last one seen, when none parses).
     pub value: &'a str,
+    /// Whether it is a JSON MIME type, which every IdP document must have.
     pub json: bool,
 }
 
@@ -130,7 +138,7 @@ fn is_http_whitespace(c: char) -> bool {
 
 /// The essence (`type/subtype`, lower-cased) of a `Content-Type` value, or
 /// `None` when it does not parse as a MIME type.
-pub fn mime_essence(content_type: &str) -> Option<String> {
+pub(crate) fn mime_essence(content_type: &str) -> Option<String> {
     let essence = content_type.split(';').next()?.trim_matches(is_http_whitespace);
     let (kind, subtype) = essence.split_once('/')?;
     let is_token =
@@ -143,13 +151,15 @@ pub fn mime_essence(content_type: &str) -> Option<String> {
 }
 
 /// MIME Sniffing's "JSON MIME type": `application/json`, `text/json`, or any
-/// subtype ending in `+json`.
-pub fn is_json_mime(essence: &str) -> bool {
+/// subtype ending in `+json`. The reference the tests hold
+/// [`is_json_content_type`] to.
+#[cfg(test)]
+fn is_json_mime(essence: &str) -> bool {
     essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
 }
 
 /// `is_json_mime(&mime_essence(content_type)?)`, without allocating.
-pub fn is_json_content_type(content_type: &str) -> bool {
+pub(crate) fn is_json_content_type(content_type: &str) -> bool {
     let Some(essence) = content_type.split(';').next().map(|e| e.trim_matches(is_http_whitespace)) else {
         return false;
     };

@@ -19,7 +19,7 @@ use std::borrow::Cow;
 pub(crate) struct Dict<'j, 'a>(Option<&'j Object<'a>>);
 
 impl<'j, 'a> Dict<'j, 'a> {
-    pub fn get(&self, key: &str) -> Option<&'j Json<'a>> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'j Json<'a>> {
         self.0.and_then(|o| o.get(key))
     }
 }
@@ -174,7 +174,7 @@ pub(crate) fn string_list<'a>(
 }
 
 /// ECMAScript ToString of a JSON value.
-pub fn to_js_string(value: &Json) -> String {
+pub(crate) fn to_js_string(value: &Json) -> String {
     match value {
         Json::Null => "null".into(),
         Json::Bool(b) => b.to_string(),
@@ -193,12 +193,12 @@ pub fn to_js_string(value: &Json) -> String {
 }
 
 /// ECMAScript Number::toString (shortest round-trip, `1e+21` style).
-pub fn js_number_to_string(n: f64) -> String {
+pub(crate) fn js_number_to_string(n: f64) -> String {
     ryu_js::Buffer::new().format(n).to_string()
 }
 
 /// ECMAScript ToBoolean.
-pub fn to_js_boolean(value: &Json) -> bool {
+pub(crate) fn to_js_boolean(value: &Json) -> bool {
     match value {
         Json::Null => false,
         Json::Bool(b) => *b,
@@ -209,7 +209,7 @@ pub fn to_js_boolean(value: &Json) -> bool {
 }
 
 /// ECMAScript ToNumber.
-pub fn to_js_number(value: &Json) -> f64 {
+pub(crate) fn to_js_number(value: &Json) -> f64 {
     match value {
         Json::Null => 0.0,
         Json::Bool(b) => f64::from(u8::from(*b)),
@@ -258,7 +258,7 @@ fn string_to_number(s: &str) -> f64 {
 }
 
 /// WebIDL's conversion to `unsigned long` without `[EnforceRange]`.
-pub fn to_uint32(n: f64) -> u32 {
+pub(crate) fn to_uint32(n: f64) -> u32 {
     if !n.is_finite() {
         return 0;
     }

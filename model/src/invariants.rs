@@ -23,18 +23,24 @@ pub struct Invariant {
     /// Stable identifier (`I1`..., `T1`...). Numbers are never reused; the
     /// gaps (`I11`, `I19`, `I28`) are properties this model does not check.
     pub id: &'static str,
+    /// What must hold, in a phrase.
     pub name: &'static str,
     /// The spec section it comes from.
     pub anchor: &'static str,
+    /// Checks a whole trace; `Err` says what broke.
     pub check: fn(&Trace) -> Result<(), String>,
 }
 
 /// A property that failed on a trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
+    /// The invariant's [`Invariant::id`].
     pub id: &'static str,
+    /// The invariant's [`Invariant::name`].
     pub name: &'static str,
+    /// The invariant's [`Invariant::anchor`].
     pub anchor: &'static str,
+    /// What broke, with the events involved.
     pub message: String,
 }
 
@@ -60,6 +66,7 @@ pub fn check_all(trace: &Trace) -> Vec<Violation> {
         .collect()
 }
 
+/// Every invariant the model checks, in id order.
 pub const ALL: &[Invariant] = &[
     Invariant {
         id: "I1",

@@ -15,7 +15,7 @@ use std::fmt;
 
 /// One JSON value. Numbers are IEEE doubles, as in JavaScript.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Json<'a> {
+pub(crate) enum Json<'a> {
     Null,
     Bool(bool),
     Number(f64),
@@ -26,16 +26,12 @@ pub enum Json<'a> {
 
 /// A JSON object's members in document order.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Object<'a>(pub Vec<(Cow<'a, str>, Json<'a>)>);
+pub(crate) struct Object<'a>(pub Vec<(Cow<'a, str>, Json<'a>)>);
 
 impl<'a> Object<'a> {
     /// The member named `key`; the last one wins when a key repeats.
-    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Json<'a>> {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(k, _)| k.as_ref())
     }
 }
 
@@ -43,11 +39,17 @@ impl<'a> Object<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
+    /// JSON `null`, which is not the same as an absent member.
     Null,
+    /// `true` or `false`.
     Boolean,
+    /// Any JSON number, integer or not.
     Number,
+    /// A JSON string, after unescaping.
     String,
+    /// A JSON array, of any element types.
     Array,
+    /// A JSON object; of repeated keys the last wins.
     Object,
 }
 
@@ -65,7 +67,7 @@ impl fmt::Display for JsonType {
 }
 
 impl<'a> Json<'a> {
-    pub fn json_type(&self) -> JsonType {
+    pub(crate) fn json_type(&self) -> JsonType {
         match self {
             Json::Null => JsonType::Null,
             Json::Bool(_) => JsonType::Boolean,
@@ -76,7 +78,7 @@ impl<'a> Json<'a> {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Json::String(s) => Some(s),
             _ => None,
@@ -85,7 +87,7 @@ impl<'a> Json<'a> {
 
     /// An owned `serde_json::Value`, for values the model hands on opaque
     /// (the token, `params`).
-    pub fn to_value(&self) -> serde_json::Value {
+    pub(crate) fn to_value(&self) -> serde_json::Value {
         match self {
             Json::Null => serde_json::Value::Null,
             Json::Bool(b) => serde_json::Value::Bool(*b),
@@ -109,7 +111,7 @@ impl<'a> Json<'a> {
     }
 
     /// The same value owning all of its strings.
-    pub fn into_owned(self) -> Json<'static> {
+    pub(crate) fn into_owned(self) -> Json<'static> {
         let own = |s: Cow<'_, str>| Cow::Owned(s.into_owned());
         match self {
             Json::Null => Json::Null,
@@ -123,7 +125,7 @@ impl<'a> Json<'a> {
 
     /// A borrowed view of an owned `serde_json::Value` (for request options
     /// that arrive already parsed, as in scenario files).
-    pub fn from_value(value: &'a serde_json::Value) -> Json<'a> {
+    pub(crate) fn from_value(value: &'a serde_json::Value) -> Json<'a> {
         match value {
             serde_json::Value::Null => Json::Null,
             serde_json::Value::Bool(b) => Json::Bool(*b),
@@ -139,7 +141,7 @@ impl<'a> Json<'a> {
 
 /// Why the bytes are not JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     pub line: usize,
     pub column: usize,
     pub message: String,
@@ -150,13 +152,13 @@ pub struct SyntaxError {
 /// Containers may nest 199 deep; the 200th fails. This is Chromium's
 /// `base::JSONReader` bound (`kAbsoluteMaxDepth`, checked as depth >= 200),
 /// so a document Chromium reads is never refused as too deep here.
-pub const MAX_DEPTH: usize = 200;
+pub(crate) const MAX_DEPTH: usize = 200;
 
 /// The error message of the depth bound (also how it is recognized).
 const TOO_DEEP: &str = "nesting reaches the depth limit";
 
 /// Parses strict RFC 8259 JSON text (no comments, no trailing commas).
-pub fn parse(text: &str) -> Result<Json<'_>, SyntaxError> {
+pub(crate) fn parse(text: &str) -> Result<Json<'_>, SyntaxError> {
     let mut de = serde_json::Deserializer::from_str(text);
     // The visitor enforces MAX_DEPTH before it descends, so the stack stays
     // bounded without serde_json's own (lower) limit.
@@ -180,7 +182,7 @@ pub fn parse(text: &str) -> Result<Json<'_>, SyntaxError> {
 /// `USVString` (every URL and identifier member) then turns each into
 /// U+FFFD; serde_json refuses them. Rust strings cannot hold a lone
 /// surrogate, so `DOMString` members and the token get U+FFFD too.
-pub fn replace_lone_surrogates(text: &str) -> Option<String> {
+pub(crate) fn replace_lone_surrogates(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let hex_at = |i: usize| -> Option<u16> {
         let digits = bytes.get(i..i + 4)?;

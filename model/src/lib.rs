@@ -7,22 +7,24 @@
 //! and events and read back typed results.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs, unreachable_pub)]
 
 pub mod explore;
-pub mod http;
-pub mod idl;
+mod http;
+mod idl;
 pub mod idp;
 pub mod invariants;
-pub mod json;
+mod json;
 pub mod machine;
 pub mod mutation;
 pub mod options;
-pub mod problem;
-pub mod profile;
+mod problem;
+mod profile;
 pub mod trace;
-pub mod urls;
+mod urls;
 
-pub use http::HttpResponse;
-pub use problem::{Document, Problem, Rule, Severity};
-pub use profile::Profile;
+pub use http::{ContentType, HttpResponse};
+pub use json::JsonType;
+pub use problem::{Document, JsError, Problem, Rule, Severity};
+pub use profile::{Profile, MAX_BODY_BYTES};
 pub use urls::{ConfigUrl, Endpoint, UrlError};

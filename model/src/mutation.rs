@@ -3,46 +3,82 @@
 //! feature; otherwise `on` is a constant `false` and the model has no
 //! global state at all.
 
+/// One deliberately broken guard; the kebab-case name is the CLI's and the tests'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mutation {
+    /// Active mode without its one-provider and activation gate.
     SkipModeGate,
+    /// Two providers with one IdP origin are not rejected.
     SkipDuplicateCheck,
+    /// Silent mediation goes on with no connected account.
     SkipSilentConnectionGate,
+    /// A logged-out IdP is fetched as if logged in.
     IgnoreLoggedOut,
+    /// A failed well-known fetch does not fail the config step.
     IgnoreWellKnownFailure,
+    /// The accounts request carries the `client_id` (lets the IdP track the RP).
     AccountsCarryClientId,
+    /// The config GET sends cookies.
     ConfigWithCookies,
+    /// Auto re-authentication ignores `mediation: "required"`.
     AutoReauthnIgnoresRequired,
+    /// Auto re-authentication picks the first of several eligible accounts.
     AutoReauthnWithSeveralAccounts,
+    /// Auto re-authentication runs although a provider mismatched.
     AutoReauthnDespiteMismatch,
+    /// The assertion response is used without its CORS check.
     SkipCorsCheck,
+    /// An `error.url` cross-origin with the config is kept.
     KeepForeignErrorUrl,
+    /// An assertion error rejects without showing the error dialog.
     NoErrorDialog,
+    /// Choosing an account connects it before the assertion succeeds.
     ConnectOnSelection,
+    /// No rejection is held back by the privacy delay.
     NeverDelay,
+    /// Cancelling the chooser is delayed like a silent failure.
     DelayUserCancel,
+    /// An endpoint cross-origin with the config is accepted.
     SkipSameOriginCheck,
+    /// The assertion POST has no `Origin`.
     AssertionWithoutOrigin,
+    /// An invalid assertion response resolves (with a null token).
     ResolveInvalidAssertion,
+    /// The machine never changes the Login Status map.
     NoLoginStatusUpdate,
+    /// An empty accounts list from a logged-in IdP is not a mismatch.
     EmptyAccountsNeverMismatch,
+    /// The chooser is skipped: the first account shown goes to the assertion.
     AssertionWithoutChoice,
+    /// The assertion request is sent twice.
     AssertionTwice,
+    /// The well-known URL carries a query (`client_id=c`).
     WellKnownWithQuery,
+    /// `IdentityCredential.isAutoSelected` is always false.
     CredentialNeverAuto,
+    /// The assertion body's `is_auto_selected` is always false.
     BodyNeverAuto,
+    /// A choice of an account the chooser does not show is accepted.
     AcceptUnshownChoice,
+    /// The config fetch follows redirects.
     ConfigFollowsRedirect,
+    /// The accounts GET has no `Sec-Fetch-Dest`.
     AccountsWithoutDestination,
+    /// `disconnect()` sends its POST with no connected account.
     DisconnectWithoutConnection,
+    /// The login pop-up URL loses `login_hint` and `domain_hint`.
     LoginPopupDropsHints,
+    /// The trace records `Settled` twice.
     DoubleSettle,
+    /// A `NetworkError` rejection carries an `IdentityCredentialError` code.
     NetworkErrorWithCode,
+    /// A request goes out after the promise resolved.
     RequestAfterSettle,
 }
 
 impl Mutation {
+    /// Every mutation, for the check that each is caught.
     pub const ALL: [Mutation; 34] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
@@ -80,6 +116,7 @@ impl Mutation {
         Mutation::RequestAfterSettle,
     ];
 
+    /// The kebab-case name, as `fedcm` and the tests spell it.
     pub fn name(self) -> String {
         serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
     }

@@ -11,6 +11,7 @@ use crate::profile::Profile;
 use crate::urls::{ConfigUrl, UrlError};
 use serde::Serialize;
 
+/// `identity.mode`: how the RP asks for the dialog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -22,13 +23,18 @@ pub enum Mode {
     Active,
 }
 
+/// `identity.context`: which wording the dialog's title uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Context {
+    /// "Sign in to RP with IdP".
     #[default]
     Signin,
+    /// "Sign up to RP with IdP".
     Signup,
+    /// "Use RP with IdP".
     Use,
+    /// "Continue to RP with IdP".
     Continue,
 }
 
@@ -36,21 +42,31 @@ pub enum Context {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Mediation {
+    /// Only auto re-authentication; never show UI.
     Silent,
+    /// UI when needed, auto re-authentication allowed.
     #[default]
     Optional,
+    /// For autofill-style UI; `IdentityCredential` rejects it.
     Conditional,
+    /// Always show UI: no auto re-authentication.
     Required,
 }
 
+/// The argument of `navigator.credentials.get()`, once converted and checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestOptions {
+    /// `identity.providers`, in the RP's order (the chooser keeps it).
     pub providers: Vec<ProviderRequest>,
+    /// `identity.mode`.
     pub mode: Mode,
+    /// `identity.context`.
     pub context: Context,
+    /// Top-level `mediation`.
     pub mediation: Mediation,
 }
 
+/// One entry of `identity.providers`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProviderRequest {
     /// The RP's string, exactly (returned as `IdentityCredential.configURL`).
@@ -59,15 +75,20 @@ pub struct ProviderRequest {
     /// so the provider is skipped later; it is kept here as that failure.
     #[serde(skip)]
     pub config_url: Result<ConfigUrl, UrlError>,
+    /// `clientId`: the RP's id at the IdP, sent to the client metadata and assertion endpoints.
     pub client_id: String,
     /// Provider-level `nonce` (removed from the spec in 2025-08; Chromium
     /// still forwards it as a top-level form field).
     pub nonce: Option<String>,
+    /// `loginHint`: keep only accounts whose `login_hints` contain it.
     pub login_hint: Option<String>,
+    /// `domainHint`: keep only accounts whose `domain_hints` contain it (`"any"`: any).
     pub domain_hint: Option<String>,
     /// `None` when absent: an absent list means the default disclosure
     /// (name, email, picture), an empty one means none.
     pub fields: Option<Vec<String>>,
+    /// `params`: extra JSON the assertion POST forwards serialized as `params`
+    /// (and, under Chromium, each member as `param_<name>`).
     pub params: Option<serde_json::Value>,
 }
 

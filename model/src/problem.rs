@@ -11,16 +11,24 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Document {
+    /// `/.well-known/web-identity` on the IdP's registrable domain.
     WellKnown,
+    /// The config file the RP's `configURL` names.
     Config,
+    /// The accounts list from the config's `accounts_endpoint`.
     Accounts,
+    /// The client metadata from `client_metadata_endpoint`.
     ClientMetadata,
+    /// The identity assertion endpoint's answer to the POST.
     Assertion,
+    /// The disconnect endpoint's answer to the POST.
     Disconnect,
+    /// What the RP passes to `navigator.credentials.get()` or `disconnect()`.
     RequestOptions,
 }
 
 impl Document {
+    /// Every document an IdP serves, in the order the algorithm fetches them.
     pub const IDP_DOCUMENTS: [Document; 6] = [
         Document::WellKnown,
         Document::Config,
@@ -30,6 +38,7 @@ impl Document {
         Document::Disconnect,
     ];
 
+    /// The document's name in prose, for messages ("config file").
     pub fn title(self) -> &'static str {
         match self {
             Document::WellKnown => "well-known file",
@@ -74,6 +83,7 @@ impl std::str::FromStr for Document {
     }
 }
 
+/// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -87,13 +97,20 @@ pub enum Severity {
 /// The JavaScript exception an options problem turns into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum JsError {
+    /// WebIDL conversion failed, or a member has an invalid value.
     TypeError,
+    /// The options ask for something FedCM does not do (no `identity`, active mode with `silent`).
     NotSupportedError,
+    /// Chromium profile: a `configURL` that does not parse, or an empty
+    /// `clientId`.
     InvalidStateError,
+    /// Spec profile: an empty `providers` list (the spec queues a
+    /// NetworkError where engines throw a TypeError).
     NetworkError,
 }
 
 impl JsError {
+    /// The exception's `name`, as JavaScript reports it.
     pub fn name(self) -> &'static str {
         match self {
             JsError::TypeError => "TypeError",
@@ -106,10 +123,10 @@ impl JsError {
 
 /// Credential Management's "request a credential" algorithm, which runs
 /// before FedCM's (its rejections for the options as a whole).
-pub const CM_REQUEST: &str = "credential-management-1#algorithm-request";
+pub(crate) const CM_REQUEST: &str = "credential-management-1#algorithm-request";
 
 /// Credential Management's `CredentialRequestOptions` (its `mediation`).
-pub const CM_OPTIONS: &str = "credential-management-1#dictdef-credentialrequestoptions";
+pub(crate) const CM_OPTIONS: &str = "credential-management-1#dictdef-credentialrequestoptions";
 
 /// Every rule the model checks. `id()` is stable: tests, scenario files and
 /// CI match on it.
@@ -117,133 +134,215 @@ pub const CM_OPTIONS: &str = "credential-management-1#dictdef-credentialrequesto
 #[serde(tag = "rule", rename_all = "kebab-case")]
 pub enum Rule {
     // --- transport: "extract the JSON fetch response" ---
+    /// The response status is not 2xx (ok).
     HttpStatus {
+        /// The HTTP status code received.
         status: u16,
     },
     /// No HTTP response at all (DNS, connection, TLS, CORS, time-out).
     NoResponse {
+        /// Why, in the driver's words.
         reason: String,
     },
+    /// A 3xx on a fetch whose redirect mode is `error`.
     Redirect {
+        /// The 3xx status code received.
         status: u16,
     },
+    /// No `Content-Type` header.
     ContentTypeMissing,
+    /// A `Content-Type` that is not a JSON MIME type.
     ContentTypeNotJson {
+        /// The header's value, as received.
         content_type: String,
     },
+    /// The body is over [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES).
     BodyTooLarge {
+        /// Body length in bytes.
         len: usize,
+        /// The cap in bytes.
         limit: usize,
     },
+    /// Invalid UTF-8 under the Chromium profile (the spec profile decodes lossily).
     NotUtf8 {
+        /// Byte offset of the first invalid byte.
         valid_up_to: usize,
     },
+    /// The body does not parse as JSON.
     InvalidJson {
+        /// 1-based line of the syntax error.
         line: usize,
+        /// 1-based column of the syntax error.
         column: usize,
+        /// The parser's message.
         message: String,
     },
+    /// Arrays and objects nested `json::MAX_DEPTH` (200) deep, Chromium's bound.
     NestingTooDeep,
     /// The text escapes a lone UTF-16 surrogate; it became U+FFFD.
     LoneSurrogateReplaced,
+    /// The top level (or a member that must be a dictionary) is not a JSON object.
     NotAnObject {
+        /// The JSON type found instead.
         found: JsonType,
     },
 
     // --- WebIDL dictionary conversion ---
+    /// A `required` dictionary member is absent.
     MissingRequired,
+    /// A member's JSON type cannot be converted to its IDL type.
     WrongType {
+        /// The IDL type, in prose.
         expected: &'static str,
+        /// The JSON type found.
         found: JsonType,
     },
     /// Chromium reads members by JSON type: a wrong type is ignored.
     IgnoredWrongType {
+        /// The IDL type, in prose.
         expected: &'static str,
+        /// The JSON type found.
         found: JsonType,
     },
     /// WebIDL converted the value; the result is probably not meant.
     Coerced {
+        /// The JSON type of the original value.
         found: JsonType,
+        /// The string or number WebIDL made of it.
         result: String,
     },
     /// A member an older spec or Chromium-only syntax used.
     LegacyMember {
+        /// The member browsers read now.
         replacement: &'static str,
     },
 
     // --- URLs ---
+    /// An endpoint URL in an IdP document is unusable.
     Url(UrlError),
 
     // --- well-known file ---
+    /// `provider_urls` lists more than one config URL.
     TooManyProviderUrls {
+        /// Entries in `provider_urls`.
         count: usize,
     },
+    /// The well-known file gives no `provider_urls[0]` and not both
+    /// `accounts_endpoint` and `login_url`.
     NoProviderUrls,
+    /// The well-known file lists another config URL than the RP's.
     ConfigNotInWellKnown {
+        /// The RP's `configURL`.
         config_url: String,
+        /// What `provider_urls[0]` says.
         listed: String,
     },
+    /// The well-known file's `accounts_endpoint` or `login_url` differs from the config's.
     WellKnownEndpointMismatch {
+        /// The well-known file's value.
         well_known: String,
+        /// The config's value.
         config: String,
     },
+    /// The config has `client_metadata_endpoint`, so the well-known file must
+    /// give the endpoint pair.
     WellKnownPairRequired,
 
     // --- config ---
+    /// `branding.background_color` or `branding.color` is not a CSS color.
     InvalidColor {
+        /// The string given.
         value: String,
     },
+    /// A `branding.icons` entry Chromium cannot use (its URL or size).
     IconUnusable {
+        /// What is wrong with it.
         reason: String,
     },
 
     // --- accounts ---
+    /// An account with no name, username, email or tel to show.
     NoAccountIdentifier {
+        /// Some are present but all blank, rather than all absent.
         blank: bool,
     },
+    /// Two accounts share an `id`: an error under the Chromium profile, a
+    /// warning under the spec, which has no rule for it.
     DuplicateAccountId {
+        /// The repeated id.
         id: String,
+        /// Index of the account that first used it.
         first_index: usize,
     },
+    /// `picture` is not an absolute URL (a warning: browsers show a placeholder).
     PictureNotAbsolute {
+        /// The string given.
         value: String,
     },
+    /// `accounts` is an empty list: the user counts as signed out of the IdP.
     EmptyAccountsList,
 
     // --- client metadata ---
+    /// `privacy_policy_url` or `terms_of_service_url` is not an absolute http(s)
+    /// URL, so no link is shown.
     LinkDropped {
+        /// The string given.
         value: String,
     },
 
     // --- assertion ---
+    /// The response has none of `token`, `continue_on` and `error`.
     NoAssertionResult,
+    /// `error.url` is dropped: unparsable, or off the assertion endpoint's site
+    /// (a warning; the RP gets `""`).
     ErrorUrlDropped {
+        /// The URL given.
         url: String,
+        /// Why it was dropped.
         reason: &'static str,
     },
+    /// `continue_on` cannot be opened: unparsable, or not same-origin with the
+    /// assertion endpoint.
     ContinueOnRejected {
+        /// Why it cannot be opened.
         reason: String,
     },
 
     // --- disconnect ---
+    /// The disconnect response's `account_id` is an empty string.
     EmptyAccountId,
 
     // --- request options ---
+    /// An enumeration member (`mode`, `context`, `mediation`) has a value outside its IDL enum.
     NotInEnum {
+        /// The value given.
         value: String,
+        /// The values the IDL enum allows.
         allowed: &'static [&'static str],
     },
     /// No credential type requested (`identity` absent): Credential
     /// Management rejects before FedCM runs.
     NoCredentialType,
+    /// `identity.providers` is an empty list.
     EmptyProviders,
+    /// More than
+    /// [`MAX_PROVIDERS_CHROMIUM`](crate::options::MAX_PROVIDERS_CHROMIUM)
+    /// providers (Chromium profile).
     TooManyProviders {
+        /// Providers passed.
         count: usize,
     },
+    /// `mediation: "conditional"`, which `IdentityCredential` does not support.
     ConditionalMediation,
+    /// Active mode together with `mediation: "silent"` (Chromium profile).
     ActiveWithSilent,
+    /// Chromium profile: a provider's `configURL` does not parse, refused
+    /// before any fetch (the spec lets the config fetch fail instead).
     InvalidConfigUrl(UrlError),
+    /// Chromium profile: a provider's `clientId` is empty (the spec never
+    /// checks it).
     EmptyClientId,
+    /// `nonce` given at the provider level instead of in `params`.
     ProviderLevelNonce,
 }
 
@@ -479,11 +578,14 @@ impl Rule {
 /// One problem found in a document or in request options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
+    /// Whether the document is rejected or only warned about.
     pub severity: Severity,
+    /// The document the problem is in.
     pub document: Document,
     /// Where in the document, e.g. `accounts[2].approved_clients`; `None`
     /// for the document as a whole.
     pub field: Option<String>,
+    /// What the rule found, with its data.
     pub rule: Rule,
 }
 
@@ -506,14 +608,18 @@ impl Serialize for Problem {
 }
 
 impl Problem {
+    /// An error in `document` at `field`.
     pub fn error(document: Document, field: Option<String>, rule: Rule) -> Self {
         Problem { severity: Severity::Error, document, field, rule }
     }
 
+    /// A warning in `document` at `field`.
     pub fn warning(document: Document, field: Option<String>, rule: Rule) -> Self {
         Problem { severity: Severity::Warning, document, field, rule }
     }
 
+    /// The spec section to cite: the rule's own, or a finer one for the field
+    /// (`mediation`, deferred config endpoints).
     pub fn anchor(&self) -> Option<&'static str> {
         let field = self.field.as_deref().unwrap_or("");
         match (&self.rule, self.document) {
@@ -577,13 +683,13 @@ pub(crate) enum Path<'p> {
 }
 
 impl<'p> Path<'p> {
-    pub fn field(&'p self, name: &'p str) -> Path<'p> {
+    pub(crate) fn field(&'p self, name: &'p str) -> Path<'p> {
         Path::Field(self, name)
     }
-    pub fn index(&'p self, i: usize) -> Path<'p> {
+    pub(crate) fn index(&'p self, i: usize) -> Path<'p> {
         Path::Index(self, i)
     }
-    pub fn render(&self) -> Option<String> {
+    pub(crate) fn render(&self) -> Option<String> {
         match self {
             Path::Root => None,
             _ => Some(self.to_string()),

@@ -12,11 +12,23 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// Which reading of the algorithm the model follows. Where the spec leaves
+/// a choice open, or shipping browsers differ from it, the model names the
+/// choice instead of picking one silently.
+///
+/// `Spec` reads the FedCM Editor's Draft (w3c-fedid/FedCM `spec/index.bs`)
+/// literally, including WebIDL's coercing dictionary conversion. `Chromium`
+/// follows `content/browser/webid/` with its newest features on: fields of
+/// the wrong JSON type count as absent, duplicate account ids and blank
+/// identifiers reject the list, and error bodies on non-2xx assertion
+/// responses are honoured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
+    /// The Editor's Draft, read literally (the default).
     #[default]
     Spec,
+    /// Chromium's shipped behaviour.
     Chromium,
 }
 
@@ -26,8 +38,10 @@ pub enum Profile {
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 impl Profile {
+    /// Both profiles, for checks that run under each.
     pub const ALL: [Profile; 2] = [Profile::Spec, Profile::Chromium];
 
+    /// The lowercase name the CLI and scenario files use.
     pub fn name(self) -> &'static str {
         match self {
             Profile::Spec => "spec",

@@ -13,55 +13,84 @@ use serde::Serialize;
 /// The inputs of a run, so a trace can be checked on its own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Start {
+    /// The profile the run follows.
     pub profile: crate::Profile,
+    /// The RP's serialized origin.
     pub rp: String,
+    /// The top-level document's serialized origin (the RP's when not framed).
     pub embedder: String,
     /// `None` when the options were rejected before conversion finished.
     pub options: Option<crate::options::RequestOptions>,
+    /// The browser state before the run changed anything.
     pub browser: crate::machine::browser::BrowserState,
 }
 
+/// One thing that happened in a run, as the trace records it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
+    /// The run began with these inputs; always the first event of a `get()` trace.
     Start(Box<Start>),
     /// `disconnect()` started.
     StartDisconnect {
+        /// The RP's serialized origin.
         rp: String,
+        /// The top-level document's serialized origin.
         embedder: String,
+        /// `configURL` as the RP passed it.
         config_url: String,
+        /// `clientId` as the RP passed it.
         client_id: String,
+        /// The browser state before the call.
         browser: crate::machine::browser::BrowserState,
     },
     /// What a provider ended with: `logged-out`, `mismatch` or accounts
     /// (after filtering), with each account's `approved_clients`.
     ProviderEntry {
+        /// Index into the RP's `providers`.
         provider: usize,
+        /// `logged-out`, `mismatch` or `accounts`.
         entry: String,
+        /// Ids of the accounts kept, in list order.
         accounts: Vec<String>,
+        /// Each kept account's `approved_clients`, `None` where absent.
         approved_clients: Vec<Option<Vec<String>>>,
     },
     /// The auto re-authentication decision picked this account.
     AutoSelected {
+        /// Index into the RP's `providers`.
         provider: usize,
+        /// The picked account's `id`.
         account_id: String,
     },
     /// The assertion response carried this token.
     TokenReceived {
+        /// Index into the RP's `providers`.
         provider: usize,
+        /// `token` as the IdP sent it (any JSON value).
         token: serde_json::Value,
     },
+    /// The machine entered a state; the trace's path through the algorithm.
     Enter {
+        /// The state entered.
         state: State,
+        /// The provider the state is about, for per-provider states.
         provider: Option<usize>,
     },
+    /// The machine handed a request to the driver.
     Request {
+        /// The request, as handed out.
         request: FetchRequest,
     },
+    /// The driver answered a request, and what the machine made of it.
     Response {
+        /// The request answered.
         id: RequestId,
+        /// Which document the request was for.
         kind: FetchKind,
+        /// The HTTP status; `None` when there was no response.
         status: Option<u16>,
+        /// Accepted, rejected (with its problems), a network error or ignored.
         result: ResponseResult,
         /// The response's `Access-Control-*` headers (CORS is judged on them).
         #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -69,36 +98,58 @@ pub enum Event {
     },
     /// A provider dropped out, and why.
     ProviderSkipped {
+        /// Index into the RP's `providers`.
         provider: usize,
+        /// Why, in a sentence.
         why: String,
+        /// The document problem behind it, if one was.
         problem: Option<Problem>,
     },
+    /// The Login Status map changed for an IdP origin.
     LoginStatusSet {
+        /// The IdP's serialized origin.
         origin: String,
+        /// The new status.
         status: LoginStatus,
     },
+    /// The machine asked the person something.
     Prompt {
+        /// What was asked.
         prompt: Prompt,
     },
+    /// The driver answered a prompt.
     User {
+        /// The answer.
         action: UserAction,
     },
+    /// An account was added to the connected accounts set.
     ConnectionAdded {
+        /// The entry added.
         connection: Connection,
     },
+    /// An account was removed from the connected accounts set (by `disconnect()`).
     ConnectionRemoved {
+        /// The entry removed.
         connection: Connection,
     },
+    /// The machine asked for a timer (the rejection delay).
     TimerStarted {
+        /// The timer's id, as in [`crate::machine::Timer`].
         id: u64,
     },
+    /// The driver reported the timer fired.
     TimerFired {
+        /// The timer's id.
         id: u64,
     },
+    /// Free text: option warnings, the machine's remarks, driver annotations.
     Note {
+        /// The text.
         text: String,
     },
+    /// The request settled: the promise resolved or rejected.
     Settled {
+        /// How it settled.
         outcome: Outcome,
     },
 }
@@ -107,19 +158,26 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum ResponseResult {
+    /// The document passed and the machine went on with it.
     Accepted,
+    /// The document failed; the machine treats it as the spec's failure for that fetch.
     Rejected {
+        /// Every problem found, errors first.
         problems: Vec<Problem>,
     },
+    /// The driver reported no response at all.
     NetworkError {
+        /// Why, in the driver's words.
         reason: String,
     },
     /// Arrived after the request stopped caring (pictures, aborted runs).
     Ignored,
 }
 
+/// Every event of one run, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Trace {
+    /// The events, oldest first.
     pub events: Vec<Event>,
 }
 
@@ -128,6 +186,7 @@ impl Trace {
         self.events.push(event);
     }
 
+    /// Every request handed out, in order.
     pub fn requests(&self) -> impl Iterator<Item = &FetchRequest> {
         self.events.iter().filter_map(|e| match e {
             Event::Request { request } => Some(request),
@@ -135,6 +194,7 @@ impl Trace {
         })
     }
 
+    /// Every state entered, in order.
     pub fn states(&self) -> impl Iterator<Item = State> + '_ {
         self.events.iter().filter_map(|e| match e {
             Event::Enter { state, .. } => Some(*state),
@@ -142,6 +202,7 @@ impl Trace {
         })
     }
 
+    /// Every prompt shown, in order.
     pub fn prompts(&self) -> impl Iterator<Item = &Prompt> {
         self.events.iter().filter_map(|e| match e {
             Event::Prompt { prompt } => Some(prompt),
@@ -149,6 +210,7 @@ impl Trace {
         })
     }
 
+    /// The inputs of the run, if it recorded them.
     pub fn start(&self) -> Option<&Start> {
         self.events.iter().find_map(|e| match e {
             Event::Start(s) => Some(s.as_ref()),
@@ -157,7 +219,7 @@ impl Trace {
     }
 
     /// The `Access-Control-*` headers of a response, for the trace.
-    pub fn access_control(result: &crate::machine::fetch::FetchResult) -> Vec<(String, String)> {
+    pub(crate) fn access_control(result: &crate::machine::fetch::FetchResult) -> Vec<(String, String)> {
         match result {
             Ok(r) => r
                 .headers
@@ -169,6 +231,7 @@ impl Trace {
         }
     }
 
+    /// How the run settled, if it has.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.events.iter().rev().find_map(|e| match e {
             Event::Settled { outcome } => Some(outcome),

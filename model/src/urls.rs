@@ -15,12 +15,25 @@ use url::{Host, Origin, Url};
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum UrlError {
     /// The WHATWG parser rejected it (with or without a base).
-    Unparsable { value: String, reason: String },
+    Unparsable {
+        /// The string given.
+        value: String,
+        /// The parser's message.
+        reason: String,
+    },
     /// It resolved to another origin than the config URL's.
-    CrossOrigin { url: String, expected_origin: String },
+    CrossOrigin {
+        /// The resolved URL.
+        url: String,
+        /// The config URL's serialized origin.
+        expected_origin: String,
+    },
     /// Not https, and not a loopback host (Secure Contexts'
     /// "potentially trustworthy URL").
-    NotTrustworthy { url: String },
+    NotTrustworthy {
+        /// The URL, serialized.
+        url: String,
+    },
 }
 
 impl fmt::Display for UrlError {
@@ -42,7 +55,7 @@ impl std::error::Error for UrlError {}
 /// Secure Contexts' "potentially trustworthy URL", as far as FedCM can meet
 /// it: https and wss, `file:`, and loopback hosts (127.0.0.0/8, ::1,
 /// `localhost` and `*.localhost`).
-pub fn is_potentially_trustworthy(url: &Url) -> bool {
+pub(crate) fn is_potentially_trustworthy(url: &Url) -> bool {
     match url.scheme() {
         "https" | "wss" | "file" => true,
         _ => match url.host() {
@@ -59,7 +72,7 @@ pub fn is_potentially_trustworthy(url: &Url) -> bool {
 
 /// The registrable domain (eTLD+1) of a URL's host, from the public suffix
 /// list; `None` for IP addresses, `localhost` and bare public suffixes.
-pub fn registrable_domain(url: &Url) -> Option<&str> {
+pub(crate) fn registrable_domain(url: &Url) -> Option<&str> {
     match url.host()? {
         Host::Domain(d) => psl::domain_str(d),
         _ => None,
@@ -68,7 +81,7 @@ pub fn registrable_domain(url: &Url) -> Option<&str> {
 
 /// Schemeful same-site: equal schemes and equal registrable domains (equal
 /// hosts where there is no registrable domain).
-pub fn same_site(a: &Url, b: &Url) -> bool {
+pub(crate) fn same_site(a: &Url, b: &Url) -> bool {
     if a.scheme() != b.scheme() {
         return false;
     }
@@ -81,7 +94,7 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
 
 /// `a.origin() == b.origin()`, without building the origins for the
 /// schemes whose origin is a (scheme, host, port) tuple.
-pub fn same_origin(a: &Url, b: &Url) -> bool {
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     let tuple = |u: &Url| matches!(u.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
     if tuple(a) && tuple(b) {
         a.scheme() == b.scheme() && a.host() == b.host() && a.port_or_known_default() == b.port_or_known_default()
@@ -91,7 +104,7 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 }
 
 /// The serialization of a URL's origin (`"null"` for opaque origins).
-pub fn origin_string(url: &Url) -> String {
+pub(crate) fn origin_string(url: &Url) -> String {
     // Tuple origins serialize as scheme://host[:port] (the port only when
     // not the scheme's default, which is what `Url::port` returns); built
     // directly, without the intermediate `Origin`.
@@ -132,14 +145,17 @@ impl ConfigUrl {
         Ok(ConfigUrl { raw: raw.to_string(), url })
     }
 
+    /// The RP's string, unnormalized.
     pub fn as_str(&self) -> &str {
         &self.raw
     }
 
+    /// The parsed URL.
     pub fn url(&self) -> &Url {
         &self.url
     }
 
+    /// The IdP's origin.
     pub fn origin(&self) -> Origin {
         self.url.origin()
     }
@@ -204,12 +220,15 @@ impl fmt::Display for ConfigUrl {
 pub struct Endpoint(Url);
 
 impl Endpoint {
+    /// The URL.
     pub fn url(&self) -> &Url {
         &self.0
     }
+    /// The URL, serialized.
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+    /// The URL, for a request.
     pub fn into_url(self) -> Url {
         self.0
     }

@@ -5,8 +5,8 @@
 
 use super::common::{self, run, Ran};
 use fedcm_model::machine::browser::LoginStatus;
-use fedcm_model::profile::MAX_BODY_BYTES;
 use fedcm_model::Profile;
+use fedcm_model::MAX_BODY_BYTES;
 use fedcm_workbench::probe::{self, ProbeOptions, StepBudget};
 use fedcm_workbench::scenario::Scenario;
 use fedcm_workbench::serve::Server;

@@ -16,18 +16,27 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use url::Url;
 
+/// The accounts list: who is signed in to the IdP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountList {
+    /// In the IdP's order, which the chooser keeps.
     pub accounts: Vec<Account>,
 }
 
+/// One account at the IdP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Account {
+    /// The IdP's id for the account; what the assertion POST sends as `account_id`.
     pub id: String,
+    /// Full name.
     pub name: Option<String>,
+    /// Email address.
     pub email: Option<String>,
+    /// Telephone number.
     pub tel: Option<String>,
+    /// Username.
     pub username: Option<String>,
+    /// Given name, for a shorter greeting.
     pub given_name: Option<String>,
     /// Absolute URL; a relative or invalid one is dropped (a placeholder is
     /// shown) and the account kept.
@@ -35,8 +44,11 @@ pub struct Account {
     /// When present, decides "returning or new" alone, and vetoes auto
     /// re-authentication for clients not in it.
     pub approved_clients: Option<Vec<String>>,
+    /// Kept by the RP's `loginHint` when one of these equals it.
     pub login_hints: Option<Vec<String>>,
+    /// Kept by the RP's `domainHint` when one of these equals it.
     pub domain_hints: Option<Vec<String>>,
+    /// Kept by the config's `account_label` when one of these equals it.
     pub label_hints: Option<Vec<String>>,
 }
 
@@ -75,6 +87,7 @@ impl Account {
     }
 }
 
+/// Parses the accounts response.
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<AccountList> {
     let document = Document::Accounts;
     let text = body_text(document, response, profile, Transport::default())?;

@@ -16,6 +16,7 @@ use crate::urls::{is_potentially_trustworthy, registrable_domain, same_site, End
 use serde::Serialize;
 use url::Url;
 
+/// What the identity assertion endpoint answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AssertionResponse {
@@ -33,6 +34,7 @@ pub enum AssertionResponse {
     Error(IdpError),
 }
 
+/// The IdP's `error` member: what `IdentityCredentialError` carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IdpError {
     /// `error.error` (OAuth-style code); `""` when absent.
@@ -41,6 +43,8 @@ pub struct IdpError {
     pub url: Option<Url>,
 }
 
+/// Parses the assertion response; `token_url` is the endpoint POSTed to (the base
+/// and site for `continue_on` and `error.url`).
 pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) -> ParseResult<AssertionResponse> {
     let document = Document::Assertion;
     // Chromium reads the body whatever the status, to honour an error

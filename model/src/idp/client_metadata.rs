@@ -11,14 +11,18 @@ use crate::profile::Profile;
 use crate::Document;
 use serde::Serialize;
 
+/// What the IdP says about the RP, for the sign-up disclosure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ClientMetadata {
+    /// The RP's privacy policy, linked from the sign-up prompt.
     pub privacy_policy_url: Option<String>,
+    /// The RP's terms of service, linked from the sign-up prompt.
     pub terms_of_service_url: Option<String>,
     /// When true the dialog must show the RP's registrable domain.
     pub client_is_third_party_to_top_frame_origin: bool,
 }
 
+/// Parses the client metadata response.
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<ClientMetadata> {
     let document = Document::ClientMetadata;
     let text = body_text(document, response, profile, Transport::default())?;

@@ -23,11 +23,14 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Checked<T> {
+    /// Same-origin with the config and potentially trustworthy.
     Valid(T),
+    /// Unusable; the step that needs it fails with this problem.
     Invalid(Problem),
 }
 
 impl<T> Checked<T> {
+    /// The value, if it passed.
     pub fn valid(&self) -> Option<&T> {
         match self {
             Checked::Valid(t) => Some(t),
@@ -36,13 +39,20 @@ impl<T> Checked<T> {
     }
 }
 
+/// The config file, with every endpoint resolved against the config URL.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Config {
+    /// Where the credentialed accounts GET goes; checked on arrival.
     pub accounts_endpoint: Endpoint,
+    /// Where the assertion POST goes; checked when used (on arrival under Chromium).
     pub id_assertion_endpoint: Checked<Endpoint>,
+    /// The IdP's sign-in page, opened in the login pop-up; checked on arrival.
     pub login_url: Endpoint,
+    /// Where the client metadata GET goes, if the IdP serves it.
     pub client_metadata_endpoint: Option<Checked<Endpoint>>,
+    /// Where `disconnect()` POSTs, if the IdP supports it.
     pub disconnect_endpoint: Option<Checked<Endpoint>>,
+    /// How the browser's dialog may show the IdP.
     pub branding: Option<Branding>,
     /// Read only in active mode (spec `#create-identity-credential`).
     pub supports_use_other_account: bool,
@@ -76,20 +86,29 @@ impl Config {
     }
 }
 
+/// Chromium's per-mode `supports_use_other_account`; `None` where a mode is absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ModeSupport {
+    /// `modes.active.supports_use_other_account`.
     pub active: Option<bool>,
+    /// `modes.passive.supports_use_other_account`.
     pub passive: Option<bool>,
 }
 
+/// `branding`: how the browser's dialog may show the IdP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Branding {
+    /// A CSS color for the dialog's background.
     pub background_color: Option<String>,
+    /// A CSS color for text on that background.
     pub color: Option<String>,
+    /// The usable icons, in document order.
     pub icons: Vec<Icon>,
+    /// The IdP's name for the dialog.
     pub name: Option<String>,
 }
 
+/// One usable `branding.icons` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Icon {
     /// Resolved against the config URL (the spec does not say against what;
@@ -107,6 +126,7 @@ const LEGACY_MEMBERS: &[(&str, &str)] = &[
     ("revocation_endpoint", "disconnect_endpoint"),
 ];
 
+/// Parses a config file fetched from `config_url` (the base of its endpoints).
 pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) -> ParseResult<Config> {
     let document = Document::Config;
     let text = body_text(document, response, profile, Transport::default())?;
@@ -297,7 +317,7 @@ fn legacy_modes(cx: &mut Cx, value: &Json) -> Option<ModeSupport> {
 
 /// The spec allows "a subset of CSS `<color>`": hex colors, `rgb()`/`rgba()`,
 /// `hsl()`/`hsla()` and named colors.
-pub fn is_css_color(value: &str) -> bool {
+pub(crate) fn is_css_color(value: &str) -> bool {
     let v = value.trim().to_ascii_lowercase();
     if let Some(hex) = v.strip_prefix('#') {
         return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());

@@ -9,12 +9,14 @@ use crate::profile::Profile;
 use crate::Document;
 use serde::Serialize;
 
+/// The disconnect endpoint's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DisconnectedAccount {
     /// May differ from the `account_hint` the browser sent.
     pub account_id: String,
 }
 
+/// Parses the disconnect response.
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<DisconnectedAccount> {
     let document = Document::Disconnect;
     let text = body_text(document, response, profile, Transport::default())?;

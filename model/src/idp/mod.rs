@@ -3,7 +3,7 @@
 //!
 //! Each parser runs the same two stages: "extract the JSON fetch response"
 //! (status, MIME type, size, UTF-8, JSON; spec `#helper-algorithms`), then a
-//! WebIDL dictionary conversion ([`crate::idl`]) and the document's own
+//! WebIDL dictionary conversion (`idl.rs`) and the document's own
 //! rules. Parsers keep going after the first error, so a linter can show
 //! all of them; the machine only needs to know that the document failed.
 
@@ -16,14 +16,16 @@ pub mod well_known;
 
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
-use crate::problem::{Document, Path, Problem, Rule, Severity};
+use crate::problem::{Document, Path, Problem, Rule};
 use crate::profile::{Profile, MAX_BODY_BYTES};
 use std::borrow::Cow;
 
 /// A document that passed, with what was odd about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed<T> {
+    /// The document.
     pub value: T,
+    /// What was odd about it but accepted.
     pub warnings: Vec<Problem>,
 }
 
@@ -61,6 +63,7 @@ impl Rejected {
         all
     }
 
+    /// Problems that did not reject the document.
     pub fn warnings(&self) -> &[Problem] {
         &self.warnings
     }
@@ -87,6 +90,7 @@ impl std::fmt::Display for Rejected {
 
 impl std::error::Error for Rejected {}
 
+/// What every parser returns: the document and its warnings, or every problem.
 pub type ParseResult<T> = Result<Parsed<T>, Rejected>;
 
 /// Collects problems while a document is converted.
@@ -98,24 +102,24 @@ pub(crate) struct Cx {
 }
 
 impl Cx {
-    pub fn new(document: Document, profile: Profile) -> Cx {
+    pub(crate) fn new(document: Document, profile: Profile) -> Cx {
         Cx { profile, document, errors: Vec::new(), warnings: Vec::new() }
     }
 
-    pub fn error(&mut self, path: &Path, rule: Rule) {
+    pub(crate) fn error(&mut self, path: &Path, rule: Rule) {
         self.errors.push(Problem::error(self.document, path.render(), rule));
     }
 
-    pub fn warn(&mut self, path: &Path, rule: Rule) {
+    pub(crate) fn warn(&mut self, path: &Path, rule: Rule) {
         self.warnings.push(Problem::warning(self.document, path.render(), rule));
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
 
     /// The document, unless an error was recorded.
-    pub fn finish<T>(self, value: Option<T>) -> ParseResult<T> {
+    pub(crate) fn finish<T>(self, value: Option<T>) -> ParseResult<T> {
         match value {
             Some(value) if self.errors.is_empty() => Ok(Parsed { value, warnings: self.warnings }),
             _ => {
@@ -217,32 +221,28 @@ pub fn problems<T>(result: &ParseResult<T>) -> Vec<&Problem> {
     }
 }
 
-/// Whether any problem in the list is an error.
-pub fn has_error(problems: &[Problem]) -> bool {
-    problems.iter().any(|p| p.severity == Severity::Error)
-}
-
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
+    use crate::problem::Severity;
 
-    pub fn ok(body: &str) -> HttpResponse {
+    pub(crate) fn ok(body: &str) -> HttpResponse {
         HttpResponse::json(body.as_bytes().to_vec())
     }
 
     /// The rule ids of a rejected document's errors.
-    pub fn error_ids<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<&'static str> {
+    pub(crate) fn error_ids<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<&'static str> {
         match r {
             Ok(p) => panic!("expected a rejection, got {p:?}"),
             Err(e) => e.errors().map(|p| p.rule.id()).collect(),
         }
     }
 
-    pub fn warning_ids<T>(r: &ParseResult<T>) -> Vec<&'static str> {
+    pub(crate) fn warning_ids<T>(r: &ParseResult<T>) -> Vec<&'static str> {
         problems(r).into_iter().filter(|p| p.severity == Severity::Warning).map(|p| p.rule.id()).collect()
     }
 
-    pub fn fields<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<String> {
+    pub(crate) fn fields<T: std::fmt::Debug>(r: &ParseResult<T>) -> Vec<String> {
         match r {
             Ok(p) => panic!("expected a rejection, got {p:?}"),
             Err(e) => e.errors().map(|p| p.field.clone().unwrap_or_default()).collect(),

@@ -15,11 +15,14 @@ use crate::profile::Profile;
 use crate::urls::ConfigUrl;
 use serde::Serialize;
 
+/// The well-known file: which config files the IdP allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WellKnown {
     /// The allowed config URLs, as written (resolved only when checked).
     pub provider_urls: Vec<String>,
+    /// The accounts endpoint every allowed config must use, as written.
     pub accounts_endpoint: Option<String>,
+    /// The login URL every allowed config must use, as written.
     pub login_url: Option<String>,
 }
 
@@ -30,6 +33,7 @@ impl WellKnown {
     }
 }
 
+/// Parses the well-known file.
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<WellKnown> {
     let document = Document::WellKnown;
     let text = body_text(document, response, profile, Transport::default())?;

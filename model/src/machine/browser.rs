@@ -5,10 +5,14 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// An IdP origin's entry in the Login Status map, as the IdP last set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LoginStatus {
+    /// Signed in: the IdP said so, or the accounts fetch returned accounts.
     LoggedIn,
+    /// Signed out: the IdP said so, or the accounts fetch returned no usable
+    /// account.
     LoggedOut,
     /// No entry in the map.
     Unknown,
@@ -20,15 +24,21 @@ pub enum LoginStatus {
 pub struct Connection {
     /// Origin of the top-level document (defaults to the RP's).
     pub embedder: String,
+    /// Origin of the RP document that called `get()`.
     pub rp: String,
+    /// Origin of the IdP's config URL.
     pub idp: String,
+    /// The account's `id` at that IdP.
     pub account: String,
 }
 
+/// What the browser remembers between calls; the machine reads it at the start
+/// and changes it as the spec says.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BrowserState {
     /// IdP origin -> status; a missing origin is `unknown`.
     pub login_status: BTreeMap<String, LoginStatus>,
+    /// Accounts the person has used with an RP (the connected accounts set).
     pub connections: BTreeSet<Connection>,
     /// RP origins that called `navigator.credentials.preventSilentAccess()`.
     /// The spec reads the flag of the IdP origin; WPT and Chromium key it by
@@ -40,10 +50,12 @@ pub struct BrowserState {
 }
 
 impl BrowserState {
+    /// The Login Status of `idp_origin`; `Unknown` when unset.
     pub fn login_status(&self, idp_origin: &str) -> LoginStatus {
         self.login_status.get(idp_origin).copied().unwrap_or(LoginStatus::Unknown)
     }
 
+    /// Sets the status; `Unknown` removes the entry.
     pub fn set_login_status(&mut self, idp_origin: &str, status: LoginStatus) {
         match status {
             LoginStatus::Unknown => self.login_status.remove(idp_origin),
@@ -65,10 +77,12 @@ impl BrowserState {
         self.connections.range(least..).next().is_some_and(|c| c.embedder == embedder && c.rp == rp && c.idp == idp)
     }
 
+    /// Adds an entry; `false` when it was there already.
     pub fn connect(&mut self, connection: Connection) -> bool {
         self.connections.insert(connection)
     }
 
+    /// Removes an entry; `false` when it was not there.
     pub fn disconnect(&mut self, connection: &Connection) -> bool {
         self.connections.remove(connection)
     }

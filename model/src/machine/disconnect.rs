@@ -21,10 +21,13 @@ use std::collections::VecDeque;
 /// `IdentityCredentialDisconnectOptions`: all three members are required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DisconnectOptions {
+    /// `configURL`, as the RP passed it (checked by the machine, not here).
     #[serde(rename = "configURL")]
     pub config_url: String,
+    /// `clientId`, sent in the POST body.
     #[serde(rename = "clientId")]
     pub client_id: String,
+    /// `accountHint`: an account id or email the IdP resolves.
     #[serde(rename = "accountHint")]
     pub account_hint: String,
 }
@@ -54,15 +57,24 @@ impl DisconnectOptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum DisconnectOutcome {
+    /// The promise resolves: the IdP disconnected the account.
     Resolve,
-    Reject { error: Rejection },
+    /// The promise rejects.
+    Reject {
+        /// The exception, with the model's reason.
+        error: Rejection,
+    },
 }
 
+/// What the `disconnect()` machine needs next.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "step", rename_all = "lowercase")]
 pub enum DisconnectStep {
+    /// Send this request and report with [`DisconnectFlow::on_response`].
     Fetch(FetchRequest),
+    /// Nothing to do until a request handed out earlier is answered.
     Idle,
+    /// The call settled; the same outcome is returned from now on.
     Done(DisconnectOutcome),
 }
 
@@ -73,6 +85,7 @@ enum Phase {
     Done(DisconnectOutcome),
 }
 
+/// One call of `IdentityCredential.disconnect()`.
 #[derive(Debug, Clone)]
 pub struct DisconnectFlow {
     profile: Profile,
@@ -87,6 +100,7 @@ pub struct DisconnectFlow {
 }
 
 impl DisconnectFlow {
+    /// Starts the call: validation and the connection gate run now.
     pub fn new(rp: Rp, browser: BrowserState, options: DisconnectOptions, profile: Profile) -> DisconnectFlow {
         let mut flow = DisconnectFlow {
             profile,
@@ -103,14 +117,17 @@ impl DisconnectFlow {
         flow
     }
 
+    /// Everything the call did so far.
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
 
+    /// The browser state, with the connections this call removed.
     pub fn browser(&self) -> &BrowserState {
         &self.browser
     }
 
+    /// The next thing the machine needs.
     pub fn next_step(&mut self) -> DisconnectStep {
         if let Phase::Done(o) = &self.phase {
             return DisconnectStep::Done(o.clone());
@@ -177,6 +194,7 @@ impl DisconnectFlow {
         self.phase = Phase::Done(outcome);
     }
 
+    /// The driver's answer to a request from [`DisconnectFlow::next_step`].
     pub fn on_response(&mut self, request: &FetchRequest, result: FetchResult) {
         let status = result.as_ref().ok().map(|r| r.status);
         let access_control = Trace::access_control(&result);

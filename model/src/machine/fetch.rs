@@ -10,19 +10,28 @@ use url::Url;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct RequestId(pub u64);
 
+/// Which document a request fetches; decides how the response is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FetchKind {
+    /// `/.well-known/web-identity` (no cookies, no `Origin`).
     WellKnown,
+    /// The config file at the RP's `configURL` (no cookies, no `Origin`).
     Config,
+    /// The accounts list (IdP cookies, nothing that names the RP).
     Accounts,
+    /// An account picture (no cookies; the response is ignored).
     Picture,
+    /// The client metadata (no cookies, the RP's `Origin`).
     ClientMetadata,
+    /// The identity assertion POST (cookies, `Origin`, CORS).
     Assertion,
+    /// The `disconnect()` POST (cookies, `Origin`, CORS).
     Disconnect,
 }
 
 impl FetchKind {
+    /// The kebab-case name the trace and scenario files use.
     pub fn name(self) -> &'static str {
         match self {
             FetchKind::WellKnown => "well-known",
@@ -36,10 +45,13 @@ impl FetchKind {
     }
 }
 
+/// The HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
+    /// Every fetch but the two POSTs.
     Get,
+    /// The assertion and disconnect requests, with a form body.
     Post,
 }
 
@@ -47,34 +59,50 @@ pub enum Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Credentials {
+    /// No cookies.
     Omit,
+    /// The IdP's cookies go with the request.
     Include,
 }
 
+/// Fetch's request mode: whether the response must pass a CORS check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RequestMode {
+    /// No CORS check; the browser reads the response itself.
     NoCors,
+    /// The response must carry `Access-Control-Allow-Origin` and `-Credentials` for the RP.
     Cors,
 }
 
+/// Fetch's redirect mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Redirect {
+    /// A redirect is followed (the well-known and picture fetches).
     Follow,
+    /// A redirect fails the fetch.
     Error,
 }
 
+/// One HTTP request the driver must send for the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FetchRequest {
+    /// Names the request when the driver answers.
     pub id: RequestId,
+    /// Which document it fetches.
     pub kind: FetchKind,
     /// Which provider (index into the RP's `providers`) it is for.
     pub provider: usize,
+    /// `GET` or `POST`.
     pub method: Method,
+    /// The absolute URL to fetch.
     pub url: Url,
+    /// Whether the driver adds the IdP's cookies.
     pub credentials: Credentials,
+    /// Whether the response must pass CORS.
     pub mode: RequestMode,
+    /// Whether a redirect is followed or is an error.
     pub redirect: Redirect,
     /// The RP origin sent as `Origin`; `None` for an opaque request origin.
     pub origin: Option<String>,
@@ -87,6 +115,7 @@ pub struct FetchRequest {
 }
 
 impl FetchRequest {
+    /// The value of header `name` (case-insensitive), if set.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
     }
@@ -99,6 +128,7 @@ impl FetchRequest {
             .unwrap_or_default()
     }
 
+    /// The decoded value of form field `name`, if the body has it.
     pub fn form_field(&self, name: &str) -> Option<String> {
         self.form().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
@@ -199,10 +229,12 @@ pub type FetchResult = Result<crate::HttpResponse, NetworkError>;
 /// The request got no HTTP response (DNS, connection, TLS, time-out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NetworkError {
+    /// Why, in the driver's words.
     pub reason: String,
 }
 
 impl NetworkError {
+    /// A network error with this reason.
     pub fn new(reason: impl Into<String>) -> NetworkError {
         NetworkError { reason: reason.into() }
     }

@@ -35,7 +35,7 @@ pub(crate) struct Manifests {
 impl Manifests {
     /// Starts both fetches; the well-known one is skipped when the RP and
     /// the IdP are same-site.
-    pub fn start(
+    pub(super) fn start(
         config_url: ConfigUrl,
         rp: &Url,
         provider: usize,
@@ -64,14 +64,14 @@ impl Manifests {
         Manifests { config_url, well_known, config, redirects: 0 }
     }
 
-    pub fn waits_for(&self, id: RequestId) -> bool {
+    pub(super) fn waits_for(&self, id: RequestId) -> bool {
         matches!(self.well_known, Some(Slot::Waiting(w)) if w == id)
             || matches!(self.config, Slot::Waiting(c) if c == id)
     }
 
     /// Consumes a response; may return a follow-up request (a well-known
     /// redirect) and says what it made of the response.
-    pub fn on_response(
+    pub(super) fn on_response(
         &mut self,
         request: &FetchRequest,
         result: &FetchResult,
@@ -133,7 +133,7 @@ impl Manifests {
 
     /// `None` while waiting; then the config, or why it cannot be used.
     /// A usable config is moved out (the slot becomes `Taken`), not copied.
-    pub fn take_result(&mut self, profile: Profile) -> Option<Result<Config, Problem>> {
+    pub(super) fn take_result(&mut self, profile: Profile) -> Option<Result<Config, Problem>> {
         let config = match &self.config {
             Slot::Waiting(_) | Slot::Taken => return None,
             Slot::Failed(p) => return Some(Err(p.clone())),

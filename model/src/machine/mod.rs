@@ -42,12 +42,14 @@ use url::Url;
 /// Who calls `get()`: the RP document and the top-level document it sits in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rp {
+    /// The RP document's origin: `Origin` of its requests, the connected accounts key.
     pub origin: Url,
     /// The top-level document's origin; equal to `origin` when not framed.
     pub embedder: Url,
 }
 
 impl Rp {
+    /// An RP that is not framed: the embedder is the RP itself.
     pub fn new(origin: Url) -> Rp {
         Rp { embedder: origin.clone(), origin }
     }
@@ -62,10 +64,13 @@ impl Rp {
 /// A timer the machine wants; the driver reports when it fires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Timer {
+    /// Echoed back to [`Flow::on_timer`] when the timer fires.
     pub id: u64,
+    /// What the timer is for (its length is the driver's choice).
     pub kind: TimerKind,
 }
 
+/// What a [`Timer`] is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimerKind {
@@ -87,6 +92,7 @@ pub enum Step {
     Wait(Timer),
     /// Nothing to do until a request handed out earlier is answered.
     Idle,
+    /// The request settled; the same outcome is returned from now on.
     Done(Outcome),
 }
 
@@ -299,6 +305,7 @@ impl Flow {
         flow
     }
 
+    /// The profile the request follows.
     pub fn profile(&self) -> Profile {
         self.profile
     }
@@ -308,10 +315,12 @@ impl Flow {
         &self.browser
     }
 
+    /// Everything the request did so far.
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
 
+    /// How the request settled, once it has.
     pub fn outcome(&self) -> Option<&Outcome> {
         match &self.phase {
             Phase::Done(o) => Some(o),

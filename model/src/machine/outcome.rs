@@ -22,12 +22,15 @@ impl IdentityCredential {
     pub(crate) fn new(token: serde_json::Value, is_auto_selected: bool, config_url: String) -> Self {
         IdentityCredential { token, is_auto_selected, config_url }
     }
+    /// `token` from the assertion response (or `IdentityProvider.resolve()`), any JSON value.
     pub fn token(&self) -> &serde_json::Value {
         &self.token
     }
+    /// `isAutoSelected`: whether auto re-authentication picked the account without the person.
     pub fn is_auto_selected(&self) -> bool {
         self.is_auto_selected
     }
+    /// `configURL` exactly as the RP passed it.
     pub fn config_url(&self) -> &str {
         &self.config_url
     }
@@ -36,16 +39,25 @@ impl IdentityCredential {
 /// The exception's name as JavaScript sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ErrorName {
+    /// Failures the RP must not be able to tell apart (most of the algorithm's rejections).
     NetworkError,
+    /// The identity assertion failed; carries the IdP's `error` code and `url`.
     IdentityCredentialError,
+    /// Part of the JavaScript surface; no path of the model rejects with it.
     NotAllowedError,
+    /// The RP's `AbortSignal` fired.
     AbortError,
+    /// The request options failed WebIDL conversion or a FedCM check.
     TypeError,
+    /// The options ask for something `IdentityCredential` does not do.
     NotSupportedError,
+    /// As [`JsError::InvalidStateError`](crate::JsError::InvalidStateError),
+    /// and a `disconnect()` `configURL` that does not parse.
     InvalidStateError,
 }
 
 impl ErrorName {
+    /// The `name` JavaScript sees.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorName::NetworkError => "NetworkError",
@@ -64,38 +76,66 @@ impl ErrorName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
+    /// The options failed conversion or a check; `problems` lists every one.
     InvalidOptions,
+    /// Active mode with other than exactly one provider.
     ActiveModeProviderCount,
+    /// Active mode without transient user activation.
     ActiveModeNoActivation,
+    /// Two providers share an IdP origin.
     DuplicateProvider,
+    /// A `configURL` is not potentially trustworthy.
     UntrustworthyConfigUrl,
     /// Every provider was skipped (see the trace for each one's reason).
     NoProviderLeft,
     /// Providers answered, but no account to show and nothing to log in to.
     NotSignedIn,
+    /// `mediation: "silent"`, but auto re-authentication could not pick an account.
     SilentWithoutAutoReauthn,
+    /// The person closed the chooser or the confirm-IdP-login dialog.
     UserCancelled,
+    /// The login pop-up could not open (no usable config) or closed without
+    /// a sign-in.
     LoginPopupFailed,
+    /// The config's `id_assertion_endpoint` is unusable (shown in the error dialog).
     AssertionEndpointInvalid,
+    /// The assertion POST got no response, or a response that fails CORS.
     AssertionNetworkError,
+    /// The assertion response is not a valid assertion document.
     AssertionInvalidResponse,
+    /// The IdP answered the assertion with `{"error": ...}`.
     IdpError,
+    /// The `continue_on` URL cannot be opened.
     ContinueOnRejected,
+    /// The person closed the continuation pop-up.
     ContinuationClosedByUser,
+    /// The IdP page called `IdentityProvider.close()` in the continuation pop-up.
     ContinuationClosedByIdp,
+    /// Chromium profile: a `continue_on` pop-up with no gesture or explicit
+    /// choice behind it (silent mediation, or a passive auto-selection
+    /// without activation).
     ContinuationNotAllowed,
+    /// The RP's `AbortSignal` fired.
     Aborted,
     // disconnect()
+    /// `disconnect()`: the `configURL` does not parse.
     DisconnectInvalidConfigUrl,
+    /// `disconnect()`: the `configURL` is not potentially trustworthy.
     DisconnectUntrustworthy,
+    /// `disconnect()`: no account of that IdP is connected to the RP, so nothing is sent.
     DisconnectNoConnection,
+    /// `disconnect()`: the well-known or config fetch failed.
     DisconnectConfigFailed,
+    /// `disconnect()`: the config has no `disconnect_endpoint`.
     DisconnectEndpointMissing,
+    /// `disconnect()`: the `disconnect_endpoint` is invalid or cross-origin.
     DisconnectEndpointInvalid,
+    /// `disconnect()`: the IdP's response is unusable (the connections are dropped anyway).
     DisconnectFailedOnServer,
 }
 
 impl Reason {
+    /// Every reason, for tests that must cover each.
     pub const ALL: [Reason; 26] = [
         Reason::InvalidOptions,
         Reason::ActiveModeProviderCount,
@@ -125,13 +165,16 @@ impl Reason {
         Reason::DisconnectFailedOnServer,
     ];
 
+    /// The kebab-case id scenario files and the CLI use.
     pub fn id(self) -> String {
         serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
     }
 }
 
+/// Why `get()` or `disconnect()` rejected: what JavaScript sees, and the model's explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rejection {
+    /// The exception's name.
     pub name: ErrorName,
     /// `IdentityCredentialError.error` (the scenario format's `code`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,6 +185,7 @@ pub struct Rejection {
     /// Held back by the randomised privacy delay (spec
     /// `#browser-api-rp-sign-in`), so the RP cannot time why it failed.
     pub delayed: bool,
+    /// The model's reason; JavaScript never sees it.
     pub reason: Reason,
     /// The documents' problems behind the reason, if any.
     pub problems: Vec<Problem>,
@@ -172,20 +216,31 @@ impl Rejection {
     }
 }
 
+/// How `get()` settles.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum Outcome {
-    Resolve { credential: IdentityCredential },
-    Reject { error: Rejection },
+    /// The promise resolves with an `IdentityCredential`.
+    Resolve {
+        /// The credential.
+        credential: IdentityCredential,
+    },
+    /// The promise rejects.
+    Reject {
+        /// The exception, with the model's reason.
+        error: Rejection,
+    },
 }
 
 impl Outcome {
+    /// The credential, if the request resolved.
     pub fn credential(&self) -> Option<&IdentityCredential> {
         match self {
             Outcome::Resolve { credential } => Some(credential),
             Outcome::Reject { .. } => None,
         }
     }
+    /// The rejection, if the request rejected.
     pub fn rejection(&self) -> Option<&Rejection> {
         match self {
             Outcome::Reject { error } => Some(error),

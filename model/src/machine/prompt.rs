@@ -6,34 +6,69 @@ use url::Url;
 /// One account as the chooser shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountChoice {
+    /// Index into the RP's `providers`.
     pub provider: usize,
+    /// The provider's `configURL`, as the RP passed it.
     pub config_url: String,
+    /// The account's `id`, what [`UserAction::Choose`] names.
     pub account_id: String,
+    /// The first non-blank of `name`, `username`, `email`, `tel`; else the id.
     pub display_name: String,
     /// "Sign in" (returning) rather than "sign up" (new): decides whether
     /// the disclosure text is shown.
     pub returning: bool,
 }
 
+/// A question the browser puts to the person, through its own UI or a
+/// pop-up at the IdP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "prompt", rename_all = "kebab-case")]
 pub enum Prompt {
     /// The account chooser (or, for one account, the sign-in/sign-up
     /// confirmation). `login_to` lists providers whose accounts did not
     /// match (a "mismatch"): the person may log in to them instead.
-    AccountChooser { accounts: Vec<AccountChoice>, use_other_account: bool, login_to: Vec<usize> },
+    AccountChooser {
+        /// The accounts shown, provider by provider in the RP's order.
+        accounts: Vec<AccountChoice>,
+        /// Whether "use another account" is offered (active mode, one
+        /// provider whose config has `supports_use_other_account`).
+        use_other_account: bool,
+        /// Indices of the mismatched providers.
+        login_to: Vec<usize>,
+    },
     /// No account to show, but the IdP was logged in: offer to log in
     /// again (spec "confirm IdP login").
-    ConfirmIdpLogin { provider: usize, config_url: String },
+    ConfirmIdpLogin {
+        /// Index into the RP's `providers`.
+        provider: usize,
+        /// The provider's `configURL`, as the RP passed it.
+        config_url: String,
+    },
     /// A pop-up at the IdP's `login_url`.
-    LoginPopup { provider: usize, url: Url },
+    LoginPopup {
+        /// Index into the RP's `providers`.
+        provider: usize,
+        /// `login_url`, with the RP's `login_hint` and `domain_hint` added.
+        url: Url,
+    },
     /// A pop-up at the IdP's `continue_on` URL.
-    ContinuationPopup { provider: usize, url: Url },
+    ContinuationPopup {
+        /// Index into the RP's `providers`.
+        provider: usize,
+        /// `continue_on`, same-origin with the assertion endpoint.
+        url: Url,
+    },
     /// The identity assertion failed; the person must see and dismiss it.
-    ErrorDialog { code: String, url: Option<Url> },
+    ErrorDialog {
+        /// The IdP's `error.error` code; empty when the IdP gave none.
+        code: String,
+        /// `error.url`, kept only on the assertion endpoint's site.
+        url: Option<Url>,
+    },
 }
 
 impl Prompt {
+    /// The kebab-case name scenario files and the trace use.
     pub fn name(&self) -> &'static str {
         match self {
             Prompt::AccountChooser { .. } => "account-chooser",
@@ -51,19 +86,34 @@ impl Prompt {
 pub enum UserAction {
     /// Picks an account in the chooser. `config_url` disambiguates when
     /// two providers list the same id.
-    Choose { account_id: String, config_url: Option<String> },
+    Choose {
+        /// The account's `id`.
+        account_id: String,
+        /// The provider's `configURL`; `None` picks the first account
+        /// with that id.
+        config_url: Option<String>,
+    },
     /// Closes the dialog or pop-up (and dismisses an error dialog).
     Cancel,
     /// "Use another account", or "continue" in a confirm-IdP-login dialog,
     /// or the login link of a mismatched IdP in the chooser.
-    Login { config_url: Option<String> },
+    Login {
+        /// Which mismatched provider to log in to; `None` takes the first
+        /// one, else "use another account".
+        config_url: Option<String>,
+    },
     /// In a login pop-up: the person signs in, the IdP sets its login
     /// status to logged-in and calls `IdentityProvider.close()`.
     LoggedIn,
     /// The IdP page calls `IdentityProvider.close()` without a sign-in.
     IdpClose,
     /// In a continuation pop-up: `IdentityProvider.resolve(token, {accountId})`.
-    Resolve { token: serde_json::Value, account_id: Option<String> },
+    Resolve {
+        /// The token, any JSON value.
+        token: serde_json::Value,
+        /// `accountId`, when the IdP names the account used.
+        account_id: Option<String>,
+    },
     /// Acknowledges an error dialog.
     Dismiss,
 }
@@ -74,13 +124,29 @@ pub enum UserAction {
 #[serde(tag = "error", rename_all = "kebab-case")]
 pub enum ActionError {
     /// The chooser shows no such account.
-    UnknownAccount { prompt: Option<&'static str>, account_id: String },
+    UnknownAccount {
+        /// The prompt shown, by [`Prompt::name`].
+        prompt: Option<&'static str>,
+        /// The id asked for.
+        account_id: String,
+    },
     /// "Use another account" (or a login) with no provider to log in to.
-    NoLoginTarget { prompt: Option<&'static str> },
+    NoLoginTarget {
+        /// The prompt shown, by [`Prompt::name`].
+        prompt: Option<&'static str>,
+    },
     /// The request has settled: nothing can be answered any more.
-    Settled { prompt: Option<&'static str> },
+    Settled {
+        /// The prompt shown when the request settled, if any.
+        prompt: Option<&'static str>,
+    },
     /// The answer (its debug form) is not one this prompt takes.
-    DoesNotFit { prompt: &'static str, action: String },
+    DoesNotFit {
+        /// The prompt shown, by [`Prompt::name`].
+        prompt: &'static str,
+        /// The answer's debug form.
+        action: String,
+    },
     /// Nothing is being asked.
     NothingAsked,
 }

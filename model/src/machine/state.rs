@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+/// A step of the algorithm, as the trace labels it ([`crate::trace::Event::Enter`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
@@ -17,26 +18,41 @@ pub enum State {
     FetchConfig,
     /// Active mode, logged out: the login pop-up before any account fetch.
     LoginBeforeAccounts,
+    /// Per provider: the accounts GET with the IdP's cookies.
     FetchAccounts,
     /// loginHint, domainHint and account_label filters.
     FilterAccounts,
+    /// Per provider: the client metadata GET, for accounts that are new to the RP.
     FetchClientMetadata,
+    /// Auto re-authentication: one returning account and no mediation needed, so no chooser.
     AutoReauthn,
+    /// The account chooser is shown.
     AccountChooser,
+    /// No account to show but the IdP was logged in: offer to log in again.
     ConfirmIdpLogin,
+    /// The IdP's login pop-up is open.
     LoginPopup,
+    /// The assertion POST for the chosen account.
     FetchIdentityAssertion,
+    /// The IdP's `continue_on` pop-up is open.
     ContinuationPopup,
+    /// The assertion failed and the error dialog is shown.
     ErrorDialog,
+    /// Waiting out the randomised delay before a rejection.
     RejectionDelay,
+    /// The promise resolved with a credential.
     Resolved,
+    /// The promise rejected.
     Rejected,
     // disconnect()
+    /// `disconnect()`: the options, the config URL and the connection gate.
     DisconnectValidation,
+    /// `disconnect()`: the POST to `disconnect_endpoint`.
     DisconnectRequest,
 }
 
 impl State {
+    /// Every state, for coverage reports.
     pub const ALL: [State; 20] = [
         State::RequestValidation,
         State::ModeGate,
@@ -60,6 +76,7 @@ impl State {
         State::DisconnectRequest,
     ];
 
+    /// The kebab-case name the trace and scenario files use.
     pub fn name(self) -> String {
         serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
     }
