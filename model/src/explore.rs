@@ -64,11 +64,11 @@ fn json_response(body: &Value) -> HttpResponse {
 }
 
 /// The responses a fetch may get, by name.
-pub fn responses(request: &FetchRequest) -> Vec<(&'static str, FetchResult)> {
-    let origin = request.url.origin().ascii_serialization();
+pub fn responses(kind: FetchKind, url: &Url) -> Vec<(&'static str, FetchResult)> {
+    let origin = url.origin().ascii_serialization();
     let ok = |v: Value| Ok(json_response(&v));
     let bad = || Ok(HttpResponse::json("{not json"));
-    match request.kind {
+    match kind {
         FetchKind::WellKnown => vec![
             ("valid", ok(json!({ "provider_urls": [format!("{origin}/config.json")] }))),
             ("404", Ok(HttpResponse::json("").with_status(404))),
@@ -251,9 +251,9 @@ pub fn moves(flow: &mut Flow) -> Vec<Move> {
     if let Step::Done(_) = step {
         return out;
     }
-    let pending: Vec<FetchRequest> = flow.pending_requests().cloned().collect();
+    let pending = pending(flow);
     for r in &pending {
-        for (variant, _) in responses(r) {
+        for (variant, _) in responses(r.kind, &r.url) {
             out.push(Move::Respond { kind: r.kind, provider: r.provider, url: r.url.to_string(), variant });
         }
     }
@@ -266,19 +266,33 @@ pub fn moves(flow: &mut Flow) -> Vec<Move> {
     out
 }
 
+/// The requests the machine waits for, whole: the machine keeps only
+/// their ids, kinds and providers, and the trace has the rest.
+fn pending(flow: &Flow) -> Vec<FetchRequest> {
+    let ids: HashSet<_> = flow.pending_requests().map(|p| p.id).collect();
+    flow.trace()
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            crate::trace::Event::Request { request } if ids.contains(&request.id) => Some(request.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Applies a move; `false` when it does not apply.
 pub fn apply(flow: &mut Flow, m: &Move) -> bool {
     let step = settle_outbox(flow);
     match m {
         Move::Respond { kind, provider, url, variant } => {
-            let Some(r) = flow
-                .pending_requests()
-                .find(|r| r.kind == *kind && r.provider == *provider && r.url.as_str() == url)
-                .cloned()
+            let Some(r) =
+                pending(flow).into_iter().find(|r| r.kind == *kind && r.provider == *provider && r.url.as_str() == url)
             else {
                 return false;
             };
-            let Some((_, result)) = responses(&r).into_iter().find(|(v, _)| v == variant) else { return false };
+            let Some((_, result)) = responses(r.kind, &r.url).into_iter().find(|(v, _)| v == variant) else {
+                return false;
+            };
             flow.on_response(r.id, result);
             true
         }
@@ -486,8 +500,7 @@ pub fn to_scenario(c: &Counterexample) -> Value {
         match m {
             Move::Respond { kind, url, variant, .. } => {
                 let Ok(u) = Url::parse(url) else { continue };
-                let probe = FetchRequest { kind: *kind, url: u.clone(), ..dummy_request() };
-                let Some((_, result)) = responses(&probe).into_iter().find(|(v, _)| v == variant) else { continue };
+                let Some((_, result)) = responses(*kind, &u).into_iter().find(|(v, _)| v == variant) else { continue };
                 let key = if *kind == FetchKind::Assertion { format!("POST {url}") } else { url.clone() };
                 let value = match result {
                     Err(e) => json!({ "network_error": e.reason }),
@@ -533,22 +546,6 @@ pub fn to_scenario(c: &Counterexample) -> Value {
         "idp": idp,
         "user": user,
     })
-}
-
-fn dummy_request() -> FetchRequest {
-    FetchRequest {
-        id: crate::machine::fetch::RequestId(0),
-        kind: FetchKind::Config,
-        provider: 0,
-        method: crate::machine::fetch::Method::Get,
-        url: Url::parse(RP).expect("valid"),
-        credentials: crate::machine::fetch::Credentials::Omit,
-        mode: crate::machine::fetch::RequestMode::NoCors,
-        redirect: crate::machine::fetch::Redirect::Error,
-        origin: None,
-        headers: Vec::new(),
-        body: None,
-    }
 }
 
 #[cfg(test)]

@@ -105,7 +105,8 @@ impl StateMachineTest for PublicApi {
                     .map(|r| r.id)
                     .expect("the reference's pending request was handed out");
                 let request = d.handed_out.remove(&id).unwrap();
-                let (_, result) = explore::responses(&request).into_iter().find(|(v, _)| v == variant).unwrap();
+                let (_, result) =
+                    explore::responses(request.kind, &request.url).into_iter().find(|(v, _)| v == variant).unwrap();
                 d.flow.on_response(id, result);
             }
             Move::User { action } => {

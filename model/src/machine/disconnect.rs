@@ -3,7 +3,7 @@
 //! a smaller machine with the same polling API as [`super::Flow`].
 
 use super::browser::{BrowserState, Connection};
-use super::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
+use super::fetch::{FetchKind, FetchRequest, FetchResult, Pending, RequestId};
 use super::manifests::Manifests;
 use super::outcome::{ErrorName, Reason, Rejection};
 use super::state::State;
@@ -209,7 +209,7 @@ impl DisconnectFlow {
         };
         match &mut self.phase {
             Phase::Manifests(m) if m.waits_for(request.id) => {
-                let (follow, res) = m.on_response(request, &result, self.profile, &mut self.next_id);
+                let (follow, res) = m.on_response(&Pending::of(request), &result, self.profile, &mut self.next_id);
                 record(self, res);
                 if let Some(f) = follow {
                     return self.send(f);

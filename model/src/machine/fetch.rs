@@ -85,6 +85,28 @@ pub enum Redirect {
     Error,
 }
 
+/// What the machine keeps of a request it sent until the response comes:
+/// enough to route the response. The whole request goes to the driver and
+/// into the trace; a third copy would cost a clone per fetch on the hot
+/// path. (A well-known redirect resolves against the URL its manifests
+/// step keeps.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    /// The request's id.
+    pub id: RequestId,
+    /// Which fetch it is.
+    pub kind: FetchKind,
+    /// The index of the provider it is for.
+    pub provider: usize,
+}
+
+impl Pending {
+    /// The record of `request`.
+    pub fn of(request: &FetchRequest) -> Pending {
+        Pending { id: request.id, kind: request.kind, provider: request.provider }
+    }
+}
+
 /// One HTTP request the driver must send for the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FetchRequest {

@@ -2,7 +2,7 @@
 //! and the config file, fetched in parallel, then checked against each
 //! other. Shared by the sign-in flow and `disconnect()`.
 
-use super::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
+use super::fetch::{FetchKind, FetchRequest, FetchResult, Pending, RequestId};
 use crate::idp::config::{self, Config};
 use crate::idp::well_known::{self, WellKnown};
 use crate::problem::{Document, Problem, Rule};
@@ -29,6 +29,9 @@ pub(crate) struct Manifests {
     /// `None` when the RP and the IdP are same-site: no well-known fetch.
     pub well_known: Option<Slot<WellKnown>>,
     pub config: Slot<Config>,
+    /// Where the well-known request in flight went: a redirect's
+    /// `Location` resolves against it.
+    well_known_at: Option<Url>,
     redirects: usize,
 }
 
@@ -46,6 +49,7 @@ impl Manifests {
             *next_id += 1;
             RequestId(*next_id)
         };
+        let mut well_known_at = None;
         let well_known = if same_site(rp, config_url.url()) {
             None
         } else {
@@ -53,6 +57,7 @@ impl Manifests {
             if crate::mutation::on(crate::mutation::Mutation::WellKnownWithQuery) {
                 url.set_query(Some("client_id=c"));
             }
+            well_known_at = Some(url.clone());
             let r = FetchRequest::anonymous(id(), FetchKind::WellKnown, provider, url);
             let slot = Slot::Waiting(r.id);
             out.push(r);
@@ -61,7 +66,7 @@ impl Manifests {
         let r = FetchRequest::anonymous(id(), FetchKind::Config, provider, config_url.url().clone());
         let config = Slot::Waiting(r.id);
         out.push(r);
-        Manifests { config_url, well_known, config, redirects: 0 }
+        Manifests { config_url, well_known, config, well_known_at, redirects: 0 }
     }
 
     pub(super) fn waits_for(&self, id: RequestId) -> bool {
@@ -73,7 +78,7 @@ impl Manifests {
     /// redirect) and says what it made of the response.
     pub(super) fn on_response(
         &mut self,
-        request: &FetchRequest,
+        request: &Pending,
         result: &FetchResult,
         profile: Profile,
         next_id: &mut u64,
@@ -88,10 +93,12 @@ impl Manifests {
             Ok(r) => r,
         };
         if request.kind == FetchKind::WellKnown && response.is_redirect() {
-            if let Some(next) = response.header("location").and_then(|l| request.url.join(l).ok()) {
+            let base = self.well_known_at.as_ref();
+            if let Some(next) = response.header("location").and_then(|l| base?.join(l).ok()) {
                 if self.redirects < MAX_REDIRECTS {
                     self.redirects += 1;
                     *next_id += 1;
+                    self.well_known_at = Some(next.clone());
                     let follow =
                         FetchRequest::anonymous(RequestId(*next_id), FetchKind::WellKnown, request.provider, next);
                     self.well_known = Some(Slot::Waiting(follow.id));

@@ -29,7 +29,7 @@ use crate::profile::Profile;
 use crate::trace::{Event, ResponseResult, Trace};
 use crate::urls::{origin_string, same_site, ConfigUrl};
 use browser::{BrowserState, Connection, LoginStatus};
-use fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
+use fetch::{FetchKind, FetchRequest, FetchResult, Pending, RequestId};
 use manifests::Manifests;
 use outcome::{ErrorName, IdentityCredential, Outcome, Reason, Rejection};
 use prompt::{AccountChoice, ActionError, Prompt, UserAction};
@@ -191,10 +191,10 @@ pub struct Flow {
     providers: Vec<Provider>,
     phase: Phase,
     /// Requests to hand out, in order; each is in `inflight` too.
-    outbox: VecDeque<RequestId>,
+    outbox: VecDeque<FetchRequest>,
     /// Requests sent (or queued) and not yet answered: the machine's own
     /// record, so it never reads its trace back.
-    inflight: BTreeMap<RequestId, FetchRequest>,
+    inflight: BTreeMap<RequestId, Pending>,
     /// Providers whose stage is not settled: `maybe_providers_done` reads
     /// this count instead of looking at every provider after each response.
     unsettled: usize,
@@ -341,10 +341,8 @@ impl Flow {
         if let Phase::Done(outcome) = &self.phase {
             return Step::Done(outcome.clone());
         }
-        while let Some(id) = self.outbox.pop_front() {
-            if let Some(request) = self.inflight.get(&id) {
-                return Step::Fetch(request.clone());
-            }
+        if let Some(request) = self.outbox.pop_front() {
+            return Step::Fetch(request);
         }
         match &self.phase {
             Phase::Delay { timer, .. } => Step::Wait(Timer { id: *timer, kind: TimerKind::RejectionDelay }),
@@ -387,7 +385,7 @@ impl Flow {
     }
 
     /// Requests handed out (or queued) and not yet answered.
-    pub fn pending_requests(&self) -> impl Iterator<Item = &FetchRequest> {
+    pub fn pending_requests(&self) -> impl Iterator<Item = &Pending> {
         self.inflight.values()
     }
 
@@ -447,8 +445,8 @@ impl Flow {
     }
 
     fn send(&mut self, request: FetchRequest) {
-        self.outbox.push_back(request.id);
-        self.inflight.insert(request.id, request.clone());
+        self.inflight.insert(request.id, Pending::of(&request));
+        self.outbox.push_back(request.clone());
         self.trace.push(Event::Request { request });
     }
 
