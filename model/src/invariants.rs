@@ -243,6 +243,14 @@ fn start(t: &Trace) -> Option<(&Start, &crate::options::RequestOptions)> {
     Some((s, s.options.as_ref()?))
 }
 
+/// The RP's request for `provider`, an index the trace gave: a trace that
+/// names a provider the options do not have is a violation, not a panic.
+fn requested(o: &crate::options::RequestOptions, provider: usize) -> Result<&crate::options::ProviderRequest, String> {
+    o.providers
+        .get(provider)
+        .ok_or_else(|| format!("the trace names provider {provider}, but the options have {}", o.providers.len()))
+}
+
 fn config_url(t: &Trace, provider: usize) -> Option<ConfigUrl> {
     let (_, o) = start(t)?;
     o.providers.get(provider)?.config_url.clone().ok()
@@ -310,7 +318,7 @@ fn auto_reauthn_only_connected(t: &Trace) -> Result<(), String> {
     for e in &t.events {
         let Event::ProviderEntry { provider: p, accounts, approved_clients, .. } = e else { continue };
         let idp = idp_origin(t, *p).unwrap_or_default();
-        let client = &o.providers[*p].client_id;
+        let client = &requested(o, *p)?.client_id;
         for (a, approved) in accounts.iter().zip(approved_clients) {
             let connection =
                 Connection { embedder: s.embedder.clone(), rp: s.rp.clone(), idp: idp.clone(), account: a.clone() };
@@ -423,7 +431,7 @@ fn accounts_reveal_nothing(t: &Trace) -> Result<(), String> {
         ensure(r.method == Method::Get && r.body.is_none(), || "accounts request is not a bodiless GET".into())?;
         ensure(r.origin.is_none() && r.header("Origin").is_none(), || "accounts request names the RP origin".into())?;
         ensure(r.header("Referer").is_none(), || "accounts request has a Referer".into())?;
-        let client = &o.providers[r.provider].client_id;
+        let client = &requested(o, r.provider)?.client_id;
         let query = r.url.query().unwrap_or("");
         ensure(!query.contains("client_id") && (client.is_empty() || !query.contains(client.as_str())), || {
             format!("accounts URL {} carries the client id", r.url)
@@ -575,7 +583,7 @@ fn credential_fields(t: &Trace) -> Result<(), String> {
     let Some((_, assertion)) = requests(t).find(|(_, r)| r.kind == FetchKind::Assertion) else {
         return Err("resolved without an assertion request".into());
     };
-    let raw = &o.providers[assertion.provider].config_url_raw;
+    let raw = &requested(o, assertion.provider)?.config_url_raw;
     ensure(credential.config_url() == raw, || format!("configURL {} is not the RP's {raw}", credential.config_url()))?;
     let auto = t.events.iter().any(|e| matches!(e, Event::AutoSelected { .. }));
     ensure(credential.is_auto_selected() == auto, || "isAutoSelected disagrees with the decision".into())
@@ -586,7 +594,7 @@ fn credential_fields(t: &Trace) -> Result<(), String> {
 fn assertion_body_agrees(t: &Trace) -> Result<(), String> {
     let Some((_, o)) = start(t) else { return Ok(()) };
     for (at, r) in requests(t).filter(|(_, r)| r.kind == FetchKind::Assertion) {
-        let client = &o.providers[r.provider].client_id;
+        let client = &requested(o, r.provider)?.client_id;
         ensure(r.form_field("client_id").as_deref() == Some(client.as_str()), || "client_id differs".into())?;
         let chosen = t.events[..at].iter().rev().find_map(|e| match e {
             Event::User { action: UserAction::Choose { account_id, .. } } => Some(account_id.clone()),
@@ -837,7 +845,7 @@ fn login_popup_url(t: &Trace) -> Result<(), String> {
     let Some((_, o)) = start(t) else { return Ok(()) };
     for p in t.prompts() {
         let Prompt::LoginPopup { provider, url } = p else { continue };
-        let req = &o.providers[*provider];
+        let req = requested(o, *provider)?;
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         for (hint, value) in [("login_hint", &req.login_hint), ("domain_hint", &req.domain_hint)] {
             let want = value.as_deref().filter(|v| !v.is_empty());
