@@ -107,9 +107,16 @@ enum Entry {
     Accounts(Vec<Account>),
 }
 
+/// Where one provider is. Each stage but `Skipped` and `Done` is a spec
+/// step, and entering it writes its trace label ([`Stage::label`]): the
+/// label comes from the stage, never set beside it.
 #[derive(Debug, Clone)]
 enum Stage {
     Skipped,
+    /// Reading the login status and the connection gates (transient).
+    LoginStatusCheck,
+    /// Active mode, logged out: the login pop-up comes first (transient).
+    LoginFirst,
     /// Fetching the well-known and config files. `for_login`: active mode,
     /// logged out, the login pop-up comes first.
     Manifests {
@@ -117,7 +124,29 @@ enum Stage {
         for_login: bool,
     },
     Accounts(RequestId),
+    /// Filtering the fetched accounts by label and hints (transient).
+    Filtering,
     Done(Entry),
+}
+
+impl Stage {
+    /// The trace label of this step, if it is one.
+    fn label(&self) -> Option<State> {
+        Some(match self {
+            Stage::Skipped | Stage::Done(_) => return None,
+            Stage::LoginStatusCheck => State::LoginStatusCheck,
+            Stage::LoginFirst => State::LoginBeforeAccounts,
+            Stage::Manifests { .. } => State::FetchConfig,
+            Stage::Accounts(_) => State::FetchAccounts,
+            Stage::Filtering => State::FilterAccounts,
+        })
+    }
+
+    /// A stage the machine passes through within one call, never resting
+    /// in it (so it costs no bookkeeping work and no fingerprint sees it).
+    fn transient(&self) -> bool {
+        matches!(self, Stage::LoginStatusCheck | Stage::LoginFirst | Stage::Filtering)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -450,9 +479,15 @@ impl Flow {
         self.trace.push(Event::Request { request });
     }
 
-    /// Every stage change goes through here, keeping `unsettled` exact.
+    /// Every stage change goes through here, keeping `unsettled` exact and
+    /// writing the stage's trace label.
     fn set_stage(&mut self, i: usize, stage: Stage) {
-        self.work += 1;
+        if !stage.transient() {
+            self.work += 1;
+        }
+        if let Some(state) = stage.label() {
+            self.enter(state, Some(i));
+        }
         let was = self.providers[i].settled();
         self.providers[i].stage = stage;
         match (was, self.providers[i].settled()) {
@@ -531,7 +566,7 @@ impl Flow {
 
     /// The per-provider steps before any fetch (spec #create-identity-credential).
     fn start_provider(&mut self, i: usize) {
-        self.enter(State::LoginStatusCheck, Some(i));
+        self.set_stage(i, Stage::LoginStatusCheck);
         let origin = &self.providers[i].origin;
         let has_connection = self.browser.has_connection(&self.rp_embedder, &self.rp_origin, origin);
         let status = self.browser.login_status(origin);
@@ -555,7 +590,7 @@ impl Flow {
         // choose; ambiguity A7, as Chromium does).
         if status == LoginStatus::LoggedOut && !on(Mutation::IgnoreLoggedOut) {
             if self.mode == Mode::Active && self.mediation != Mediation::Silent {
-                self.enter(State::LoginBeforeAccounts, Some(i));
+                self.set_stage(i, Stage::LoginFirst);
                 return self.fetch_manifests(i, config_url, true);
             }
             self.note(format!("provider {i}: the IdP is logged out; no fetch is made"));
@@ -568,7 +603,6 @@ impl Flow {
     }
 
     fn fetch_manifests(&mut self, i: usize, config_url: ConfigUrl, for_login: bool) {
-        self.enter(State::FetchConfig, Some(i));
         let mut out = Vec::new();
         let manifests = Manifests::start(config_url, &self.rp.origin, i, &mut self.next_id, &mut out);
         self.set_stage(i, Stage::Manifests { manifests: Box::new(manifests), for_login });
@@ -691,7 +725,6 @@ impl Flow {
     fn fetch_accounts(&mut self, i: usize) {
         let Some(config) = &self.providers[i].config else { return };
         let url = config.accounts_endpoint.url().clone();
-        self.enter(State::FetchAccounts, Some(i));
         let id = self.id();
         self.set_stage(i, Stage::Accounts(id));
         let mut url = url;
@@ -722,7 +755,7 @@ impl Flow {
         if self.profile == Profile::Spec {
             self.fetch_pictures(i, &list);
         }
-        self.enter(State::FilterAccounts, Some(i));
+        self.set_stage(i, Stage::Filtering);
         let p = &self.providers[i];
         let label = p.config.as_ref().and_then(|c| c.account_label.clone());
         let login_hint = p.request.login_hint.clone().filter(|h| !h.is_empty());
