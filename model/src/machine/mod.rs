@@ -209,6 +209,27 @@ enum Phase {
     Done(Outcome),
 }
 
+impl Phase {
+    /// The trace label of the step this phase is, and its provider: what
+    /// [`Flow::transition`] writes, so the label cannot drift from the
+    /// phase. `Providers` has none (its providers' stages have theirs).
+    fn label(&self) -> Option<(State, Option<usize>)> {
+        Some(match self {
+            Phase::Providers => return None,
+            Phase::ClientMetadata(_) => (State::FetchClientMetadata, None),
+            Phase::Chooser => (State::AccountChooser, None),
+            Phase::ConfirmIdpLogin(i) => (State::ConfirmIdpLogin, Some(*i)),
+            Phase::LoginPopup { provider, .. } => (State::LoginPopup, Some(*provider)),
+            Phase::Assertion { selection, .. } => (State::FetchIdentityAssertion, Some(selection.provider)),
+            Phase::Continuation { .. } => (State::ContinuationPopup, None),
+            Phase::ErrorDialog(_) => (State::ErrorDialog, None),
+            Phase::Delay { .. } => (State::RejectionDelay, None),
+            Phase::Done(Outcome::Resolve { .. }) => (State::Resolved, None),
+            Phase::Done(Outcome::Reject { .. }) => (State::Rejected, None),
+        })
+    }
+}
+
 /// One call of `navigator.credentials.get({identity})`.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -829,7 +850,7 @@ impl Flow {
             // A re-fetch after a login pop-up: back to the accounts UI.
             return match self.providers[i].entry() {
                 Some(Entry::Accounts(_)) => self.show_accounts(),
-                _ => self.ask(Phase::ConfirmIdpLogin(i), State::ConfirmIdpLogin, Some(i)),
+                _ => self.ask(Phase::ConfirmIdpLogin(i)),
             };
         }
         self.maybe_providers_done();
@@ -963,7 +984,7 @@ impl Flow {
                     // Chromium's active mode goes straight to the login pop-up.
                     return self.open_login_popup(i, AfterLogin::Refetch);
                 }
-                return self.ask(Phase::ConfirmIdpLogin(i), State::ConfirmIdpLogin, Some(i));
+                return self.ask(Phase::ConfirmIdpLogin(i));
             }
             // Chromium's active mode offers the login pop-up when the accounts
             // fetch failed for an IdP whose status was unknown.
@@ -1102,12 +1123,20 @@ impl Flow {
                 return self.fetch_assertion(selection);
             }
         }
-        self.ask(Phase::Chooser, State::AccountChooser, None);
+        self.ask(Phase::Chooser);
     }
 
-    fn ask(&mut self, phase: Phase, state: State, provider: Option<usize>) {
-        self.enter(state, provider);
+    /// Enters a step: its trace label, then the phase.
+    fn transition(&mut self, phase: Phase) {
+        if let Some((state, provider)) = phase.label() {
+            self.enter(state, provider);
+        }
         self.phase = phase;
+    }
+
+    /// Enters a step that asks the person, and records the question.
+    fn ask(&mut self, phase: Phase) {
+        self.transition(phase);
         if let Some(prompt) = self.prompt() {
             self.trace.push(Event::Prompt { prompt });
         }
@@ -1128,7 +1157,7 @@ impl Flow {
         if !hints.is_empty() && !on(Mutation::LoginPopupDropsHints) {
             url.query_pairs_mut().extend_pairs(hints);
         }
-        self.ask(Phase::LoginPopup { provider: i, url, after }, State::LoginPopup, Some(i));
+        self.ask(Phase::LoginPopup { provider: i, url, after });
     }
 
     /// The person's answer to the current prompt.
@@ -1435,7 +1464,7 @@ impl Flow {
                             let msg = "a continuation pop-up is not allowed without a user gesture";
                             return self.reject_with(Reason::ContinuationNotAllowed, false, msg, Vec::new());
                         }
-                        self.ask(Phase::Continuation { selection, url }, State::ContinuationPopup, None);
+                        self.ask(Phase::Continuation { selection, url });
                     }
                 }
             }
@@ -1455,7 +1484,6 @@ impl Flow {
         if self.browser.connect(connection.clone()) {
             self.trace.push(Event::ConnectionAdded { connection });
         }
-        self.enter(State::Resolved, None);
         self.settle(Outcome::Resolve { credential });
         if on(Mutation::RequestAfterSettle) {
             let id = self.id();
@@ -1471,7 +1499,7 @@ impl Flow {
         if on(Mutation::NoErrorDialog) {
             return self.settle_reject(rejection);
         }
-        self.ask(Phase::ErrorDialog(rejection), State::ErrorDialog, None);
+        self.ask(Phase::ErrorDialog(rejection));
     }
 
     fn reject_now(&mut self, reason: Reason, message: impl Into<String>) {
@@ -1486,11 +1514,10 @@ impl Flow {
             rejection.code = Some(String::new());
         }
         if delayed {
-            self.enter(State::RejectionDelay, None);
             self.next_id += 1;
             let timer = self.next_id;
+            self.transition(Phase::Delay { timer, rejection });
             self.trace.push(Event::TimerStarted { id: timer });
-            self.phase = Phase::Delay { timer, rejection };
         } else {
             self.settle_reject(rejection);
         }
@@ -1508,17 +1535,17 @@ impl Flow {
     }
 
     fn settle_reject(&mut self, rejection: Rejection) {
-        self.enter(State::Rejected, None);
         self.settle(Outcome::Reject { error: rejection });
     }
 
+    /// Ends the call: the Resolved or Rejected label, then the outcome.
     fn settle(&mut self, outcome: Outcome) {
+        self.transition(Phase::Done(outcome.clone()));
         self.outbox.clear();
         self.trace.push(Event::Settled { outcome: outcome.clone() });
         if on(Mutation::DoubleSettle) {
-            self.trace.push(Event::Settled { outcome: outcome.clone() });
+            self.trace.push(Event::Settled { outcome });
         }
-        self.phase = Phase::Done(outcome);
     }
 }
 
