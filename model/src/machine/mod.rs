@@ -201,11 +201,26 @@ enum Phase {
     ClientMetadata(BTreeSet<RequestId>),
     Chooser,
     ConfirmIdpLogin(usize),
-    LoginPopup { provider: usize, url: Url, after: AfterLogin },
-    Assertion { selection: Selection, id: RequestId },
-    Continuation { selection: Selection, url: Url },
+    LoginPopup {
+        provider: usize,
+        url: Url,
+        after: AfterLogin,
+    },
+    /// `id` is `None` only while an assertion endpoint that cannot be used
+    /// sends the flow on to the error dialog.
+    Assertion {
+        selection: Selection,
+        id: Option<RequestId>,
+    },
+    Continuation {
+        selection: Selection,
+        url: Url,
+    },
     ErrorDialog(Rejection),
-    Delay { timer: u64, rejection: Rejection },
+    Delay {
+        timer: u64,
+        rejection: Rejection,
+    },
     Done(Outcome),
 }
 
@@ -710,7 +725,7 @@ impl Flow {
                 let Phase::Assertion { selection, id: want } = &self.phase else {
                     return record(self, ResponseResult::Ignored);
                 };
-                if *want != id {
+                if *want != Some(id) {
                     return record(self, ResponseResult::Ignored);
                 }
                 let selection = selection.clone();
@@ -1012,6 +1027,7 @@ impl Flow {
             v
         };
         self.work += visited;
+        let mut requests = Vec::new();
         for i in providers {
             if self.providers[i].metadata.is_some() || !self.wants_client_metadata(i) {
                 continue;
@@ -1021,19 +1037,18 @@ impl Flow {
             else {
                 continue;
             };
-            if waiting.is_empty() {
-                self.enter(State::FetchClientMetadata, None);
-            }
             let url = self.client_metadata_url(i, endpoint.url().clone());
             let id = self.id();
             waiting.insert(id);
-            let request = FetchRequest::client_metadata(id, i, url, &self.rp_origin);
-            self.send(request);
+            requests.push(FetchRequest::client_metadata(id, i, url, &self.rp_origin));
         }
         if waiting.is_empty() {
-            self.show_chooser();
-        } else {
-            self.phase = Phase::ClientMetadata(waiting);
+            return self.show_chooser();
+        }
+        // The step's label comes before its requests in the trace.
+        self.transition(Phase::ClientMetadata(waiting));
+        for request in requests {
+            self.send(request);
         }
     }
 
@@ -1292,27 +1307,26 @@ impl Flow {
     /// "fetch an identity assertion" (spec #fetch-identity-assertion).
     fn fetch_assertion(&mut self, selection: Selection) {
         let i = selection.provider;
-        self.enter(State::FetchIdentityAssertion, Some(i));
         let endpoint = match self.providers[i].config.as_ref().map(|c| &c.id_assertion_endpoint) {
-            Some(Checked::Valid(e)) => e.url().clone(),
+            Some(Checked::Valid(e)) => Ok(e.url().clone()),
             Some(Checked::Invalid(problem)) => {
                 let problem = problem.clone();
-                let r = Rejection::identity_error(
+                Err(Rejection::identity_error(
                     Reason::AssertionEndpointInvalid,
                     String::new(),
                     None,
                     format!("id_assertion_endpoint cannot be used: {problem}"),
                 )
-                .with_problems([problem]);
-                return self.show_error(r);
+                .with_problems([problem]))
             }
-            None => {
-                return self.show_error(Rejection::identity_error(
-                    Reason::AssertionEndpointInvalid,
-                    String::new(),
-                    None,
-                    "no config",
-                ))
+            None => Err(Rejection::identity_error(Reason::AssertionEndpointInvalid, String::new(), None, "no config")),
+        };
+        let endpoint = match endpoint {
+            Ok(url) => url,
+            Err(rejection) => {
+                // The step is entered, and fails before it sends anything.
+                self.transition(Phase::Assertion { selection, id: None });
+                return self.show_error(rejection);
             }
         };
         let id = self.id();
@@ -1323,7 +1337,7 @@ impl Flow {
             request.origin = None;
             request.headers.retain(|(k, _)| *k != "Origin");
         }
-        self.phase = Phase::Assertion { selection, id };
+        self.transition(Phase::Assertion { selection, id: Some(id) });
         if on(Mutation::AssertionTwice) {
             let mut again = request.clone();
             again.id = self.id();
