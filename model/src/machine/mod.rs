@@ -224,6 +224,28 @@ enum Phase {
     Done(Outcome),
 }
 
+/// A step the machine passes through within one call and never rests in:
+/// it has a trace label but no phase of its own.
+#[derive(Debug, Clone, Copy)]
+enum Passing {
+    /// Checking the RP's options (spec `#browser-api-credential-request-options`).
+    Validation,
+    /// Active mode's gates: one provider, a user gesture.
+    ModeGate,
+    /// Deciding whether to re-authenticate without asking.
+    AutoReauthn,
+}
+
+impl Passing {
+    fn label(self) -> State {
+        match self {
+            Passing::Validation => State::RequestValidation,
+            Passing::ModeGate => State::ModeGate,
+            Passing::AutoReauthn => State::AutoReauthn,
+        }
+    }
+}
+
 impl Phase {
     /// The trace label of the step this phase is, and its provider: what
     /// [`Flow::transition`] writes, so the label cannot drift from the
@@ -311,7 +333,7 @@ impl Flow {
     fn invalid(rp: Rp, browser: BrowserState, profile: Profile, rejected: Rejected) -> Flow {
         let mut flow = Flow::empty(rp, browser, profile);
         flow.record_start(None);
-        flow.enter(State::RequestValidation, None);
+        flow.pass(Passing::Validation);
         let first = rejected.first();
         let name = match first.js_error_in(profile) {
             crate::problem::JsError::TypeError => ErrorName::TypeError,
@@ -344,7 +366,7 @@ impl Flow {
         flow.mode = options.mode;
         flow.mediation = options.mediation;
         flow.record_start(Some(options.clone()));
-        flow.enter(State::RequestValidation, None);
+        flow.pass(Passing::Validation);
         for text in notes {
             flow.note(text);
         }
@@ -546,7 +568,7 @@ impl Flow {
         // Mode gate (spec #create-identity-credential): active mode needs
         // exactly one provider and a user gesture.
         if self.mode == Mode::Active && !on(Mutation::SkipModeGate) {
-            self.enter(State::ModeGate, None);
+            self.pass(Passing::ModeGate);
             if self.providers.len() != 1 {
                 let msg = format!("active mode takes exactly one provider, got {}", self.providers.len());
                 return self.reject_now(Reason::ActiveModeProviderCount, msg);
@@ -937,7 +959,7 @@ impl Flow {
             let msg = "every IdP is logged out";
             return self.reject_with(Reason::NotSignedIn, true, msg, Vec::new());
         }
-        self.enter(State::AutoReauthn, None);
+        self.pass(Passing::AutoReauthn);
         let requires_mediation = self.browser.requires_user_mediation.contains(&self.rp_origin);
         let required = self.mediation == Mediation::Required && !on(Mutation::AutoReauthnIgnoresRequired);
         let one = eligible.len() == 1 || (on(Mutation::AutoReauthnWithSeveralAccounts) && !eligible.is_empty());
@@ -1139,6 +1161,11 @@ impl Flow {
             }
         }
         self.ask(Phase::Chooser);
+    }
+
+    /// Passes through a step: its trace label, and no phase change.
+    fn pass(&mut self, step: Passing) {
+        self.enter(step.label(), None);
     }
 
     /// Enters a step: its trace label, then the phase.
