@@ -1,15 +1,21 @@
-# Shared by .ci/gate and .ci/full: timed steps, a summary of step times
-# (printed even when a step fails, so a slow or failing step is visible),
-# and installers for the tools a brand-new machine lacks. Only the Rust
-# toolchain is assumed.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Helpers for .ci/run: timed steps, a table of step times per part (printed
+# even when a step fails), and installers for what a brand-new machine
+# lacks. Only the Rust toolchain is assumed.
 export CARGO_TERM_COLOR=never
 
 STEP_TIMES=()
+PART_TIMES=()
 STEP_NAME=""
 STEP_START=$SECONDS
-SCRIPT_START=$SECONDS
+PART_NAME=""
+PART_START=$SECONDS
+
+# begin PART: starts a part (its own table of step times).
+begin() {
+    PART_NAME=$1
+    PART_START=$SECONDS
+    STEP_TIMES=()
+}
 
 # step NAME COMMAND...: runs one step and records how long it took.
 step() {
@@ -22,17 +28,29 @@ step() {
     STEP_NAME=""
 }
 
-summary() {
-    local status=$?
-    printf '\n=== %s: step times\n' "$CI_PART"
+table() {
+    printf '\n=== %s: step times\n' "$PART_NAME"
     local t
     for t in "${STEP_TIMES[@]}"; do printf '%s\n' "$t"; done
-    if [ -n "$STEP_NAME" ]; then
-        printf '%6ds  %s  (FAILED, exit %d)\n' $((SECONDS - STEP_START)) "$STEP_NAME" "$status"
-    fi
-    printf '%6ds  total of %s\n' $((SECONDS - SCRIPT_START)) "$CI_PART"
 }
-trap summary EXIT
+
+# finish: ends a part with its table.
+finish() {
+    table
+    printf '%6ds  total of %s\n' $((SECONDS - PART_START)) "$PART_NAME"
+    PART_TIMES+=("$PART_NAME $((SECONDS - PART_START))s")
+    PART_NAME=""
+}
+
+# On failure, the table so far and the step that failed.
+on_exit() {
+    local status=$?
+    if [ "$status" -ne 0 ] && [ -n "$PART_NAME" ]; then
+        table
+        [ -n "$STEP_NAME" ] && printf '%6ds  %s  (FAILED, exit %d)\n' $((SECONDS - STEP_START)) "$STEP_NAME" "$status"
+    fi
+}
+trap on_exit EXIT
 
 # apt-get as root, or through sudo when there is one.
 apt_install() {
