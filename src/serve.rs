@@ -158,7 +158,9 @@ fn endpoint_kinds(scenario: &Scenario, idp: &MockIdp) -> Vec<(Url, FetchKind)> {
     kinds
 }
 
-fn probe_request(kind: FetchKind, method: Method, url: Url) -> FetchRequest {
+/// A bare request of `kind` (no browser headers), for looking up what the
+/// scenario answers.
+pub(crate) fn probe_request(kind: FetchKind, method: Method, url: Url) -> FetchRequest {
     FetchRequest {
         id: RequestId(0),
         kind,

@@ -412,7 +412,6 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fedcm_model::machine::fetch::{Redirect, RequestId, RequestMode};
 
     /// A lookup that blocks a thread (as `getaddrinfo` does with a DNS
     /// server that never answers) for 30 s, then says it finished.
@@ -433,19 +432,8 @@ mod tests {
     }
 
     fn config_request() -> FetchRequest {
-        FetchRequest {
-            id: RequestId(1),
-            kind: FetchKind::Config,
-            provider: 0,
-            method: Method::Get,
-            url: "https://idp.example/config.json".parse().unwrap(),
-            credentials: Credentials::Omit,
-            mode: RequestMode::NoCors,
-            redirect: Redirect::Error,
-            origin: None,
-            headers: Vec::new(),
-            body: None,
-        }
+        let url = "https://idp.example/config.json".parse().unwrap();
+        crate::serve::probe_request(FetchKind::Config, Method::Get, url)
     }
 
     /// The deadline ends a fetch stuck in a name lookup, and dropping the

@@ -34,7 +34,13 @@ fn scenario(accounts: Value) -> Scenario {
 }
 
 fn scenario_with_token(accounts: Value, token: &str) -> Scenario {
-    let s = json!({
+    Scenario::parse(&world(accounts, token).to_string()).unwrap()
+}
+
+/// The scenario of this file as JSON: one IdP with these accounts, whose
+/// assertion returns `token`; the person chooses account "1".
+fn world(accounts: Value, token: &str) -> Value {
+    json!({
         "name": "hostile IdP",
         "rp": {"origin": "https://rp.example"},
         "browser": {"login_status": {"https://idp.example": "logged-in"}},
@@ -47,8 +53,7 @@ fn scenario_with_token(accounts: Value, token: &str) -> Scenario {
             "POST https://idp.example/assertion": {"body": {"token": token}}
         },
         "user": [{"choose": "1"}]
-    });
-    Scenario::parse(&s.to_string()).unwrap()
+    })
 }
 
 fn pictured_accounts(n: usize) -> Value {
@@ -195,19 +200,9 @@ fn escape_codes_from_an_idp_are_not_printed_raw() {
 
     let dir = std::env::temp_dir().join(format!("fedcm-hostile-probe-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let run = json!({
-        "name": HOSTILE,
-        "rp": {"origin": "https://rp.example"},
-        "browser": {"login_status": {"https://idp.example": "logged-in"}},
-        "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "1"}]}}},
-        "idp": {
-            "https://idp.example/.well-known/web-identity": {"body": {"provider_urls": ["https://idp.example/config.json"]}},
-            "https://idp.example/config.json": {"body": {"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion", "login_url": "/login"}},
-            "https://idp.example/accounts": {"body": {"accounts": [{"id": HOSTILE, "name": HOSTILE, "email": "e@x.example"}]}},
-            "POST https://idp.example/assertion": {"body": {"token": HOSTILE}}
-        },
-        "user": [{"choose": HOSTILE}]
-    });
+    let mut run = world(json!([{"id": HOSTILE, "name": HOSTILE, "email": "e@x.example"}]), HOSTILE);
+    run["name"] = json!(HOSTILE);
+    run["user"] = json!([{"choose": HOSTILE}]);
     let file = dir.join("hostile.json");
     std::fs::write(&file, run.to_string()).unwrap();
     assert_no_raw_controls("run", &fedcm(&["run", file.to_str().unwrap()], LIMIT).stdout);
