@@ -191,8 +191,8 @@ pub fn render(name: &str, kind: Document, reports: &[LintReport]) -> String {
         };
         let _ = writeln!(out, "  - {only}{p}");
     }
-    // Problems quote the document's own values: never raw to the terminal.
-    crate::escape::block(&out).into_owned()
+    // Control characters are escaped where it is printed (output::print).
+    out
 }
 
 #[cfg(test)]

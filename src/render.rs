@@ -156,7 +156,6 @@ pub fn render(report: &RunReport) -> String {
             }
         }
     }
-    // Account ids, tokens and error texts come from the scenario or, over
-    // HTTP, from a server: never raw to the terminal.
-    crate::escape::block(&out).into_owned()
+    // Control characters are escaped where it is printed (output::print).
+    out
 }
