@@ -162,7 +162,7 @@ pub fn run_with(
                 match flow.next_step() {
                     DisconnectStep::Fetch(request) => {
                         let result = fetch(&request);
-                        flow.on_response(&request, result);
+                        flow.on_response(request.id, result);
                     }
                     DisconnectStep::Idle => return Err(ScenarioError::Stuck),
                     DisconnectStep::Done(o) => break o,

@@ -111,8 +111,8 @@ pub fn render(report: &RunReport) -> String {
             Event::ConnectionRemoved { connection } => {
                 format!("-  disconnected: account {} of {} from {}", connection.account, connection.idp, connection.rp)
             }
-            Event::TimerStarted { id } => format!("   privacy delay before rejecting (timer {id})"),
-            Event::TimerFired { id } => format!("   timer {id} fired"),
+            Event::TimerStarted { id } => format!("   privacy delay before rejecting (timer {})", id.0),
+            Event::TimerFired { id } => format!("   timer {} fired", id.0),
             Event::Note { text } => format!("   note: {text}"),
             Event::Settled { outcome } => match outcome {
                 Outcome::Resolve { credential } => format!(

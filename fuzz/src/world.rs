@@ -925,7 +925,7 @@ pub fn run(world: &World) -> Run {
                     server.answered.get(usize::from(m.arg)).copied().unwrap_or(RequestId(u64::from(m.arg) + 1_000_000));
                 flow.on_response(id, Ok(HttpResponse::json(r#"{"token":"stray"}"#)));
             }
-            (248..=251, _) => flow.on_timer(u64::from(m.arg)),
+            (248..=251, _) => flow.on_timer(fedcm_model::machine::TimerId(u64::from(m.arg))),
             (252..=255, _) => {
                 flow.abort();
                 assert!(flow.outcome().is_some(), "abort did not settle the request");
@@ -969,7 +969,7 @@ pub fn run(world: &World) -> Run {
         respond(&mut flow, &mut server, &mut pending, 0);
     }
     assert!(flow.on_user(UserAction::Cancel).is_err(), "a settled request took an answer");
-    flow.on_timer(0);
+    flow.on_timer(fedcm_model::machine::TimerId(0));
     flow.abort();
     assert_eq!(flow.outcome(), Some(&outcome), "the outcome changed after settling");
     assert_eq!(settled(&flow), 1, "the request settled again");

@@ -12,7 +12,7 @@ use crate::machine::prompt::{Prompt, UserAction};
 use crate::machine::state::State;
 use crate::options::{Mediation, Mode};
 use crate::profile::Profile;
-use crate::trace::{Event, ResponseResult, Start, Trace};
+use crate::trace::{EntryKind, Event, ResponseResult, Start, Trace};
 use crate::urls::{is_potentially_trustworthy, registrable_domain, ConfigUrl};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -312,7 +312,7 @@ fn auto_reauthn_only_connected(t: &Trace) -> Result<(), String> {
     }) else {
         return Ok(());
     };
-    let mismatch = t.events.iter().any(|e| matches!(e, Event::ProviderEntry { entry, .. } if entry == "mismatch"));
+    let mismatch = t.events.iter().any(|e| matches!(e, Event::ProviderEntry { entry: EntryKind::Mismatch, .. }));
     ensure(!mismatch, || "auto re-authentication while a provider was a mismatch".into())?;
     let mut eligible = Vec::new();
     for e in &t.events {

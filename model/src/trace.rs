@@ -49,8 +49,8 @@ pub enum Event {
     ProviderEntry {
         /// Index into the RP's `providers`.
         provider: usize,
-        /// `logged-out`, `mismatch` or `accounts`.
-        entry: String,
+        /// Which of the three it is.
+        entry: EntryKind,
         /// Ids of the accounts kept, in list order.
         accounts: Vec<String>,
         /// Each kept account's `approved_clients`, `None` where absent.
@@ -135,12 +135,12 @@ pub enum Event {
     /// The machine asked for a timer (the rejection delay).
     TimerStarted {
         /// The timer's id, as in [`crate::machine::Timer`].
-        id: u64,
+        id: crate::machine::TimerId,
     },
     /// The driver reported the timer fired.
     TimerFired {
         /// The timer's id.
-        id: u64,
+        id: crate::machine::TimerId,
     },
     /// Free text: option warnings, the machine's remarks, driver annotations.
     Note {
@@ -237,5 +237,34 @@ impl Trace {
             Event::Settled { outcome } => Some(outcome),
             _ => None,
         })
+    }
+}
+
+/// The kind of value a provider left in the spec's provider map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// The IdP is logged out, or gave nothing and no UI must follow.
+    LoggedOut,
+    /// Credentials went to a logged-in IdP and no usable account came back.
+    Mismatch,
+    /// Accounts to show (after the label and hint filters).
+    Accounts,
+}
+
+impl EntryKind {
+    /// The kebab-case name the trace and scenario files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::LoggedOut => "logged-out",
+            EntryKind::Mismatch => "mismatch",
+            EntryKind::Accounts => "accounts",
+        }
+    }
+}
+
+impl std::fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -5,6 +5,7 @@
 use super::browser::{BrowserState, Connection};
 use super::fetch::{FetchKind, FetchRequest, FetchResult, Pending, RequestId};
 use super::manifests::Manifests;
+use super::outbox::Outbox;
 use super::outcome::{ErrorName, Reason, Rejection};
 use super::state::State;
 use super::Rp;
@@ -16,7 +17,6 @@ use crate::profile::Profile;
 use crate::trace::{Event, ResponseResult, Trace};
 use crate::urls::{origin_string, ConfigUrl, UrlError};
 use serde::Serialize;
-use std::collections::VecDeque;
 
 /// `IdentityCredentialDisconnectOptions`: all three members are required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,11 +78,31 @@ pub enum DisconnectStep {
     Done(DisconnectOutcome),
 }
 
+/// Where the call is; changed only by [`DisconnectFlow::transition`],
+/// which writes the step's trace label.
 #[derive(Debug, Clone)]
 enum Phase {
+    /// Before the first step; never at rest.
+    Start,
+    /// The options, the config URL and the connection gate.
+    Validate,
     Manifests(Box<Manifests>),
     Request(RequestId),
     Done(DisconnectOutcome),
+}
+
+impl Phase {
+    /// The trace label of this step and its provider.
+    fn label(&self) -> Option<(State, Option<usize>)> {
+        Some(match self {
+            Phase::Start => return None,
+            Phase::Validate => (State::DisconnectValidation, None),
+            Phase::Manifests(_) => (State::FetchConfig, Some(0)),
+            Phase::Request(_) => (State::DisconnectRequest, Some(0)),
+            Phase::Done(DisconnectOutcome::Resolve) => (State::Resolved, None),
+            Phase::Done(DisconnectOutcome::Reject { .. }) => (State::Rejected, None),
+        })
+    }
 }
 
 /// One call of `IdentityCredential.disconnect()`.
@@ -94,8 +114,7 @@ pub struct DisconnectFlow {
     options: DisconnectOptions,
     idp: String,
     phase: Phase,
-    outbox: VecDeque<FetchRequest>,
-    next_id: u64,
+    outbox: Outbox,
     trace: Trace,
 }
 
@@ -108,9 +127,8 @@ impl DisconnectFlow {
             browser,
             options,
             idp: String::new(),
-            phase: Phase::Done(DisconnectOutcome::Resolve),
-            outbox: VecDeque::new(),
-            next_id: 0,
+            phase: Phase::Start,
+            outbox: Outbox::default(),
             trace: Trace::default(),
         };
         flow.start();
@@ -127,15 +145,28 @@ impl DisconnectFlow {
         &self.browser
     }
 
+    /// Requests handed out (or queued) and not yet answered.
+    pub fn pending_requests(&self) -> impl Iterator<Item = &Pending> {
+        self.outbox.pending()
+    }
+
     /// The next thing the machine needs.
     pub fn next_step(&mut self) -> DisconnectStep {
         if let Phase::Done(o) = &self.phase {
             return DisconnectStep::Done(o.clone());
         }
-        match self.outbox.pop_front() {
+        match self.outbox.pop() {
             Some(r) => DisconnectStep::Fetch(r),
             None => DisconnectStep::Idle,
         }
+    }
+
+    /// Enters a step: its trace label, then the step.
+    fn transition(&mut self, next: Phase) {
+        if let Some((state, provider)) = next.label() {
+            self.trace.push(Event::Enter { state, provider });
+        }
+        self.phase = next;
     }
 
     fn start(&mut self) {
@@ -146,7 +177,7 @@ impl DisconnectFlow {
             client_id: self.options.client_id.clone(),
             browser: self.browser.clone(),
         });
-        self.trace.push(Event::Enter { state: State::DisconnectValidation, provider: None });
+        self.transition(Phase::Validate);
         let config_url = match ConfigUrl::parse(&self.options.config_url) {
             Ok(u) => u,
             Err(e @ UrlError::NotTrustworthy { .. }) => {
@@ -165,10 +196,9 @@ impl DisconnectFlow {
             let msg = format!("no account of {} is connected to {rp}; nothing is sent", self.idp);
             return self.fail(ErrorName::NetworkError, Reason::DisconnectNoConnection, msg, None);
         }
-        self.trace.push(Event::Enter { state: State::FetchConfig, provider: Some(0) });
         let mut out = Vec::new();
-        let manifests = Manifests::start(config_url, &self.rp.origin, 0, &mut self.next_id, &mut out);
-        self.phase = Phase::Manifests(Box::new(manifests));
+        let manifests = Manifests::start(config_url, &self.rp.origin, 0, &mut self.outbox.ids, &mut out);
+        self.transition(Phase::Manifests(Box::new(manifests)));
         for r in out {
             self.send(r);
         }
@@ -176,7 +206,7 @@ impl DisconnectFlow {
 
     fn send(&mut self, request: FetchRequest) {
         self.trace.push(Event::Request { request: request.clone() });
-        self.outbox.push_back(request);
+        self.outbox.push(request);
     }
 
     fn fail(&mut self, name: ErrorName, reason: Reason, message: String, problem: Option<Problem>) {
@@ -185,31 +215,24 @@ impl DisconnectFlow {
     }
 
     fn settle(&mut self, outcome: DisconnectOutcome) {
-        self.outbox.clear();
-        let state = match outcome {
-            DisconnectOutcome::Resolve => State::Resolved,
-            DisconnectOutcome::Reject { .. } => State::Rejected,
-        };
-        self.trace.push(Event::Enter { state, provider: None });
-        self.phase = Phase::Done(outcome);
+        self.outbox.close();
+        self.transition(Phase::Done(outcome));
     }
 
     /// The driver's answer to a request from [`DisconnectFlow::next_step`].
-    pub fn on_response(&mut self, request: &FetchRequest, result: FetchResult) {
+    pub fn on_response(&mut self, id: RequestId, result: FetchResult) {
+        let Some(request) = self.outbox.answer(id) else {
+            let text = format!("response to unknown or finished request {id:?} ignored");
+            return self.trace.push(Event::Note { text });
+        };
         let status = result.as_ref().ok().map(|r| r.status);
         let access_control = Trace::access_control(&result);
-        let record = |flow: &mut Self, res| {
-            flow.trace.push(Event::Response {
-                id: request.id,
-                kind: request.kind,
-                status,
-                result: res,
-                access_control: access_control.clone(),
-            })
+        let record = |flow: &mut Self, result| {
+            flow.trace.push(Event::Response { id, kind: request.kind, status, result, access_control })
         };
         match &mut self.phase {
-            Phase::Manifests(m) if m.waits_for(request.id) => {
-                let (follow, res) = m.on_response(&Pending::of(request), &result, self.profile, &mut self.next_id);
+            Phase::Manifests(m) if m.waits_for(id) => {
+                let (follow, res) = m.on_response(&request, &result, self.profile, &mut self.outbox.ids);
                 record(self, res);
                 if let Some(f) = follow {
                     return self.send(f);
@@ -233,30 +256,11 @@ impl DisconnectFlow {
                             p.to_string(),
                             Some(p),
                         ),
-                        Some(Checked::Valid(endpoint)) => {
-                            self.trace.push(Event::Enter { state: State::DisconnectRequest, provider: Some(0) });
-                            self.next_id += 1;
-                            let id = RequestId(self.next_id);
-                            let form = [
-                                ("client_id".to_string(), self.options.client_id.clone()),
-                                ("account_hint".to_string(), self.options.account_hint.clone()),
-                            ];
-                            let rp = origin_string(&self.rp.origin);
-                            let r = FetchRequest::credentialed_post(
-                                id,
-                                FetchKind::Disconnect,
-                                0,
-                                endpoint.url().clone(),
-                                &rp,
-                                &form,
-                            );
-                            self.phase = Phase::Request(id);
-                            self.send(r);
-                        }
+                        Some(Checked::Valid(endpoint)) => self.send_request(endpoint.url().clone()),
                     },
                 }
             }
-            Phase::Request(id) if *id == request.id => {
+            Phase::Request(want) if *want == id => {
                 let parsed = match &result {
                     Ok(r) => disconnect::parse(r, self.profile).map_err(|e| e.first().clone()),
                     Err(e) => {
@@ -295,6 +299,19 @@ impl DisconnectFlow {
             }
             _ => record(self, ResponseResult::Ignored),
         }
+    }
+
+    /// The disconnect POST (spec `#disconnect-request`).
+    fn send_request(&mut self, endpoint: url::Url) {
+        let id = self.outbox.ids.request();
+        let form = [
+            ("client_id".to_string(), self.options.client_id.clone()),
+            ("account_hint".to_string(), self.options.account_hint.clone()),
+        ];
+        let rp = origin_string(&self.rp.origin);
+        let r = FetchRequest::credentialed_post(id, FetchKind::Disconnect, 0, endpoint, &rp, &form);
+        self.transition(Phase::Request(id));
+        self.send(r);
     }
 
     fn remove_all(&mut self, embedder: &str, rp: &str) {

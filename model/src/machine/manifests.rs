@@ -3,6 +3,7 @@
 //! other. Shared by the sign-in flow and `disconnect()`.
 
 use super::fetch::{FetchKind, FetchRequest, FetchResult, Pending, RequestId};
+use super::outbox::Ids;
 use crate::idp::config::{self, Config};
 use crate::idp::well_known::{self, WellKnown};
 use crate::problem::{Document, Problem, Rule};
@@ -42,13 +43,10 @@ impl Manifests {
         config_url: ConfigUrl,
         rp: &Url,
         provider: usize,
-        next_id: &mut u64,
+        ids: &mut Ids,
         out: &mut Vec<FetchRequest>,
     ) -> Manifests {
-        let mut id = || {
-            *next_id += 1;
-            RequestId(*next_id)
-        };
+        let mut id = || ids.request();
         let mut well_known_at = None;
         let well_known = if same_site(rp, config_url.url()) {
             None
@@ -81,7 +79,7 @@ impl Manifests {
         request: &Pending,
         result: &FetchResult,
         profile: Profile,
-        next_id: &mut u64,
+        ids: &mut Ids,
     ) -> (Option<FetchRequest>, ResponseResult) {
         let document = if request.kind == FetchKind::WellKnown { Document::WellKnown } else { Document::Config };
         let response = match result {
@@ -97,10 +95,8 @@ impl Manifests {
             if let Some(next) = response.header("location").and_then(|l| base?.join(l).ok()) {
                 if self.redirects < MAX_REDIRECTS {
                     self.redirects += 1;
-                    *next_id += 1;
                     self.well_known_at = Some(next.clone());
-                    let follow =
-                        FetchRequest::anonymous(RequestId(*next_id), FetchKind::WellKnown, request.provider, next);
+                    let follow = FetchRequest::anonymous(ids.request(), FetchKind::WellKnown, request.provider, next);
                     self.well_known = Some(Slot::Waiting(follow.id));
                     return (Some(follow), ResponseResult::Accepted);
                 }

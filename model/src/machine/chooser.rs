@@ -1,0 +1,120 @@
+//! The account chooser (spec `#create-identity-credential`, "show an
+//! account chooser"): choosing an account, cancelling, or logging in to a
+//! mismatched IdP or "use another account".
+
+use super::assertion::Selection;
+use super::browser::Connection;
+use super::control::{Control, Refused};
+use super::login_popup::AfterLogin;
+use super::outcome::Reason;
+use super::prompt::{AccountChoice, ActionError, Prompt, UserAction};
+use super::Flow;
+use crate::mutation::{on, Mutation};
+use crate::options::Mode;
+use crate::trace::Event;
+
+/// The chooser is shown; what it lists is read from the providers.
+#[derive(Debug, Clone)]
+pub(super) struct Chooser;
+
+impl Chooser {
+    const PROMPT: &'static str = "account-chooser";
+
+    pub(super) fn on_user(self, flow: &mut Flow, action: UserAction) -> Result<(), Refused> {
+        match &action {
+            UserAction::Choose { account_id, config_url } => {
+                let found = flow.accounts_shown().into_iter().find(|(i, a)| {
+                    &a.id == account_id
+                        && config_url.as_deref().is_none_or(|c| c == flow.providers[*i].request.config_url_raw)
+                });
+                let Some((provider, account)) = found else {
+                    if on(Mutation::AcceptUnshownChoice) && !flow.providers.is_empty() {
+                        let account_id = account_id.clone();
+                        flow.trace.push(Event::User { action });
+                        let selection = Selection { provider: 0, account_id, auto: false, permission_requested: false };
+                        flow.fetch_assertion(selection);
+                        return Ok(());
+                    }
+                    let error =
+                        ActionError::UnknownAccount { prompt: Some(Self::PROMPT), account_id: account_id.clone() };
+                    return Err(Refused::new(Control::Chooser(self), error));
+                };
+                let returning = flow.is_returning(provider, account);
+                let account_id = account_id.clone();
+                if on(Mutation::ConnectOnSelection) {
+                    let c = Connection {
+                        embedder: flow.rp_embedder.clone(),
+                        rp: flow.rp_origin.clone(),
+                        idp: flow.providers[provider].origin.clone(),
+                        account: account_id.clone(),
+                    };
+                    if flow.browser.connect(c.clone()) {
+                        flow.trace.push(Event::ConnectionAdded { connection: c });
+                    }
+                }
+                let permission_requested = !returning && flow.has_fields(provider);
+                flow.trace.push(Event::User { action });
+                flow.fetch_assertion(Selection { provider, account_id, auto: false, permission_requested });
+            }
+            UserAction::Cancel => {
+                flow.trace.push(Event::User { action });
+                flow.reject_with(Reason::UserCancelled, false, "the user closed the dialog", Vec::new());
+            }
+            UserAction::Login { config_url } => {
+                let pick =
+                    |i: &usize| config_url.as_deref().is_none_or(|c| c == flow.providers[*i].request.config_url_raw);
+                let (target, after) = match flow.mismatched().into_iter().find(pick) {
+                    Some(i) => (i, AfterLogin::Refetch),
+                    None if flow.supports_use_other_account() => (0, AfterLogin::UseOther),
+                    None => {
+                        let error = ActionError::NoLoginTarget { prompt: Some(Self::PROMPT) };
+                        return Err(Refused::new(Control::Chooser(self), error));
+                    }
+                };
+                flow.trace.push(Event::User { action });
+                flow.open_login_popup(target, after);
+            }
+            _ => return Err(Refused::misfit(Control::Chooser(self), Self::PROMPT, &action)),
+        }
+        Ok(())
+    }
+}
+
+impl Flow {
+    /// Shows the chooser (its label and prompt).
+    pub(super) fn show_chooser(&mut self) {
+        if on(Mutation::AssertionWithoutChoice) {
+            if let Some((provider, a)) = self.accounts_shown().first().map(|(i, a)| (*i, a.id.clone())) {
+                let selection = Selection { provider, account_id: a, auto: false, permission_requested: false };
+                return self.fetch_assertion(selection);
+            }
+        }
+        self.ask(Control::Chooser(Chooser));
+    }
+
+    /// Active mode with one IdP that supports "use another account".
+    pub(super) fn supports_use_other_account(&self) -> bool {
+        self.mode == Mode::Active
+            && self.providers.len() == 1
+            && self.providers[0].config.as_ref().is_some_and(|c| c.supports_use_other_account(true))
+    }
+
+    pub(super) fn chooser_prompt(&self) -> Prompt {
+        let accounts = self
+            .accounts_shown()
+            .into_iter()
+            .map(|(i, a)| AccountChoice {
+                provider: i,
+                config_url: self.providers[i].request.config_url_raw.clone(),
+                account_id: a.id.clone(),
+                display_name: a.display_name().to_string(),
+                returning: self.is_returning(i, a),
+            })
+            .collect();
+        Prompt::AccountChooser {
+            accounts,
+            use_other_account: self.supports_use_other_account(),
+            login_to: self.mismatched(),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! After every provider (spec `#create-identity-credential`): auto
+//! re-authentication, a silent failure, or which UI comes next.
+
+use super::assertion::Selection;
+use super::browser::LoginStatus;
+use super::control::Passing;
+use super::login_popup::{AfterLogin, ConfirmIdpLogin};
+use super::outcome::Reason;
+use super::providers::ProviderEntry;
+use super::{Control, Flow};
+use crate::idp::accounts::Account;
+use crate::mutation::{on, Mutation};
+use crate::options::{Mediation, Mode};
+use crate::problem::Problem;
+use crate::profile::Profile;
+use crate::trace::Event;
+
+impl Flow {
+    pub(super) fn decide(&mut self) {
+        self.work += self.providers.len() as u64;
+        let entries: Vec<(usize, &ProviderEntry)> =
+            self.providers.iter().enumerate().filter_map(|(i, p)| p.entry().map(|e| (i, e))).collect();
+        if entries.is_empty() {
+            let delayed = self.failure_is_delayed();
+            let skipped: Vec<&(String, Option<Problem>)> =
+                self.providers.iter().filter_map(|p| p.skipped.as_ref()).collect();
+            let why: Vec<String> = skipped
+                .iter()
+                .enumerate()
+                .map(|(i, (why, problem))| match problem {
+                    Some(p) => format!("provider {i}: {why} ({})", p.rule.id()),
+                    None => format!("provider {i}: {why}"),
+                })
+                .collect();
+            let problems = skipped.iter().filter_map(|(_, p)| p.clone()).collect();
+            let msg = format!("no provider could be used: {}", why.join("; "));
+            return self.reject_with(Reason::NoProviderLeft, delayed, msg, problems);
+        }
+        let any_mismatch = entries.iter().any(|(_, e)| matches!(e, ProviderEntry::Mismatch));
+        let (embedder, rp) = (&self.rp_embedder, &self.rp_origin);
+        let eligible: Vec<(usize, String)> = entries
+            .iter()
+            .filter_map(|(i, e)| match e {
+                ProviderEntry::Accounts(list) => Some((*i, list)),
+                _ => None,
+            })
+            .flat_map(|(i, list)| {
+                let p = &self.providers[i];
+                list.iter()
+                    .filter(|a| {
+                        a.approved_clients.as_ref().is_none_or(|c| c.contains(&p.request.client_id))
+                            && self.browser.is_connected(embedder, rp, &p.origin, &a.id)
+                    })
+                    .map(move |a| (i, a.id.clone()))
+            })
+            .collect();
+        // Chromium drops logged-out IdPs before it looks at silent mediation,
+        // and fails with the delay in passive mode.
+        let all_logged_out_at_start = self.providers.iter().all(|p| {
+            p.status_at_start == LoginStatus::LoggedOut && matches!(p.entry(), Some(ProviderEntry::LoggedOut) | None)
+        });
+        if self.profile == Profile::Chromium && all_logged_out_at_start && self.mode == Mode::Passive {
+            let msg = "every IdP is logged out";
+            return self.reject_with(Reason::NotSignedIn, true, msg, Vec::new());
+        }
+        self.pass(Passing::AutoReauthn);
+        let requires_mediation = self.browser.requires_user_mediation.contains(&self.rp_origin);
+        let required = self.mediation == Mediation::Required && !on(Mutation::AutoReauthnIgnoresRequired);
+        let one = eligible.len() == 1 || (on(Mutation::AutoReauthnWithSeveralAccounts) && !eligible.is_empty());
+        let any_mismatch = any_mismatch && !on(Mutation::AutoReauthnDespiteMismatch);
+        if !required && !requires_mediation && one && !any_mismatch {
+            let (provider, account_id) = eligible[0].clone();
+            self.trace.push(Event::AutoSelected { provider, account_id: account_id.clone() });
+            return self.fetch_assertion(Selection { provider, account_id, auto: true, permission_requested: false });
+        }
+        if self.mediation == Mediation::Silent {
+            let msg = format!(
+                "silent mediation needs exactly one returning account and no mismatch; found {} eligible",
+                eligible.len()
+            );
+            let delayed = self.profile == Profile::Spec;
+            return self.reject_with(Reason::SilentWithoutAutoReauthn, delayed, msg, Vec::new());
+        }
+        self.show_accounts();
+    }
+
+    /// Every account the chooser shows, with its provider.
+    pub(super) fn accounts_shown(&self) -> Vec<(usize, &Account)> {
+        self.providers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| match p.entry() {
+                Some(ProviderEntry::Accounts(list)) => Some(list.iter().map(move |a| (i, a))),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// The providers whose accounts fetch was a mismatch.
+    pub(super) fn mismatched(&self) -> Vec<usize> {
+        self.providers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p.entry(), Some(ProviderEntry::Mismatch)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// "connected" for the chooser: `approved_clients` decides alone when
+    /// present (spec "compute the connection status").
+    pub(super) fn is_returning(&self, i: usize, account: &Account) -> bool {
+        let p = &self.providers[i];
+        match &account.approved_clients {
+            Some(clients) => clients.contains(&p.request.client_id),
+            None => self.browser.is_connected(&self.rp_embedder, &self.rp_origin, &p.origin, &account.id),
+        }
+    }
+
+    /// The accounts UI: the chooser (after any client metadata), or a way
+    /// to log in, or the failure when nothing can be shown.
+    pub(super) fn show_accounts(&mut self) {
+        let shown = self.accounts_shown();
+        let visited = (self.providers.len() + shown.len()) as u64;
+        let mismatched = self.mismatched();
+        if shown.is_empty() {
+            if let Some(&i) = mismatched.first() {
+                if self.profile == Profile::Chromium && self.mode == Mode::Active {
+                    // Chromium's active mode goes straight to the login pop-up.
+                    return self.open_login_popup(i, AfterLogin::Refetch);
+                }
+                return self.ask(Control::ConfirmIdpLogin(ConfirmIdpLogin { provider: i }));
+            }
+            // Chromium's active mode offers the login pop-up when the accounts
+            // fetch failed for an IdP whose status was unknown.
+            if self.profile == Profile::Chromium && self.mode == Mode::Active {
+                let fetched = self.providers.iter().position(|p| {
+                    p.config.is_some()
+                        && p.status_at_start == LoginStatus::Unknown
+                        && matches!(p.entry(), Some(ProviderEntry::LoggedOut))
+                });
+                if let Some(i) = fetched {
+                    return self.open_login_popup(i, AfterLogin::Refetch);
+                }
+            }
+            // Only logged-out providers: show nothing and fail as the spec's
+            // option "return (failure, false)" does (ambiguities A8, A9).
+            let delayed = self.failure_is_delayed();
+            return self.reject_with(Reason::NotSignedIn, delayed, "the user is not signed in to any IdP", Vec::new());
+        }
+        let mut providers: Vec<usize> = shown.iter().map(|(i, _)| *i).collect();
+        providers.dedup();
+        self.work += visited;
+        self.fetch_client_metadata(providers);
+    }
+}

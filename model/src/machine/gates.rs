@@ -1,0 +1,65 @@
+//! The gates a call passes before any fetch (spec
+//! `#create-identity-credential`): active mode's one-provider and
+//! user-gesture rule, duplicate providers (ambiguity A35), and Chromium's
+//! trustworthiness check of every `configURL`.
+
+use super::control::Passing;
+use super::outcome::Reason;
+use super::Flow;
+use crate::mutation::{on, Mutation};
+use crate::options::Mode;
+use crate::profile::Profile;
+use std::collections::BTreeMap;
+
+impl Flow {
+    /// Runs the gates, then starts every provider.
+    pub(super) fn start(&mut self) {
+        // Mode gate: active mode needs exactly one provider and a user gesture.
+        if self.mode == Mode::Active && !on(Mutation::SkipModeGate) {
+            self.pass(Passing::ModeGate);
+            if self.providers.len() != 1 {
+                let msg = format!("active mode takes exactly one provider, got {}", self.providers.len());
+                return self.reject_now(Reason::ActiveModeProviderCount, msg);
+            }
+            if !self.browser.transient_activation {
+                return self.reject_now(Reason::ActiveModeNoActivation, "active mode needs transient user activation");
+            }
+        }
+        // Duplicates are found before any fetch (ambiguity A35). The spec
+        // compares origins; Chromium compares config URLs. One map of first
+        // occurrences keeps this linear in the number of providers.
+        self.work += self.providers.len() as u64;
+        let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut duplicate = None;
+        for (i, a) in self.providers.iter().enumerate() {
+            let (key, comparable) = match self.profile {
+                Profile::Spec => (a.origin.as_str(), a.config_url.is_some()),
+                Profile::Chromium => (a.request.config_url_raw.as_str(), true),
+            };
+            match first.get(key) {
+                Some(&j) if comparable => {
+                    duplicate = Some((j, i, a.origin.clone()));
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, i);
+                }
+            }
+        }
+        if let Some((j, i, origin)) = duplicate.filter(|_| !on(Mutation::SkipDuplicateCheck)) {
+            let msg = format!("providers {j} and {i} share the IdP origin {origin}");
+            return self.reject_now(Reason::DuplicateProvider, msg);
+        }
+        if self.profile == Profile::Chromium {
+            if let Some(p) = self.providers.iter().find(|p| p.request.config_url.is_err()) {
+                let msg = format!("configURL {} is not potentially trustworthy", p.request.config_url_raw);
+                return self.reject_now(Reason::UntrustworthyConfigUrl, msg);
+            }
+        }
+        for i in 0..self.providers.len() {
+            self.start_provider(i);
+        }
+        self.maybe_providers_done();
+    }
+}

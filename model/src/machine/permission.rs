@@ -1,0 +1,130 @@
+//! The sign-up disclosure's inputs (spec `#request-permission-signup`):
+//! which fields the RP asks for, and the client metadata GET that brings
+//! the RP's privacy policy and terms links. Failures are not fatal.
+
+use super::control::Control;
+use super::fetch::{FetchRequest, FetchResult, RequestId};
+use super::providers::ProviderEntry;
+use super::{Answer, Flow};
+use crate::idp::client_metadata;
+use crate::idp::config::Checked;
+use crate::profile::Profile;
+use crate::trace::ResponseResult;
+use crate::urls::same_site;
+use std::collections::BTreeSet;
+use url::Url;
+
+/// Waiting for the client metadata of the providers whose accounts are shown.
+#[derive(Debug, Clone)]
+pub(super) struct ClientMetadataStep {
+    waiting: BTreeSet<RequestId>,
+}
+
+impl Flow {
+    /// Fetches the client metadata the chooser needs, then shows it.
+    pub(super) fn fetch_client_metadata(&mut self, providers: Vec<usize>) {
+        let mut waiting = BTreeSet::new();
+        let mut requests = Vec::new();
+        for i in providers {
+            if self.providers[i].metadata.is_some() || !self.wants_client_metadata(i) {
+                continue;
+            }
+            let Some(Checked::Valid(endpoint)) =
+                self.providers[i].config.as_ref().and_then(|c| c.client_metadata_endpoint.clone())
+            else {
+                continue;
+            };
+            let url = self.client_metadata_url(i, endpoint.url().clone());
+            let id = self.id();
+            waiting.insert(id);
+            requests.push(FetchRequest::client_metadata(id, i, url, &self.rp_origin));
+        }
+        if waiting.is_empty() {
+            return self.show_chooser();
+        }
+        // The step's label comes before its requests in the trace.
+        self.transition(Control::ClientMetadata(ClientMetadataStep { waiting }));
+        for request in requests {
+            self.send(request);
+        }
+    }
+
+    pub(super) fn on_client_metadata_response(&mut self, i: usize, answer: Answer, result: FetchResult) {
+        let id = answer.id;
+        let metadata = result.as_ref().ok().map(|r| client_metadata::parse(r, self.profile));
+        answer.record(
+            self,
+            match &metadata {
+                Some(Ok(_)) => ResponseResult::Accepted,
+                Some(Err(r)) => ResponseResult::Rejected { problems: r.errors().cloned().collect() },
+                None => ResponseResult::NetworkError {
+                    reason: result.as_ref().err().map(|e| e.reason.clone()).unwrap_or_default(),
+                },
+            },
+        );
+        if let Some(Ok(m)) = metadata {
+            self.providers[i].metadata = Some(m.value);
+        }
+        if let Control::ClientMetadata(step) = &mut self.control {
+            step.waiting.remove(&id);
+            if step.waiting.is_empty() {
+                self.show_chooser();
+            }
+        }
+    }
+
+    /// The fields the RP asks to share with provider `i`.
+    pub(super) fn fields(&self, i: usize) -> Vec<&str> {
+        // An absent list means the default disclosure (ambiguity A33:
+        // engines apply the default everywhere).
+        match &self.providers[i].request.fields {
+            Some(fields) => fields.iter().map(String::as_str).collect(),
+            None => vec!["name", "email", "picture"],
+        }
+    }
+
+    /// `!self.fields(i).is_empty()`, without building the list.
+    pub(super) fn has_fields(&self, i: usize) -> bool {
+        self.providers[i].request.fields.as_ref().is_none_or(|f| !f.is_empty())
+    }
+
+    fn wants_client_metadata(&self, i: usize) -> bool {
+        let fields_non_empty = self.has_fields(i);
+        match self.profile {
+            Profile::Spec => fields_non_empty || !same_site(&self.rp.origin, &self.rp.embedder),
+            Profile::Chromium => {
+                let new_account = match self.providers[i].entry() {
+                    Some(ProviderEntry::Accounts(list)) => list.iter().any(|a| !self.is_returning(i, a)),
+                    _ => false,
+                };
+                fields_non_empty && new_account
+            }
+        }
+    }
+
+    fn client_metadata_url(&self, i: usize, mut url: Url) -> Url {
+        let client_id = &self.providers[i].request.client_id;
+        let cross_site = !same_site(&self.rp.origin, &self.rp.embedder);
+        let embedder = &self.rp_embedder;
+        match self.profile {
+            // The spec concatenates the raw strings (ambiguity A20); the URL
+            // parser still percent-encodes what a query cannot hold.
+            Profile::Spec => {
+                let mut q = format!("client_id={client_id}");
+                if cross_site {
+                    q.push_str(&format!("&top_level_origin={embedder}"));
+                }
+                url.set_query(Some(&q));
+            }
+            Profile::Chromium => {
+                let mut s = url::form_urlencoded::Serializer::new(String::new());
+                s.append_pair("client_id", client_id);
+                if cross_site {
+                    s.append_pair("top_frame_origin", embedder);
+                }
+                url.set_query(Some(&s.finish()));
+            }
+        }
+        url
+    }
+}

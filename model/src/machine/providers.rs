@@ -1,0 +1,243 @@
+//! Each provider's steps up to its accounts (spec
+//! `#create-identity-credential`, `#fetch-config-file`): the login status
+//! and connection gates, then the well-known and config files.
+
+use super::browser::LoginStatus;
+use super::fetch::RequestId;
+use super::fetch::{FetchResult, Pending};
+use super::manifests::Manifests;
+use super::outcome::Reason;
+use super::state::State;
+use super::{Answer, Control, Flow};
+use crate::idp::accounts::Account;
+use crate::idp::client_metadata::ClientMetadata;
+use crate::idp::config::Config;
+use crate::mutation::{on, Mutation};
+use crate::options::{Mediation, Mode, ProviderRequest};
+use crate::problem::Problem;
+use crate::trace::Event;
+use crate::urls::{origin_string, ConfigUrl};
+
+/// What a provider contributes once its fetches are done (the spec's
+/// provider map values).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum ProviderEntry {
+    LoggedOut,
+    /// Credentials were sent to a logged-in IdP but no usable account came
+    /// back: UI must follow, so silent tracking is impossible.
+    Mismatch,
+    Accounts(Vec<Account>),
+}
+
+/// Where one provider is. Each stage but `Skipped` and `Done` is a spec
+/// step, and entering it writes its trace label ([`ProviderStage::label`]):
+/// the label comes from the stage, never set beside it.
+#[derive(Debug, Clone)]
+pub(super) enum ProviderStage {
+    Skipped,
+    /// Reading the login status and the connection gates (transient).
+    LoginStatusCheck,
+    /// Active mode, logged out: the login pop-up comes first (transient).
+    LoginFirst,
+    /// Fetching the well-known and config files. `for_login`: active mode,
+    /// logged out, the login pop-up comes first.
+    Manifests {
+        manifests: Box<Manifests>,
+        for_login: bool,
+    },
+    Accounts(RequestId),
+    /// Filtering the fetched accounts by label and hints (transient).
+    Filtering,
+    Done(ProviderEntry),
+}
+
+impl ProviderStage {
+    /// The trace label of this step, if it is one.
+    fn label(&self) -> Option<State> {
+        Some(match self {
+            ProviderStage::Skipped | ProviderStage::Done(_) => return None,
+            ProviderStage::LoginStatusCheck => State::LoginStatusCheck,
+            ProviderStage::LoginFirst => State::LoginBeforeAccounts,
+            ProviderStage::Manifests { .. } => State::FetchConfig,
+            ProviderStage::Accounts(_) => State::FetchAccounts,
+            ProviderStage::Filtering => State::FilterAccounts,
+        })
+    }
+
+    /// A stage the machine passes through within one call, never resting
+    /// in it (so it costs no bookkeeping work and no fingerprint sees it).
+    fn transient(&self) -> bool {
+        matches!(self, ProviderStage::LoginStatusCheck | ProviderStage::LoginFirst | ProviderStage::Filtering)
+    }
+}
+
+/// One entry of the RP's `providers`, and what the call learned of it.
+#[derive(Debug, Clone)]
+pub(super) struct Provider {
+    pub(super) request: ProviderRequest,
+    pub(super) config_url: Option<ConfigUrl>,
+    /// Serialized IdP origin (the provider map key).
+    pub(super) origin: String,
+    /// The login status read at the start (spec's local `loginStatus`).
+    pub(super) status_at_start: LoginStatus,
+    pub(super) stage: ProviderStage,
+    pub(super) config: Option<Config>,
+    pub(super) metadata: Option<ClientMetadata>,
+    /// Why the provider dropped out, for the rejection's explanation.
+    pub(super) skipped: Option<(String, Option<Problem>)>,
+}
+
+impl Provider {
+    pub(super) fn new(request: ProviderRequest) -> Provider {
+        let config_url = request.config_url.clone().ok();
+        let origin = config_url.as_ref().map(|c| origin_string(c.url())).unwrap_or_else(|| "null".into());
+        Provider {
+            request,
+            config_url,
+            origin,
+            status_at_start: LoginStatus::Unknown,
+            stage: ProviderStage::Skipped,
+            config: None,
+            metadata: None,
+            skipped: None,
+        }
+    }
+
+    pub(super) fn entry(&self) -> Option<&ProviderEntry> {
+        match &self.stage {
+            ProviderStage::Done(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn settled(&self) -> bool {
+        matches!(self.stage, ProviderStage::Skipped | ProviderStage::Done(_))
+    }
+
+    /// What of the provider decides the call's future (for [`Flow::future_key`]).
+    pub(super) fn key(&self) -> impl std::fmt::Debug + '_ {
+        (&self.stage, &self.config, &self.metadata, self.status_at_start)
+    }
+}
+
+impl Flow {
+    /// Every stage change goes through here, keeping `unsettled` exact and
+    /// writing the stage's trace label.
+    pub(super) fn set_stage(&mut self, i: usize, stage: ProviderStage) {
+        if !stage.transient() {
+            self.work += 1;
+        }
+        if let Some(state) = stage.label() {
+            self.trace.push(Event::Enter { state, provider: Some(i) });
+        }
+        let was = self.providers[i].settled();
+        self.providers[i].stage = stage;
+        match (was, self.providers[i].settled()) {
+            (true, false) => self.unsettled += 1,
+            (false, true) => self.unsettled -= 1,
+            _ => {}
+        }
+    }
+
+    pub(super) fn skip(&mut self, i: usize, why: impl Into<String>, problem: Option<Problem>) {
+        let why = why.into();
+        self.set_stage(i, ProviderStage::Skipped);
+        self.providers[i].skipped = Some((why.clone(), problem.clone()));
+        self.trace.push(Event::ProviderSkipped { provider: i, why, problem });
+    }
+
+    /// The per-provider steps before any fetch.
+    pub(super) fn start_provider(&mut self, i: usize) {
+        self.set_stage(i, ProviderStage::LoginStatusCheck);
+        let origin = &self.providers[i].origin;
+        let has_connection = self.browser.has_connection(&self.rp_embedder, &self.rp_origin, origin);
+        let status = self.browser.login_status(origin);
+        let requires_user_mediation = self.browser.requires_user_mediation.contains(&self.rp_origin);
+        let config_url = match &self.providers[i].request.config_url {
+            Ok(c) => c.clone(),
+            Err(e) => {
+                let problem = Problem::error(
+                    crate::Document::RequestOptions,
+                    Some(format!("identity.providers[{i}].configURL")),
+                    crate::Rule::InvalidConfigUrl(e.clone()),
+                );
+                return self.skip(i, "the configURL cannot be fetched", Some(problem));
+            }
+        };
+        if self.mediation == Mediation::Silent && !has_connection && !on(Mutation::SkipSilentConnectionGate) {
+            return self.skip(i, "silent mediation and no account of this IdP is connected to the RP", None);
+        }
+        self.providers[i].status_at_start = status;
+        // `unknown` is treated like logged-in here (the spec lets the UA
+        // choose; ambiguity A7, as Chromium does).
+        if status == LoginStatus::LoggedOut && !on(Mutation::IgnoreLoggedOut) {
+            if self.mode == Mode::Active && self.mediation != Mediation::Silent {
+                self.set_stage(i, ProviderStage::LoginFirst);
+                return self.fetch_manifests(i, config_url, true);
+            }
+            self.note(format!("provider {i}: the IdP is logged out; no fetch is made"));
+            return self.set_entry(i, ProviderEntry::LoggedOut);
+        }
+        if self.mediation == Mediation::Silent && requires_user_mediation {
+            return self.skip(i, "silent mediation, and the RP requires user mediation", None);
+        }
+        self.fetch_manifests(i, config_url, false);
+    }
+
+    fn fetch_manifests(&mut self, i: usize, config_url: ConfigUrl, for_login: bool) {
+        let mut out = Vec::new();
+        let manifests = Manifests::start(config_url, &self.rp.origin, i, &mut self.outbox.ids, &mut out);
+        self.set_stage(i, ProviderStage::Manifests { manifests: Box::new(manifests), for_login });
+        for r in out {
+            self.send(r);
+        }
+    }
+
+    /// A well-known or config response (spec `#fetch-config-file`).
+    pub(super) fn on_manifests_response(&mut self, request: &Pending, answer: Answer, result: FetchResult) {
+        let i = request.provider;
+        let ProviderStage::Manifests { manifests, for_login } = &mut self.providers[i].stage else {
+            return answer.record(self, crate::trace::ResponseResult::Ignored);
+        };
+        let for_login = *for_login;
+        let (follow, res) = manifests.on_response(request, &result, self.profile, &mut self.outbox.ids);
+        answer.record(self, res);
+        if let Some(f) = follow {
+            self.note(format!("the well-known file redirects to {}; following", f.url));
+            return self.send(f);
+        }
+        self.manifests_progress(i, for_login);
+    }
+
+    fn manifests_progress(&mut self, i: usize, for_login: bool) {
+        let ProviderStage::Manifests { manifests, .. } = &mut self.providers[i].stage else { return };
+        let Some(result) = manifests.take_result(self.profile) else { return };
+        match result {
+            Err(problem) => {
+                if for_login {
+                    let msg = format!("the config needed for the login pop-up failed: {problem}");
+                    return self.reject_with(Reason::LoginPopupFailed, false, msg, vec![problem]);
+                }
+                self.skip(i, "fetch the config file failed", Some(problem));
+                self.maybe_providers_done();
+            }
+            Ok(config) => {
+                self.providers[i].config = Some(config);
+                if for_login {
+                    self.open_login_popup(i, super::login_popup::AfterLogin::FetchAccounts);
+                } else {
+                    self.fetch_accounts(i);
+                }
+            }
+        }
+    }
+
+    /// Once every provider has settled, the decision follows.
+    pub(super) fn maybe_providers_done(&mut self) {
+        self.work += 1;
+        if !matches!(self.control, Control::Gather | Control::Refetch) || self.unsettled > 0 {
+            return;
+        }
+        self.decide();
+    }
+}
