@@ -20,11 +20,11 @@ pub mod mutation;
 pub mod options;
 mod problem;
 mod profile;
-pub mod trace;
 mod urls;
 
 pub use http::{ContentType, HttpResponse};
 pub use json::JsonType;
+pub use machine::trace;
 pub use problem::{Document, JsError, Problem, Rule, Severity};
 pub use profile::{Profile, MAX_BODY_BYTES};
 pub use urls::{ConfigUrl, Endpoint, UrlError};

@@ -1,7 +1,7 @@
 //! Deliberately broken guards, for the mutation check: each property and
 //! scenario must be able to fail. Compiled in only with the `mutations`
-//! feature; otherwise `on` is a constant `false` and the model has no
-//! global state at all.
+//! feature; otherwise `mutant!` is a constant `false` and the model has
+//! no global state at all.
 
 /// One deliberately broken guard; the kebab-case name is the CLI's and the tests'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -133,16 +133,35 @@ pub fn set(m: Option<Mutation>) {
     ACTIVE.with(|a| a.set(m));
 }
 
-/// Whether `m` is on. Always false without the `mutations` feature.
+/// Whether `m` is on (only with the `mutations` feature; guards use
+/// `mutant!`, which is the literal `false` without it).
+#[cfg(feature = "mutations")]
 #[inline]
 pub(crate) fn on(m: Mutation) -> bool {
-    #[cfg(feature = "mutations")]
-    {
-        ACTIVE.with(|a| a.get() == Some(m))
-    }
-    #[cfg(not(feature = "mutations"))]
-    {
-        let _ = m;
-        false
-    }
+    ACTIVE.with(|a| a.get() == Some(m))
 }
+
+/// `mutant!(Name)`: whether the deliberately broken guard `Name` is on. The
+/// one way the model asks: with the `mutations` feature it reads the
+/// thread's switch; without it, it is the constant `false` (the name is
+/// still checked), so every broken branch compiles out.
+#[cfg(feature = "mutations")]
+macro_rules! mutant {
+    ($m:ident) => {
+        $crate::mutation::on($crate::mutation::Mutation::$m)
+    };
+}
+
+/// `mutant!(Name)`: whether the deliberately broken guard `Name` is on. The
+/// one way the model asks: with the `mutations` feature it reads the
+/// thread's switch; without it, it is the constant `false` (the name is
+/// still checked), so every broken branch compiles out.
+#[cfg(not(feature = "mutations"))]
+macro_rules! mutant {
+    ($m:ident) => {{
+        let _ = $crate::mutation::Mutation::$m;
+        false
+    }};
+}
+
+pub(crate) use mutant;

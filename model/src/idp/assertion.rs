@@ -10,6 +10,7 @@ use super::{body_text, parse_json, Cx, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl;
 use crate::json::Json;
+use crate::mutation::mutant;
 use crate::problem::{Document, Path, Problem, Rule};
 use crate::profile::Profile;
 use crate::urls::{is_potentially_trustworthy, registrable_domain, same_site, Endpoint, UrlError};
@@ -157,7 +158,7 @@ fn sanitize_error_url(cx: &mut Cx, path: &Path, raw: &str, token_url: &Endpoint)
         cx.warn(path, Rule::ErrorUrlDropped { url: raw.to_string(), reason: "not a valid URL" });
         return None;
     };
-    if crate::mutation::on(crate::mutation::Mutation::KeepForeignErrorUrl) {
+    if mutant!(KeepForeignErrorUrl) {
         return Some(url);
     }
     let keep = match cx.profile {

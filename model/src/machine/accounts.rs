@@ -5,13 +5,13 @@
 use super::browser::LoginStatus;
 use super::fetch::{FetchKind, FetchRequest, FetchResult};
 use super::providers::{ProviderEntry, ProviderStage};
+use super::trace::{EntryKind, Event, ResponseResult};
 use super::{Answer, Control, Flow};
 use crate::idp::accounts::Account;
-use crate::mutation::{on, Mutation};
+use crate::mutation::mutant;
 use crate::options::Mediation;
 use crate::problem::Problem;
 use crate::profile::Profile;
-use crate::trace::{EntryKind, Event, ResponseResult};
 
 impl Flow {
     pub(super) fn fetch_accounts(&mut self, i: usize) {
@@ -20,7 +20,7 @@ impl Flow {
         let id = self.id();
         self.set_stage(i, ProviderStage::Accounts(id));
         let mut url = url;
-        if on(Mutation::AccountsCarryClientId) {
+        if mutant!(AccountsCarryClientId) {
             let client = self.providers[i].request.client_id.clone();
             url.query_pairs_mut().append_pair("client_id", &client);
         }
@@ -109,7 +109,7 @@ impl Flow {
     fn provider_without_accounts(&mut self, i: usize, why: &str, problem: Option<Problem>) {
         let mismatch = self.providers[i].status_at_start == LoginStatus::LoggedIn
             && self.mediation != Mediation::Silent
-            && !on(Mutation::EmptyAccountsNeverMismatch);
+            && !mutant!(EmptyAccountsNeverMismatch);
         let entry = if mismatch { ProviderEntry::Mismatch } else { ProviderEntry::LoggedOut };
         self.trace.push(Event::Note {
             text: format!("provider {i}: {why}; it counts as {}", if mismatch { "a mismatch" } else { "logged out" }),

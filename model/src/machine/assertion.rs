@@ -6,13 +6,13 @@ use super::continuation::Continuation;
 use super::control::Control;
 use super::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
 use super::outcome::{Reason, Rejection};
+use super::trace::{Event, ResponseResult};
 use super::{Answer, Flow};
 use crate::idp::assertion::AssertionResponse;
 use crate::idp::config::Checked;
-use crate::mutation::{on, Mutation};
+use crate::mutation::mutant;
 use crate::options::{Mediation, Mode};
 use crate::profile::Profile;
-use crate::trace::{Event, ResponseResult};
 use std::borrow::Cow;
 
 /// The account the assertion is for, and how it was chosen.
@@ -62,12 +62,12 @@ impl Flow {
         let form = self.assertion_form(&selection);
         let mut request =
             FetchRequest::credentialed_post(id, FetchKind::Assertion, i, endpoint, &self.rp_origin, &form);
-        if on(Mutation::AssertionWithoutOrigin) {
+        if mutant!(AssertionWithoutOrigin) {
             request.origin = None;
             request.headers.retain(|(k, _)| *k != "Origin");
         }
         self.transition(Control::FetchAssertion(FetchAssertion { selection, id: Some(id) }));
-        if on(Mutation::AssertionTwice) {
+        if mutant!(AssertionTwice) {
             let mut again = request.clone();
             again.id = self.id();
             self.send(again);
@@ -90,7 +90,7 @@ impl Flow {
         match self.profile {
             Profile::Spec => {
                 push("account_id", Cow::Borrowed(&s.account_id));
-                push("is_auto_selected", bool_str(s.auto && !on(Mutation::BodyNeverAuto)));
+                push("is_auto_selected", bool_str(s.auto && !mutant!(BodyNeverAuto)));
                 if s.permission_requested && !fields.is_empty() {
                     push("fields", Cow::Owned(fields.join(",")));
                     push("disclosure_shown_for", Cow::Owned(shown.join(",")));
@@ -156,7 +156,7 @@ impl Flow {
             Ok(r) => r,
         };
         // A CORS failure is a network error (spec #fetch-identity-assertion).
-        if let Some(cors) = cors_problem(&response, &self.rp_origin).filter(|_| !on(Mutation::SkipCorsCheck)) {
+        if let Some(cors) = cors_problem(&response, &self.rp_origin).filter(|_| !mutant!(SkipCorsCheck)) {
             answer.record(self, ResponseResult::NetworkError { reason: cors.clone() });
             let r = Rejection::identity_error(
                 Reason::AssertionNetworkError,
@@ -169,7 +169,7 @@ impl Flow {
         let Some(config) = &self.providers[selection.provider].config else { return };
         let Some(endpoint) = config.id_assertion_endpoint.valid().cloned() else { return };
         match crate::idp::assertion::parse(&response, &endpoint, self.profile) {
-            Err(_) if on(Mutation::ResolveInvalidAssertion) => self.resolve(&selection, serde_json::Value::Null),
+            Err(_) if mutant!(ResolveInvalidAssertion) => self.resolve(&selection, serde_json::Value::Null),
             Err(rejected) => {
                 answer.record(self, ResponseResult::Rejected { problems: rejected.errors().cloned().collect() });
                 // Chromium names 500 and 503 (the spec MAY, unreachable as

@@ -8,10 +8,10 @@ use super::control::{Control, Refused};
 use super::login_popup::AfterLogin;
 use super::outcome::Reason;
 use super::prompt::{AccountChoice, ActionError, Prompt, UserAction};
+use super::trace::Event;
 use super::Flow;
-use crate::mutation::{on, Mutation};
+use crate::mutation::mutant;
 use crate::options::Mode;
-use crate::trace::Event;
 
 /// The chooser is shown; what it lists is read from the providers.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ impl Chooser {
                         && config_url.as_deref().is_none_or(|c| c == flow.providers[*i].request.config_url_raw)
                 });
                 let Some((provider, account)) = found else {
-                    if on(Mutation::AcceptUnshownChoice) && !flow.providers.is_empty() {
+                    if mutant!(AcceptUnshownChoice) && !flow.providers.is_empty() {
                         let account_id = account_id.clone();
                         flow.trace.push(Event::User { action });
                         let selection = Selection { provider: 0, account_id, auto: false, permission_requested: false };
@@ -41,7 +41,7 @@ impl Chooser {
                 };
                 let returning = flow.is_returning(provider, account);
                 let account_id = account_id.clone();
-                if on(Mutation::ConnectOnSelection) {
+                if mutant!(ConnectOnSelection) {
                     let c = Connection {
                         embedder: flow.rp_embedder.clone(),
                         rp: flow.rp_origin.clone(),
@@ -83,7 +83,7 @@ impl Chooser {
 impl Flow {
     /// Shows the chooser (its label and prompt).
     pub(super) fn show_chooser(&mut self) {
-        if on(Mutation::AssertionWithoutChoice) {
+        if mutant!(AssertionWithoutChoice) {
             if let Some((provider, a)) = self.accounts_shown().first().map(|(i, a)| (*i, a.id.clone())) {
                 let selection = Selection { provider, account_id: a, auto: false, permission_requested: false };
                 return self.fetch_assertion(selection);

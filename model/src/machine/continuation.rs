@@ -6,8 +6,8 @@ use super::assertion::Selection;
 use super::control::{Control, Refused};
 use super::outcome::Reason;
 use super::prompt::{Prompt, UserAction};
+use super::trace::Event;
 use super::Flow;
-use crate::trace::Event;
 use url::Url;
 
 /// The IdP's `continue_on` pop-up is open at `url`.

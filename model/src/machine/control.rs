@@ -13,8 +13,8 @@ use super::permission::ClientMetadataStep;
 use super::prompt::{ActionError, UserAction};
 use super::settle::{Delay, ErrorDialog};
 use super::state::State;
+use super::trace::Event;
 use super::Flow;
-use crate::trace::Event;
 
 /// The step a call rests in. The model checker hashes its `Debug` form
 /// ([`Flow::future_key`]), so it is derived and shows every field.

@@ -7,13 +7,13 @@ use super::control::Passing;
 use super::login_popup::{AfterLogin, ConfirmIdpLogin};
 use super::outcome::Reason;
 use super::providers::ProviderEntry;
+use super::trace::Event;
 use super::{Control, Flow};
 use crate::idp::accounts::Account;
-use crate::mutation::{on, Mutation};
+use crate::mutation::mutant;
 use crate::options::{Mediation, Mode};
 use crate::problem::Problem;
 use crate::profile::Profile;
-use crate::trace::Event;
 
 impl Flow {
     pub(super) fn decide(&mut self) {
@@ -65,9 +65,9 @@ impl Flow {
         }
         self.pass(Passing::AutoReauthn);
         let requires_mediation = self.browser.requires_user_mediation.contains(&self.rp_origin);
-        let required = self.mediation == Mediation::Required && !on(Mutation::AutoReauthnIgnoresRequired);
-        let one = eligible.len() == 1 || (on(Mutation::AutoReauthnWithSeveralAccounts) && !eligible.is_empty());
-        let any_mismatch = any_mismatch && !on(Mutation::AutoReauthnDespiteMismatch);
+        let required = self.mediation == Mediation::Required && !mutant!(AutoReauthnIgnoresRequired);
+        let one = eligible.len() == 1 || (mutant!(AutoReauthnWithSeveralAccounts) && !eligible.is_empty());
+        let any_mismatch = any_mismatch && !mutant!(AutoReauthnDespiteMismatch);
         if !required && !requires_mediation && one && !any_mismatch {
             let (provider, account_id) = eligible[0].clone();
             self.trace.push(Event::AutoSelected { provider, account_id: account_id.clone() });

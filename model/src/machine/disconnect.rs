@@ -8,13 +8,14 @@ use super::manifests::Manifests;
 use super::outbox::Outbox;
 use super::outcome::{ErrorName, Reason, Rejection};
 use super::state::State;
+use super::trace::{Event, ResponseResult, Trace};
 use super::Rp;
 use crate::idp::config::Checked;
 use crate::idp::disconnect;
 use crate::json::Json;
+use crate::mutation::mutant;
 use crate::problem::{Document, Problem, Rule};
 use crate::profile::Profile;
-use crate::trace::{Event, ResponseResult, Trace};
 use crate::urls::{origin_string, ConfigUrl, UrlError};
 use serde::Serialize;
 
@@ -190,9 +191,7 @@ impl DisconnectFlow {
         self.idp = origin_string(config_url.url());
         let (embedder, rp) = (origin_string(&self.rp.embedder), origin_string(&self.rp.origin));
         // No credentialed request unless some account is connected.
-        if !self.browser.has_connection(&embedder, &rp, &self.idp)
-            && !crate::mutation::on(crate::mutation::Mutation::DisconnectWithoutConnection)
-        {
+        if !self.browser.has_connection(&embedder, &rp, &self.idp) && !mutant!(DisconnectWithoutConnection) {
             let msg = format!("no account of {} is connected to {rp}; nothing is sent", self.idp);
             return self.fail(ErrorName::NetworkError, Reason::DisconnectNoConnection, msg, None);
         }

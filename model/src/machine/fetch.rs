@@ -2,6 +2,7 @@
 //! privacy property needs: credentials, origin, referrer, redirect mode,
 //! destination, headers and body (spec `#idp-api`, `#network-requests`).
 
+use crate::mutation::mutant;
 use serde::Serialize;
 use std::borrow::Cow;
 use url::Url;
@@ -163,9 +164,7 @@ impl FetchRequest {
             // (ambiguity A16).
             FetchKind::WellKnown => (Redirect::Follow, "webidentity"),
             FetchKind::Picture => (Redirect::Follow, "image"),
-            FetchKind::Config if crate::mutation::on(crate::mutation::Mutation::ConfigFollowsRedirect) => {
-                (Redirect::Follow, "webidentity")
-            }
+            FetchKind::Config if mutant!(ConfigFollowsRedirect) => (Redirect::Follow, "webidentity"),
             _ => (Redirect::Error, "webidentity"),
         };
         let mut headers = Vec::with_capacity(3);
@@ -173,7 +172,7 @@ impl FetchRequest {
             headers.push(("Accept", Cow::Borrowed("application/json")));
         }
         headers.push(("Sec-Fetch-Dest", Cow::Borrowed(dest)));
-        let cookies = kind == FetchKind::Config && crate::mutation::on(crate::mutation::Mutation::ConfigWithCookies);
+        let cookies = kind == FetchKind::Config && mutant!(ConfigWithCookies);
         FetchRequest {
             id,
             kind,
@@ -193,7 +192,7 @@ impl FetchRequest {
     pub(crate) fn accounts(id: RequestId, provider: usize, url: Url) -> FetchRequest {
         let mut r = FetchRequest::anonymous(id, FetchKind::Accounts, provider, url);
         r.credentials = Credentials::Include;
-        if crate::mutation::on(crate::mutation::Mutation::AccountsWithoutDestination) {
+        if mutant!(AccountsWithoutDestination) {
             r.headers.retain(|(k, _)| *k != "Sec-Fetch-Dest");
         }
         r

@@ -6,7 +6,7 @@
 use super::control::Passing;
 use super::outcome::Reason;
 use super::Flow;
-use crate::mutation::{on, Mutation};
+use crate::mutation::mutant;
 use crate::options::Mode;
 use crate::profile::Profile;
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ impl Flow {
     /// Runs the gates, then starts every provider.
     pub(super) fn start(&mut self) {
         // Mode gate: active mode needs exactly one provider and a user gesture.
-        if self.mode == Mode::Active && !on(Mutation::SkipModeGate) {
+        if self.mode == Mode::Active && !mutant!(SkipModeGate) {
             self.pass(Passing::ModeGate);
             if self.providers.len() != 1 {
                 let msg = format!("active mode takes exactly one provider, got {}", self.providers.len());
@@ -47,7 +47,7 @@ impl Flow {
                 }
             }
         }
-        if let Some((j, i, origin)) = duplicate.filter(|_| !on(Mutation::SkipDuplicateCheck)) {
+        if let Some((j, i, origin)) = duplicate.filter(|_| !mutant!(SkipDuplicateCheck)) {
             let msg = format!("providers {j} and {i} share the IdP origin {origin}");
             return self.reject_now(Reason::DuplicateProvider, msg);
         }

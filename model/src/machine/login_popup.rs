@@ -6,9 +6,9 @@ use super::browser::LoginStatus;
 use super::control::{Control, Refused};
 use super::outcome::Reason;
 use super::prompt::{Prompt, UserAction};
+use super::trace::Event;
 use super::Flow;
-use crate::mutation::{on, Mutation};
-use crate::trace::Event;
+use crate::mutation::mutant;
 use url::Url;
 
 /// What follows a successful login pop-up, and what a failed one means.
@@ -116,7 +116,7 @@ impl Flow {
             .into_iter()
             .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
             .collect();
-        if !hints.is_empty() && !on(Mutation::LoginPopupDropsHints) {
+        if !hints.is_empty() && !mutant!(LoginPopupDropsHints) {
             url.query_pairs_mut().extend_pairs(hints);
         }
         self.ask(Control::LoginPopup(LoginPopup { provider: i, url, then }));

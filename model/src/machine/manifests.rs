@@ -4,11 +4,12 @@
 
 use super::fetch::{FetchKind, FetchRequest, FetchResult, Pending, RequestId};
 use super::outbox::Ids;
+use super::trace::ResponseResult;
 use crate::idp::config::{self, Config};
 use crate::idp::well_known::{self, WellKnown};
+use crate::mutation::mutant;
 use crate::problem::{Document, Problem, Rule};
 use crate::profile::Profile;
-use crate::trace::ResponseResult;
 use crate::urls::{same_site, ConfigUrl};
 use url::Url;
 
@@ -52,7 +53,7 @@ impl Manifests {
             None
         } else {
             let mut url = config_url.well_known_url();
-            if crate::mutation::on(crate::mutation::Mutation::WellKnownWithQuery) {
+            if mutant!(WellKnownWithQuery) {
                 url.set_query(Some("client_id=c"));
             }
             well_known_at = Some(url.clone());
@@ -145,7 +146,7 @@ impl Manifests {
         let checked = match &self.well_known {
             Some(Slot::Waiting(_) | Slot::Taken) => return None,
             None => Ok(()),
-            Some(Slot::Failed(_)) if crate::mutation::on(crate::mutation::Mutation::IgnoreWellKnownFailure) => Ok(()),
+            Some(Slot::Failed(_)) if mutant!(IgnoreWellKnownFailure) => Ok(()),
             Some(Slot::Failed(p)) => Err(p.clone()),
             Some(Slot::Ready(wk)) => well_known::check(wk, &self.config_url, config, profile),
         };

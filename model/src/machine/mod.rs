@@ -10,7 +10,7 @@
 //! before the machine waits, so a driver may answer them in any order.
 //!
 //! This file holds the polling API. Where the call is lives in one value,
-//! [`control::Control`], whose variants are the steps of the spec; each
+//! `Control` (`control.rs`), whose variants are the steps of the spec; each
 //! step's handlers sit in the file of its spec section:
 //!
 //! | file | spec section | steps |
@@ -45,11 +45,13 @@ pub mod prompt;
 mod providers;
 mod settle;
 pub mod state;
+pub mod trace;
 
+use super::trace::{Event, ResponseResult, Trace};
 use crate::idp::Rejected;
+use crate::mutation::mutant;
 use crate::options::{Mediation, Mode, RequestOptions};
 use crate::profile::Profile;
-use crate::trace::{Event, ResponseResult, Trace};
 use crate::urls::origin_string;
 use browser::{BrowserState, LoginStatus};
 use control::{Control, Passing, Refused};
@@ -387,7 +389,7 @@ impl Flow {
     // ---- what every step uses ----
 
     fn record_start(&mut self, options: Option<RequestOptions>) {
-        let start = crate::trace::Start {
+        let start = trace::Start {
             profile: self.profile,
             rp: self.rp_origin.clone(),
             embedder: self.rp_embedder.clone(),
@@ -411,7 +413,7 @@ impl Flow {
     }
 
     fn set_login_status(&mut self, origin: &str, status: LoginStatus) {
-        if crate::mutation::on(crate::mutation::Mutation::NoLoginStatusUpdate) {
+        if mutant!(NoLoginStatusUpdate) {
             return;
         }
         self.browser.set_login_status(origin, status);

@@ -5,11 +5,11 @@
 use super::control::Control;
 use super::fetch::{FetchRequest, FetchResult, RequestId};
 use super::providers::ProviderEntry;
+use super::trace::ResponseResult;
 use super::{Answer, Flow};
 use crate::idp::client_metadata;
 use crate::idp::config::Checked;
 use crate::profile::Profile;
-use crate::trace::ResponseResult;
 use crate::urls::same_site;
 use std::collections::BTreeSet;
 use url::Url;

@@ -8,14 +8,14 @@ use super::fetch::{FetchResult, Pending};
 use super::manifests::Manifests;
 use super::outcome::Reason;
 use super::state::State;
+use super::trace::Event;
 use super::{Answer, Control, Flow};
 use crate::idp::accounts::Account;
 use crate::idp::client_metadata::ClientMetadata;
 use crate::idp::config::Config;
-use crate::mutation::{on, Mutation};
+use crate::mutation::mutant;
 use crate::options::{Mediation, Mode, ProviderRequest};
 use crate::problem::Problem;
-use crate::trace::Event;
 use crate::urls::{origin_string, ConfigUrl};
 
 /// What a provider contributes once its fetches are done (the spec's
@@ -164,13 +164,13 @@ impl Flow {
                 return self.skip(i, "the configURL cannot be fetched", Some(problem));
             }
         };
-        if self.mediation == Mediation::Silent && !has_connection && !on(Mutation::SkipSilentConnectionGate) {
+        if self.mediation == Mediation::Silent && !has_connection && !mutant!(SkipSilentConnectionGate) {
             return self.skip(i, "silent mediation and no account of this IdP is connected to the RP", None);
         }
         self.providers[i].status_at_start = status;
         // `unknown` is treated like logged-in here (the spec lets the UA
         // choose; ambiguity A7, as Chromium does).
-        if status == LoginStatus::LoggedOut && !on(Mutation::IgnoreLoggedOut) {
+        if status == LoginStatus::LoggedOut && !mutant!(IgnoreLoggedOut) {
             if self.mode == Mode::Active && self.mediation != Mediation::Silent {
                 self.set_stage(i, ProviderStage::LoginFirst);
                 return self.fetch_manifests(i, config_url, true);
@@ -197,7 +197,7 @@ impl Flow {
     pub(super) fn on_manifests_response(&mut self, request: &Pending, answer: Answer, result: FetchResult) {
         let i = request.provider;
         let ProviderStage::Manifests { manifests, for_login } = &mut self.providers[i].stage else {
-            return answer.record(self, crate::trace::ResponseResult::Ignored);
+            return answer.record(self, super::trace::ResponseResult::Ignored);
         };
         let for_login = *for_login;
         let (follow, res) = manifests.on_response(request, &result, self.profile, &mut self.outbox.ids);

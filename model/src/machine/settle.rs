@@ -8,10 +8,10 @@ use super::control::{Control, Refused};
 use super::fetch::{FetchKind, FetchRequest};
 use super::outcome::{ErrorName, IdentityCredential, Outcome, Reason, Rejection};
 use super::prompt::{Prompt, UserAction};
+use super::trace::Event;
 use super::{Flow, TimerId};
-use crate::mutation::{on, Mutation};
+use crate::mutation::mutant;
 use crate::problem::Problem;
-use crate::trace::Event;
 use url::Url;
 
 /// The error dialog is shown; dismissing it rejects with `rejection`.
@@ -66,13 +66,13 @@ impl Flow {
             idp: p.origin.clone(),
             account: selection.account_id.clone(),
         };
-        let auto = selection.auto && !on(Mutation::CredentialNeverAuto);
+        let auto = selection.auto && !mutant!(CredentialNeverAuto);
         let credential = IdentityCredential::new(token, auto, p.request.config_url_raw.clone());
         if self.browser.connect(connection.clone()) {
             self.trace.push(Event::ConnectionAdded { connection });
         }
         self.settle(Outcome::Resolve { credential });
-        if on(Mutation::RequestAfterSettle) {
+        if mutant!(RequestAfterSettle) {
             let id = self.id();
             let url = self.providers[selection.provider].config_url.as_ref().map(|c| c.url().clone());
             if let Some(url) = url {
@@ -83,7 +83,7 @@ impl Flow {
 
     /// The error dialog comes before an `IdentityCredentialError`.
     pub(super) fn show_error(&mut self, rejection: Rejection) {
-        if on(Mutation::NoErrorDialog) {
+        if mutant!(NoErrorDialog) {
             return self.settle_reject(rejection);
         }
         self.ask(Control::ErrorDialog(ErrorDialog { rejection }));
@@ -101,10 +101,10 @@ impl Flow {
         message: impl Into<String>,
         problems: Vec<Problem>,
     ) {
-        let delayed = (delayed && !on(Mutation::NeverDelay))
-            || (reason == Reason::UserCancelled && on(Mutation::DelayUserCancel));
+        let delayed =
+            (delayed && !mutant!(NeverDelay)) || (reason == Reason::UserCancelled && mutant!(DelayUserCancel));
         let mut rejection = Rejection::new(ErrorName::NetworkError, reason, delayed, message).with_problems(problems);
-        if on(Mutation::NetworkErrorWithCode) {
+        if mutant!(NetworkErrorWithCode) {
             rejection.code = Some(String::new());
         }
         if delayed {
@@ -125,7 +125,7 @@ impl Flow {
         self.transition(Control::Done(outcome.clone()));
         self.outbox.close();
         self.trace.push(Event::Settled { outcome: outcome.clone() });
-        if on(Mutation::DoubleSettle) {
+        if mutant!(DoubleSettle) {
             self.trace.push(Event::Settled { outcome });
         }
     }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-/// A step of the algorithm, as the trace labels it ([`crate::trace::Event::Enter`]).
+/// A step of the algorithm, as the trace labels it ([`super::trace::Event::Enter`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {

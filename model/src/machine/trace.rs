@@ -1,12 +1,14 @@
 //! What happened in one run, in order: states entered, requests sent,
 //! responses consumed, prompts and answers, browser-state changes and the
-//! outcome. Tests, invariants and the CLI all read this.
+//! outcome. The machine only writes it; tests, invariants and the CLI read
+//! it. It lives inside `machine/` because its events are made of the
+//! machine's types; the machine keeps its own records and never reads it.
 
-use crate::machine::browser::{Connection, LoginStatus};
-use crate::machine::fetch::{FetchKind, FetchRequest, RequestId};
-use crate::machine::outcome::Outcome;
-use crate::machine::prompt::{Prompt, UserAction};
-use crate::machine::state::State;
+use super::browser::{Connection, LoginStatus};
+use super::fetch::{FetchKind, FetchRequest, RequestId};
+use super::outcome::Outcome;
+use super::prompt::{Prompt, UserAction};
+use super::state::State;
 use crate::problem::Problem;
 use serde::Serialize;
 
