@@ -5,7 +5,7 @@
 //! does. An empty list is a valid document: the machine treats it as "not
 //! signed in" (`#create-identity-credential`).
 
-use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use super::{parse_document, Cx, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl::{self, ListPolicy};
 use crate::json::Json;
@@ -90,47 +90,44 @@ impl Account {
 /// Parses the accounts response.
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<AccountList> {
     let document = Document::Accounts;
-    let text = body_text(document, response, profile, Transport::default())?;
-    let (json, warnings) = parse_json(document, &text, profile)?;
-    let mut cx = Cx::new(document, profile);
-    cx.warnings = warnings;
-    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
-    let path = Path::Root.field("accounts");
-    // The IDL leaves `accounts` optional, but a list without it has no
-    // accounts to count; engines reject it, and so does the model.
-    let items = match dict.get("accounts") {
-        None => {
-            cx.error(&path, Rule::MissingRequired);
-            return cx.finish(None);
-        }
-        Some(Json::Array(items)) => items,
-        Some(other) => {
-            cx.error(&path, Rule::WrongType { expected: "an array of accounts", found: other.json_type() });
-            return cx.finish(None);
-        }
-    };
-    if items.is_empty() {
-        cx.warn(&path, Rule::EmptyAccountsList);
-    }
-    let mut accounts = Vec::with_capacity(items.len());
-    // Keyed by the id as it appears in the document (borrowed, no copy).
-    let mut first_index: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let p = path.index(i);
-        let Some((account, id)) = account(&mut cx, &p, item) else { continue };
-        if let Some(&first) = first_index.get(id.as_ref()) {
-            // No rule in the spec (issue #336); Chromium rejects the list.
-            let rule = Rule::DuplicateAccountId { id: account.id.clone(), first_index: first };
-            match profile {
-                Profile::Chromium => cx.error(&p.field("id"), rule),
-                Profile::Spec => cx.warn(&p.field("id"), rule),
+    parse_document(document, response, profile, Transport::default(), |cx, dict| {
+        let path = Path::Root.field("accounts");
+        // The IDL leaves `accounts` optional, but a list without it has no
+        // accounts to count; engines reject it, and so does the model.
+        let items = match dict.get("accounts") {
+            None => {
+                cx.error(&path, Rule::MissingRequired);
+                return None;
             }
-        } else {
-            first_index.insert(id, i);
+            Some(Json::Array(items)) => items,
+            Some(other) => {
+                cx.error(&path, Rule::WrongType { expected: "an array of accounts", found: other.json_type() });
+                return None;
+            }
+        };
+        if items.is_empty() {
+            cx.warn(&path, Rule::EmptyAccountsList);
         }
-        accounts.push(account);
-    }
-    cx.finish(Some(AccountList { accounts }))
+        let mut accounts = Vec::with_capacity(items.len());
+        // Keyed by the id as it appears in the document (borrowed, no copy).
+        let mut first_index: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let p = path.index(i);
+            let Some((account, id)) = account(cx, &p, item) else { continue };
+            if let Some(&first) = first_index.get(id.as_ref()) {
+                // No rule in the spec (issue #336); Chromium rejects the list.
+                let rule = Rule::DuplicateAccountId { id: account.id.clone(), first_index: first };
+                match profile {
+                    Profile::Chromium => cx.error(&p.field("id"), rule),
+                    Profile::Spec => cx.warn(&p.field("id"), rule),
+                }
+            } else {
+                first_index.insert(id, i);
+            }
+            accounts.push(account);
+        }
+        Some(AccountList { accounts })
+    })
 }
 
 /// One account, and its id as a string borrowed from the document.

@@ -6,7 +6,7 @@
 //! document that fails here is what the RP sees as an
 //! `IdentityCredentialError` with empty `error` and `url`.
 
-use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use super::{parse_document, Cx, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl;
 use crate::json::Json;
@@ -52,78 +52,75 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
     // object on a 4xx/5xx; it still refuses a 404 outright. The spec, as
     // written, fails any non-2xx before reading the body.
     let any_status = profile == Profile::Chromium && response.status != 404;
-    let text = body_text(document, response, profile, Transport { any_status })?;
-    let (json, warnings) = parse_json(document, &text, profile)?;
-    let mut cx = Cx::new(document, profile);
-    cx.warnings = warnings;
     let root = Path::Root;
-    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
-
-    if dict.get("id_token").is_some() && dict.get("token").is_none() {
-        cx.warn(&root.field("id_token"), Rule::LegacyMember { replacement: "token" });
-    }
-
-    if let Some(value) = dict.get("error") {
-        let path = root.field("error");
-        let error = match (value, profile) {
-            // Chromium only honours an object; a string is skipped.
-            (Json::Object(_), _) | (_, Profile::Spec) => idl::dictionary(&mut cx, &path, value),
-            (other, Profile::Chromium) => {
-                cx.warn(&path, Rule::IgnoredWrongType { expected: "an object", found: other.json_type() });
-                None
-            }
-        };
-        if let Some(error) = error {
-            let mut code = idl::string(&mut cx, &path.field("error"), error.get("error"));
-            if let Some(legacy) = error.get("code") {
-                cx.warn(&path.field("code"), Rule::LegacyMember { replacement: "error.error" });
-                if profile == Profile::Chromium && code.is_none() {
-                    code = legacy.as_str().map(|s| s.to_owned().into());
-                }
-            }
-            let raw_url = idl::string(&mut cx, &path.field("url"), error.get("url"));
-            let url = raw_url.and_then(|raw| sanitize_error_url(&mut cx, &path.field("url"), &raw, token_url));
-            let value = AssertionResponse::Error(IdpError { code: code.map(String::from).unwrap_or_default(), url });
-            return cx.finish(Some(value));
+    parse_document(document, response, profile, Transport { any_status }, |cx, dict| {
+        if dict.get("id_token").is_some() && dict.get("token").is_none() {
+            cx.warn(&root.field("id_token"), Rule::LegacyMember { replacement: "token" });
         }
-        if cx.has_errors() {
-            return cx.finish(None);
-        }
-    }
 
-    if !response.is_ok_status() {
-        // Only reachable in Chromium: no error object, so the status decides.
-        cx.error(&Path::Root, Rule::HttpStatus { status: response.status });
-        return cx.finish(None);
-    }
-
-    if let Some(token) = dict.get("token") {
-        return cx.finish(Some(AssertionResponse::Token(token.to_value())));
-    }
-
-    if let Some(value) = dict.get("continue_on") {
-        let path = root.field("continue_on");
-        if let Some(raw) = idl::string(&mut cx, &path, Some(value)) {
-            let value = match continue_on(&raw, token_url, profile) {
-                Ok(url) => AssertionResponse::ContinueOn(url),
-                Err(reason) => {
-                    let problem = Problem::error(document, path.render(), Rule::ContinueOnRejected { reason });
-                    if profile == Profile::Chromium
-                        && Url::options().base_url(Some(token_url.url())).parse(&raw).is_err()
-                    {
-                        // Chromium skips an unparsable continue_on and falls through.
-                        cx.errors.push(problem);
-                        return cx.finish(None);
-                    }
-                    AssertionResponse::ContinueOnRejected(problem)
+        if let Some(value) = dict.get("error") {
+            let path = root.field("error");
+            let error = match (value, profile) {
+                // Chromium only honours an object; a string is skipped.
+                (Json::Object(_), _) | (_, Profile::Spec) => idl::dictionary(cx, &path, value),
+                (other, Profile::Chromium) => {
+                    cx.warn(&path, Rule::IgnoredWrongType { expected: "an object", found: other.json_type() });
+                    None
                 }
             };
-            return cx.finish(Some(value));
+            if let Some(error) = error {
+                let mut code = idl::string(cx, &path.field("error"), error.get("error"));
+                if let Some(legacy) = error.get("code") {
+                    cx.warn(&path.field("code"), Rule::LegacyMember { replacement: "error.error" });
+                    if profile == Profile::Chromium && code.is_none() {
+                        code = legacy.as_str().map(|s| s.to_owned().into());
+                    }
+                }
+                let raw_url = idl::string(cx, &path.field("url"), error.get("url"));
+                let url = raw_url.and_then(|raw| sanitize_error_url(cx, &path.field("url"), &raw, token_url));
+                let value =
+                    AssertionResponse::Error(IdpError { code: code.map(String::from).unwrap_or_default(), url });
+                return Some(value);
+            }
+            if cx.has_errors() {
+                return None;
+            }
         }
-    }
 
-    cx.error(&Path::Root, Rule::NoAssertionResult);
-    cx.finish(None)
+        if !response.is_ok_status() {
+            // Only reachable in Chromium: no error object, so the status decides.
+            cx.error(&Path::Root, Rule::HttpStatus { status: response.status });
+            return None;
+        }
+
+        if let Some(token) = dict.get("token") {
+            return Some(AssertionResponse::Token(token.to_value()));
+        }
+
+        if let Some(value) = dict.get("continue_on") {
+            let path = root.field("continue_on");
+            if let Some(raw) = idl::string(cx, &path, Some(value)) {
+                let value = match continue_on(&raw, token_url, profile) {
+                    Ok(url) => AssertionResponse::ContinueOn(url),
+                    Err(reason) => {
+                        let problem = Problem::error(document, path.render(), Rule::ContinueOnRejected { reason });
+                        if profile == Profile::Chromium
+                            && Url::options().base_url(Some(token_url.url())).parse(&raw).is_err()
+                        {
+                            // Chromium skips an unparsable continue_on and falls through.
+                            cx.errors.push(problem);
+                            return None;
+                        }
+                        AssertionResponse::ContinueOnRejected(problem)
+                    }
+                };
+                return Some(value);
+            }
+        }
+
+        cx.error(&Path::Root, Rule::NoAssertionResult);
+        None
+    })
 }
 
 /// The spec parses `continue_on` with no base (so a relative URL fails) and

@@ -3,7 +3,7 @@
 //! boxes, which Chromium ships). A failure here is not fatal: the sign-up
 //! prompt just cannot link the RP's policies.
 
-use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use super::{parse_document, Cx, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl;
 use crate::problem::{Path, Rule};
@@ -25,37 +25,34 @@ pub struct ClientMetadata {
 /// Parses the client metadata response.
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<ClientMetadata> {
     let document = Document::ClientMetadata;
-    let text = body_text(document, response, profile, Transport::default())?;
-    let (json, warnings) = parse_json(document, &text, profile)?;
-    let mut cx = Cx::new(document, profile);
-    cx.warnings = warnings;
     let root = Path::Root;
-    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
-    // The spec does not validate the links; Chromium keeps only absolute
-    // http(s) URLs. Both are reported, since a bad link is never shown.
-    let link = |cx: &mut Cx, name: &'static str| {
-        let path = root.field(name);
-        let value = idl::string(cx, &path, dict.get(name))?;
-        let usable = url::Url::parse(&value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-        if usable {
-            return Some(value.into_owned());
-        }
-        cx.warn(&path, Rule::LinkDropped { value: value.to_string() });
-        (profile == Profile::Spec).then(|| value.into_owned())
-    };
-    let privacy_policy_url = link(&mut cx, "privacy_policy_url");
-    let terms_of_service_url = link(&mut cx, "terms_of_service_url");
-    let third_party = idl::boolean(
-        &mut cx,
-        &root.field("client_is_third_party_to_top_frame_origin"),
-        dict.get("client_is_third_party_to_top_frame_origin"),
-    )
-    .unwrap_or(false);
-    cx.finish(Some(ClientMetadata {
-        privacy_policy_url,
-        terms_of_service_url,
-        client_is_third_party_to_top_frame_origin: third_party,
-    }))
+    parse_document(document, response, profile, Transport::default(), |cx, dict| {
+        // The spec does not validate the links; Chromium keeps only absolute
+        // http(s) URLs. Both are reported, since a bad link is never shown.
+        let link = |cx: &mut Cx, name: &'static str| {
+            let path = root.field(name);
+            let value = idl::string(cx, &path, dict.get(name))?;
+            let usable = url::Url::parse(&value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if usable {
+                return Some(value.into_owned());
+            }
+            cx.warn(&path, Rule::LinkDropped { value: value.to_string() });
+            (profile == Profile::Spec).then(|| value.into_owned())
+        };
+        let privacy_policy_url = link(cx, "privacy_policy_url");
+        let terms_of_service_url = link(cx, "terms_of_service_url");
+        let third_party = idl::boolean(
+            cx,
+            &root.field("client_is_third_party_to_top_frame_origin"),
+            dict.get("client_is_third_party_to_top_frame_origin"),
+        )
+        .unwrap_or(false);
+        Some(ClientMetadata {
+            privacy_policy_url,
+            terms_of_service_url,
+            client_is_third_party_to_top_frame_origin: third_party,
+        })
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! are [`Checked`] rather than plain [`Endpoint`]s. Chromium checks
 //! `id_assertion_endpoint` up front too.
 
-use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use super::{parse_document, Cx, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl::{self, Dict, ListPolicy};
 use crate::json::Json;
@@ -129,62 +129,57 @@ const LEGACY_MEMBERS: &[(&str, &str)] = &[
 /// Parses a config file fetched from `config_url` (the base of its endpoints).
 pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) -> ParseResult<Config> {
     let document = Document::Config;
-    let text = body_text(document, response, profile, Transport::default())?;
-    let (json, warnings) = parse_json(document, &text, profile)?;
-    let mut cx = Cx::new(document, profile);
-    cx.warnings = warnings;
     let root = Path::Root;
-    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
-
-    for (old, new) in LEGACY_MEMBERS {
-        if dict.get(old).is_some() {
-            cx.warn(&root.field(old), Rule::LegacyMember { replacement: new });
+    parse_document(document, response, profile, Transport::default(), |cx, dict| {
+        for (old, new) in LEGACY_MEMBERS {
+            if dict.get(old).is_some() {
+                cx.warn(&root.field(old), Rule::LegacyMember { replacement: new });
+            }
         }
-    }
 
-    let accounts_endpoint = required_endpoint(&mut cx, config_url, dict, "accounts_endpoint");
-    let login_url = required_endpoint(&mut cx, config_url, dict, "login_url");
-    let id_assertion_endpoint = match profile {
-        // Chromium validates it with the others; the spec defers the check.
-        Profile::Chromium => required_endpoint(&mut cx, config_url, dict, "id_assertion_endpoint").map(Checked::Valid),
-        Profile::Spec => deferred_endpoint(&mut cx, config_url, dict, "id_assertion_endpoint", true),
-    };
-    let client_metadata_endpoint = deferred_endpoint(&mut cx, config_url, dict, "client_metadata_endpoint", false);
-    let disconnect_endpoint = deferred_endpoint(&mut cx, config_url, dict, "disconnect_endpoint", false);
+        let accounts_endpoint = required_endpoint(cx, config_url, dict, "accounts_endpoint");
+        let login_url = required_endpoint(cx, config_url, dict, "login_url");
+        let id_assertion_endpoint = match profile {
+            // Chromium validates it with the others; the spec defers the check.
+            Profile::Chromium => required_endpoint(cx, config_url, dict, "id_assertion_endpoint").map(Checked::Valid),
+            Profile::Spec => deferred_endpoint(cx, config_url, dict, "id_assertion_endpoint", true),
+        };
+        let client_metadata_endpoint = deferred_endpoint(cx, config_url, dict, "client_metadata_endpoint", false);
+        let disconnect_endpoint = deferred_endpoint(cx, config_url, dict, "disconnect_endpoint", false);
 
-    let branding = idl::member_dictionary(&mut cx, &root.field("branding"), dict.get("branding"))
-        .map(|b| branding(&mut cx, config_url, b));
-    let supports_use_other_account =
-        idl::boolean(&mut cx, &root.field("supports_use_other_account"), dict.get("supports_use_other_account"))
-            .unwrap_or(false);
-    let modes = dict.get("modes").and_then(|m| legacy_modes(&mut cx, m));
-    let mut account_label =
-        idl::string(&mut cx, &root.field("account_label"), dict.get("account_label")).map(String::from);
-    if let Some(Json::Object(accounts)) = dict.get("accounts") {
-        cx.warn(&root.field("accounts"), Rule::LegacyMember { replacement: "account_label" });
-        if profile == Profile::Chromium && account_label.is_none() {
-            account_label = accounts.get("include").and_then(Json::as_str).map(String::from);
+        let branding = idl::member_dictionary(cx, &root.field("branding"), dict.get("branding"))
+            .map(|b| branding(cx, config_url, b));
+        let supports_use_other_account =
+            idl::boolean(cx, &root.field("supports_use_other_account"), dict.get("supports_use_other_account"))
+                .unwrap_or(false);
+        let modes = dict.get("modes").and_then(|m| legacy_modes(cx, m));
+        let mut account_label =
+            idl::string(cx, &root.field("account_label"), dict.get("account_label")).map(String::from);
+        if let Some(Json::Object(accounts)) = dict.get("accounts") {
+            cx.warn(&root.field("accounts"), Rule::LegacyMember { replacement: "account_label" });
+            if profile == Profile::Chromium && account_label.is_none() {
+                account_label = accounts.get("include").and_then(Json::as_str).map(String::from);
+            }
         }
-    }
-    let types = idl::string_list(&mut cx, &root.field("types"), dict.get("types"), ListPolicy::Lenient)
-        .map(|v| v.into_iter().map(String::from).collect());
+        let types = idl::string_list(cx, &root.field("types"), dict.get("types"), ListPolicy::Lenient)
+            .map(|v| v.into_iter().map(String::from).collect());
 
-    let value = match (accounts_endpoint, login_url, id_assertion_endpoint) {
-        (Some(accounts_endpoint), Some(login_url), Some(id_assertion_endpoint)) => Some(Config {
-            accounts_endpoint,
-            id_assertion_endpoint,
-            login_url,
-            client_metadata_endpoint,
-            disconnect_endpoint,
-            branding,
-            supports_use_other_account,
-            modes,
-            account_label,
-            types,
-        }),
-        _ => None,
-    };
-    cx.finish(value)
+        match (accounts_endpoint, login_url, id_assertion_endpoint) {
+            (Some(accounts_endpoint), Some(login_url), Some(id_assertion_endpoint)) => Some(Config {
+                accounts_endpoint,
+                id_assertion_endpoint,
+                login_url,
+                client_metadata_endpoint,
+                disconnect_endpoint,
+                branding,
+                supports_use_other_account,
+                modes,
+                account_label,
+                types,
+            }),
+            _ => None,
+        }
+    })
 }
 
 /// A member that must be present and same-origin when the config arrives.

@@ -1,7 +1,7 @@
 //! The disconnect response (spec `#idp-api-disconnect-endpoint`, used in
 //! `#disconnect-request`): which account the IdP disconnected.
 
-use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use super::{parse_document, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl;
 use crate::problem::{Path, Rule};
@@ -19,21 +19,18 @@ pub struct DisconnectedAccount {
 /// Parses the disconnect response.
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<DisconnectedAccount> {
     let document = Document::Disconnect;
-    let text = body_text(document, response, profile, Transport::default())?;
-    let (json, warnings) = parse_json(document, &text, profile)?;
-    let mut cx = Cx::new(document, profile);
-    cx.warnings = warnings;
-    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
-    let path = Path::Root.field("account_id");
-    let account_id = idl::required_string(&mut cx, &path, dict.get("account_id"));
-    if account_id.as_deref() == Some("") {
-        // WebIDL accepts "", Chromium requires a non-empty string.
-        match profile {
-            Profile::Chromium => cx.error(&path, Rule::EmptyAccountId),
-            Profile::Spec => cx.warn(&path, Rule::EmptyAccountId),
+    parse_document(document, response, profile, Transport::default(), |cx, dict| {
+        let path = Path::Root.field("account_id");
+        let account_id = idl::required_string(cx, &path, dict.get("account_id"));
+        if account_id.as_deref() == Some("") {
+            // WebIDL accepts "", Chromium requires a non-empty string.
+            match profile {
+                Profile::Chromium => cx.error(&path, Rule::EmptyAccountId),
+                Profile::Spec => cx.warn(&path, Rule::EmptyAccountId),
+            }
         }
-    }
-    cx.finish(account_id.map(|id| DisconnectedAccount { account_id: id.into_owned() }))
+        account_id.map(|id| DisconnectedAccount { account_id: id.into_owned() })
+    })
 }
 
 #[cfg(test)]

@@ -141,6 +141,27 @@ pub(crate) struct Transport {
 
 /// "extract the JSON fetch response", first half: status, MIME type, size
 /// and text decoding. Returns the body text.
+/// The steps every IdP document starts with: "extract the JSON fetch
+/// response" ([`body_text`]), the JSON parse, and the top-level
+/// dictionary. `members` reads the document's own members into a value;
+/// every problem it reports (and the JSON's warnings) goes into the one
+/// [`ParseResult`]. `None` from `members` means it reported an error.
+pub(crate) fn parse_document<T>(
+    document: Document,
+    response: &HttpResponse,
+    profile: Profile,
+    transport: Transport,
+    members: impl FnOnce(&mut Cx, crate::idl::Dict<'_, '_>) -> Option<T>,
+) -> ParseResult<T> {
+    let text = body_text(document, response, profile, transport)?;
+    let (json, warnings) = parse_json(document, &text, profile)?;
+    let mut cx = Cx::new(document, profile);
+    cx.warnings = warnings;
+    let Some(dict) = crate::idl::top_level(&mut cx, &json) else { return cx.finish(None) };
+    let value = members(&mut cx, dict);
+    cx.finish(value)
+}
+
 pub(crate) fn body_text<'r>(
     document: Document,
     response: &'r HttpResponse,

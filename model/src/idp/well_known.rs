@@ -7,7 +7,7 @@
 //! share.
 
 use super::config::Config;
-use super::{body_text, parse_json, Cx, ParseResult, Transport};
+use super::{parse_document, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl::{self, ListPolicy};
 use crate::problem::{Document, Path, Problem, Rule};
@@ -36,60 +36,56 @@ impl WellKnown {
 /// Parses the well-known file.
 pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<WellKnown> {
     let document = Document::WellKnown;
-    let text = body_text(document, response, profile, Transport::default())?;
-    let (json, warnings) = parse_json(document, &text, profile)?;
-    let mut cx = Cx::new(document, profile);
-    cx.warnings = warnings;
     let root = Path::Root;
-    let Some(dict) = idl::top_level(&mut cx, &json) else { return cx.finish(None) };
+    parse_document(document, response, profile, Transport::default(), |cx, dict| {
+        fn non_empty(s: Option<std::borrow::Cow<'_, str>>, profile: Profile) -> Option<std::borrow::Cow<'_, str>> {
+            s.filter(|s| profile.coerces_types() || !s.is_empty())
+        }
+        let accounts_endpoint =
+            non_empty(idl::string(cx, &root.field("accounts_endpoint"), dict.get("accounts_endpoint")), profile);
+        let login_url = non_empty(idl::string(cx, &root.field("login_url"), dict.get("login_url")), profile);
+        let pair = accounts_endpoint.is_some() && login_url.is_some();
 
-    fn non_empty(s: Option<std::borrow::Cow<'_, str>>, profile: Profile) -> Option<std::borrow::Cow<'_, str>> {
-        s.filter(|s| profile.coerces_types() || !s.is_empty())
-    }
-    let accounts_endpoint =
-        non_empty(idl::string(&mut cx, &root.field("accounts_endpoint"), dict.get("accounts_endpoint")), profile);
-    let login_url = non_empty(idl::string(&mut cx, &root.field("login_url"), dict.get("login_url")), profile);
-    let pair = accounts_endpoint.is_some() && login_url.is_some();
-
-    let path = root.field("provider_urls");
-    let raw = dict.get("provider_urls");
-    let provider_urls = match (raw, profile) {
-        // Chromium needs provider_urls unless the direct-endpoints pair is given.
-        (None, Profile::Chromium) if !pair => {
-            cx.error(&path, Rule::MissingRequired);
-            None
+        let path = root.field("provider_urls");
+        let raw = dict.get("provider_urls");
+        let provider_urls = match (raw, profile) {
+            // Chromium needs provider_urls unless the direct-endpoints pair is given.
+            (None, Profile::Chromium) if !pair => {
+                cx.error(&path, Rule::MissingRequired);
+                None
+            }
+            _ => idl::string_list(cx, &path, raw, ListPolicy::Strict),
+        };
+        let mut provider_urls: Vec<String> = provider_urls.unwrap_or_default().into_iter().map(Into::into).collect();
+        if profile == Profile::Chromium {
+            // Chromium keeps the entries in a set: repeats collapse.
+            let mut seen = std::collections::HashSet::new();
+            provider_urls.retain(|u| seen.insert(u.clone()));
         }
-        _ => idl::string_list(&mut cx, &path, raw, ListPolicy::Strict),
-    };
-    let mut provider_urls: Vec<String> = provider_urls.unwrap_or_default().into_iter().map(Into::into).collect();
-    if profile == Profile::Chromium {
-        // Chromium keeps the entries in a set: repeats collapse.
-        let mut seen = std::collections::HashSet::new();
-        provider_urls.retain(|u| seen.insert(u.clone()));
-    }
-    match profile {
-        // The spec fails a list of more than one even when the pair is present.
-        Profile::Spec if provider_urls.len() > 1 => {
-            cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
+        match profile {
+            // The spec fails a list of more than one even when the pair is present.
+            Profile::Spec if provider_urls.len() > 1 => {
+                cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
+            }
+            Profile::Chromium if provider_urls.len() > 1 && !pair => {
+                cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
+            }
+            _ => {}
         }
-        Profile::Chromium if provider_urls.len() > 1 && !pair => {
-            cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
+        if provider_urls.is_empty() && !pair && !cx.has_errors() {
+            cx.error(&path, Rule::NoProviderUrls);
         }
-        _ => {}
-    }
-    if provider_urls.is_empty() && !pair && !cx.has_errors() {
-        cx.error(&path, Rule::NoProviderUrls);
-    }
-    if accounts_endpoint.is_some() != login_url.is_some() {
-        let missing = if accounts_endpoint.is_none() { "accounts_endpoint" } else { "login_url" };
-        cx.warn(&root.field(missing), Rule::MissingRequired);
-    }
-    let value = WellKnown {
-        provider_urls,
-        accounts_endpoint: accounts_endpoint.map(Into::into),
-        login_url: login_url.map(Into::into),
-    };
-    cx.finish(Some(value))
+        if accounts_endpoint.is_some() != login_url.is_some() {
+            let missing = if accounts_endpoint.is_none() { "accounts_endpoint" } else { "login_url" };
+            cx.warn(&root.field(missing), Rule::MissingRequired);
+        }
+        let value = WellKnown {
+            provider_urls,
+            accounts_endpoint: accounts_endpoint.map(Into::into),
+            login_url: login_url.map(Into::into),
+        };
+        Some(value)
+    })
 }
 
 /// The "check accounts and login url" step of `#fetch-config-file`: does
