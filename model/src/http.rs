@@ -173,7 +173,7 @@ pub(crate) fn is_json_content_type(content_type: &str) -> bool {
     let e = essence.as_bytes();
     e.eq_ignore_ascii_case(b"application/json")
         || e.eq_ignore_ascii_case(b"text/json")
-        || (e.len() >= 5 && e[e.len() - 5..].eq_ignore_ascii_case(b"+json"))
+        || e.len().checked_sub(5).and_then(|at| e.get(at..)).is_some_and(|t| t.eq_ignore_ascii_case(b"+json"))
 }
 
 #[cfg(test)]

@@ -199,8 +199,8 @@ pub(crate) fn replace_lone_surrogates(text: &str) -> Option<String> {
     let mut out: Option<String> = None;
     let mut copied = 0; // bytes of `text` already in `out`
     let (mut i, mut in_string) = (0, false);
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
             b'"' => in_string = !in_string,
             b'\\' if in_string => {
                 let Some(unit) = unit_at(i) else {

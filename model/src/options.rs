@@ -132,7 +132,9 @@ pub fn parse(value: &serde_json::Value, profile: Profile) -> ParseResult<Request
     let root = Path::Root;
     let Some(top) = idl::top_level(&mut cx, &json) else { return finish(cx, profile, None) };
     let mediation = enumeration(&mut cx, &root.field("mediation"), top.get("mediation"), MEDIATIONS)
-        .map(|i| [Mediation::Silent, Mediation::Optional, Mediation::Conditional, Mediation::Required][i])
+        .and_then(|i| {
+            [Mediation::Silent, Mediation::Optional, Mediation::Conditional, Mediation::Required].get(i).copied()
+        })
         .unwrap_or_default();
 
     let identity_path = root.field("identity");
@@ -146,10 +148,10 @@ pub fn parse(value: &serde_json::Value, profile: Profile) -> ParseResult<Request
         return finish(cx, profile, None);
     };
     let mode = enumeration(&mut cx, &identity_path.field("mode"), identity.get("mode"), MODES)
-        .map(|i| [Mode::Active, Mode::Passive][i])
+        .and_then(|i| [Mode::Active, Mode::Passive].get(i).copied())
         .unwrap_or_default();
     let context = enumeration(&mut cx, &identity_path.field("context"), identity.get("context"), CONTEXTS)
-        .map(|i| [Context::Signin, Context::Signup, Context::Use, Context::Continue][i])
+        .and_then(|i| [Context::Signin, Context::Signup, Context::Use, Context::Continue].get(i).copied())
         .unwrap_or_default();
 
     if mediation == Mediation::Conditional {
@@ -214,8 +216,8 @@ fn provider(cx: &mut Cx, path: &Path, item: &Json, profile: Profile) -> Option<P
     if profile == Profile::Chromium {
         // Chromium refuses these before any fetch; the spec lets the
         // config fetch fail (delayed NetworkError) and never checks clientId.
-        if let Err(UrlError::Unparsable { .. }) = &config_url {
-            cx.error(&config_path, Rule::InvalidConfigUrl(config_url.clone().unwrap_err()));
+        if let Err(e @ UrlError::Unparsable { .. }) = &config_url {
+            cx.error(&config_path, Rule::InvalidConfigUrl(e.clone()));
         }
         if client_id.is_empty() {
             cx.error(&path.field("clientId"), Rule::EmptyClientId);

@@ -4,7 +4,7 @@
 
 use super::browser::LoginStatus;
 use super::fetch::{FetchKind, FetchRequest, FetchResult};
-use super::providers::{ProviderEntry, ProviderStage};
+use super::providers::{ProviderEntry, ProviderIx, ProviderStage};
 use super::trace::{EntryKind, Event, ResponseResult};
 use super::{Answer, Control, Flow};
 use crate::idp::accounts::Account;
@@ -14,7 +14,7 @@ use crate::problem::Problem;
 use crate::profile::Profile;
 
 impl Flow {
-    pub(super) fn fetch_accounts(&mut self, i: usize) {
+    pub(super) fn fetch_accounts(&mut self, i: ProviderIx) {
         let Some(config) = &self.providers[i].config else { return };
         let url = config.accounts_endpoint.url().clone();
         let id = self.id();
@@ -24,10 +24,10 @@ impl Flow {
             let client = self.providers[i].request.client_id.clone();
             url.query_pairs_mut().append_pair("client_id", &client);
         }
-        self.send(FetchRequest::accounts(id, i, url));
+        self.send(FetchRequest::accounts(id, i.get(), url));
     }
 
-    pub(super) fn on_accounts_response(&mut self, i: usize, answer: Answer, result: FetchResult) {
+    pub(super) fn on_accounts_response(&mut self, i: ProviderIx, answer: Answer, result: FetchResult) {
         if !matches!(self.providers[i].stage, ProviderStage::Accounts(a) if a == answer.id) {
             return answer.record(self, ResponseResult::Ignored);
         }
@@ -48,7 +48,7 @@ impl Flow {
 
     /// The spec's "fetch accounts" helper: login status, pictures, filters,
     /// then the provider map entry.
-    fn accounts_done(&mut self, i: usize, result: Result<Vec<Account>, Vec<Problem>>) {
+    fn accounts_done(&mut self, i: ProviderIx, result: Result<Vec<Account>, Vec<Problem>>) {
         let origin = self.providers[i].origin.clone();
         let list = match result {
             Ok(list) if !list.is_empty() => list,
@@ -95,10 +95,10 @@ impl Flow {
         self.after_provider_accounts(i);
     }
 
-    fn fetch_pictures(&mut self, i: usize, list: &[Account]) {
+    fn fetch_pictures(&mut self, i: ProviderIx, list: &[Account]) {
         for url in list.iter().filter_map(|a| a.picture.clone()) {
             let id = self.id();
-            let request = FetchRequest::anonymous(id, FetchKind::Picture, i, url);
+            let request = FetchRequest::anonymous(id, FetchKind::Picture, i.get(), url);
             self.send(request);
         }
     }
@@ -106,7 +106,7 @@ impl Flow {
     /// Empty, failed or filtered-out: "mismatch" when credentials went to a
     /// logged-in IdP outside silent mediation (UI must follow), else
     /// "logged-out".
-    fn provider_without_accounts(&mut self, i: usize, why: &str, problem: Option<Problem>) {
+    fn provider_without_accounts(&mut self, i: ProviderIx, why: &str, problem: Option<Problem>) {
         let mismatch = self.providers[i].status_at_start == LoginStatus::LoggedIn
             && self.mediation != Mediation::Silent
             && !mutant!(EmptyAccountsNeverMismatch);
@@ -115,13 +115,13 @@ impl Flow {
             text: format!("provider {i}: {why}; it counts as {}", if mismatch { "a mismatch" } else { "logged out" }),
         });
         if let Some(p) = problem {
-            self.trace.push(Event::ProviderSkipped { provider: i, why: why.to_string(), problem: Some(p) });
+            self.trace.push(Event::ProviderSkipped { provider: i.get(), why: why.to_string(), problem: Some(p) });
         }
         self.set_entry(i, entry);
         self.after_provider_accounts(i);
     }
 
-    pub(super) fn set_entry(&mut self, i: usize, entry: ProviderEntry) {
+    pub(super) fn set_entry(&mut self, i: ProviderIx, entry: ProviderEntry) {
         let (name, accounts, approved_clients) = match &entry {
             ProviderEntry::LoggedOut => (EntryKind::LoggedOut, Vec::new(), Vec::new()),
             ProviderEntry::Mismatch => (EntryKind::Mismatch, Vec::new(), Vec::new()),
@@ -131,11 +131,11 @@ impl Flow {
                 list.iter().map(|a| a.approved_clients.clone()).collect(),
             ),
         };
-        self.trace.push(Event::ProviderEntry { provider: i, entry: name, accounts, approved_clients });
+        self.trace.push(Event::ProviderEntry { provider: i.get(), entry: name, accounts, approved_clients });
         self.set_stage(i, ProviderStage::Done(entry));
     }
 
-    fn after_provider_accounts(&mut self, i: usize) {
+    fn after_provider_accounts(&mut self, i: ProviderIx) {
         if matches!(self.control, Control::Refetch) {
             // A re-fetch after a login pop-up: back to the accounts UI.
             return match self.providers[i].entry() {

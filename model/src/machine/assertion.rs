@@ -6,6 +6,7 @@ use super::continuation::Continuation;
 use super::control::Control;
 use super::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
 use super::outcome::{Reason, Rejection};
+use super::providers::ProviderIx;
 use super::trace::{Event, ResponseResult};
 use super::{Answer, Flow};
 use crate::idp::assertion::AssertionResponse;
@@ -18,7 +19,7 @@ use std::borrow::Cow;
 /// The account the assertion is for, and how it was chosen.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Selection {
-    pub(super) provider: usize,
+    pub(super) provider: ProviderIx,
     pub(super) account_id: String,
     pub(super) auto: bool,
     /// A sign-up disclosure was shown for the chosen (new) account.
@@ -61,7 +62,7 @@ impl Flow {
         let id = self.id();
         let form = self.assertion_form(&selection);
         let mut request =
-            FetchRequest::credentialed_post(id, FetchKind::Assertion, i, endpoint, &self.rp_origin, &form);
+            FetchRequest::credentialed_post(id, FetchKind::Assertion, i.get(), endpoint, &self.rp_origin, &form);
         if mutant!(AssertionWithoutOrigin) {
             request.origin = None;
             request.headers.retain(|(k, _)| *k != "Origin");
@@ -192,7 +193,8 @@ impl Flow {
                 answer.record(self, ResponseResult::Accepted);
                 match parsed.value {
                     AssertionResponse::Token(token) => {
-                        self.trace.push(Event::TokenReceived { provider: selection.provider, token: token.clone() });
+                        self.trace
+                            .push(Event::TokenReceived { provider: selection.provider.get(), token: token.clone() });
                         self.resolve(&selection, token)
                     }
                     AssertionResponse::Error(e) => {

@@ -8,6 +8,7 @@ use super::control::{Control, Refused};
 use super::login_popup::AfterLogin;
 use super::outcome::Reason;
 use super::prompt::{AccountChoice, ActionError, Prompt, UserAction};
+use super::providers::ProviderIx;
 use super::trace::Event;
 use super::Flow;
 use crate::mutation::mutant;
@@ -28,10 +29,10 @@ impl Chooser {
                         && config_url.as_deref().is_none_or(|c| c == flow.providers[*i].request.config_url_raw)
                 });
                 let Some((provider, account)) = found else {
-                    if mutant!(AcceptUnshownChoice) && !flow.providers.is_empty() {
+                    if let Some(provider) = flow.providers.first().filter(|_| mutant!(AcceptUnshownChoice)) {
                         let account_id = account_id.clone();
                         flow.trace.push(Event::User { action });
-                        let selection = Selection { provider: 0, account_id, auto: false, permission_requested: false };
+                        let selection = Selection { provider, account_id, auto: false, permission_requested: false };
                         flow.fetch_assertion(selection);
                         return Ok(());
                     }
@@ -61,15 +62,18 @@ impl Chooser {
                 flow.reject_with(Reason::UserCancelled, false, "the user closed the dialog", Vec::new());
             }
             UserAction::Login { config_url } => {
-                let pick =
-                    |i: &usize| config_url.as_deref().is_none_or(|c| c == flow.providers[*i].request.config_url_raw);
+                let pick = |i: &ProviderIx| {
+                    config_url.as_deref().is_none_or(|c| c == flow.providers[*i].request.config_url_raw)
+                };
                 let (target, after) = match flow.mismatched().into_iter().find(pick) {
                     Some(i) => (i, AfterLogin::Refetch),
-                    None if flow.supports_use_other_account() => (0, AfterLogin::UseOther),
-                    None => {
-                        let error = ActionError::NoLoginTarget { prompt: Some(Self::PROMPT) };
-                        return Err(Refused::new(Control::Chooser(self), error));
-                    }
+                    None => match flow.providers.first().filter(|_| flow.supports_use_other_account()) {
+                        Some(only) => (only, AfterLogin::UseOther),
+                        None => {
+                            let error = ActionError::NoLoginTarget { prompt: Some(Self::PROMPT) };
+                            return Err(Refused::new(Control::Chooser(self), error));
+                        }
+                    },
                 };
                 flow.trace.push(Event::User { action });
                 flow.open_login_popup(target, after);
@@ -96,7 +100,12 @@ impl Flow {
     pub(super) fn supports_use_other_account(&self) -> bool {
         self.mode == Mode::Active
             && self.providers.len() == 1
-            && self.providers[0].config.as_ref().is_some_and(|c| c.supports_use_other_account(true))
+            && self
+                .providers
+                .values()
+                .next()
+                .and_then(|p| p.config.as_ref())
+                .is_some_and(|c| c.supports_use_other_account(true))
     }
 
     pub(super) fn chooser_prompt(&self) -> Prompt {
@@ -104,7 +113,7 @@ impl Flow {
             .accounts_shown()
             .into_iter()
             .map(|(i, a)| AccountChoice {
-                provider: i,
+                provider: i.get(),
                 config_url: self.providers[i].request.config_url_raw.clone(),
                 account_id: a.id.clone(),
                 display_name: a.display_name().to_string(),
@@ -114,7 +123,7 @@ impl Flow {
         Prompt::AccountChooser {
             accounts,
             use_other_account: self.supports_use_other_account(),
-            login_to: self.mismatched(),
+            login_to: self.mismatched().into_iter().map(ProviderIx::get).collect(),
         }
     }
 }

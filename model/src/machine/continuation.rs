@@ -21,7 +21,7 @@ impl Continuation {
     const PROMPT: &'static str = "continuation-popup";
 
     pub(super) fn prompt(&self) -> Prompt {
-        Prompt::ContinuationPopup { provider: self.selection.provider, url: self.url.clone() }
+        Prompt::ContinuationPopup { provider: self.selection.provider.get(), url: self.url.clone() }
     }
 
     pub(super) fn on_user(self, flow: &mut Flow, action: UserAction) -> Result<(), Refused> {

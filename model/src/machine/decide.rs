@@ -6,7 +6,7 @@ use super::browser::LoginStatus;
 use super::control::Passing;
 use super::login_popup::{AfterLogin, ConfirmIdpLogin};
 use super::outcome::Reason;
-use super::providers::ProviderEntry;
+use super::providers::{ProviderEntry, ProviderIx};
 use super::trace::Event;
 use super::{Control, Flow};
 use crate::idp::accounts::Account;
@@ -18,12 +18,12 @@ use crate::profile::Profile;
 impl Flow {
     pub(super) fn decide(&mut self) {
         self.work += self.providers.len() as u64;
-        let entries: Vec<(usize, &ProviderEntry)> =
-            self.providers.iter().enumerate().filter_map(|(i, p)| p.entry().map(|e| (i, e))).collect();
+        let entries: Vec<(ProviderIx, &ProviderEntry)> =
+            self.providers.iter().filter_map(|(i, p)| p.entry().map(|e| (i, e))).collect();
         if entries.is_empty() {
             let delayed = self.failure_is_delayed();
             let skipped: Vec<&(String, Option<Problem>)> =
-                self.providers.iter().filter_map(|p| p.skipped.as_ref()).collect();
+                self.providers.values().filter_map(|p| p.skipped.as_ref()).collect();
             let why: Vec<String> = skipped
                 .iter()
                 .enumerate()
@@ -38,7 +38,7 @@ impl Flow {
         }
         let any_mismatch = entries.iter().any(|(_, e)| matches!(e, ProviderEntry::Mismatch));
         let (embedder, rp) = (&self.rp_embedder, &self.rp_origin);
-        let eligible: Vec<(usize, String)> = entries
+        let eligible: Vec<(ProviderIx, String)> = entries
             .iter()
             .filter_map(|(i, e)| match e {
                 ProviderEntry::Accounts(list) => Some((*i, list)),
@@ -56,7 +56,7 @@ impl Flow {
             .collect();
         // Chromium drops logged-out IdPs before it looks at silent mediation,
         // and fails with the delay in passive mode.
-        let all_logged_out_at_start = self.providers.iter().all(|p| {
+        let all_logged_out_at_start = self.providers.values().all(|p| {
             p.status_at_start == LoginStatus::LoggedOut && matches!(p.entry(), Some(ProviderEntry::LoggedOut) | None)
         });
         if self.profile == Profile::Chromium && all_logged_out_at_start && self.mode == Mode::Passive {
@@ -68,9 +68,9 @@ impl Flow {
         let required = self.mediation == Mediation::Required && !mutant!(AutoReauthnIgnoresRequired);
         let one = eligible.len() == 1 || (mutant!(AutoReauthnWithSeveralAccounts) && !eligible.is_empty());
         let any_mismatch = any_mismatch && !mutant!(AutoReauthnDespiteMismatch);
-        if !required && !requires_mediation && one && !any_mismatch {
-            let (provider, account_id) = eligible[0].clone();
-            self.trace.push(Event::AutoSelected { provider, account_id: account_id.clone() });
+        let auto = eligible.first().filter(|_| !required && !requires_mediation && one && !any_mismatch);
+        if let Some((provider, account_id)) = auto.cloned() {
+            self.trace.push(Event::AutoSelected { provider: provider.get(), account_id: account_id.clone() });
             return self.fetch_assertion(Selection { provider, account_id, auto: true, permission_requested: false });
         }
         if self.mediation == Mediation::Silent {
@@ -85,10 +85,9 @@ impl Flow {
     }
 
     /// Every account the chooser shows, with its provider.
-    pub(super) fn accounts_shown(&self) -> Vec<(usize, &Account)> {
+    pub(super) fn accounts_shown(&self) -> Vec<(ProviderIx, &Account)> {
         self.providers
             .iter()
-            .enumerate()
             .filter_map(|(i, p)| match p.entry() {
                 Some(ProviderEntry::Accounts(list)) => Some(list.iter().map(move |a| (i, a))),
                 _ => None,
@@ -98,10 +97,9 @@ impl Flow {
     }
 
     /// The providers whose accounts fetch was a mismatch.
-    pub(super) fn mismatched(&self) -> Vec<usize> {
+    pub(super) fn mismatched(&self) -> Vec<ProviderIx> {
         self.providers
             .iter()
-            .enumerate()
             .filter(|(_, p)| matches!(p.entry(), Some(ProviderEntry::Mismatch)))
             .map(|(i, _)| i)
             .collect()
@@ -109,7 +107,7 @@ impl Flow {
 
     /// "connected" for the chooser: `approved_clients` decides alone when
     /// present (spec "compute the connection status").
-    pub(super) fn is_returning(&self, i: usize, account: &Account) -> bool {
+    pub(super) fn is_returning(&self, i: ProviderIx, account: &Account) -> bool {
         let p = &self.providers[i];
         match &account.approved_clients {
             Some(clients) => clients.contains(&p.request.client_id),
@@ -134,11 +132,15 @@ impl Flow {
             // Chromium's active mode offers the login pop-up when the accounts
             // fetch failed for an IdP whose status was unknown.
             if self.profile == Profile::Chromium && self.mode == Mode::Active {
-                let fetched = self.providers.iter().position(|p| {
-                    p.config.is_some()
-                        && p.status_at_start == LoginStatus::Unknown
-                        && matches!(p.entry(), Some(ProviderEntry::LoggedOut))
-                });
+                let fetched = self
+                    .providers
+                    .iter()
+                    .find(|(_, p)| {
+                        p.config.is_some()
+                            && p.status_at_start == LoginStatus::Unknown
+                            && matches!(p.entry(), Some(ProviderEntry::LoggedOut))
+                    })
+                    .map(|(i, _)| i);
                 if let Some(i) = fetched {
                     return self.open_login_popup(i, AfterLogin::Refetch);
                 }
@@ -148,7 +150,7 @@ impl Flow {
             let delayed = self.failure_is_delayed();
             return self.reject_with(Reason::NotSignedIn, delayed, "the user is not signed in to any IdP", Vec::new());
         }
-        let mut providers: Vec<usize> = shown.iter().map(|(i, _)| *i).collect();
+        let mut providers: Vec<ProviderIx> = shown.iter().map(|(i, _)| *i).collect();
         providers.dedup();
         self.work += visited;
         self.fetch_client_metadata(providers);

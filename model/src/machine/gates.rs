@@ -5,6 +5,7 @@
 
 use super::control::Passing;
 use super::outcome::Reason;
+use super::providers::ProviderIx;
 use super::Flow;
 use crate::mutation::mutant;
 use crate::options::Mode;
@@ -29,9 +30,9 @@ impl Flow {
         // compares origins; Chromium compares config URLs. One map of first
         // occurrences keeps this linear in the number of providers.
         self.work += self.providers.len() as u64;
-        let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut first: BTreeMap<&str, ProviderIx> = BTreeMap::new();
         let mut duplicate = None;
-        for (i, a) in self.providers.iter().enumerate() {
+        for (i, a) in self.providers.iter() {
             let (key, comparable) = match self.profile {
                 Profile::Spec => (a.origin.as_str(), a.config_url.is_some()),
                 Profile::Chromium => (a.request.config_url_raw.as_str(), true),
@@ -52,12 +53,12 @@ impl Flow {
             return self.reject_now(Reason::DuplicateProvider, msg);
         }
         if self.profile == Profile::Chromium {
-            if let Some(p) = self.providers.iter().find(|p| p.request.config_url.is_err()) {
+            if let Some(p) = self.providers.values().find(|p| p.request.config_url.is_err()) {
                 let msg = format!("configURL {} is not potentially trustworthy", p.request.config_url_raw);
                 return self.reject_now(Reason::UntrustworthyConfigUrl, msg);
             }
         }
-        for i in 0..self.providers.len() {
+        for i in self.providers.indices() {
             self.start_provider(i);
         }
         self.maybe_providers_done();

@@ -6,6 +6,7 @@ use super::browser::LoginStatus;
 use super::control::{Control, Refused};
 use super::outcome::Reason;
 use super::prompt::{Prompt, UserAction};
+use super::providers::ProviderIx;
 use super::trace::Event;
 use super::Flow;
 use crate::mutation::mutant;
@@ -25,7 +26,7 @@ pub(super) enum AfterLogin {
 /// A mismatched IdP: the person is offered to log in to it again.
 #[derive(Debug, Clone)]
 pub(super) struct ConfirmIdpLogin {
-    pub(super) provider: usize,
+    pub(super) provider: ProviderIx,
 }
 
 impl ConfirmIdpLogin {
@@ -33,7 +34,7 @@ impl ConfirmIdpLogin {
 
     pub(super) fn prompt(&self, flow: &Flow) -> Prompt {
         let config_url = flow.providers[self.provider].request.config_url_raw.clone();
-        Prompt::ConfirmIdpLogin { provider: self.provider, config_url }
+        Prompt::ConfirmIdpLogin { provider: self.provider.get(), config_url }
     }
 
     pub(super) fn on_user(self, flow: &mut Flow, action: UserAction) -> Result<(), Refused> {
@@ -55,7 +56,7 @@ impl ConfirmIdpLogin {
 /// The IdP's login pop-up is open at `url`.
 #[derive(Debug, Clone)]
 pub(super) struct LoginPopup {
-    pub(super) provider: usize,
+    pub(super) provider: ProviderIx,
     url: Url,
     then: AfterLogin,
 }
@@ -64,7 +65,7 @@ impl LoginPopup {
     const PROMPT: &'static str = "login-popup";
 
     pub(super) fn prompt(&self) -> Prompt {
-        Prompt::LoginPopup { provider: self.provider, url: self.url.clone() }
+        Prompt::LoginPopup { provider: self.provider.get(), url: self.url.clone() }
     }
 
     pub(super) fn on_user(self, flow: &mut Flow, action: UserAction) -> Result<(), Refused> {
@@ -104,7 +105,7 @@ impl LoginPopup {
 }
 
 impl Flow {
-    pub(super) fn open_login_popup(&mut self, i: usize, then: AfterLogin) {
+    pub(super) fn open_login_popup(&mut self, i: ProviderIx, then: AfterLogin) {
         let Some(config) = &self.providers[i].config else {
             return self.reject_with(Reason::LoginPopupFailed, false, "no config to take login_url from", Vec::new());
         };

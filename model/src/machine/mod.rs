@@ -59,7 +59,7 @@ use fetch::{FetchKind, FetchRequest, FetchResult, Pending, RequestId};
 use outbox::Outbox;
 use outcome::{ErrorName, Outcome, Reason, Rejection};
 use prompt::{ActionError, Prompt, UserAction};
-use providers::Provider;
+use providers::{Provider, Providers};
 use serde::Serialize;
 use url::Url;
 
@@ -133,7 +133,7 @@ pub struct Flow {
     browser: BrowserState,
     mode: Mode,
     mediation: Mediation,
-    providers: Vec<Provider>,
+    providers: Providers,
     /// Where the call is; changed only by [`Flow::transition`].
     control: Control,
     outbox: Outbox,
@@ -183,7 +183,7 @@ impl Flow {
             browser,
             mode: Mode::Passive,
             mediation: Mediation::Optional,
-            providers: Vec::new(),
+            providers: Providers::default(),
             control: Control::Gather,
             outbox: Outbox::default(),
             unsettled: 0,
@@ -235,7 +235,7 @@ impl Flow {
         for text in notes {
             flow.note(text);
         }
-        flow.providers = options.providers.into_iter().map(Provider::new).collect();
+        flow.providers = Providers::new(options.providers.into_iter().map(Provider::new).collect());
         flow.start();
         flow
     }
@@ -311,7 +311,7 @@ impl Flow {
         format!(
             "{:?}|{:?}|{}|{:?}",
             self.control,
-            self.providers.iter().map(Provider::key).collect::<Vec<_>>(),
+            self.providers.values().map(Provider::key).collect::<Vec<_>>(),
             self.outbox.key(),
             self.browser,
         )
@@ -347,10 +347,14 @@ impl Flow {
         if matches!(self.control, Control::Done(_) | Control::Delay(_)) {
             return answer.record(self, ResponseResult::Ignored);
         }
+        // The outbox only holds requests this call made, for its own providers.
+        let Some(i) = self.providers.ix(request.provider) else {
+            return answer.record(self, ResponseResult::Ignored);
+        };
         match kind {
-            FetchKind::WellKnown | FetchKind::Config => self.on_manifests_response(&request, answer, result),
-            FetchKind::Accounts => self.on_accounts_response(request.provider, answer, result),
-            FetchKind::ClientMetadata => self.on_client_metadata_response(request.provider, answer, result),
+            FetchKind::WellKnown | FetchKind::Config => self.on_manifests_response(i, &request, answer, result),
+            FetchKind::Accounts => self.on_accounts_response(i, answer, result),
+            FetchKind::ClientMetadata => self.on_client_metadata_response(i, answer, result),
             FetchKind::Assertion => self.on_assertion_response(answer, result),
             FetchKind::Picture | FetchKind::Disconnect => answer.record(self, ResponseResult::Ignored),
         }

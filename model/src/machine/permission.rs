@@ -4,7 +4,7 @@
 
 use super::control::Control;
 use super::fetch::{FetchRequest, FetchResult, RequestId};
-use super::providers::ProviderEntry;
+use super::providers::{ProviderEntry, ProviderIx};
 use super::trace::ResponseResult;
 use super::{Answer, Flow};
 use crate::idp::client_metadata;
@@ -22,7 +22,7 @@ pub(super) struct ClientMetadataStep {
 
 impl Flow {
     /// Fetches the client metadata the chooser needs, then shows it.
-    pub(super) fn fetch_client_metadata(&mut self, providers: Vec<usize>) {
+    pub(super) fn fetch_client_metadata(&mut self, providers: Vec<ProviderIx>) {
         let mut waiting = BTreeSet::new();
         let mut requests = Vec::new();
         for i in providers {
@@ -37,7 +37,7 @@ impl Flow {
             let url = self.client_metadata_url(i, endpoint.url().clone());
             let id = self.id();
             waiting.insert(id);
-            requests.push(FetchRequest::client_metadata(id, i, url, &self.rp_origin));
+            requests.push(FetchRequest::client_metadata(id, i.get(), url, &self.rp_origin));
         }
         if waiting.is_empty() {
             return self.show_chooser();
@@ -49,7 +49,7 @@ impl Flow {
         }
     }
 
-    pub(super) fn on_client_metadata_response(&mut self, i: usize, answer: Answer, result: FetchResult) {
+    pub(super) fn on_client_metadata_response(&mut self, i: ProviderIx, answer: Answer, result: FetchResult) {
         let id = answer.id;
         let metadata = result.as_ref().ok().map(|r| client_metadata::parse(r, self.profile));
         answer.record(
@@ -74,7 +74,7 @@ impl Flow {
     }
 
     /// The fields the RP asks to share with provider `i`.
-    pub(super) fn fields(&self, i: usize) -> Vec<&str> {
+    pub(super) fn fields(&self, i: ProviderIx) -> Vec<&str> {
         // An absent list means the default disclosure (ambiguity A33:
         // engines apply the default everywhere).
         match &self.providers[i].request.fields {
@@ -84,11 +84,11 @@ impl Flow {
     }
 
     /// `!self.fields(i).is_empty()`, without building the list.
-    pub(super) fn has_fields(&self, i: usize) -> bool {
+    pub(super) fn has_fields(&self, i: ProviderIx) -> bool {
         self.providers[i].request.fields.as_ref().is_none_or(|f| !f.is_empty())
     }
 
-    fn wants_client_metadata(&self, i: usize) -> bool {
+    fn wants_client_metadata(&self, i: ProviderIx) -> bool {
         let fields_non_empty = self.has_fields(i);
         match self.profile {
             Profile::Spec => fields_non_empty || !same_site(&self.rp.origin, &self.rp.embedder),
@@ -102,7 +102,7 @@ impl Flow {
         }
     }
 
-    fn client_metadata_url(&self, i: usize, mut url: Url) -> Url {
+    fn client_metadata_url(&self, i: ProviderIx, mut url: Url) -> Url {
         let client_id = &self.providers[i].request.client_id;
         let cross_site = !same_site(&self.rp.origin, &self.rp.embedder);
         let embedder = &self.rp_embedder;

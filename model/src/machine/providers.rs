@@ -71,6 +71,80 @@ impl ProviderStage {
     }
 }
 
+/// A provider's position in the RP's `providers` list. Only [`Providers`]
+/// makes one, from its own length, and providers are never removed, so
+/// indexing with it cannot fail; a plain `usize` from outside (a request's
+/// `provider`) becomes one through [`Providers::ix`] or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct ProviderIx(usize);
+
+impl ProviderIx {
+    /// The plain index, as requests, prompts and the trace carry it.
+    pub(super) fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ProviderIx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The RP's providers, in order; indexed by [`ProviderIx`] only.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Providers(Vec<Provider>);
+
+impl Providers {
+    pub(super) fn new(list: Vec<Provider>) -> Providers {
+        Providers(list)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The index `i`, if there is such a provider.
+    pub(super) fn ix(&self, i: usize) -> Option<ProviderIx> {
+        (i < self.0.len()).then_some(ProviderIx(i))
+    }
+
+    pub(super) fn first(&self) -> Option<ProviderIx> {
+        self.ix(0)
+    }
+
+    /// Every index, without borrowing the list (so the loop may change it).
+    pub(super) fn indices(&self) -> impl Iterator<Item = ProviderIx> {
+        (0..self.0.len()).map(ProviderIx)
+    }
+
+    /// Every provider with its index.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (ProviderIx, &Provider)> {
+        self.0.iter().enumerate().map(|(i, p)| (ProviderIx(i), p))
+    }
+
+    pub(super) fn values(&self) -> std::slice::Iter<'_, Provider> {
+        self.0.iter()
+    }
+}
+
+impl std::ops::Index<ProviderIx> for Providers {
+    type Output = Provider;
+    // A `ProviderIx` is below the length it was made from, and the list
+    // never shrinks: the one index in the machine that is not checked.
+    #[allow(clippy::indexing_slicing)]
+    fn index(&self, i: ProviderIx) -> &Provider {
+        &self.0[i.0]
+    }
+}
+
+impl std::ops::IndexMut<ProviderIx> for Providers {
+    #[allow(clippy::indexing_slicing)]
+    fn index_mut(&mut self, i: ProviderIx) -> &mut Provider {
+        &mut self.0[i.0]
+    }
+}
+
 /// One entry of the RP's `providers`, and what the call learned of it.
 #[derive(Debug, Clone)]
 pub(super) struct Provider {
@@ -123,12 +197,12 @@ impl Provider {
 impl Flow {
     /// Every stage change goes through here, keeping `unsettled` exact and
     /// writing the stage's trace label.
-    pub(super) fn set_stage(&mut self, i: usize, stage: ProviderStage) {
+    pub(super) fn set_stage(&mut self, i: ProviderIx, stage: ProviderStage) {
         if !stage.transient() {
             self.work += 1;
         }
         if let Some(state) = stage.label() {
-            self.trace.push(Event::Enter { state, provider: Some(i) });
+            self.trace.push(Event::Enter { state, provider: Some(i.get()) });
         }
         let was = self.providers[i].settled();
         self.providers[i].stage = stage;
@@ -139,15 +213,15 @@ impl Flow {
         }
     }
 
-    pub(super) fn skip(&mut self, i: usize, why: impl Into<String>, problem: Option<Problem>) {
+    pub(super) fn skip(&mut self, i: ProviderIx, why: impl Into<String>, problem: Option<Problem>) {
         let why = why.into();
         self.set_stage(i, ProviderStage::Skipped);
         self.providers[i].skipped = Some((why.clone(), problem.clone()));
-        self.trace.push(Event::ProviderSkipped { provider: i, why, problem });
+        self.trace.push(Event::ProviderSkipped { provider: i.get(), why, problem });
     }
 
     /// The per-provider steps before any fetch.
-    pub(super) fn start_provider(&mut self, i: usize) {
+    pub(super) fn start_provider(&mut self, i: ProviderIx) {
         self.set_stage(i, ProviderStage::LoginStatusCheck);
         let origin = &self.providers[i].origin;
         let has_connection = self.browser.has_connection(&self.rp_embedder, &self.rp_origin, origin);
@@ -184,9 +258,9 @@ impl Flow {
         self.fetch_manifests(i, config_url, false);
     }
 
-    fn fetch_manifests(&mut self, i: usize, config_url: ConfigUrl, for_login: bool) {
+    fn fetch_manifests(&mut self, i: ProviderIx, config_url: ConfigUrl, for_login: bool) {
         let mut out = Vec::new();
-        let manifests = Manifests::start(config_url, &self.rp.origin, i, &mut self.outbox.ids, &mut out);
+        let manifests = Manifests::start(config_url, &self.rp.origin, i.get(), &mut self.outbox.ids, &mut out);
         self.set_stage(i, ProviderStage::Manifests { manifests: Box::new(manifests), for_login });
         for r in out {
             self.send(r);
@@ -194,8 +268,13 @@ impl Flow {
     }
 
     /// A well-known or config response (spec `#fetch-config-file`).
-    pub(super) fn on_manifests_response(&mut self, request: &Pending, answer: Answer, result: FetchResult) {
-        let i = request.provider;
+    pub(super) fn on_manifests_response(
+        &mut self,
+        i: ProviderIx,
+        request: &Pending,
+        answer: Answer,
+        result: FetchResult,
+    ) {
         let ProviderStage::Manifests { manifests, for_login } = &mut self.providers[i].stage else {
             return answer.record(self, super::trace::ResponseResult::Ignored);
         };
@@ -209,7 +288,7 @@ impl Flow {
         self.manifests_progress(i, for_login);
     }
 
-    fn manifests_progress(&mut self, i: usize, for_login: bool) {
+    fn manifests_progress(&mut self, i: ProviderIx, for_login: bool) {
         let ProviderStage::Manifests { manifests, .. } = &mut self.providers[i].stage else { return };
         let Some(result) = manifests.take_result(self.profile) else { return };
         match result {

@@ -76,7 +76,7 @@ impl Flow {
             let id = self.id();
             let url = self.providers[selection.provider].config_url.as_ref().map(|c| c.url().clone());
             if let Some(url) = url {
-                self.send(FetchRequest::anonymous(id, FetchKind::Picture, selection.provider, url));
+                self.send(FetchRequest::anonymous(id, FetchKind::Picture, selection.provider.get(), url));
             }
         }
     }

@@ -226,7 +226,7 @@ impl Trace {
             Ok(r) => r
                 .headers
                 .iter()
-                .filter(|(k, _)| k.len() >= 15 && k.as_bytes()[..15].eq_ignore_ascii_case(b"access-control-"))
+                .filter(|(k, _)| k.as_bytes().get(..15).is_some_and(|p| p.eq_ignore_ascii_case(b"access-control-")))
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
                 .collect(),
             Err(_) => Vec::new(),
