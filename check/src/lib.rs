@@ -1,0 +1,17 @@
+//! `fedcm-check`: everything that checks `fedcm-model` without being part
+//! of it. The model says what a browser does; this crate says what must
+//! hold of what it did, and drives it there.
+//!
+//! - [`fixtures`]: the origins and minimal IdP documents the tests,
+//!   benchmarks, explorer and fuzz harness share.
+//! - [`corpus`]: the scenario files under `tests/scenarios/` and `examples/`.
+//!
+//! It depends on the model like any other driver does, through its public
+//! API, and the CLI, the tests, the benchmarks and the fuzz crate depend on
+//! it.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs, unreachable_pub)]
+
+pub mod corpus;
+pub mod fixtures;
