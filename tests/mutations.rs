@@ -7,7 +7,7 @@
 //! (about three minutes in release mode; CI runs it).
 #![cfg(feature = "mutations")]
 
-use fedcm_model::explore;
+use fedcm_check::explore;
 use fedcm_model::mutation::{self, Mutation};
 use fedcm_model::Profile;
 use fedcm_workbench::driver;
@@ -67,7 +67,7 @@ fn every_mutation_is_caught_and_the_unmutated_model_passes() {
         }
     }
     let never: Vec<&str> =
-        fedcm_model::invariants::ALL.iter().map(|i| i.id).filter(|id| !broken.contains(id)).collect();
+        fedcm_check::invariants::ALL.iter().map(|i| i.id).filter(|id| !broken.contains(id)).collect();
     println!("invariants no mutation breaks: {never:?}");
     assert!(uncaught.is_empty(), "mutations no test catches: {uncaught:?}");
     // An invariant no broken guard can violate is a property that cannot

@@ -8,7 +8,7 @@
 //! `--features mutations`, `FEDCM_MUTATION=never-delay` (any name from
 //! `model/src/mutation.rs`) runs them against a deliberately broken model.
 
-use fedcm_model::explore;
+use fedcm_check::explore;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::{Flow, Step};
 use fedcm_workbench::scenario::{MockIdp, Scenario};
@@ -263,7 +263,7 @@ fn run(world: &Value, answers: &[usize]) -> (Vec<String>, Value, Option<fedcm_mo
     let mut replay = world.clone();
     replay["user"] = json!(given);
     let mut problems: Vec<String> =
-        fedcm_model::invariants::check_all(flow.trace()).iter().map(|v| v.to_string()).collect();
+        fedcm_check::invariants::check_all(flow.trace()).iter().map(|v| v.to_string()).collect();
     if flow.outcome().is_none() {
         problems.push("the run did not settle".into());
     }

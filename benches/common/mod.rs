@@ -479,8 +479,8 @@ pub struct TAssertion<'a> {
 
 /// The model checker's starting configurations for the step-rate bench: a
 /// few of `explore::starts`, spread over the space.
-pub fn explore_starts() -> Vec<fedcm_model::explore::Start> {
-    let all = fedcm_model::explore::starts(&Profile::ALL);
+pub fn explore_starts() -> Vec<fedcm_check::explore::Start> {
+    let all = fedcm_check::explore::starts(&Profile::ALL);
     all.into_iter().step_by(54).collect()
 }
 
@@ -530,5 +530,5 @@ pub fn many_providers_sign_in(options: &serde_json::Value, browser: BrowserState
             other => panic!("unexpected step {other:?}"),
         }
     }
-    fedcm_model::invariants::check_all(flow.trace()).len()
+    fedcm_check::invariants::check_all(flow.trace()).len()
 }

@@ -5,6 +5,12 @@
 //! - [`fixtures`]: the origins and minimal IdP documents the tests,
 //!   benchmarks, explorer and fuzz harness share.
 //! - [`corpus`]: the scenario files under `tests/scenarios/` and `examples/`.
+//! - [`drive`]: the one driver loop (answer each step until the flow
+//!   settles, with a hard step bound) and the outbox drain.
+//! - [`invariants`]: the spec's safety and privacy properties, as functions
+//!   over a trace.
+//! - [`explore`]: the bounded model checker, every invariant in every state
+//!   it reaches.
 //!
 //! It depends on the model like any other driver does, through its public
 //! API, and the CLI, the tests, the benchmarks and the fuzz crate depend on
@@ -14,4 +20,7 @@
 #![deny(missing_docs, unreachable_pub)]
 
 pub mod corpus;
+pub mod drive;
+pub mod explore;
 pub mod fixtures;
+pub mod invariants;

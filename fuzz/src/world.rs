@@ -27,8 +27,8 @@
 //! ARTIFACT` writes a crash's world, the form `tests/fuzz-crashes/{flow,invariants}/`
 //! keeps (the stable regression test has no `arbitrary`).
 
-use fedcm_model::explore;
-use fedcm_model::invariants;
+use fedcm_check::explore;
+use fedcm_check::invariants;
 use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
 use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, NetworkError, RequestId};
 use fedcm_model::machine::prompt::{Prompt, UserAction};

@@ -242,29 +242,3 @@ fn request_warnings_are_traced_in_the_order_found() {
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(notes[0].contains("providers[0].nonce") && notes[1].contains("providers[1].nonce"), "{notes:?}");
 }
-
-/// The invariants read provider indices from the trace; a trace that names
-/// a provider the options do not have is reported, never a panic.
-#[test]
-fn invariants_report_a_provider_the_options_lack_instead_of_panicking() {
-    let mut flow = Flow::from_json(rp(), logged_in(), &options(), Profile::Spec);
-    loop {
-        match flow.next_step() {
-            Step::Fetch(r) => flow.on_response(r.id, Ok(respond(&r))),
-            Step::Ask(_) => flow.on_user(UserAction::Choose { account_id: "1234".into(), config_url: None }).unwrap(),
-            Step::Done(_) => break,
-            other => panic!("{other:?}"),
-        }
-    }
-    let mut trace = flow.trace().clone();
-    for e in &mut trace.events {
-        if let Event::Request { request } = e {
-            request.provider = 7;
-        }
-    }
-    let violations = fedcm_model::invariants::check_all(&trace);
-    assert!(
-        violations.iter().any(|v| v.message.contains("names provider 7, but the options have 1")),
-        "{violations:?}"
-    );
-}

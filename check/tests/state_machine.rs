@@ -9,8 +9,8 @@
 //! answered twice through the public API), the requests the driver holds
 //! are exactly the reference's pending requests, and every invariant holds.
 
-use fedcm_model::explore::{self, Move, Start};
-use fedcm_model::invariants;
+use fedcm_check::explore::{self, Move, Start};
+use fedcm_check::invariants;
 use fedcm_model::machine::fetch::{FetchRequest, RequestId};
 use fedcm_model::machine::{Flow, Step};
 use fedcm_model::Profile;

@@ -8,7 +8,7 @@
 //! ([`Flow::work`]) is, and so is the trace's length. Both must grow like
 //! the input: four times the providers, at most ~four times the work.
 
-use fedcm_model::invariants;
+use fedcm_check::invariants;
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
 use fedcm_model::machine::fetch::FetchKind;
 use fedcm_model::machine::prompt::UserAction;
