@@ -158,7 +158,7 @@ fn providers_scaling(c: &mut Criterion) {
     let mut g = c.benchmark_group("providers");
     g.sample_size(10);
     for n in [1_000, 10_000] {
-        let (options, browser) = many_providers(n);
+        let (options, browser) = fedcm_check::fixtures::many_providers(n);
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::new("sign_in", n), &n, |b, _| {
             b.iter_batched(

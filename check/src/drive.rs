@@ -35,8 +35,9 @@ pub const MAX_OUTBOX: usize = 1 << 20;
 pub trait Actor {
     /// The response to a request the flow sends.
     fn respond(&mut self, request: &FetchRequest) -> FetchResult;
-    /// The person's answer to a prompt.
-    fn answer(&mut self, prompt: &Prompt) -> UserAction;
+    /// The person's answer to a prompt; `flow` is the flow asking, for
+    /// actors that check it while it waits.
+    fn answer(&mut self, prompt: &Prompt, flow: &Flow) -> UserAction;
 }
 
 /// An [`Actor`] from two closures: one answers requests, one prompts.
@@ -56,7 +57,7 @@ where
         (self.respond)(request)
     }
 
-    fn answer(&mut self, prompt: &Prompt) -> UserAction {
+    fn answer(&mut self, prompt: &Prompt, _flow: &Flow) -> UserAction {
         (self.answer)(prompt)
     }
 }
@@ -144,7 +145,7 @@ impl Driver {
                     flow.on_response(request.id, result);
                 }
                 Step::Ask(prompt) => {
-                    let action = actor.answer(&prompt);
+                    let action = actor.answer(&prompt, flow);
                     if let Err(error) = flow.on_user(action.clone()) {
                         return Err(Stuck::Refused { prompt: Box::new(prompt), action, error });
                     }

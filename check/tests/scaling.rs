@@ -8,60 +8,30 @@
 //! ([`Flow::work`]) is, and so is the trace's length. Both must grow like
 //! the input: four times the providers, at most ~four times the work.
 
+use fedcm_check::drive::Driver;
+use fedcm_check::fixtures::{self, idp_origin};
 use fedcm_check::invariants;
-use fedcm_model::machine::browser::{BrowserState, LoginStatus};
-use fedcm_model::machine::fetch::FetchKind;
+use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::prompt::UserAction;
-use fedcm_model::machine::{Flow, Rp, Step};
-use fedcm_model::{HttpResponse, Profile};
+use fedcm_model::machine::{Flow, Step};
+use fedcm_model::Profile;
 use serde_json::json;
-use url::Url;
-
-const RP: &str = "https://rp.example";
-
-fn origin(i: usize) -> String {
-    format!("https://idp{i}.example")
-}
 
 /// A sign-in over `n` providers on `n` IdP origins, each logged in with one
 /// account; the person picks provider 0's account. Returns the finished flow.
 fn sign_in(n: usize) -> Flow {
-    let providers: Vec<_> =
-        (0..n).map(|i| json!({"configURL": format!("{}/config.json", origin(i)), "clientId": "c"})).collect();
-    let mut browser = BrowserState::default();
-    for i in 0..n {
-        browser.set_login_status(&origin(i), LoginStatus::LoggedIn);
-    }
-    let rp = Rp::new(Url::parse(RP).expect("valid"));
-    let options = json!({"identity": {"providers": providers}});
-    let mut flow = Flow::from_json(rp, browser, &options, Profile::Spec);
-    let config =
-        json!({"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion", "login_url": "/login"});
-    for _ in 0..20 * n + 100 {
-        match flow.next_step() {
-            Step::Fetch(r) => {
-                let body = match r.kind {
-                    FetchKind::WellKnown => json!({"provider_urls": [format!("{}/config.json", origin(r.provider))]}),
-                    FetchKind::Config => config.clone(),
-                    FetchKind::Accounts => {
-                        json!({"accounts": [{"id": format!("a{}", r.provider), "name": "N", "email": "n@x.example"}]})
-                    }
-                    FetchKind::Assertion => json!({"token": "t"}),
-                    other => panic!("unexpected {other:?} request"),
-                };
-                let response = HttpResponse::json(body.to_string())
-                    .with_header("access-control-allow-origin", RP)
-                    .with_header("access-control-allow-credentials", "true");
-                flow.on_response(r.id, Ok(response));
-            }
-            Step::Ask(_) => {
-                flow.on_user(UserAction::Choose { account_id: "a0".into(), config_url: None }).expect("a0 is shown")
-            }
-            Step::Done(_) => return flow,
-            other => panic!("unexpected step {other:?}"),
-        }
-    }
-    panic!("{n} providers did not settle");
+    let (options, browser) = fixtures::many_providers(n);
+    let mut flow = Flow::from_json(fixtures::rp(), browser, &options, Profile::Spec);
+    let mut idp = fedcm_check::drive::Closures {
+        respond: fixtures::many_providers_response,
+        answer: |_: &_| UserAction::Choose { account_id: "a0".into(), config_url: None },
+    };
+    Driver::new()
+        .without_timers()
+        .max_steps(20 * n + 100)
+        .run(&mut flow, &mut idp)
+        .unwrap_or_else(|stuck| panic!("{n} providers did not settle: {stuck}"));
+    flow
 }
 
 #[test]
@@ -89,11 +59,10 @@ fn many_providers_cost_linear_work() {
 #[test]
 fn duplicates_are_still_found_among_many_providers() {
     let mut providers: Vec<_> =
-        (0..2000).map(|i| json!({"configURL": format!("{}/config.json", origin(i)), "clientId": "c"})).collect();
-    providers.push(json!({"configURL": format!("{}/other.json", origin(1234)), "clientId": "c"}));
-    let rp = Rp::new(Url::parse(RP).expect("valid"));
+        (0..2000).map(|i| json!({"configURL": format!("{}/config.json", idp_origin(i)), "clientId": "c"})).collect();
+    providers.push(json!({"configURL": format!("{}/other.json", idp_origin(1234)), "clientId": "c"}));
     let options = json!({"identity": {"providers": providers}});
-    let mut flow = Flow::from_json(rp, BrowserState::default(), &options, Profile::Spec);
+    let mut flow = Flow::from_json(fixtures::rp(), BrowserState::default(), &options, Profile::Spec);
     let Step::Done(outcome) = flow.next_step() else { panic!("not rejected at once") };
     let error = outcome.rejection().expect("rejected");
     assert_eq!(error.reason.id(), "duplicate-provider");
