@@ -11,6 +11,8 @@
 //!   over a trace.
 //! - [`explore`]: the bounded model checker, every invariant in every state
 //!   it reaches.
+//! - [`fuzz`]: the bodies of the cargo-fuzz targets (`fuzz/`) and of their
+//!   stable replay, `tests/fuzz_regressions.rs`.
 //!
 //! It depends on the model like any other driver does, through its public
 //! API, and the CLI, the tests, the benchmarks and the fuzz crate depend on
@@ -23,4 +25,5 @@ pub mod corpus;
 pub mod drive;
 pub mod explore;
 pub mod fixtures;
+pub mod fuzz;
 pub mod invariants;
