@@ -2,7 +2,7 @@
 //! of a world, decoded from the fuzzer's bytes with `arbitrary`, drives one
 //! `navigator.credentials.get()` to its end.
 //!
-//! - Request options: one of [`OPTIONS`] with up to 8 mutations
+//! - Request options: one of [`options_templates`] with up to 8 mutations
 //!   ([`Mutation`]: a node of the JSON tree replaced, emptied, wrapped,
 //!   stringified, given a member, or a child removed or repeated).
 //! - The browser: login status per IdP, connected accounts, "requires user
