@@ -2,6 +2,7 @@
 //! transport `fedcm probe` uses, on 127.0.0.1 with free ports. Every request
 //! loop here is bounded in count and time.
 
+use fedcm_check::fixtures::RP;
 use fedcm_workbench::driver::{self, RunReport};
 use fedcm_workbench::scenario::Scenario;
 use fedcm_workbench::serve::Server;
@@ -56,7 +57,7 @@ fn every_scenario_has_the_same_outcome_over_real_http() {
 fn scenario(config: Value, accounts: Value, assertion: Value) -> Scenario {
     let s = json!({
         "name": "misbehaving server",
-        "rp": {"origin": "https://rp.example"},
+        "rp": {"origin": RP},
         "browser": {"login_status": {"https://idp.example": "logged-in"}},
         "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "1"}]}}},
         "idp": {
@@ -155,8 +156,8 @@ fn the_mock_refuses_requests_a_browser_must_not_send() {
         credentials: fedcm_model::machine::fetch::Credentials::Include,
         mode: fedcm_model::machine::fetch::RequestMode::NoCors,
         redirect: fedcm_model::machine::fetch::Redirect::Error,
-        origin: Some("https://rp.example".into()),
-        headers: vec![("Origin", "https://rp.example".into())],
+        origin: Some(RP.into()),
+        headers: vec![("Origin", RP.into())],
         body: None,
     };
     let response = transport.fetch(&request).unwrap();
