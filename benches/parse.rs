@@ -141,12 +141,12 @@ fn manifests_step(c: &mut Criterion) {
 /// (e) The model checker's step rate, in states visited per second.
 fn explore_rate(c: &mut Criterion) {
     let starts = explore_starts();
-    let visited = fedcm_model::explore::explore(&starts, EXPLORE_DEPTH, |_, _| {}).stats.visited;
+    let visited = fedcm_check::explore::explore(&starts, EXPLORE_DEPTH, |_, _| {}).stats.visited;
     let mut g = c.benchmark_group("explore");
     g.throughput(Throughput::Elements(visited));
     g.sample_size(10);
     g.bench_function(format!("{}_starts_depth_{EXPLORE_DEPTH}", starts.len()), |b| {
-        b.iter(|| black_box(fedcm_model::explore::explore(&starts, EXPLORE_DEPTH, |_, _| {}).stats.visited))
+        b.iter(|| black_box(fedcm_check::explore::explore(&starts, EXPLORE_DEPTH, |_, _| {}).stats.visited))
     });
     g.finish();
 }
@@ -158,7 +158,7 @@ fn providers_scaling(c: &mut Criterion) {
     let mut g = c.benchmark_group("providers");
     g.sample_size(10);
     for n in [1_000, 10_000] {
-        let (options, browser) = many_providers(n);
+        let (options, browser) = fedcm_check::fixtures::many_providers(n);
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::new("sign_in", n), &n, |b, _| {
             b.iter_batched(

@@ -32,7 +32,7 @@ CORPUS = os.path.join(HERE, "corpus")
 DOCS = ["well_known", "config", "accounts", "client_metadata", "assertion", "disconnect"]
 TARGETS = DOCS + ["request_options", "differential", "flow", "invariants"]
 
-# fuzz/src/docs.rs: status selector 192 + index; content-type selector 192 + index.
+# check/src/fuzz/docs.rs: status selector 192 + index; content-type selector 192 + index.
 STATUSES = [200, 201, 204, 206, 299, 300, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 429, 500, 503,
             0, 100, 199, 999, 65535]
 CONTENT_TYPES = ["application/json; charset=utf-8", "text/json", "application/ld+json", "APPLICATION/JSON",

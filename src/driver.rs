@@ -31,8 +31,8 @@ pub struct RunReport {
     /// Every request the browser sent, with credentials mode and headers.
     pub requests: Vec<FetchRequest>,
     pub expect: ExpectResult,
-    /// Invariants (model/src/invariants.rs) the run breaks: a model bug.
-    pub violations: Vec<fedcm_model::invariants::Violation>,
+    /// Invariants (check/src/invariants.rs) the run breaks: a model bug.
+    pub violations: Vec<fedcm_check::invariants::Violation>,
     /// The browser state after the call (connections, login status).
     pub browser_after: BrowserState,
 }
@@ -65,7 +65,7 @@ impl RunReport {
             requests: trace.requests().cloned().collect(),
             trace: trace.clone(),
             expect: ExpectResult { checked: scenario.expect.is_some(), failures },
-            violations: fedcm_model::invariants::check_all(trace),
+            violations: fedcm_check::invariants::check_all(trace),
             browser_after: browser.clone(),
         }
     }

@@ -1,6 +1,6 @@
 //! Fuzz regressions, on stable, in `cargo test`: every input under
 //! `tests/fuzz-crashes/<target>/` replays through the code the fuzz target
-//! runs (`fuzz/src/`, included below), and must not panic. Byte targets
+//! runs (`fedcm_check::fuzz`, the crate the targets call), and must not panic. Byte targets
 //! keep raw inputs; `flow` and `invariants` keep their worlds as JSON
 //! (`FEDCM_FUZZ_WORLD_OUT=FILE cargo +nightly fuzz run flow ARTIFACT`
 //! writes one).
@@ -8,10 +8,7 @@
 //! Inputs too big for git (1 MiB bodies, 100 000-deep nesting, huge arrays
 //! and strings) are generated here, with the limits they must hit.
 
-#[allow(dead_code)]
-#[path = "../fuzz/src/lib.rs"]
-mod fuzz;
-
+use fedcm_check::fuzz;
 use fedcm_model::idp;
 use fedcm_model::{HttpResponse, Profile};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -2,13 +2,14 @@
 //! transport `fedcm probe` uses, on 127.0.0.1 with free ports. Every request
 //! loop here is bounded in count and time.
 
+use fedcm_check::fixtures::RP;
 use fedcm_workbench::driver::{self, RunReport};
 use fedcm_workbench::scenario::Scenario;
 use fedcm_workbench::serve::Server;
 use fedcm_workbench::transport::HttpTransport;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,16 +30,13 @@ fn visible(r: &RunReport) -> Value {
 
 #[test]
 fn every_scenario_has_the_same_outcome_over_real_http() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
     let mut differences = Vec::new();
     let mut count = 0;
-    for file in files.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
-        let scenario = Scenario::parse(&std::fs::read_to_string(file).unwrap()).unwrap();
+    for file in fedcm_check::corpus::scenarios().unwrap() {
+        let scenario = Scenario::parse(&file.text).unwrap();
         let scripted = driver::run(&scenario, None).unwrap();
         let (wire, violations) = over_http(&scenario, Duration::from_secs(5));
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let name = file.name;
         if visible(&scripted) != visible(&wire) {
             differences.push(format!("{name}: scripted {} vs HTTP {}", visible(&scripted), visible(&wire)));
         }
@@ -59,7 +57,7 @@ fn every_scenario_has_the_same_outcome_over_real_http() {
 fn scenario(config: Value, accounts: Value, assertion: Value) -> Scenario {
     let s = json!({
         "name": "misbehaving server",
-        "rp": {"origin": "https://rp.example"},
+        "rp": {"origin": RP},
         "browser": {"login_status": {"https://idp.example": "logged-in"}},
         "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "1"}]}}},
         "idp": {
@@ -158,8 +156,8 @@ fn the_mock_refuses_requests_a_browser_must_not_send() {
         credentials: fedcm_model::machine::fetch::Credentials::Include,
         mode: fedcm_model::machine::fetch::RequestMode::NoCors,
         redirect: fedcm_model::machine::fetch::Redirect::Error,
-        origin: Some("https://rp.example".into()),
-        headers: vec![("Origin", "https://rp.example".into())],
+        origin: Some(RP.into()),
+        headers: vec![("Origin", RP.into())],
         body: None,
     };
     let response = transport.fetch(&request).unwrap();
@@ -173,9 +171,11 @@ fn the_mock_refuses_requests_a_browser_must_not_send() {
 }
 
 /// `fedcm serve FILE --port 0` as a process, and the address it listens on.
-fn serve_process(file: &str) -> (std::process::Child, String) {
+fn serve_process(file: &Path) -> (std::process::Child, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_fedcm"))
-        .args(["serve", file, "--port", "0"])
+        .arg("serve")
+        .arg(file)
+        .args(["--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -190,9 +190,8 @@ fn serve_process(file: &str) -> (std::process::Child, String) {
 /// document: the probe suggests passing the session cookie.
 #[test]
 fn probe_of_an_empty_accounts_list_suggests_the_session_cookie() {
-    let scenario =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/070-accounts-empty-logged-in-mismatch-cancel.json");
-    let (mut server, addr) = serve_process(scenario);
+    let scenario = fedcm_check::corpus::scenarios_dir().join("070-accounts-empty-logged-in-mismatch-cancel.json");
+    let (mut server, addr) = serve_process(&scenario);
     let probe = Command::new(env!("CARGO_BIN_EXE_fedcm"))
         .args(["probe", "https://idp.example/config.json", "--client-id", "123", "--via", &addr])
         .args(["--login-status", "logged-in", "--json"])
@@ -210,7 +209,7 @@ fn probe_of_an_empty_accounts_list_suggests_the_session_cookie() {
 #[test]
 fn serve_and_probe_from_the_command_line() {
     let bin = env!("CARGO_BIN_EXE_fedcm");
-    let (mut server, addr) = serve_process(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/faulty-idp.json"));
+    let (mut server, addr) = serve_process(&fedcm_check::corpus::examples_dir().join("faulty-idp.json"));
     let run_probe = |profile: &str| {
         Command::new(bin)
             .args([

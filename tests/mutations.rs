@@ -7,32 +7,19 @@
 //! (about three minutes in release mode; CI runs it).
 #![cfg(feature = "mutations")]
 
-use fedcm_model::explore;
+use fedcm_check::explore;
 use fedcm_model::mutation::{self, Mutation};
 use fedcm_model::Profile;
 use fedcm_workbench::driver;
 use fedcm_workbench::scenario::Scenario;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 /// Depth of the exploration per mutation: enough to reach the assertion,
 /// continuation and error dialog from every start.
 const DEPTH: usize = 6;
 
 fn corpus() -> Vec<(String, Scenario)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    files
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                Scenario::parse(&std::fs::read_to_string(&p).unwrap()).unwrap(),
-            )
-        })
-        .collect()
+    fedcm_check::corpus::scenarios().unwrap().into_iter().map(|e| (e.name, Scenario::parse(&e.text).unwrap())).collect()
 }
 
 struct Caught {
@@ -80,7 +67,7 @@ fn every_mutation_is_caught_and_the_unmutated_model_passes() {
         }
     }
     let never: Vec<&str> =
-        fedcm_model::invariants::ALL.iter().map(|i| i.id).filter(|id| !broken.contains(id)).collect();
+        fedcm_check::invariants::ALL.iter().map(|i| i.id).filter(|id| !broken.contains(id)).collect();
     println!("invariants no mutation breaks: {never:?}");
     assert!(uncaught.is_empty(), "mutations no test catches: {uncaught:?}");
     // An invariant no broken guard can violate is a property that cannot

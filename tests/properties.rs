@@ -8,17 +8,16 @@
 //! `--features mutations`, `FEDCM_MUTATION=never-delay` (any name from
 //! `model/src/mutation.rs`) runs them against a deliberately broken model.
 
-use fedcm_model::explore;
+use fedcm_check::drive::{closing_answer, Closures, Driver, Stuck};
+use fedcm_check::explore;
+use fedcm_check::fixtures::{IDPS, RP};
+use fedcm_model::machine::fetch::FetchRequest;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::{Flow, Step};
+use fedcm_model::machine::Flow;
 use fedcm_workbench::scenario::{MockIdp, Scenario};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::{json, Value};
-
-const RP: &str = "https://rp.example";
-/// Two cross-site IdPs and one same-site with the RP (no well-known fetch).
-const IDPS: [&str; 3] = ["https://idp1.example", "https://idp2.example", "https://idp.rp.example"];
 
 fn pick<T: Clone + std::fmt::Debug + 'static>(items: Vec<T>) -> impl Strategy<Value = T> {
     proptest::sample::select(items)
@@ -229,41 +228,33 @@ fn run(world: &Value, answers: &[usize]) -> (Vec<String>, Value, Option<fedcm_mo
     let mut flow = Flow::from_json(rp.clone(), scenario.browser_state().unwrap(), &call["get"], scenario.profile());
     let mut given = Vec::new();
     let mut asked = 0;
-    for _ in 0..10_000 {
-        match flow.next_step() {
-            Step::Fetch(r) => {
-                let result = idp.answer(&r);
-                flow.on_response(r.id, result);
-            }
-            Step::Ask(prompt) => {
-                let options: Vec<UserAction> = explore::answers(&prompt)
-                    .into_iter()
-                    .filter(|a| !matches!(a, UserAction::Choose { account_id, .. } if account_id == "not-shown"))
-                    .collect();
-                let pick = answers.get(asked).copied().unwrap_or(usize::MAX);
-                asked += 1;
-                // Past the generated answers, the person closes the dialog.
-                let action = if pick == usize::MAX || options.is_empty() {
-                    if matches!(prompt, Prompt::ErrorDialog { .. }) {
-                        UserAction::Dismiss
-                    } else {
-                        UserAction::Cancel
-                    }
-                } else {
-                    options[pick % options.len()].clone()
-                };
-                given.push(step_json(&action));
-                flow.on_user(action).expect("answers offered fit the prompt");
-            }
-            Step::Wait(t) => flow.on_timer(t.id),
-            Step::Idle => panic!("the machine waits for nothing"),
-            Step::Done(_) => break,
-        }
+    let respond = |r: &FetchRequest| idp.answer(r);
+    let answer = |prompt: &Prompt| {
+        let options: Vec<UserAction> = explore::answers(prompt)
+            .into_iter()
+            .filter(|a| !matches!(a, UserAction::Choose { account_id, .. } if account_id == "not-shown"))
+            .collect();
+        let pick = answers.get(asked).copied().unwrap_or(usize::MAX);
+        asked += 1;
+        // Past the generated answers, the person closes the dialog.
+        let action = if pick == usize::MAX || options.is_empty() {
+            closing_answer(prompt)
+        } else {
+            options[pick % options.len()].clone()
+        };
+        given.push(step_json(&action));
+        action
+    };
+    match Driver::new().max_steps(10_000).run(&mut flow, &mut Closures { respond, answer }) {
+        // Reported below, with the invariants.
+        Ok(_) | Err(Stuck::Bound { .. }) => {}
+        Err(e @ Stuck::Refused { .. }) => panic!("answers offered fit the prompt: {e}"),
+        Err(e) => panic!("{e}"),
     }
     let mut replay = world.clone();
     replay["user"] = json!(given);
     let mut problems: Vec<String> =
-        fedcm_model::invariants::check_all(flow.trace()).iter().map(|v| v.to_string()).collect();
+        fedcm_check::invariants::check_all(flow.trace()).iter().map(|v| v.to_string()).collect();
     if flow.outcome().is_none() {
         problems.push("the run did not settle".into());
     }

@@ -10,20 +10,12 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn corpus() -> Vec<(String, Scenario)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    fedcm_check::corpus::scenarios()
         .expect("tests/scenarios exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
         .into_iter()
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&p).unwrap();
-            let scenario = Scenario::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, scenario)
+        .map(|e| {
+            let scenario = Scenario::parse(&e.text).unwrap_or_else(|err| panic!("{}: {err}", e.name));
+            (e.name, scenario)
         })
         .collect()
 }

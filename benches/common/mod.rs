@@ -13,6 +13,7 @@
 
 #![allow(dead_code)] // each bench binary uses a part
 
+use fedcm_check::drive::{drive, settle_outbox};
 use fedcm_model::idp::{accounts, assertion, client_metadata, config, well_known};
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
 use fedcm_model::machine::fetch::{FetchKind, FetchRequest};
@@ -26,8 +27,7 @@ use std::borrow::Cow;
 use std::hint::black_box;
 use url::Url;
 
-pub const RP: &str = "https://rp.example";
-pub const IDP: &str = "https://idp.example";
+pub use fedcm_check::fixtures::{rp, IDP};
 pub const CONFIG_URL: &str = "https://idp.example/fedcm/config.json";
 
 pub const WELL_KNOWN: &str = r#"{
@@ -113,9 +113,7 @@ impl Payloads {
 }
 
 fn response(body: &[u8]) -> HttpResponse {
-    HttpResponse::json(body.to_vec())
-        .with_header("access-control-allow-origin", RP)
-        .with_header("access-control-allow-credentials", "true")
+    fedcm_check::fixtures::cors_json(body)
 }
 
 /// The responses of one sign-in, built before the clock starts (a driver
@@ -168,10 +166,6 @@ pub fn browser() -> BrowserState {
     b
 }
 
-pub fn rp() -> Rp {
-    Rp::new(Url::parse(RP).expect("valid"))
-}
-
 /// Everything a sign-in starts from, prebuilt.
 #[derive(Clone)]
 pub struct Start {
@@ -194,30 +188,21 @@ fn answer(flow: &mut Flow, kind: FetchKind, response: HttpResponse) {
     flow.on_response(id, Ok(response));
 }
 
-fn drain(flow: &mut Flow) -> Step {
-    loop {
-        match flow.next_step() {
-            Step::Fetch(_) => continue,
-            other => return other,
-        }
-    }
-}
-
 /// The whole parse-and-resolve path: `get()` to the token, with the
 /// responses and the person's choice of the account.
 pub fn sign_in(start: Start, r: Responses) -> serde_json::Value {
     let mut flow = start.flow();
-    drain(&mut flow);
+    settle_outbox(&mut flow);
     answer(&mut flow, FetchKind::WellKnown, r.well_known);
     answer(&mut flow, FetchKind::Config, r.config);
-    drain(&mut flow);
+    settle_outbox(&mut flow);
     answer(&mut flow, FetchKind::Accounts, r.accounts);
-    drain(&mut flow);
+    settle_outbox(&mut flow);
     answer(&mut flow, FetchKind::ClientMetadata, r.client_metadata);
-    let step = drain(&mut flow);
+    let step = settle_outbox(&mut flow);
     debug_assert!(matches!(step, Step::Ask(_)), "{step:?}");
     flow.on_user(UserAction::Choose { account_id: "1234567890".into(), config_url: None }).expect("shown");
-    drain(&mut flow);
+    settle_outbox(&mut flow);
     answer(&mut flow, FetchKind::Assertion, r.assertion);
     match flow.next_step() {
         Step::Done(outcome) => outcome.credential().expect("resolved").token().clone(),
@@ -228,7 +213,7 @@ pub fn sign_in(start: Start, r: Responses) -> serde_json::Value {
 /// The well-known + config step: `get()` until the accounts request is out.
 pub fn manifests(start: Start, well_known: HttpResponse, config: HttpResponse) -> FetchRequest {
     let mut flow = start.flow();
-    drain(&mut flow);
+    settle_outbox(&mut flow);
     answer(&mut flow, FetchKind::WellKnown, well_known);
     answer(&mut flow, FetchKind::Config, config);
     match flow.next_step() {
@@ -241,10 +226,10 @@ pub fn manifests(start: Start, well_known: HttpResponse, config: HttpResponse) -
 pub fn flow_waiting_for_accounts(login_hint: &str, r: &Responses) -> Flow {
     let start = Start { options: options(login_hint), ..Start::typical() };
     let mut flow = start.flow();
-    drain(&mut flow);
+    settle_outbox(&mut flow);
     answer(&mut flow, FetchKind::WellKnown, r.well_known.clone());
     answer(&mut flow, FetchKind::Config, r.config.clone());
-    drain(&mut flow);
+    settle_outbox(&mut flow);
     flow
 }
 
@@ -479,56 +464,19 @@ pub struct TAssertion<'a> {
 
 /// The model checker's starting configurations for the step-rate bench: a
 /// few of `explore::starts`, spread over the space.
-pub fn explore_starts() -> Vec<fedcm_model::explore::Start> {
-    let all = fedcm_model::explore::starts(&Profile::ALL);
+pub fn explore_starts() -> Vec<fedcm_check::explore::Start> {
+    let all = fedcm_check::explore::starts(&Profile::ALL);
     all.into_iter().step_by(54).collect()
 }
 
 pub const EXPLORE_DEPTH: usize = 6;
 
-/// The `get()` options and browser state of a sign-in over `n` providers on
-/// `n` IdP origins (`https://idp{i}.example`), all logged in.
-pub fn many_providers(n: usize) -> (serde_json::Value, BrowserState) {
-    let origin = |i: usize| format!("https://idp{i}.example");
-    let providers: Vec<_> = (0..n)
-        .map(|i| serde_json::json!({"configURL": format!("{}/config.json", origin(i)), "clientId": "c"}))
-        .collect();
-    let mut browser = BrowserState::default();
-    for i in 0..n {
-        browser.set_login_status(&origin(i), LoginStatus::LoggedIn);
-    }
-    (serde_json::json!({"identity": {"providers": providers}}), browser)
-}
-
-/// Drives the sign-in of [`many_providers`] to the token: every provider
+/// Drives the sign-in of `fedcm_check::fixtures::many_providers` to the token: every provider
 /// returns one account, the person picks provider 0's, then the trace's
 /// invariants are checked. Returns the number of violations (0).
 pub fn many_providers_sign_in(options: &serde_json::Value, browser: BrowserState) -> usize {
     let mut flow = Flow::from_json(rp(), browser, options, Profile::Spec);
-    let config = br#"{"accounts_endpoint": "/accounts", "id_assertion_endpoint": "/assertion", "login_url": "/login"}"#;
-    loop {
-        match flow.next_step() {
-            Step::Fetch(r) => {
-                let body = match r.kind {
-                    FetchKind::WellKnown => {
-                        format!(r#"{{"provider_urls": ["https://idp{}.example/config.json"]}}"#, r.provider)
-                            .into_bytes()
-                    }
-                    FetchKind::Config => config.to_vec(),
-                    FetchKind::Accounts => {
-                        format!(r#"{{"accounts": [{{"id": "a{}", "name": "N", "email": "n@x.example"}}]}}"#, r.provider)
-                            .into_bytes()
-                    }
-                    _ => br#"{"token": "t"}"#.to_vec(),
-                };
-                flow.on_response(r.id, Ok(response(&body)));
-            }
-            Step::Ask(_) => {
-                flow.on_user(UserAction::Choose { account_id: "a0".into(), config_url: None }).expect("shown")
-            }
-            Step::Done(_) => break,
-            other => panic!("unexpected step {other:?}"),
-        }
-    }
-    fedcm_model::invariants::check_all(flow.trace()).len()
+    let chosen = |_: &_| UserAction::Choose { account_id: "a0".into(), config_url: None };
+    drive(&mut flow, fedcm_check::fixtures::many_providers_response, chosen).expect("settles");
+    fedcm_check::invariants::check_all(flow.trace()).len()
 }

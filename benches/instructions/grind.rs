@@ -227,8 +227,8 @@ library_benchmark_group!(
 
 #[library_benchmark]
 #[bench::few_starts(setup = explore_starts)]
-fn explore_step(starts: Vec<fedcm_model::explore::Start>) -> u64 {
-    black_box(fedcm_model::explore::explore(&starts, EXPLORE_DEPTH, |_, _| {}).stats.visited)
+fn explore_step(starts: Vec<fedcm_check::explore::Start>) -> u64 {
+    black_box(fedcm_check::explore::explore(&starts, EXPLORE_DEPTH, |_, _| {}).stats.visited)
 }
 
 library_benchmark_group!(name = explore_group, benchmarks = [explore_step]);

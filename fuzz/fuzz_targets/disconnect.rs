@@ -1,9 +1,9 @@
 #![no_main]
 //! The disconnect parser under both profiles: byte 0 picks the status, byte 1 the
-//! content type, the rest is the body; never panics (fuzz/src/docs.rs).
+//! content type, the rest is the body; never panics (check/src/fuzz/docs.rs).
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    fedcm_fuzz::docs::disconnect(data);
+    fedcm_check::fuzz::docs::disconnect(data);
 });

@@ -1,8 +1,8 @@
 #![no_main]
 //! A world drives one `get()` to its end: it must settle, once, within a
-//! bounded number of steps, and never panic (fuzz/src/world.rs).
+//! bounded number of steps, and never panic (check/src/fuzz/world/).
 
-use fedcm_fuzz::world::{run, World};
+use fedcm_check::fuzz::world::{run, World};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|world: World| {

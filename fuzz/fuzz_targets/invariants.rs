@@ -1,8 +1,8 @@
 #![no_main]
-//! As `flow`, then every invariant of `fedcm_model::invariants` must hold
-//! over the run's trace (fuzz/src/world.rs).
+//! As `flow`, then every invariant of `fedcm_check::invariants` must hold
+//! over the run's trace (check/src/fuzz/world/).
 
-use fedcm_fuzz::world::{run_checked, World};
+use fedcm_check::fuzz::world::{run_checked, World};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|world: World| {

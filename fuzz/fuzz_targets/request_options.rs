@@ -1,9 +1,9 @@
 #![no_main]
 //! The RP's options: JSON text to `serde_json::Value`, `options::parse` under both
-//! profiles, and a flow started from them; never panics (fuzz/src/docs.rs).
+//! profiles, and a flow started from them; never panics (check/src/fuzz/docs.rs).
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    fedcm_fuzz::docs::request_options(data);
+    fedcm_check::fuzz::docs::request_options(data);
 });

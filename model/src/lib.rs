@@ -9,11 +9,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
 
-pub mod explore;
 mod http;
 mod idl;
 pub mod idp;
-pub mod invariants;
 mod json;
 pub mod machine;
 pub mod mutation;
@@ -27,4 +25,4 @@ pub use json::JsonType;
 pub use machine::trace;
 pub use problem::{Document, JsError, Problem, Rule, Severity};
 pub use profile::{Profile, MAX_BODY_BYTES};
-pub use urls::{ConfigUrl, Endpoint, UrlError};
+pub use urls::{is_potentially_trustworthy, registrable_domain, ConfigUrl, Endpoint, UrlError};

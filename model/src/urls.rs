@@ -56,7 +56,7 @@ impl std::error::Error for UrlError {}
 /// Secure Contexts' "potentially trustworthy URL", as far as FedCM can meet
 /// it: https and wss, `file:`, and loopback hosts (127.0.0.0/8, ::1,
 /// `localhost` and `*.localhost`).
-pub(crate) fn is_potentially_trustworthy(url: &Url) -> bool {
+pub fn is_potentially_trustworthy(url: &Url) -> bool {
     match url.scheme() {
         "https" | "wss" | "file" => true,
         _ => match url.host() {
@@ -73,7 +73,7 @@ pub(crate) fn is_potentially_trustworthy(url: &Url) -> bool {
 
 /// The registrable domain (eTLD+1) of a URL's host, from the public suffix
 /// list; `None` for IP addresses, `localhost` and bare public suffixes.
-pub(crate) fn registrable_domain(url: &Url) -> Option<&str> {
+pub fn registrable_domain(url: &Url) -> Option<&str> {
     match url.host()? {
         Host::Domain(d) => psl::domain_str(d),
         _ => None,

@@ -1,30 +1,26 @@
 //! The machine driven directly: the polling API, parallel fetches answered
 //! in any order, abort, and answers that do not fit the question.
 
+use fedcm_check::drive::{collect, Actor, Closures, Driver};
+use fedcm_check::fixtures::{self, rp, IDP, IDP_CONFIG_URL, RP};
 use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
-use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, NetworkError};
+use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, FetchResult, NetworkError};
 use fedcm_model::machine::outcome::{ErrorName, Outcome, Reason};
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::machine::{Flow, Rp, Step};
+use fedcm_model::machine::{Flow, Step};
 use fedcm_model::trace::{Event, ResponseResult};
 use fedcm_model::{HttpResponse, Profile};
 use serde_json::json;
-use url::Url;
 
-const CONFIG: &str = r#"{"accounts_endpoint":"/accounts","id_assertion_endpoint":"/assertion","login_url":"/login"}"#;
 const ACCOUNTS: &str = r#"{"accounts":[{"id":"1234","name":"John Doe","email":"john@idp.example"}]}"#;
 
-fn rp() -> Rp {
-    Rp::new(Url::parse("https://rp.example").unwrap())
-}
-
 fn options() -> serde_json::Value {
-    json!({"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "123"}]}})
+    json!({"identity": {"providers": [{"configURL": IDP_CONFIG_URL, "clientId": "123"}]}})
 }
 
 fn logged_in() -> BrowserState {
     let mut b = BrowserState::default();
-    b.set_login_status("https://idp.example", LoginStatus::LoggedIn);
+    b.set_login_status(IDP, LoginStatus::LoggedIn);
     b
 }
 
@@ -32,25 +28,12 @@ fn logged_in() -> BrowserState {
 fn respond(r: &FetchRequest) -> HttpResponse {
     let body = match (r.kind, r.url.path()) {
         (FetchKind::WellKnown, _) => r#"{"provider_urls":["https://idp.example/config.json"]}"#,
-        (FetchKind::Config, _) => CONFIG,
+        (FetchKind::Config, _) => fixtures::CONFIG,
         (FetchKind::Accounts, _) => ACCOUNTS,
         (FetchKind::Assertion, _) => r#"{"token":"t0k3n"}"#,
         _ => return HttpResponse::json("").with_status(404),
     };
-    HttpResponse::json(body)
-        .with_header("access-control-allow-origin", "https://rp.example")
-        .with_header("access-control-allow-credentials", "true")
-}
-
-/// Collects every request handed out until the machine asks, waits or is done.
-fn drain(flow: &mut Flow) -> (Vec<FetchRequest>, Step) {
-    let mut out = Vec::new();
-    loop {
-        match flow.next_step() {
-            Step::Fetch(r) => out.push(r),
-            other => return (out, other),
-        }
-    }
+    fixtures::cors_json(body)
 }
 
 #[test]
@@ -58,7 +41,7 @@ fn parallel_fetches_are_handed_out_together_and_answered_in_any_order() {
     let mut outcomes = Vec::new();
     for reverse in [false, true] {
         let mut flow = Flow::from_json(rp(), logged_in(), &options(), Profile::Spec);
-        let (mut batch, step) = drain(&mut flow);
+        let (mut batch, step) = collect(&mut flow);
         assert_eq!(step, Step::Idle, "waits for the two manifests");
         assert_eq!(batch.iter().map(|r| r.kind).collect::<Vec<_>>(), [FetchKind::WellKnown, FetchKind::Config]);
         if reverse {
@@ -67,16 +50,16 @@ fn parallel_fetches_are_handed_out_together_and_answered_in_any_order() {
         for r in &batch {
             flow.on_response(r.id, Ok(respond(r)));
         }
-        let (batch, step) = drain(&mut flow);
+        let (batch, step) = collect(&mut flow);
         assert_eq!(batch.len(), 1);
         assert_eq!(batch[0].kind, FetchKind::Accounts);
         assert_eq!(step, Step::Idle);
         flow.on_response(batch[0].id, Ok(respond(&batch[0])));
-        let (_, step) = drain(&mut flow);
+        let (_, step) = collect(&mut flow);
         let Step::Ask(Prompt::AccountChooser { accounts, .. }) = step else { panic!("{step:?}") };
         assert_eq!(accounts[0].account_id, "1234");
         flow.on_user(UserAction::Choose { account_id: "1234".into(), config_url: None }).unwrap();
-        let (batch, _) = drain(&mut flow);
+        let (batch, _) = collect(&mut flow);
         flow.on_response(batch[0].id, Ok(respond(&batch[0])));
         outcomes.push(flow.outcome().cloned().unwrap());
     }
@@ -88,7 +71,7 @@ fn parallel_fetches_are_handed_out_together_and_answered_in_any_order() {
 fn the_question_is_repeated_until_answered_and_wrong_answers_change_nothing() {
     let mut flow = Flow::from_json(rp(), logged_in(), &options(), Profile::Spec);
     for _ in 0..3 {
-        let (batch, _) = drain(&mut flow);
+        let (batch, _) = collect(&mut flow);
         for r in &batch {
             flow.on_response(r.id, Ok(respond(r)));
         }
@@ -109,7 +92,7 @@ fn the_question_is_repeated_until_answered_and_wrong_answers_change_nothing() {
 #[test]
 fn abort_settles_at_once_and_later_responses_are_ignored() {
     let mut flow = Flow::from_json(rp(), logged_in(), &options(), Profile::Spec);
-    let (batch, _) = drain(&mut flow);
+    let (batch, _) = collect(&mut flow);
     flow.abort();
     let Step::Done(Outcome::Reject { error }) = flow.next_step() else { panic!() };
     assert_eq!(error.name, ErrorName::AbortError);
@@ -121,14 +104,14 @@ fn abort_settles_at_once_and_later_responses_are_ignored() {
 #[test]
 fn accounts_request_carries_cookies_but_not_the_rp_and_manifests_carry_neither() {
     let mut flow = Flow::from_json(rp(), logged_in(), &options(), Profile::Spec);
-    let (batch, _) = drain(&mut flow);
+    let (batch, _) = collect(&mut flow);
     for r in &batch {
         assert_eq!(r.credentials, Credentials::Omit);
         assert_eq!(r.origin, None);
         assert_eq!(r.header("Sec-Fetch-Dest"), Some("webidentity"));
         flow.on_response(r.id, Ok(respond(r)));
     }
-    let (batch, _) = drain(&mut flow);
+    let (batch, _) = collect(&mut flow);
     let accounts = &batch[0];
     assert_eq!(accounts.credentials, Credentials::Include);
     assert_eq!(accounts.origin, None);
@@ -143,7 +126,7 @@ fn silent_mediation_without_a_connection_sends_nothing() {
     o["mediation"] = json!("silent");
     for profile in Profile::ALL {
         let mut flow = Flow::from_json(rp(), logged_in(), &o, profile);
-        let (batch, step) = drain(&mut flow);
+        let (batch, step) = collect(&mut flow);
         assert!(batch.is_empty(), "{profile}");
         let rejection = match step {
             Step::Wait(t) => {
@@ -161,23 +144,14 @@ fn silent_mediation_without_a_connection_sends_nothing() {
 #[test]
 fn auto_reauthentication_uses_the_only_returning_account_without_asking() {
     let mut browser = logged_in();
-    browser.connect(Connection {
-        embedder: "https://rp.example".into(),
-        rp: "https://rp.example".into(),
-        idp: "https://idp.example".into(),
-        account: "1234".into(),
-    });
+    browser.connect(Connection { embedder: RP.into(), rp: RP.into(), idp: IDP.into(), account: "1234".into() });
     let mut flow = Flow::from_json(rp(), browser, &options(), Profile::Spec);
-    loop {
-        match flow.next_step() {
-            Step::Fetch(r) => flow.on_response(r.id, Ok(respond(&r))),
-            Step::Done(o) => {
-                assert!(o.credential().unwrap().is_auto_selected());
-                break;
-            }
-            other => panic!("asked or waited: {other:?}"),
-        }
-    }
+    let mut idp = Closures {
+        respond: |r: &FetchRequest| Ok(respond(r)),
+        answer: |p: &Prompt| -> UserAction { panic!("asked: {p:?}") },
+    };
+    let o = Driver::new().without_timers().run(&mut flow, &mut idp).expect("settles without waiting");
+    assert!(o.credential().unwrap().is_auto_selected());
     let assertion = flow.trace().requests().find(|r| r.kind == FetchKind::Assertion).unwrap();
     assert_eq!(assertion.form_field("is_auto_selected").as_deref(), Some("true"));
     assert_eq!(assertion.form_field("account_id").as_deref(), Some("1234"));
@@ -185,30 +159,32 @@ fn auto_reauthentication_uses_the_only_returning_account_without_asking() {
 
 #[test]
 fn an_assertion_network_error_is_an_identity_credential_error_after_the_dialog() {
-    let mut flow = Flow::from_json(rp(), logged_in(), &options(), Profile::Spec);
-    loop {
-        match flow.next_step() {
-            Step::Fetch(r) if r.kind == FetchKind::Assertion => flow.on_response(r.id, Err(NetworkError::new("reset"))),
-            Step::Fetch(r) => flow.on_response(r.id, Ok(respond(&r))),
-            Step::Ask(Prompt::AccountChooser { .. }) => {
-                flow.on_user(UserAction::Choose { account_id: "1234".into(), config_url: None }).unwrap()
+    /// The IdP fails the assertion; the person picks 1234 and dismisses
+    /// the error dialog.
+    struct Person;
+    impl Actor for Person {
+        fn respond(&mut self, r: &FetchRequest) -> FetchResult {
+            match r.kind {
+                FetchKind::Assertion => Err(NetworkError::new("reset")),
+                _ => Ok(respond(r)),
             }
-            Step::Ask(Prompt::ErrorDialog { code, url }) => {
-                assert_eq!((code.as_str(), url), ("", None));
-                assert!(flow.outcome().is_none(), "no rejection before the dialog is dismissed");
-                flow.on_user(UserAction::Dismiss).unwrap();
+        }
+        fn answer(&mut self, prompt: &Prompt, flow: &Flow) -> UserAction {
+            match prompt {
+                Prompt::AccountChooser { .. } => UserAction::Choose { account_id: "1234".into(), config_url: None },
+                Prompt::ErrorDialog { code, url } => {
+                    assert_eq!((code.as_str(), url), ("", &None));
+                    assert!(flow.outcome().is_none(), "no rejection before the dialog is dismissed");
+                    UserAction::Dismiss
+                }
+                other => panic!("{other:?}"),
             }
-            Step::Done(o) => {
-                let e = o.rejection().unwrap();
-                assert_eq!(
-                    (e.name, e.code.as_deref(), e.url.as_deref()),
-                    (ErrorName::IdentityCredentialError, Some(""), Some(""))
-                );
-                break;
-            }
-            other => panic!("{other:?}"),
         }
     }
+    let mut flow = Flow::from_json(rp(), logged_in(), &options(), Profile::Spec);
+    let o = Driver::new().without_timers().run(&mut flow, &mut Person).expect("settles");
+    let e = o.rejection().unwrap();
+    assert_eq!((e.name, e.code.as_deref(), e.url.as_deref()), (ErrorName::IdentityCredentialError, Some(""), Some("")));
 }
 
 #[test]
@@ -226,7 +202,7 @@ fn invalid_options_settle_immediately_with_the_javascript_error() {
 #[test]
 fn request_warnings_are_traced_in_the_order_found() {
     let options = json!({"identity": {"providers": [
-        {"configURL": "https://idp.example/config.json", "clientId": "1", "nonce": "a"},
+        {"configURL": IDP_CONFIG_URL, "clientId": "1", "nonce": "a"},
         {"configURL": "https://idp2.example/config.json", "clientId": "2", "nonce": "b"}
     ]}});
     let flow = Flow::from_json(rp(), logged_in(), &options, Profile::Spec);
@@ -241,30 +217,4 @@ fn request_warnings_are_traced_in_the_order_found() {
         .collect();
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(notes[0].contains("providers[0].nonce") && notes[1].contains("providers[1].nonce"), "{notes:?}");
-}
-
-/// The invariants read provider indices from the trace; a trace that names
-/// a provider the options do not have is reported, never a panic.
-#[test]
-fn invariants_report_a_provider_the_options_lack_instead_of_panicking() {
-    let mut flow = Flow::from_json(rp(), logged_in(), &options(), Profile::Spec);
-    loop {
-        match flow.next_step() {
-            Step::Fetch(r) => flow.on_response(r.id, Ok(respond(&r))),
-            Step::Ask(_) => flow.on_user(UserAction::Choose { account_id: "1234".into(), config_url: None }).unwrap(),
-            Step::Done(_) => break,
-            other => panic!("{other:?}"),
-        }
-    }
-    let mut trace = flow.trace().clone();
-    for e in &mut trace.events {
-        if let Event::Request { request } = e {
-            request.provider = 7;
-        }
-    }
-    let violations = fedcm_model::invariants::check_all(&trace);
-    assert!(
-        violations.iter().any(|v| v.message.contains("names provider 7, but the options have 1")),
-        "{violations:?}"
-    );
 }

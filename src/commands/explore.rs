@@ -1,6 +1,6 @@
 //! `fedcm explore`: the bounded model checker's front end.
 
-use fedcm_model::explore::{self, to_scenario, Limits, Stopped};
+use fedcm_check::explore::{self, to_scenario, Limits, Stopped};
 use fedcm_model::Profile;
 use fedcm_workbench::{errln, outln, output};
 use std::io::IsTerminal;
@@ -101,7 +101,7 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
             "seconds": elapsed,
             "stats": s,
             "stopped": report.stopped,
-            "invariants": fedcm_model::invariants::ALL.len(),
+            "invariants": fedcm_check::invariants::ALL.len(),
             "counterexamples": report.counterexamples.iter().map(|c| serde_json::json!({
                 "violations": c.violations, "scenario": to_scenario(c)})).collect::<Vec<_>>(),
         });
@@ -114,7 +114,7 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
         outln!("distinct states    {}", s.distinct);
         outln!("settled states     {}", s.settled);
         outln!("deepest path       {}", s.max_depth);
-        outln!("invariants checked {} in every state", fedcm_model::invariants::ALL.len());
+        outln!("invariants checked {} in every state", fedcm_check::invariants::ALL.len());
         outln!("time               {elapsed:.2}s ({:.0} states/s)", s.visited as f64 / elapsed.max(1e-9));
         match (&stopped, report.counterexamples.is_empty()) {
             (Some(_), true) => outln!("result             incomplete: no violation in the states explored"),

@@ -27,7 +27,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn scenario_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")
+    fedcm_check::corpus::scenarios_dir()
 }
 
 #[test]

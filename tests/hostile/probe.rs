@@ -4,6 +4,7 @@
 //! time limit and its peak memory is checked; every server loop is bounded.
 
 use super::common::{self, run, Ran};
+use fedcm_check::fixtures::RP;
 use fedcm_model::machine::browser::LoginStatus;
 use fedcm_model::Profile;
 use fedcm_model::MAX_BODY_BYTES;
@@ -42,7 +43,7 @@ fn scenario_with_token(accounts: Value, token: &str) -> Scenario {
 fn world(accounts: Value, token: &str) -> Value {
     json!({
         "name": "hostile IdP",
-        "rp": {"origin": "https://rp.example"},
+        "rp": {"origin": RP},
         "browser": {"login_status": {"https://idp.example": "logged-in"}},
         "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "1"}]}}},
         "idp": {
@@ -93,7 +94,7 @@ fn options(budget: StepBudget) -> ProbeOptions {
     ProbeOptions {
         config_url: "https://idp.example/config.json".into(),
         client_id: "1".into(),
-        rp_origin: "https://rp.example".into(),
+        rp_origin: RP.into(),
         login_status: LoginStatus::LoggedIn,
         account: None,
         assert: true,
@@ -129,7 +130,7 @@ fn a_probe_that_runs_out_of_steps_is_cut_short() {
 fn the_overall_deadline_stops_a_stalled_probe() {
     let text = json!({
         "name": "slow",
-        "rp": {"origin": "https://rp.example"},
+        "rp": {"origin": RP},
         "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "1"}]}}},
         "idp": {"https://idp.example/config.json": {"delay_ms": 30_000, "body": {}}}
     });
@@ -463,7 +464,7 @@ fn the_stop_message_names_at_most_ten_accounts() {
 fn a_scenario_run_not_cut_by_the_deadline_is_not_exit_3() {
     let text = json!({
         "name": "no fetch",
-        "rp": {"origin": "https://rp.example"},
+        "rp": {"origin": RP},
         "call": {"get": {"identity": {"providers": []}}}
     });
     let mut child = common::fedcm(&["probe", "--scenario", "-", "--deadline", "1"])
@@ -492,7 +493,7 @@ fn a_scenario_probe_trusts_its_config_urls_host() {
     let origin = format!("http://127.0.0.1:{port}");
     let text = json!({
         "name": "local IdP",
-        "rp": {"origin": "https://rp.example"},
+        "rp": {"origin": RP},
         "browser": {"login_status": {origin.clone(): "logged-in"}},
         "call": {"get": {"identity": {"providers": [{"configURL": format!("{origin}/config.json"), "clientId": "1"}]}}}
     });

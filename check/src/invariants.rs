@@ -5,15 +5,14 @@
 //! tests, the model checker, fuzzers, the HTTP prober. A property that does
 //! not apply to a run (say, a disconnect trace) holds vacuously.
 
-use crate::machine::browser::{Connection, LoginStatus};
-use crate::machine::fetch::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
-use crate::machine::outcome::{ErrorName, Outcome};
-use crate::machine::prompt::{Prompt, UserAction};
-use crate::machine::state::State;
-use crate::options::{Mediation, Mode};
-use crate::profile::Profile;
-use crate::trace::{EntryKind, Event, ResponseResult, Start, Trace};
-use crate::urls::{is_potentially_trustworthy, registrable_domain, ConfigUrl};
+use fedcm_model::machine::browser::{Connection, LoginStatus};
+use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
+use fedcm_model::machine::outcome::{ErrorName, Outcome};
+use fedcm_model::machine::prompt::{Prompt, UserAction};
+use fedcm_model::machine::state::State;
+use fedcm_model::options::{Mediation, Mode};
+use fedcm_model::trace::{EntryKind, Event, ResponseResult, Start, Trace};
+use fedcm_model::{is_potentially_trustworthy, registrable_domain, ConfigUrl, Profile};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use url::Url;
@@ -238,14 +237,17 @@ fn settled_at(t: &Trace) -> Option<(usize, &Outcome)> {
 }
 
 /// The inputs of a `get()` run whose options were valid.
-fn start(t: &Trace) -> Option<(&Start, &crate::options::RequestOptions)> {
+fn start(t: &Trace) -> Option<(&Start, &fedcm_model::options::RequestOptions)> {
     let s = t.start()?;
     Some((s, s.options.as_ref()?))
 }
 
 /// The RP's request for `provider`, an index the trace gave: a trace that
 /// names a provider the options do not have is a violation, not a panic.
-fn requested(o: &crate::options::RequestOptions, provider: usize) -> Result<&crate::options::ProviderRequest, String> {
+fn requested(
+    o: &fedcm_model::options::RequestOptions,
+    provider: usize,
+) -> Result<&fedcm_model::options::ProviderRequest, String> {
     o.providers
         .get(provider)
         .ok_or_else(|| format!("the trace names provider {provider}, but the options have {}", o.providers.len()))
@@ -798,7 +800,7 @@ fn privacy_delay(t: &Trace) -> Result<(), String> {
     let Some((at, Outcome::Reject { error })) = settled_at(t) else { return Ok(()) };
     let timer = t.events[..at].iter().any(|e| matches!(e, Event::TimerFired { .. }));
     ensure(timer == error.delayed, || format!("delayed = {} but timer fired = {timer}", error.delayed))?;
-    use crate::machine::outcome::Reason::*;
+    use fedcm_model::machine::outcome::Reason::*;
     let always_immediate = matches!(
         error.reason,
         UserCancelled

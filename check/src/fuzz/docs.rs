@@ -9,9 +9,11 @@
 //! every problem and accepted value renders (`Display`, JSON), as
 //! `fedcm lint` renders them.
 
+use crate::drive::settle_outbox;
+use crate::fixtures;
 use fedcm_model::idp::{self, ParseResult};
 use fedcm_model::machine::browser::BrowserState;
-use fedcm_model::machine::{Flow, Rp, Step};
+use fedcm_model::machine::Flow;
 use fedcm_model::{ConfigUrl, Endpoint, HttpResponse, Profile, Severity};
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -19,6 +21,7 @@ use std::sync::OnceLock;
 /// The config URL every config and well-known input is read against.
 pub const CONFIG_URL: &str = "https://idp.example/fedcm/config.json";
 
+/// The config URL of [`CONFIG_URL`].
 pub fn config_url() -> ConfigUrl {
     ConfigUrl::parse(CONFIG_URL).expect("a valid config URL")
 }
@@ -130,6 +133,7 @@ fn fixed_configs() -> &'static [(Profile, idp::config::Config)] {
     })
 }
 
+/// The `well_known` target: the well-known parser under both profiles.
 pub fn well_known(data: &[u8]) {
     let response = response(data);
     let url = config_url();
@@ -147,6 +151,7 @@ pub fn well_known(data: &[u8]) {
     }
 }
 
+/// The `config` target: the config parser under both profiles.
 pub fn config(data: &[u8]) {
     let response = response(data);
     let url = config_url();
@@ -172,6 +177,7 @@ pub fn config(data: &[u8]) {
     }
 }
 
+/// The `accounts` target: the accounts parser under both profiles.
 pub fn accounts(data: &[u8]) {
     let response = response(data);
     for profile in Profile::ALL {
@@ -193,6 +199,7 @@ pub fn accounts(data: &[u8]) {
     }
 }
 
+/// The `client_metadata` target: the client metadata parser under both profiles.
 pub fn client_metadata(data: &[u8]) {
     let response = response(data);
     for profile in Profile::ALL {
@@ -200,6 +207,7 @@ pub fn client_metadata(data: &[u8]) {
     }
 }
 
+/// The `assertion` target: the assertion parser under both profiles.
 pub fn assertion(data: &[u8]) {
     let response = response(data);
     let endpoint = assertion_endpoint();
@@ -219,6 +227,7 @@ pub fn assertion(data: &[u8]) {
     }
 }
 
+/// The `disconnect` target: the disconnect parser under both profiles.
 pub fn disconnect(data: &[u8]) {
     let response = response(data);
     for profile in Profile::ALL {
@@ -241,15 +250,9 @@ pub fn request_options(data: &[u8]) {
         if let Err(rejected) = &result {
             let _ = rejected.first().js_error_in(profile);
         }
-        let rp = Rp::new(url::Url::parse("https://rp.example").expect("valid"));
         let browser = BrowserState { transient_activation: true, ..BrowserState::default() };
-        let mut flow = Flow::from_json(rp, browser, &value, profile);
-        for _ in 0..64 {
-            match flow.next_step() {
-                Step::Fetch(_) => continue,
-                _ => break,
-            }
-        }
+        let mut flow = Flow::from_json(fixtures::rp(), browser, &value, profile);
+        settle_outbox(&mut flow);
         flow.abort();
         assert!(flow.outcome().is_some(), "an aborted flow has not settled");
     }

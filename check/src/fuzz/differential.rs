@@ -228,6 +228,8 @@ fn lossy(data: &[u8]) -> String {
     String::from_utf8_lossy(&data[..data.len().min(2000)]).into_owned()
 }
 
+/// The `differential` target: every typed parser against the `Value` reading
+/// of the same bytes; panics on a disagreement.
 pub fn run(data: &[u8]) {
     content_type(data);
     let response = HttpResponse::json(data.to_vec());

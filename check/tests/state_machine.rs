@@ -9,8 +9,9 @@
 //! answered twice through the public API), the requests the driver holds
 //! are exactly the reference's pending requests, and every invariant holds.
 
-use fedcm_model::explore::{self, Move, Start};
-use fedcm_model::invariants;
+use fedcm_check::drive::drain;
+use fedcm_check::explore::{self, Move, Start};
+use fedcm_check::invariants;
 use fedcm_model::machine::fetch::{FetchRequest, RequestId};
 use fedcm_model::machine::{Flow, Step};
 use fedcm_model::Profile;
@@ -68,17 +69,10 @@ struct Driver {
 
 impl Driver {
     fn poll(&mut self) {
-        loop {
-            match self.flow.next_step() {
-                Step::Fetch(r) => {
-                    assert!(self.handed_out.insert(r.id, r).is_none(), "a request was handed out twice");
-                }
-                other => {
-                    self.last = other;
-                    return;
-                }
-            }
-        }
+        let handed_out = &mut self.handed_out;
+        self.last = drain(&mut self.flow, |r| {
+            assert!(handed_out.insert(r.id, r).is_none(), "a request was handed out twice");
+        });
     }
 }
 

@@ -12,13 +12,14 @@
 //! functions over the trace, which a generic checker's state type would
 //! have to carry anyway.
 
+use crate::drive::settle_outbox;
+use crate::fixtures::{self, RP};
 use crate::invariants::{self, Violation};
-use crate::machine::browser::{BrowserState, Connection, LoginStatus};
-use crate::machine::fetch::{FetchKind, FetchRequest, FetchResult, NetworkError};
-use crate::machine::prompt::{Prompt, UserAction};
-use crate::machine::{Flow, Rp, Step};
-use crate::profile::Profile;
-use crate::HttpResponse;
+use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
+use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, NetworkError};
+use fedcm_model::machine::prompt::{Prompt, UserAction};
+use fedcm_model::machine::{Flow, Step};
+use fedcm_model::{HttpResponse, Profile};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{HashSet, VecDeque};
@@ -51,16 +52,12 @@ pub enum Move {
     Abort,
 }
 
-/// The IdPs of the explored world: each serves its config at
-/// `https://<idp>/config.json`.
-pub const IDPS: [&str; 2] = ["https://idp1.example", "https://idp2.example"];
-/// The RP's origin in the explored world.
-pub const RP: &str = "https://rp.example";
+/// The IdPs of the explored world, the two cross-site ones of
+/// [`fixtures::IDPS`]: each serves its config at `https://<idp>/config.json`.
+pub const IDPS: [&str; 2] = [fixtures::IDPS[0], fixtures::IDPS[1]];
 
 fn json_response(body: &Value) -> HttpResponse {
-    HttpResponse::json(serde_json::to_vec(body).unwrap_or_default())
-        .with_header("access-control-allow-origin", RP)
-        .with_header("access-control-allow-credentials", "true")
+    fixtures::cors_json(serde_json::to_vec(body).unwrap_or_default())
 }
 
 /// The responses a fetch may get, by name.
@@ -196,8 +193,7 @@ impl Start {
                 account: account.into(),
             });
         }
-        let rp = Rp::new(Url::parse(RP).expect("valid"));
-        Flow::from_json(rp, browser, &self.options, self.profile)
+        Flow::from_json(fixtures::rp(), browser, &self.options, self.profile)
     }
 }
 
@@ -234,16 +230,6 @@ pub fn starts(profiles: &[Profile]) -> Vec<Start> {
     out
 }
 
-/// Hands out every queued request; returns what the machine waits for.
-fn settle_outbox(flow: &mut Flow) -> Step {
-    loop {
-        match flow.next_step() {
-            Step::Fetch(_) => continue,
-            other => return other,
-        }
-    }
-}
-
 /// Every move possible in this state.
 pub fn moves(flow: &mut Flow) -> Vec<Move> {
     let step = settle_outbox(flow);
@@ -274,7 +260,7 @@ fn pending(flow: &Flow) -> Vec<FetchRequest> {
         .events
         .iter()
         .filter_map(|e| match e {
-            crate::trace::Event::Request { request } if ids.contains(&request.id) => Some(request.clone()),
+            fedcm_model::trace::Event::Request { request } if ids.contains(&request.id) => Some(request.clone()),
             _ => None,
         })
         .collect()

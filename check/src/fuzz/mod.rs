@@ -1,12 +1,10 @@
 //! The bodies of the fuzz targets, shared by `fuzz/fuzz_targets/*.rs` and by
-//! the stable regression test `tests/fuzz_regressions.rs`, which includes
-//! this file with `#[path]`: a crash input replays through exactly the code
-//! the fuzzer ran.
+//! the stable regression test `tests/fuzz_regressions.rs`: a crash input
+//! replays through exactly the code the fuzzer ran.
 //!
-//! So everything here uses `super::` (never `crate::`) and depends only on
-//! what the root crate's tests also have: `fedcm-model`, `serde`,
-//! `serde_json` and `url`. `arbitrary` is derived only outside `cfg(test)`,
-//! that is, in the fuzz crate.
+//! The structure-aware targets decode a [`world::World`] with `arbitrary`,
+//! derived only with this crate's `arbitrary` feature (the fuzz crate turns
+//! it on); the regression test replays worlds stored as JSON without it.
 //!
 //! | target | input | checks |
 //! |---|---|---|

@@ -1,0 +1,312 @@
+//! Building the world: documents from templates and mutations, responses
+//! from their bytes, the browser's state.
+
+use super::tables::NETWORK_ERROR;
+use super::*;
+
+fn text(t: &Text) -> String {
+    match t {
+        Text::Known(i) => STRINGS[usize::from(*i) % STRINGS.len()].to_string(),
+        Text::Raw(s) => s.chars().take(64).collect(),
+        Text::Repeat(n) => "x".repeat(usize::from(*n)),
+    }
+}
+
+fn scalar(s: &Scalar) -> Value {
+    match s {
+        Scalar::Text(t) => Value::String(text(t)),
+        Scalar::Null => Value::Null,
+        Scalar::Bool(b) => Value::Bool(*b),
+        Scalar::Int(n) => json!(n),
+        Scalar::Float(i) => json!(FLOATS[usize::from(*i) % FLOATS.len()]),
+        Scalar::EmptyArray => json!([]),
+        Scalar::EmptyObject => json!({}),
+        Scalar::Texts(ts) => Value::Array(ts.iter().take(8).map(|t| Value::String(text(t))).collect()),
+    }
+}
+
+fn key(k: &Key) -> String {
+    match k {
+        Key::Known(i) => KEYS[usize::from(*i) % KEYS.len()].to_string(),
+        Key::Raw(s) => s.chars().take(32).collect(),
+    }
+}
+
+fn count(v: &Value) -> usize {
+    1 + match v {
+        Value::Array(a) => a.iter().map(count).sum(),
+        Value::Object(o) => o.values().map(count).sum(),
+        _ => 0,
+    }
+}
+
+/// The `n`th node in pre-order.
+fn node(v: &mut Value, n: usize) -> &mut Value {
+    // Find the path first, then walk it: no borrow is held across the search.
+    let path = path_to(v, n);
+    let mut cur = v;
+    for step in path {
+        cur = match (cur, step) {
+            (Value::Array(a), Step2::Index(i)) => &mut a[i],
+            (Value::Object(o), Step2::Key(k)) => o.get_mut(&k).expect("the key was just seen"),
+            _ => unreachable!("the path was computed on this tree"),
+        };
+    }
+    cur
+}
+
+enum Step2 {
+    Index(usize),
+    Key(String),
+}
+
+fn path_to(v: &Value, n: usize) -> Vec<Step2> {
+    fn go(v: &Value, i: &mut usize, path: &mut Vec<Step2>) -> bool {
+        if *i == 0 {
+            return true;
+        }
+        *i -= 1;
+        match v {
+            Value::Array(a) => {
+                for (j, x) in a.iter().enumerate() {
+                    path.push(Step2::Index(j));
+                    if go(x, i, path) {
+                        return true;
+                    }
+                    path.pop();
+                }
+                false
+            }
+            Value::Object(o) => {
+                for (k, x) in o {
+                    path.push(Step2::Key(k.clone()));
+                    if go(x, i, path) {
+                        return true;
+                    }
+                    path.pop();
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+    let mut path = Vec::new();
+    let mut i = n;
+    go(v, &mut i, &mut path);
+    path
+}
+
+fn mutate(v: &mut Value, m: &Mutation) {
+    let n = usize::from(m.node) % count(v);
+    let target = node(v, n);
+    match &m.op {
+        Op::Replace(s) => *target = scalar(s),
+        Op::Set { key: k, value } => match target {
+            Value::Object(o) => {
+                o.insert(key(k), scalar(value));
+            }
+            Value::Array(a) => a.push(scalar(value)),
+            other => *other = scalar(value),
+        },
+        Op::RemoveChild(i) => match target {
+            Value::Object(o) if !o.is_empty() => {
+                let k = o.keys().nth(usize::from(*i) % o.len()).cloned().unwrap_or_default();
+                o.remove(&k);
+            }
+            Value::Array(a) if !a.is_empty() => {
+                a.remove(usize::from(*i) % a.len());
+            }
+            _ => {}
+        },
+        Op::RepeatChild(i) => match target {
+            Value::Array(a) if !a.is_empty() => {
+                let x = a[usize::from(*i) % a.len()].clone();
+                a.push(x);
+            }
+            Value::Object(o) if !o.is_empty() => {
+                // Objects cannot repeat a key: copy a member under a new name.
+                let (k, x) = o.iter().nth(usize::from(*i) % o.len()).map(|(k, x)| (k.clone(), x.clone())).unwrap();
+                o.insert(format!("{k}_"), x);
+            }
+            _ => {}
+        },
+        Op::Stringify => *target = Value::String(target.to_string()),
+        Op::WrapInArray => *target = Value::Array(vec![target.take()]),
+        Op::Empty => match target {
+            Value::Object(o) => o.clear(),
+            Value::Array(a) => a.clear(),
+            Value::String(s) => s.clear(),
+            other => *other = Value::Null,
+        },
+    }
+}
+
+impl Doc {
+    /// The template with the mutations applied.
+    pub fn build(&self, templates: &[Value]) -> Value {
+        let mut v = templates[usize::from(self.template) % templates.len()].clone();
+        for m in self.mutations.iter().take(MAX_MUTATIONS) {
+            mutate(&mut v, m);
+        }
+        v
+    }
+}
+
+fn to_bytes(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+const LIMIT: usize = 1024 * 1024;
+
+/// Bodies the harness may build: past the model's limit (to test it), but
+/// not by more than a few MiB, so a fuzz run measures the model's memory,
+/// not the harness's.
+pub const MAX_BODY: usize = 16 * LIMIT;
+
+fn body(b: &Body, templates: &[Value]) -> Vec<u8> {
+    let out = unbounded_body(b, templates);
+    assert!(out.len() <= MAX_BODY, "the harness built a {} byte body", out.len());
+    out
+}
+
+fn unbounded_body(b: &Body, templates: &[Value]) -> Vec<u8> {
+    match b {
+        Body::Template(doc) => to_bytes(&doc.build(templates)),
+        Body::Raw(bytes) => bytes[..bytes.len().min(4096)].to_vec(),
+        Body::Nasty(n) => match n {
+            Nasty::DeepArray(depth) => vec![b'['; usize::from(*depth)],
+            Nasty::DeepTemplate(depth, doc) => {
+                let depth = usize::from(*depth).min(200);
+                let mut out = Vec::new();
+                for i in 0..depth {
+                    out.extend_from_slice(if i % 2 == 0 { b"[" } else { b"{\"accounts\":" });
+                }
+                out.extend(to_bytes(&doc.build(templates)));
+                for i in (0..depth).rev() {
+                    out.push(if i % 2 == 0 { b']' } else { b'}' });
+                }
+                out
+            }
+            Nasty::ManyElements(n, doc) => {
+                let mut v = doc.build(templates);
+                fn first_array(v: &mut Value) -> Option<&mut Vec<Value>> {
+                    match v {
+                        Value::Array(a) => Some(a),
+                        Value::Object(o) => o.values_mut().find_map(first_array),
+                        _ => None,
+                    }
+                }
+                if let Some(a) = first_array(&mut v) {
+                    let x = a.first().cloned().unwrap_or(Value::Null);
+                    // Enough copies to pass the body limit by one, never
+                    // more: 60,000 copies of a 56 KB account would be 3 GB
+                    // of harness, not a test of the model.
+                    let size = to_bytes(&x).len() + 1;
+                    let copies = usize::from(*n).min(LIMIT / size + 2);
+                    a.extend(std::iter::repeat_n(x, copies));
+                }
+                to_bytes(&v)
+            }
+            Nasty::Padded(extra, doc) => {
+                let mut out = to_bytes(&doc.build(templates));
+                let target = (LIMIT + usize::from(*extra)).max(out.len());
+                out.resize(target, b' ');
+                out
+            }
+            Nasty::Bom(doc) => {
+                let mut out = "\u{feff}".as_bytes().to_vec();
+                out.extend(to_bytes(&doc.build(templates)));
+                out
+            }
+            Nasty::InvalidUtf8(doc) => splice_first_string(to_bytes(&doc.build(templates)), b"\xff"),
+            Nasty::LoneSurrogate(doc) => splice_first_string(to_bytes(&doc.build(templates)), b"\\ud800"),
+            Nasty::DuplicateKey(value, doc) => {
+                let v = doc.build(templates);
+                let text = to_bytes(&v);
+                match v.as_object().and_then(|o| o.keys().next()) {
+                    // `{"k":X,...}` becomes `{"k":VALUE,"k":X,...}`.
+                    Some(k) => {
+                        let mut out = format!("{{{}:{},", Value::String(k.clone()), scalar(value)).into_bytes();
+                        out.extend_from_slice(&text[1..]);
+                        out
+                    }
+                    None => text,
+                }
+            }
+        },
+    }
+}
+
+/// Inserts `bytes` right after the first string's opening quote.
+fn splice_first_string(mut text: Vec<u8>, bytes: &[u8]) -> Vec<u8> {
+    if let Some(i) = text.iter().position(|&b| b == b'"') {
+        text.splice(i + 1..i + 1, bytes.iter().copied());
+    }
+    text
+}
+
+impl Response {
+    pub(super) fn build(&self, kind: FetchKind, origin: &str) -> FetchResult {
+        let status = match self.status {
+            0..=159 => 200,
+            s => STATUSES[usize::from(s - 160) % STATUSES.len()],
+        };
+        if status == NETWORK_ERROR {
+            return Err(NetworkError::new("connection reset"));
+        }
+        let mut headers = Vec::new();
+        let content_type = match self.content_type {
+            0..=199 => Some("application/json"),
+            c => CONTENT_TYPES[usize::from(c - 200) % CONTENT_TYPES.len()],
+        };
+        if let Some(ct) = content_type {
+            headers.push(("Content-Type".to_string(), ct.to_string()));
+        }
+        let (acao, acac) = match self.cors {
+            0..=199 => (Some(RP), Some("true")),
+            c => CORS[usize::from(c - 200) % CORS.len()],
+        };
+        if let Some(v) = acao {
+            headers.push(("Access-Control-Allow-Origin".to_string(), v.to_string()));
+        }
+        if let Some(v) = acac {
+            headers.push(("Access-Control-Allow-Credentials".to_string(), v.to_string()));
+        }
+        if (300..400).contains(&status) {
+            let location = LOCATIONS[usize::from(self.location) % LOCATIONS.len()];
+            headers.push(("Location".to_string(), location.to_string()));
+        }
+        Ok(HttpResponse { status, headers, body: body(&self.body, &templates(kind, origin)) })
+    }
+}
+
+impl Browser {
+    pub(super) fn build(&self) -> BrowserState {
+        let mut browser = BrowserState { transient_activation: !self.no_transient_activation, ..Default::default() };
+        for (idp, s) in IDPS.iter().zip(self.login_status) {
+            let status = [LoginStatus::LoggedIn, LoginStatus::LoggedOut, LoginStatus::Unknown][usize::from(s % 3)];
+            browser.set_login_status(idp, status);
+        }
+        let embedder = self.embedder();
+        for (idp, account) in self.connected.iter().take(8) {
+            browser.connect(Connection {
+                embedder: embedder.to_string(),
+                rp: RP.to_string(),
+                idp: IDPS[usize::from(*idp) % IDPS.len()].to_string(),
+                account: ACCOUNT_IDS[usize::from(*account) % ACCOUNT_IDS.len()].to_string(),
+            });
+        }
+        if self.requires_user_mediation {
+            browser.requires_user_mediation.insert(RP.to_string());
+        }
+        browser
+    }
+
+    pub(super) fn embedder(&self) -> &'static str {
+        match self.embedder % 3 {
+            0 => RP,
+            1 => "https://top.example",
+            _ => "https://www.rp.example",
+        }
+    }
+}
