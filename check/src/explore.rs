@@ -213,8 +213,9 @@ pub fn starts(profiles: &[Profile]) -> Vec<Start> {
                                     json!({"configURL": format!("{}/config.json", IDPS[0]), "clientId": "c"}),
                                     json!({"configURL": format!("{}/other.json", IDPS[0]), "clientId": "c"}),
                                 ],
-                                _ => IDPS[..n]
+                                _ => IDPS
                                     .iter()
+                                    .take(n)
                                     .map(|idp| json!({"configURL": format!("{idp}/config.json"), "clientId": "c"}))
                                     .collect(),
                             };

@@ -28,6 +28,8 @@ pub const CONFIG: &str =
     r#"{"accounts_endpoint":"/accounts","id_assertion_endpoint":"/assertion","login_url":"/login"}"#;
 
 /// The RP of [`RP`], in the top-level frame.
+// `RP` is a constant that parses: every test that builds a flow uses it.
+#[allow(clippy::expect_used)]
 pub fn rp() -> Rp {
     Rp::new(Url::parse(RP).expect("RP is a valid URL"))
 }

@@ -20,10 +20,14 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
+// A checker reports what it finds; it never panics on what it checks.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod corpus;
 pub mod drive;
 pub mod explore;
 pub mod fixtures;
+// Fuzz bodies report a finding by panicking: that is what a fuzzer catches.
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub mod fuzz;
 pub mod invariants;

@@ -8,6 +8,19 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
+// No input may panic the model: outside its tests, no unwrap, expect,
+// panic or unchecked index, and no printing (it is sans-IO).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::print_stdout,
+        clippy::print_stderr
+    )
+)]
 
 mod http;
 mod idl;

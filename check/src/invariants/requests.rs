@@ -1,0 +1,224 @@
+//! Invariants about what each request carries and where it may go:
+//! origins, credentials, redirects, destinations, CORS and URLs.
+
+use super::*;
+
+/// I6: credentialed and config-derived requests stay on the config's origin
+/// and are potentially trustworthy; so do the login pop-up and (spec) the
+/// continuation pop-up.
+pub(super) fn same_origin_endpoints(t: &Trace) -> Result<(), String> {
+    let pinned = [FetchKind::Config, FetchKind::Accounts, FetchKind::ClientMetadata, FetchKind::Assertion];
+    for (_, r) in requests(t).filter(|(_, r)| pinned.contains(&r.kind)) {
+        let Some(cfg) = config_url(t, r.provider) else { continue };
+        ensure(r.url.origin() == cfg.url().origin(), || format!("{} is not on {}", r.url, cfg))?;
+        ensure(is_potentially_trustworthy(&r.url), || format!("{} is not potentially trustworthy", r.url))?;
+    }
+    let assertion_url = requests(t).find(|(_, r)| r.kind == FetchKind::Assertion).map(|(_, r)| r.url.clone());
+    for p in t.prompts() {
+        match p {
+            Prompt::LoginPopup { provider, url } => {
+                let Some(cfg) = config_url(t, *provider) else { continue };
+                ensure(url.origin() == cfg.url().origin(), || format!("login pop-up {url} is not on {cfg}"))?;
+            }
+            Prompt::ContinuationPopup { url, .. } => {
+                let Some(a) = &assertion_url else { return Err("continuation pop-up without an assertion".into()) };
+                ensure(url.origin() == a.origin(), || format!("continuation pop-up {url} is not on {a}"))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// I7: the first well-known request of a provider goes to the fixed
+/// location, without credentials or an RP origin.
+pub(super) fn fixed_well_known(t: &Trace) -> Result<(), String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, r) in requests(t).filter(|(_, r)| r.kind == FetchKind::WellKnown) {
+        ensure(r.credentials == Credentials::Omit && r.origin.is_none(), || "credentialed well-known fetch".into())?;
+        if seen.insert(r.provider) {
+            if let Some(cfg) = config_url(t, r.provider) {
+                let want = cfg.well_known_url();
+                ensure(r.url == want, || format!("well-known fetched at {} instead of {want}", r.url))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// I8
+pub(super) fn uncredentialed_metadata(t: &Trace) -> Result<(), String> {
+    let kinds = [FetchKind::WellKnown, FetchKind::Config, FetchKind::Picture, FetchKind::ClientMetadata];
+    for (_, r) in requests(t).filter(|(_, r)| kinds.contains(&r.kind)) {
+        ensure(r.credentials == Credentials::Omit, || format!("{} fetch of {} carries cookies", r.kind.name(), r.url))?;
+    }
+    Ok(())
+}
+
+/// I9: the accounts request is a plain credentialed GET that names neither
+/// the RP nor the client.
+pub(super) fn accounts_reveal_nothing(t: &Trace) -> Result<(), String> {
+    let Some((s, o)) = start(t) else { return Ok(()) };
+    for (_, r) in requests(t).filter(|(_, r)| r.kind == FetchKind::Accounts) {
+        ensure(r.method == Method::Get && r.body.is_none(), || "accounts request is not a bodiless GET".into())?;
+        ensure(r.origin.is_none() && r.header("Origin").is_none(), || "accounts request names the RP origin".into())?;
+        ensure(r.header("Referer").is_none(), || "accounts request has a Referer".into())?;
+        let client = &requested(o, r.provider)?.client_id;
+        let query = r.url.query().unwrap_or("");
+        ensure(!query.contains("client_id") && (client.is_empty() || !query.contains(client.as_str())), || {
+            format!("accounts URL {} carries the client id", r.url)
+        })?;
+        ensure(!r.url.as_str().contains(&s.rp), || format!("accounts URL {} names the RP", r.url))?;
+    }
+    Ok(())
+}
+
+/// I10: accounts only after the config (and, cross-site, the well-known
+/// file) was accepted; the assertion only after accepted accounts.
+///
+/// One pass over the trace, keeping what was sent and accepted so far per
+/// (provider, kind): linear in the trace, however many providers.
+pub(super) fn fetch_ordering(t: &Trace) -> Result<(), String> {
+    let mut kind_of: BTreeMap<RequestId, (usize, FetchKind)> = BTreeMap::new();
+    let mut accepted_ids: BTreeSet<RequestId> = BTreeSet::new();
+    let mut sent: BTreeSet<(usize, FetchKind)> = BTreeSet::new();
+    let mut accepted: BTreeSet<(usize, FetchKind)> = BTreeSet::new();
+    for e in &t.events {
+        match e {
+            Event::Response { id, result: ResponseResult::Accepted, .. } => {
+                accepted_ids.insert(*id);
+                if let Some(key) = kind_of.get(id) {
+                    accepted.insert(*key);
+                }
+            }
+            Event::Request { request: r } => {
+                let ok = |kind| accepted.contains(&(r.provider, kind));
+                match r.kind {
+                    FetchKind::Accounts => {
+                        ensure(ok(FetchKind::Config), || "accounts fetched before a valid config".into())?;
+                        if sent.contains(&(r.provider, FetchKind::WellKnown)) {
+                            ensure(ok(FetchKind::WellKnown), || {
+                                "accounts fetched before the well-known file was accepted".into()
+                            })?;
+                        }
+                    }
+                    FetchKind::Assertion => {
+                        ensure(ok(FetchKind::Accounts), || "assertion before accepted accounts".into())?;
+                    }
+                    _ => {}
+                }
+                let key = (r.provider, r.kind);
+                kind_of.insert(r.id, key);
+                sent.insert(key);
+                if accepted_ids.contains(&r.id) {
+                    accepted.insert(key);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// I20: pinned endpoints refuse redirects, and a redirect never leads to a
+/// request of the same kind elsewhere.
+pub(super) fn no_redirects(t: &Trace) -> Result<(), String> {
+    let pinned = [
+        FetchKind::Config,
+        FetchKind::Accounts,
+        FetchKind::ClientMetadata,
+        FetchKind::Assertion,
+        FetchKind::Disconnect,
+    ];
+    for (_, r) in requests(t).filter(|(_, r)| pinned.contains(&r.kind)) {
+        ensure(r.redirect == Redirect::Error, || format!("{} fetch follows redirects", r.kind.name()))?;
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for (_, r) in requests(t).filter(|(_, r)| pinned.contains(&r.kind) && r.kind != FetchKind::Accounts) {
+        let n = seen.entry((r.provider, r.kind)).or_insert(0);
+        *n += 1;
+        ensure(*n == 1, || format!("{} fetched twice", r.kind.name()))?;
+    }
+    Ok(())
+}
+
+/// I21: every request says it is FedCM's (pictures are images).
+pub(super) fn fedcm_destination(t: &Trace) -> Result<(), String> {
+    for (_, r) in requests(t) {
+        let want = if r.kind == FetchKind::Picture { "image" } else { "webidentity" };
+        ensure(r.header("Sec-Fetch-Dest") == Some(want), || format!("{} without Sec-Fetch-Dest: {want}", r.url))?;
+    }
+    Ok(())
+}
+
+/// I22: the assertion and disconnect POSTs are credentialed CORS requests
+/// from the RP's origin, and a CORS failure never resolves.
+pub(super) fn cors_posts(t: &Trace) -> Result<(), String> {
+    let rp = match (t.start(), t.events.first()) {
+        (Some(s), _) => s.rp.clone(),
+        (None, Some(Event::StartDisconnect { rp, .. })) => rp.clone(),
+        _ => return Ok(()),
+    };
+    for (_, r) in requests(t).filter(|(_, r)| matches!(r.kind, FetchKind::Assertion | FetchKind::Disconnect)) {
+        ensure(
+            r.method == Method::Post && r.mode == RequestMode::Cors && r.credentials == Credentials::Include,
+            || format!("{} is not a credentialed CORS POST", r.kind.name()),
+        )?;
+        ensure(r.origin.as_deref() == Some(rp.as_str()) && r.header("Origin") == Some(rp.as_str()), || {
+            format!("{} does not carry Origin {rp}", r.kind.name())
+        })?;
+    }
+    // A resolved run's assertion response must have passed CORS, judged on
+    // its own headers.
+    if let Some((at, Outcome::Resolve { .. })) = settled_at(t) {
+        let continued = before(t, at).iter().any(|e| matches!(e, Event::User { action: UserAction::Resolve { .. } }));
+        let response = before(t, at).iter().rev().find_map(|e| match e {
+            Event::Response { kind: FetchKind::Assertion, access_control, .. } => Some(access_control),
+            _ => None,
+        });
+        if let (Some(headers), false) = (response, continued && response.is_none()) {
+            let get = |name: &str| headers.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim());
+            ensure(get("access-control-allow-origin") == Some(rp.as_str()), || {
+                format!("resolved although Access-Control-Allow-Origin is {:?}", get("access-control-allow-origin"))
+            })?;
+            ensure(get("access-control-allow-credentials") == Some("true"), || {
+                "resolved although credentials were not allowed by CORS".into()
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// I26: `disconnect()` sends its credentialed POST only when some account
+/// is connected, and once sent, at least one connection is removed.
+pub(super) fn disconnect_bounded(t: &Trace) -> Result<(), String> {
+    let Some(Event::StartDisconnect { rp, embedder, config_url, browser, .. }) = t.events.first() else {
+        return Ok(());
+    };
+    let sent = requests(t).any(|(_, r)| r.kind == FetchKind::Disconnect);
+    if !sent {
+        return Ok(());
+    }
+    let idp = ConfigUrl::parse(config_url).map(|c| c.url().origin().ascii_serialization()).unwrap_or_default();
+    ensure(browser.has_connection(embedder, rp, &idp), || "disconnect request with no connection".into())?;
+    let answered = t.events.iter().any(|e| matches!(e, Event::Response { kind: FetchKind::Disconnect, .. }));
+    let removed = t.events.iter().any(|e| matches!(e, Event::ConnectionRemoved { .. }));
+    ensure(!answered || removed, || "a disconnect request removed no connection".into())
+}
+
+/// I31: the login pop-up URL carries only `login_hint` and `domain_hint`,
+/// each iff the RP gave a non-empty one.
+pub(super) fn login_popup_url(t: &Trace) -> Result<(), String> {
+    let Some((_, o)) = start(t) else { return Ok(()) };
+    for p in t.prompts() {
+        let Prompt::LoginPopup { provider, url } = p else { continue };
+        let req = requested(o, *provider)?;
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        for (hint, value) in [("login_hint", &req.login_hint), ("domain_hint", &req.domain_hint)] {
+            let want = value.as_deref().filter(|v| !v.is_empty());
+            let got = pairs.iter().rev().find(|(k, _)| k == hint).map(|(_, v)| v.as_str());
+            ensure(want.is_none() || got == want, || format!("login pop-up {url} lacks {hint}"))?;
+        }
+    }
+    Ok(())
+}
