@@ -6,3 +6,4 @@
 
 pub mod cdp;
 pub mod protocol;
+pub mod chromium;
