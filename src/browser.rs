@@ -5,5 +5,8 @@
 //! See docs/browser.md.
 
 pub mod cdp;
-pub mod protocol;
 pub mod chromium;
+pub mod cli;
+pub mod compare;
+pub mod harness;
+pub mod protocol;

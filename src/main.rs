@@ -191,6 +191,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run scenarios in a real headless Chromium and compare with the model.
+    ///
+    /// Serves the scenario over HTTPS on loopback (as `serve --tls`), starts
+    /// Chromium with a fresh profile and the scenario's hosts mapped there,
+    /// makes the call in an RP page and answers its dialogs from the
+    /// scenario's `user` steps through DevTools, then compares what the page
+    /// and the IdP saw with the model under the chromium profile. A scenario
+    /// the harness cannot drive yet says "could not run" and why (see
+    /// docs/browser.md). Exit status: 0 all agree, 1 one differs, 2 a file
+    /// is not a scenario, 3 none differs but some could not run.
+    Browser {
+        /// A scenario file or a directory of them.
+        path: PathBuf,
+        /// Print one JSON object with every result and the summary.
+        #[arg(long)]
+        json: bool,
+        /// The Chromium binary (default: Debian's /usr/lib/chromium/chromium,
+        /// else chromium on PATH).
+        #[arg(long, value_name = "PATH")]
+        chromium: Option<PathBuf>,
+    },
     /// Check an IdP document (or RP request options) as browsers parse it.
     ///
     /// With no FILE, lints the embedded example documents. An IdP document
@@ -236,6 +257,10 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run { path, json, profile } => run::main(path, json, profile),
+        Command::Browser { path, json, chromium } => {
+            let options = fedcm_workbench::browser::cli::Options { path, json, chromium };
+            ExitCode::from(fedcm_workbench::browser::cli::main(options))
+        }
         Command::Serve { scenario, port, host, log, header_timeout, idle_timeout, max_connections, tls } => {
             use std::io::Write;
             let text = match input::read_scenario(&scenario) {

@@ -405,7 +405,7 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
         state.logger.request(true, || log_line(&path, "400: bad Host"));
         return Ok(json_error(400, "fedcm serve: bad Host"));
     };
-    if let Some(page) = state.pages.then(|| pages::page(&path)).flatten() {
+    if let Some(page) = state.pages.then(|| pages::page(&path, &headers)).flatten() {
         state.logger.request(false, || log_line(url.as_str(), &format!("{} [harness page]", page.status)));
         return Ok(to_hyper(page));
     }

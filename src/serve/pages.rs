@@ -34,10 +34,13 @@ fn html(status: u16, title: &str) -> HttpResponse {
 }
 
 /// The page for `path_and_query` if it is one of the harness pages; any
-/// other path under [`PREFIX`] gets 404.
-pub(crate) fn page(path_and_query: &str) -> Option<HttpResponse> {
+/// other path under [`PREFIX`] gets 404. A request that is no FedCM fetch
+/// (its `Sec-Fetch-Dest` is not `webidentity`: the pages' own favicon)
+/// is the pages' traffic, answered 404 unchecked and unrecorded.
+pub(crate) fn page(path_and_query: &str, headers: &[(String, String)]) -> Option<HttpResponse> {
+    let dest = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("sec-fetch-dest")).map(|(_, v)| v.as_str());
     if !path_and_query.starts_with(PREFIX) {
-        return None;
+        return (dest != Some("webidentity")).then(|| html(404, "not a FedCM request"));
     }
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
     match path {
@@ -61,9 +64,15 @@ pub(crate) fn page(path_and_query: &str) -> Option<HttpResponse> {
 mod tests {
     use super::*;
 
+    fn page(path: &str) -> Option<HttpResponse> {
+        super::page(path, &[("sec-fetch-dest".into(), "webidentity".into())])
+    }
+
     #[test]
     fn only_reserved_paths_are_pages() {
         assert!(page("/config.json").is_none());
+        let favicon = super::page("/favicon.ico", &[("sec-fetch-dest".into(), "image".into())]);
+        assert_eq!(favicon.map(|p| p.status), Some(404));
         assert_eq!(page("/.fedcm/rp").map(|p| p.status), Some(200));
         assert_eq!(page("/.fedcm/nope").map(|p| p.status), Some(404));
         assert_eq!(page("/.fedcm/idp?login=maybe").map(|p| p.status), Some(400));
