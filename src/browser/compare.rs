@@ -129,9 +129,11 @@ fn outcome_differences(model: &RunReport, page: &PageOutcome) -> Vec<String> {
             if want.as_str() != Some(name.as_str()) {
                 d.push(format!("error: the model rejects with {want}, the browser with {name} ({message:?})"));
             }
+            // An empty string is what JavaScript shows for a missing one.
+            let present = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(String::from);
             for (key, got) in [("code", code), ("url", url)] {
                 let want = field(&model.error, key);
-                if want.as_str() != got.as_deref() {
+                if present(want.as_str()) != present(got.as_deref()) {
                     d.push(format!("error {key}: the model gives {want}, the browser {got:?}"));
                 }
             }

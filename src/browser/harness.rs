@@ -136,7 +136,8 @@ pub enum PageOutcome {
         name: String,
         #[serde(default)]
         message: String,
-        /// `IdentityCredentialError`'s code; `None` for other errors or an empty one.
+        /// `IdentityCredentialError`'s code; `None` for other errors or an empty one
+        /// (the comparison takes an empty string for none on both sides).
         #[serde(default)]
         code: Option<String>,
         #[serde(default)]
@@ -391,4 +392,95 @@ async fn answer<'a>(
         (other, _) => return Err(format!("a {other} dialog is not driven yet")),
     };
     done.map(|_| ()).map_err(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(patch: Value) -> Scenario {
+        let mut s = serde_json::json!({
+            "name": "harness",
+            "rp": {"origin": "https://rp.example"},
+            "browser": {"login_status": {"https://idp.example": "logged-in"}},
+            "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example:8443/config.json", "clientId": "1"}]}}},
+            "idp": {
+                "https://idp.example/.well-known/web-identity": {"body": {"provider_urls": ["https://idp.example:8443/config.json"]}},
+                "https://idp.example:8443/config.json": {"body": {"accounts_endpoint": "/a", "id_assertion_endpoint": "/b"}}
+            },
+            "user": [{"choose": "1"}]
+        });
+        if let (Value::Object(s), Value::Object(p)) = (&mut s, patch) {
+            s.extend(p);
+        }
+        Scenario::parse(&s.to_string()).unwrap()
+    }
+
+    #[test]
+    fn a_plain_scenario_maps_every_host_and_port_and_sets_login_status() {
+        let plan = plan(&scenario(serde_json::json!({}))).unwrap();
+        let authorities: Vec<&str> = plan.authorities.iter().map(String::as_str).collect();
+        assert_eq!(authorities, ["idp.example:443", "idp.example:8443", "rp.example:443"]);
+        // Login status is per origin: the config URL's own origin (port
+        // 8443) is unknown, but its page is visited for the probe cookie.
+        let pages = [
+            ("https://idp.example".to_string(), Some("logged-in".to_string())),
+            ("https://idp.example:8443".to_string(), None),
+        ];
+        assert_eq!(plan.idp_pages, pages);
+        assert_eq!(plan.rp_page.as_str(), "https://rp.example/.fedcm/rp");
+        assert!(plan.gesture);
+    }
+
+    #[test]
+    fn what_cannot_be_driven_says_why() {
+        let cases = [
+            (serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example"}}), "framed"),
+            (
+                serde_json::json!({"browser": {"connected": [{"rp": "https://rp.example", "idp": "https://idp.example", "account": "1"}]}}),
+                "prior real sign-in",
+            ),
+            (serde_json::json!({"user": ["login"]}), "not driven yet"),
+            (serde_json::json!({"call": {"get": {"identity": {"mode": "active", "providers": []}}}}), "active mode"),
+            (
+                serde_json::json!({"call": {"disconnect": {"configURL": "https://idp.example/config.json", "clientId": "1", "accountHint": "1"}}}),
+                "disconnect",
+            ),
+            (serde_json::json!({"browser": {"login_status": {"http://idp.example": "logged-in"}}}), "not https"),
+        ];
+        for (patch, why) in cases {
+            let err = plan(&scenario(patch.clone())).unwrap_err();
+            assert!(err.contains(why), "{patch}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_page_script_embeds_the_options_as_json() {
+        let script = call_script(&serde_json::json!({"identity": {"providers": []}, "x": "</script>"}));
+        assert!(script.contains(r#"const options = {"identity":{"providers":[]},"x":"</script>"};"#), "{script}");
+    }
+
+    /// End to end in a real Chromium: `cargo test --lib -- --ignored browser`.
+    /// Says so and passes when no Chromium is installed.
+    #[test]
+    #[ignore = "starts a real Chromium"]
+    fn a_sign_in_in_real_chromium() {
+        let Ok(binary) = super::super::chromium::find(None) else {
+            eprintln!("SKIPPED: no Chromium found (install Debian's chromium package)");
+            return;
+        };
+        let text = include_str!("../../tests/scenarios/018-new-user-chooser-params-nonce.json");
+        let scenario = Scenario::parse(text).unwrap();
+        let plan = plan(&scenario).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let Outcome::Ran(run) = rt.block_on(run(&scenario, &plan, &binary)) else { panic!("could not run") };
+        let PageOutcome::Resolve { token, token_type, .. } = &run.page else { panic!("{:?}", run.page) };
+        assert_eq!((token, token_type.as_str()), (&Value::from("t0k3n"), "string"));
+        assert_eq!(run.dialogs, ["AccountChooser"]);
+        let urls: Vec<&str> = run.requests.iter().map(|r| r.url.as_str()).collect();
+        assert!(urls.contains(&"https://idp.example/accounts"), "{urls:?}");
+        let assertion = run.requests.iter().find(|r| r.method == "POST").expect("an assertion request");
+        assert_eq!(assertion.header("origin"), Some("https://rp.example"));
+        assert!(assertion.body.contains("account_id=1234"), "{}", assertion.body);
+    }
 }
