@@ -292,10 +292,11 @@ async fn drive(
 ) -> Result<(PageOutcome, Vec<String>, Duration), String> {
     let create = p::CreateTarget { url: "about:blank".into() };
     let target = cdp.call(&create, None, STEP_DEADLINE).await.map_err(text)?.target_id;
-    let attach = p::AttachToTarget { target_id: target, flatten: true };
+    let attach = p::AttachToTarget { target_id: target.clone(), flatten: true };
     let session = cdp.call(&attach, None, STEP_DEADLINE).await.map_err(text)?.session_id;
     let s = Some(session.as_str());
     cdp.call(&p::PageEnable {}, s, STEP_DEADLINE).await.map_err(text)?;
+    cdp.call(&p::SetDiscoverTargets { discover: true }, None, STEP_DEADLINE).await.map_err(text)?;
     cdp.call(&p::FedCmEnable { disable_rejection_delay: true }, s, STEP_DEADLINE).await.map_err(text)?;
     for (origin, status) in &plan.idp_pages {
         let query = status.as_ref().map(|st| format!("?login={st}")).unwrap_or_default();
@@ -314,6 +315,8 @@ async fn drive(
         cdp.call(&evaluate("0".into(), false), s, STEP_DEADLINE).await.map_err(text)?;
         tokio::time::sleep(GESTURE_SETTLE).await;
     }
+    // Events so far (the browser's first tab, the pages' loads) are not the call's.
+    while events.next(Duration::ZERO).await.map_err(text)?.is_some() {}
     let started = Instant::now();
     let call_command = evaluate(call_script(&plan.options), true);
     let call = cdp.call(&call_command, s, CALL_DEADLINE);
@@ -325,6 +328,15 @@ async fn drive(
             r = &mut call => break r,
             event = events.next(CALL_DEADLINE) => {
                 let Some(event) = event.map_err(text)? else { continue };
+                // A new page during the call is a pop-up (login,
+                // continuation; Chromium 156 gives it no opener): not
+                // driven yet, and waiting would only run into the deadline.
+                if let Some(created) = event.parse::<p::TargetCreatedEvent>(p::TARGET_CREATED) {
+                    let info = created.map_err(text)?.target_info;
+                    if info.kind == "page" && info.target_id != target {
+                        return Err(format!("the browser opened a pop-up ({}): pop-ups are not driven yet", info.url));
+                    }
+                }
                 if event.session_id.as_deref() != s {
                     continue;
                 }

@@ -51,6 +51,33 @@ pub struct TargetCreated {
     pub target_id: String,
 }
 
+/// `Target.setDiscoverTargets`: `Target.targetCreated` events for new
+/// pages (a pop-up the page opens).
+#[derive(Debug, Serialize)]
+pub struct SetDiscoverTargets {
+    pub discover: bool,
+}
+command!(SetDiscoverTargets, "Target.setDiscoverTargets", Empty);
+
+/// The event `Target.targetCreated`.
+pub const TARGET_CREATED: &str = "Target.targetCreated";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TargetCreatedEvent {
+    #[serde(rename = "targetInfo")]
+    pub target_info: TargetInfo,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TargetInfo {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(rename = "targetId")]
+    pub target_id: String,
+}
+
 /// `Target.attachToTarget` with `flatten`: the page's commands and events
 /// travel on the browser's connection, tagged with the session id.
 #[derive(Debug, Serialize)]
