@@ -1,6 +1,7 @@
 //! The `fedcm` command line: scenario files, the linter, and the drivers
 //! around the sans-IO model in `fedcm-model`.
 
+pub mod browser;
 pub mod driver;
 pub mod escape;
 pub mod input;

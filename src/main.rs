@@ -129,6 +129,13 @@ enum Command {
             value_parser = clap::value_parser!(u64).range(1..=fedcm_workbench::serve::MAX_CONNECTIONS as u64)
         )]
         max_connections: u64,
+        /// Serve HTTPS with a self-signed certificate made at start for
+        /// every host the scenario names (and `*.` its parent domains), and
+        /// answer the harness pages under /.fedcm/ (an RP page, and an IdP
+        /// page that sets login status). The banner prints the key's SPKI
+        /// SHA-256 for Chromium's --ignore-certificate-errors-spki-list.
+        #[arg(long)]
+        tls: bool,
     },
     /// Drive the model over real HTTP against an IdP and report on it.
     ///
@@ -184,6 +191,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run scenarios in a real headless Chromium and compare with the model.
+    ///
+    /// Serves the scenario over HTTPS on loopback (as `serve --tls`), starts
+    /// Chromium with a fresh profile and the scenario's hosts mapped there,
+    /// makes the call in an RP page and answers its dialogs from the
+    /// scenario's `user` steps through DevTools, then compares what the page
+    /// and the IdP saw with the model under the chromium profile. A scenario
+    /// the harness cannot drive yet says "could not run" and why (see
+    /// docs/browser.md). Exit status: 0 all agree, 1 one differs, 2 a file
+    /// is not a scenario, 3 none differs but some could not run.
+    Browser {
+        /// A scenario file or a directory of them.
+        path: PathBuf,
+        /// Print one JSON object with every result and the summary.
+        #[arg(long)]
+        json: bool,
+        /// The Chromium binary (default: Debian's /usr/lib/chromium/chromium,
+        /// else chromium on PATH).
+        #[arg(long, value_name = "PATH")]
+        chromium: Option<PathBuf>,
+    },
     /// Check an IdP document (or RP request options) as browsers parse it.
     ///
     /// With no FILE, lints the embedded example documents. An IdP document
@@ -229,7 +257,11 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run { path, json, profile } => run::main(path, json, profile),
-        Command::Serve { scenario, port, host, log, header_timeout, idle_timeout, max_connections } => {
+        Command::Browser { path, json, chromium } => {
+            let options = fedcm_workbench::browser::cli::Options { path, json, chromium };
+            ExitCode::from(fedcm_workbench::browser::cli::main(options))
+        }
+        Command::Serve { scenario, port, host, log, header_timeout, idle_timeout, max_connections, tls } => {
             use std::io::Write;
             let text = match input::read_scenario(&scenario) {
                 Ok(t) => t,
@@ -251,7 +283,19 @@ fn dispatch(cli: Cli) -> ExitCode {
                 // In range (clap checked); start_with checks it again.
                 max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
             };
-            match fedcm_workbench::serve::Server::start_with(&parsed, &addr, options) {
+            let extras = if tls {
+                use fedcm_workbench::serve::tls;
+                let names = tls::certificate_names(&tls::scenario_hosts(&parsed));
+                match tls::TlsIdentity::generate(&names) {
+                    Ok(identity) => {
+                        fedcm_workbench::serve::ServeExtras { tls: Some(identity), pages: true, record: false }
+                    }
+                    Err(e) => return usage(&format!("{}: {e}", scenario.display())),
+                }
+            } else {
+                fedcm_workbench::serve::ServeExtras::default()
+            };
+            match fedcm_workbench::serve::Server::start_full(&parsed, &addr, options, extras) {
                 Ok(server) => {
                     // Neither line may take the server down: a closed
                     // stdout or stderr is ignored.
@@ -265,7 +309,13 @@ fn dispatch(cli: Cli) -> ExitCode {
                     let mut out = std::io::stdout();
                     // The name is the scenario author's text: no escape codes on the terminal.
                     let name = fedcm_workbench::escape::line(&parsed.name);
-                    let _ = writeln!(out, "fedcm serve: {name} on http://{}", server.addr());
+                    let scheme = if server.tls_identity().is_some() { "https" } else { "http" };
+                    let _ = writeln!(out, "fedcm serve: {name} on {scheme}://{}", server.addr());
+                    if let Some(identity) = server.tls_identity() {
+                        let names = fedcm_workbench::escape::line(&identity.names().join(", ")).into_owned();
+                        let _ = writeln!(out, "fedcm serve: TLS certificate for {names}");
+                        let _ = writeln!(out, "fedcm serve: SPKI SHA-256: {}", identity.spki_sha256_base64());
+                    }
                     let _ = out.flush();
                     server.wait();
                     ExitCode::SUCCESS

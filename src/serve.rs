@@ -9,11 +9,13 @@
 mod conn;
 mod error;
 mod log;
+pub mod pages;
 mod record;
+pub mod tls;
 
 pub use error::ServeError;
 pub use log::LogLevel;
-pub use record::{Violation, ViolationCounts, MAX_VIOLATION_LINE, RECENT_VIOLATIONS};
+pub use record::{SeenRequest, Violation, ViolationCounts, MAX_SEEN, MAX_VIOLATION_LINE, RECENT_VIOLATIONS};
 
 use crate::scenario::{clip, Call, MockIdp, Scenario};
 use bytes::Bytes;
@@ -116,6 +118,18 @@ impl ServeOptions {
         }
         Ok(())
     }
+}
+
+/// What [`Server::start_full`] adds to a plain mock IdP, for a real browser.
+#[derive(Debug, Default)]
+pub struct ServeExtras {
+    /// Serve HTTPS with this certificate (`--tls`) instead of HTTP.
+    pub tls: Option<tls::TlsIdentity>,
+    /// Answer the harness pages under [`pages::PREFIX`] on every host.
+    pub pages: bool,
+    /// Keep the requests received (at most [`MAX_SEEN`]) for
+    /// [`Server::take_requests`].
+    pub record: bool,
 }
 
 /// Which FedCM endpoint each URL of the scenario is, from the providers'
@@ -286,6 +300,9 @@ struct State {
     violations: Mutex<record::ViolationRecord>,
     logger: log::Logger,
     options: ServeOptions,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    pages: bool,
+    seen: Option<Mutex<record::SeenRecord>>,
 }
 
 impl State {
@@ -388,6 +405,15 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
         state.logger.request(true, || log_line(&path, "400: bad Host"));
         return Ok(json_error(400, "fedcm serve: bad Host"));
     };
+    if let Some(page) = state.pages.then(|| pages::page(&path, &headers)).flatten() {
+        state.logger.request(false, || log_line(url.as_str(), &format!("{} [harness page]", page.status)));
+        return Ok(to_hyper(page));
+    }
+    if let Some(seen) = &state.seen {
+        let request =
+            SeenRequest { method: method.clone(), url: url.to_string(), headers: headers.clone(), body: body.clone() };
+        seen.lock().unwrap_or_else(|e| e.into_inner()).add(request);
+    }
     let kind = state.kind(&url);
     let violations = check_request(kind, &method, &url, &headers, &body);
     state.logger.request(!violations.is_empty(), || {
@@ -416,10 +442,28 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
     }
 }
 
-/// One accepted connection, under the header and idle timeouts.
+/// One accepted connection, under the header and idle timeouts. With TLS,
+/// the handshake must end within the header timeout; activity is counted
+/// on the socket, so TLS records count as bytes moved.
 async fn serve_connection(state: Arc<State>, stream: tokio::net::TcpStream) {
-    let options = state.options;
     let (io, activity) = conn::track(stream);
+    match state.tls.clone() {
+        None => serve_http(state, io, activity).await,
+        Some(acceptor) => {
+            let timeout = state.options.header_timeout;
+            if let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(io)).await {
+                serve_http(state, tls, activity).await;
+            }
+        }
+    }
+}
+
+/// HTTP/1.1 over `io` until the client is done or the connection idles.
+async fn serve_http<IO>(state: Arc<State>, io: IO, activity: Arc<conn::Activity>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let options = state.options;
     let busy = activity.clone();
     let service = service_fn(move |req| {
         let guard = busy.busy();
@@ -442,6 +486,7 @@ pub struct Server {
     state: Arc<State>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    tls: Option<tls::TlsIdentity>,
 }
 
 impl Server {
@@ -457,6 +502,16 @@ impl Server {
     /// can fail (binding, the event loop, the thread) is done before this
     /// returns: once it is `Ok`, the port listens and is being served.
     pub fn start_with(scenario: &Scenario, addr: &str, options: ServeOptions) -> Result<Server, ServeError> {
+        Server::start_full(scenario, addr, options, ServeExtras::default())
+    }
+
+    /// [`Server::start_with`] with TLS, harness pages or a request record.
+    pub fn start_full(
+        scenario: &Scenario,
+        addr: &str,
+        options: ServeOptions,
+        extras: ServeExtras,
+    ) -> Result<Server, ServeError> {
         scenario.validate()?;
         scenario.validate_for_http()?;
         options.check()?;
@@ -469,6 +524,10 @@ impl Server {
                     hosts.insert(h.to_string(), u.scheme().to_string());
                 }
             }
+        }
+        if extras.tls.is_some() {
+            // Every request arrives over TLS: its URL is https whatever the scenario wrote.
+            hosts.values_mut().for_each(|scheme| *scheme = "https".into());
         }
         let bind = |source| ServeError::Bind { addr: addr.to_string(), source };
         let std_listener = std::net::TcpListener::bind(addr).map_err(bind)?;
@@ -488,6 +547,9 @@ impl Server {
             violations: Mutex::new(record::ViolationRecord::default()),
             logger: log::Logger::new(options.log),
             options,
+            tls: extras.tls.as_ref().map(tls::TlsIdentity::acceptor).transpose().map_err(ServeError::Tls)?,
+            pages: extras.pages,
+            seen: extras.record.then(Mutex::default),
         });
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let shared = state.clone();
@@ -500,7 +562,27 @@ impl Server {
                 });
             })
             .map_err(ServeError::Runtime)?;
-        Ok(Server { addr: local, state, stop: Some(stop_tx), thread: Some(thread) })
+        Ok(Server { addr: local, state, stop: Some(stop_tx), thread: Some(thread), tls: extras.tls })
+    }
+
+    /// The certificate served, with `--tls`.
+    pub fn tls_identity(&self) -> Option<&tls::TlsIdentity> {
+        self.tls.as_ref()
+    }
+
+    /// The requests received since the last call (harness pages excluded),
+    /// oldest first, and how many more arrived past [`MAX_SEEN`]; empty
+    /// unless [`ServeExtras::record`].
+    pub fn take_requests_counted(&self) -> (Vec<SeenRequest>, u64) {
+        match &self.state.seen {
+            Some(seen) => seen.lock().unwrap_or_else(|e| e.into_inner()).take(),
+            None => (Vec::new(), 0),
+        }
+    }
+
+    /// [`Server::take_requests_counted`] without the count.
+    pub fn take_requests(&self) -> Vec<SeenRequest> {
+        self.take_requests_counted().0
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -23,6 +23,8 @@ pub enum ServeError {
     /// The server's runtime or its listening socket could not be set up
     /// (usually out of file descriptors or threads).
     Runtime(std::io::Error),
+    /// The TLS certificate or configuration could not be made.
+    Tls(super::tls::TlsError),
 }
 
 impl std::fmt::Display for ServeError {
@@ -43,6 +45,7 @@ impl std::fmt::Display for ServeError {
             ServeError::Limits { option, got, allowed } => {
                 write!(f, "{option} is {got}, outside the allowed {allowed}")
             }
+            ServeError::Tls(e) => write!(f, "{e}"),
             ServeError::Runtime(e) => write!(
                 f,
                 "cannot set up the server's event loop: {e} (out of file descriptors or threads? see ulimit -n and ulimit -u)"

@@ -81,3 +81,50 @@ mod tests {
         assert_eq!(record.counts().by_rule["no-referer"], 1000);
     }
 }
+
+/// The most requests a server keeps for [`super::Server::take_requests`];
+/// later ones are counted only.
+pub const MAX_SEEN: usize = 256;
+
+/// One request the server received, as it arrived (for `fedcm browser`,
+/// which compares what a real browser sent with what the model sends).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SeenRequest {
+    pub method: String,
+    /// The scenario's URL for it (scheme and host from the Host header).
+    pub url: String,
+    /// Header names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body as text (at most the server's body limit).
+    pub body: String,
+}
+
+impl SeenRequest {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The requests received since last taken, at most [`MAX_SEEN`].
+#[derive(Debug, Default)]
+pub(crate) struct SeenRecord {
+    kept: Vec<SeenRequest>,
+    dropped: u64,
+}
+
+impl SeenRecord {
+    pub(crate) fn add(&mut self, request: SeenRequest) {
+        if self.kept.len() < MAX_SEEN {
+            self.kept.push(request);
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
+        }
+    }
+
+    /// The kept requests and how many were dropped; the record starts over.
+    pub(crate) fn take(&mut self) -> (Vec<SeenRequest>, u64) {
+        let dropped = std::mem::take(&mut self.dropped);
+        (std::mem::take(&mut self.kept), dropped)
+    }
+}

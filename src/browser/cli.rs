@@ -1,0 +1,235 @@
+//! `fedcm browser SCENARIO|DIR`: each scenario in Chromium and in the
+//! model (`--profile chromium`), one line per scenario, then a summary.
+//! Exit status: 0 when every scenario agrees, 1 when one differs, 2 when a
+//! file is not a scenario (or no file was given), 3 when none differs but
+//! some could not run (no Chromium, or a scenario the harness cannot drive).
+
+use super::chromium;
+use super::compare::{compare, Comparison};
+use super::harness::{self, BrowserRun, Outcome};
+use crate::driver::{self, RunReport};
+use crate::escape;
+use crate::scenario::Scenario;
+use crate::{errln, input, outln, output};
+use fedcm_model::Profile;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What the command was asked.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub path: PathBuf,
+    pub json: bool,
+    pub chromium: Option<PathBuf>,
+}
+
+/// The exit statuses.
+pub const EXIT_DIFFER: u8 = 1;
+pub const EXIT_INVALID: u8 = 2;
+pub const EXIT_COULD_NOT_RUN: u8 = 3;
+
+/// One scenario's result.
+#[derive(Debug, Serialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+enum Verdict {
+    Agree { comparison: Comparison, browser: Box<BrowserRun>, model: Box<ModelSide> },
+    Differ { comparison: Comparison, browser: Box<BrowserRun>, model: Box<ModelSide> },
+    CouldNotRun { reason: String },
+    Invalid { reason: String },
+}
+
+/// What `--json` keeps of the model's run: what the browser is compared on.
+#[derive(Debug, Serialize)]
+struct ModelSide {
+    outcome: &'static str,
+    credential: Option<serde_json::Value>,
+    error: Option<serde_json::Value>,
+    requests: Vec<super::compare::Wire>,
+}
+
+impl ModelSide {
+    fn new(r: &RunReport) -> ModelSide {
+        let mut error = r.error.clone();
+        // The model's explanation is long and not what the page sees.
+        if let Some(serde_json::Value::Object(e)) = &mut error {
+            e.remove("problems");
+        }
+        ModelSide {
+            outcome: r.outcome,
+            credential: r.credential.clone(),
+            error,
+            requests: r.requests.iter().map(super::compare::Wire::from_model).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    file: String,
+    #[serde(flatten)]
+    verdict: Verdict,
+}
+
+impl Row {
+    /// The one-line text form.
+    fn line(&self) -> String {
+        let (what, detail, ms) = match &self.verdict {
+            Verdict::Agree { browser, .. } => {
+                ("agree", format!("{} request(s)", browser.requests.len()), Some(browser.total_ms))
+            }
+            Verdict::Differ { comparison, browser, .. } => {
+                let first = comparison.differences.first().cloned().unwrap_or_default();
+                let more = comparison.differences.len().saturating_sub(1);
+                let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+                ("differ", format!("{first}{more}"), Some(browser.total_ms))
+            }
+            Verdict::CouldNotRun { reason } => ("could not run", reason.clone(), None),
+            Verdict::Invalid { reason } => ("invalid", reason.clone(), None),
+        };
+        let time = ms.map(|ms| format!(" [{:.1} s]", ms as f64 / 1000.0)).unwrap_or_default();
+        escape::line(&format!("{}: {what}: {detail}{time}", self.file)).into_owned()
+    }
+}
+
+/// The `*.json` files of a directory, sorted, or the one file given.
+fn files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("{} holds no scenario files (*.json)", path.display()));
+    }
+    Ok(files)
+}
+
+async fn one(file: &Path, binary: &Path) -> Verdict {
+    let invalid = |reason: String| Verdict::Invalid { reason };
+    let scenario = match input::read_scenario(file).map_err(Into::into).and_then(|t| Scenario::parse(&t)) {
+        Ok(s) => s,
+        Err(e) => return invalid(e.to_string()),
+    };
+    if let Err(e) = scenario.validate().and_then(|_| scenario.validate_for_http()) {
+        return invalid(e.to_string());
+    }
+    let plan = match harness::plan(&scenario) {
+        Ok(p) => p,
+        Err(reason) => return Verdict::CouldNotRun { reason },
+    };
+    let model = match driver::run(&scenario, Some(Profile::Chromium)) {
+        Ok(r) => r,
+        Err(e) => return Verdict::CouldNotRun { reason: format!("the model cannot run it: {e}") },
+    };
+    match harness::run(&scenario, &plan, binary).await {
+        Outcome::CouldNotRun(reason) => Verdict::CouldNotRun { reason },
+        Outcome::Ran(browser) => {
+            let comparison = compare(&model, &browser);
+            let model = Box::new(ModelSide::new(&model));
+            if comparison.agrees() {
+                Verdict::Agree { comparison, browser, model }
+            } else {
+                Verdict::Differ { comparison, browser, model }
+            }
+        }
+    }
+}
+
+/// Runs the command; the exit status.
+pub fn main(options: Options) -> u8 {
+    let files = match files(&options.path) {
+        Ok(f) => f,
+        Err(e) => {
+            errln!("fedcm: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            errln!("fedcm: cannot start the async runtime: {e}");
+            return EXIT_COULD_NOT_RUN;
+        }
+    };
+    let binary = match chromium::find(options.chromium.as_deref()) {
+        Ok(b) => b,
+        Err(e @ chromium::LaunchError::Missing(_)) => {
+            errln!("fedcm: {e}");
+            return EXIT_INVALID;
+        }
+        Err(e) => {
+            errln!("fedcm: could not run: {e}");
+            return EXIT_COULD_NOT_RUN;
+        }
+    };
+    let version = match runtime.block_on(chromium::version(&binary, Duration::from_secs(10))) {
+        Ok(v) => v,
+        Err(e) => {
+            errln!("fedcm: could not run: {}: {e}", binary.display());
+            return EXIT_COULD_NOT_RUN;
+        }
+    };
+    if !options.json {
+        outln!("chromium: {} ({})", escape::line(&version), binary.display());
+    }
+    let mut rows = Vec::new();
+    for file in &files {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let verdict = runtime.block_on(one(file, &binary));
+        let row = Row { file: name, verdict };
+        if !options.json {
+            outln!("{}", row.line());
+        }
+        rows.push(row);
+    }
+    let count = |f: &dyn Fn(&Verdict) -> bool| rows.iter().filter(|r| f(&r.verdict)).count();
+    let ran = |c: &dyn Fn(&Comparison) -> bool| {
+        count(&|v| matches!(v, Verdict::Agree { comparison, .. } | Verdict::Differ { comparison, .. } if c(comparison)))
+    };
+    let summary = serde_json::json!({
+        "scenarios": rows.len(),
+        "agree": count(&|v| matches!(v, Verdict::Agree { .. })),
+        "agree_on_outcome": ran(&|c| c.outcome_agrees),
+        "agree_on_requests": ran(&|c| c.requests_agree),
+        "differ": count(&|v| matches!(v, Verdict::Differ { .. })),
+        "could_not_run": count(&|v| matches!(v, Verdict::CouldNotRun { .. })),
+        "invalid": count(&|v| matches!(v, Verdict::Invalid { .. })),
+    });
+    if options.json {
+        let out = serde_json::json!({
+            "chromium": {"binary": binary.display().to_string(), "version": version},
+            "model_profile": "chromium",
+            "results": rows,
+            "summary": summary,
+        });
+        outln!("{}", output::json(&out));
+    } else if rows.len() > 1 {
+        let n = |k: &str| summary[k].as_u64().unwrap_or(0);
+        let ran = n("agree") + n("differ");
+        outln!(
+            "\n{} scenario(s), {ran} run in both: agree {}, agree on outcome {}, agree on requests {}, differ {}, could not run {}, invalid {}",
+            rows.len(),
+            n("agree"),
+            n("agree_on_outcome"),
+            n("agree_on_requests"),
+            n("differ"),
+            n("could_not_run"),
+            n("invalid")
+        );
+    }
+    if summary["invalid"].as_u64() > Some(0) {
+        EXIT_INVALID
+    } else if summary["differ"].as_u64() > Some(0) {
+        EXIT_DIFFER
+    } else if summary["could_not_run"].as_u64() > Some(0) {
+        EXIT_COULD_NOT_RUN
+    } else {
+        0
+    }
+}
