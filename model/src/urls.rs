@@ -82,7 +82,7 @@ pub fn registrable_domain(url: &Url) -> Option<&str> {
 
 /// Schemeful same-site: equal schemes and equal registrable domains (equal
 /// hosts where there is no registrable domain).
-pub(crate) fn same_site(a: &Url, b: &Url) -> bool {
+pub fn same_site(a: &Url, b: &Url) -> bool {
     if a.scheme() != b.scheme() {
         return false;
     }

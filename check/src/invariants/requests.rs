@@ -68,7 +68,10 @@ pub(super) fn accounts_reveal_nothing(t: &Trace) -> Result<(), String> {
         ensure(!query.contains("client_id") && (client.is_empty() || !query.contains(client.as_str())), || {
             format!("accounts URL {} carries the client id", r.url)
         })?;
-        ensure(!r.url.as_str().contains(&s.rp), || format!("accounts URL {} names the RP", r.url))?;
+        // What the URL says beyond the IdP's own origin: an IdP on the RP's
+        // origin is not told anything by its own host name.
+        let beyond_origin = &r.url[url::Position::BeforePath..];
+        ensure(!beyond_origin.contains(&s.rp), || format!("accounts URL {} names the RP", r.url))?;
     }
     Ok(())
 }
@@ -79,6 +82,13 @@ pub(super) fn accounts_reveal_nothing(t: &Trace) -> Result<(), String> {
 /// One pass over the trace, keeping what was sent and accepted so far per
 /// (provider, kind): linear in the trace, however many providers.
 pub(super) fn fetch_ordering(t: &Trace) -> Result<(), String> {
+    // The well-known file is enforced only across sites (a same-site
+    // RP's may be fetched, as Chromium does, but its verdict is ignored).
+    let rp = t.start().and_then(|s| Url::parse(&s.rp).ok());
+    let cross_site = |provider: usize| match (&rp, config_url(t, provider)) {
+        (Some(rp), Some(config)) => !fedcm_model::same_site(rp, config.url()),
+        _ => true,
+    };
     let mut kind_of: BTreeMap<RequestId, (usize, FetchKind)> = BTreeMap::new();
     let mut accepted_ids: BTreeSet<RequestId> = BTreeSet::new();
     let mut sent: BTreeSet<(usize, FetchKind)> = BTreeSet::new();
@@ -96,7 +106,7 @@ pub(super) fn fetch_ordering(t: &Trace) -> Result<(), String> {
                 match r.kind {
                     FetchKind::Accounts => {
                         ensure(ok(FetchKind::Config), || "accounts fetched before a valid config".into())?;
-                        if sent.contains(&(r.provider, FetchKind::WellKnown)) {
+                        if sent.contains(&(r.provider, FetchKind::WellKnown)) && cross_site(r.provider) {
                             ensure(ok(FetchKind::WellKnown), || {
                                 "accounts fetched before the well-known file was accepted".into()
                             })?;
@@ -169,8 +179,13 @@ pub(super) fn cors_posts(t: &Trace) -> Result<(), String> {
         })?;
     }
     // A resolved run's assertion response must have passed CORS, judged on
-    // its own headers.
-    if let Some((at, Outcome::Resolve { .. })) = settled_at(t) {
+    // its own headers, when it came from another origin (Fetch does not
+    // judge CORS on a same-origin response).
+    let cross_origin = requests(t)
+        .filter(|(_, r)| r.kind == FetchKind::Assertion)
+        .last()
+        .is_none_or(|(_, r)| r.url.origin().ascii_serialization() != rp);
+    if let (Some((at, Outcome::Resolve { .. })), true) = (settled_at(t), cross_origin) {
         let continued = before(t, at).iter().any(|e| matches!(e, Event::User { action: UserAction::Resolve { .. } }));
         let response = before(t, at).iter().rev().find_map(|e| match e {
             Event::Response { kind: FetchKind::Assertion, access_control, .. } => Some(access_control),

@@ -14,6 +14,7 @@ use crate::idp::config::Checked;
 use crate::mutation::mutant;
 use crate::options::{Mediation, Mode};
 use crate::profile::Profile;
+use crate::urls::origin_string;
 use std::borrow::Cow;
 
 /// The account the assertion is for, and how it was chosen.
@@ -104,27 +105,27 @@ impl Flow {
                 }
             }
             Profile::Chromium => {
+                // Chromium's order and rules (measured on Chromium 156 by
+                // `fedcm browser`; decisions A26, A34): `mode` always;
+                // `fields` whenever the list is not empty, returning
+                // accounts included; `disclosure_shown_for` only when a
+                // disclosure listed something; `params` as its JSON text,
+                // with no `param_<key>` copies.
                 if let Some(nonce) = req.nonce.as_ref().filter(|n| !n.is_empty()) {
                     push("nonce", Cow::Borrowed(nonce));
                 }
                 push("account_id", Cow::Borrowed(&s.account_id));
                 push("disclosure_text_shown", bool_str(text_shown));
                 push("is_auto_selected", bool_str(s.auto));
-                if self.mode == Mode::Active {
-                    push("mode", Cow::Borrowed("active"));
-                }
-                if s.permission_requested {
+                push("mode", Cow::Borrowed(if self.mode == Mode::Active { "active" } else { "passive" }));
+                if !fields.is_empty() {
                     push("fields", Cow::Owned(fields.join(",")));
+                }
+                if s.permission_requested && !shown.is_empty() {
                     push("disclosure_shown_for", Cow::Owned(shown.join(",")));
                 }
                 if let Some(p) = params {
-                    if let Some(obj) = p.as_object() {
-                        for (k, v) in obj {
-                            let v = v.as_str().map_or_else(|| Cow::Owned(v.to_string()), Cow::Borrowed);
-                            form.push((Cow::Owned(format!("param_{k}")), v));
-                        }
-                    }
-                    form.push((Cow::Borrowed("params"), Cow::Owned(p.to_string())));
+                    push("params", Cow::Owned(p.to_string()));
                 }
             }
         }
@@ -156,8 +157,16 @@ impl Flow {
             }
             Ok(r) => r,
         };
-        // A CORS failure is a network error (spec #fetch-identity-assertion).
-        if let Some(cors) = cors_problem(&response, &self.rp_origin).filter(|_| !mutant!(SkipCorsCheck)) {
+        // A CORS failure is a network error (spec `#fetch-identity-assertion`).
+        // Fetch judges CORS only across origins: an IdP on the RP's own
+        // origin answers without Access-Control headers.
+        let cross_origin = self.providers[selection.provider]
+            .config
+            .as_ref()
+            .and_then(|c| c.id_assertion_endpoint.valid())
+            .is_none_or(|e| origin_string(e.url()) != self.rp_origin);
+        let cors = if cross_origin { cors_problem(&response, &self.rp_origin) } else { None };
+        if let Some(cors) = cors.filter(|_| !mutant!(SkipCorsCheck)) {
             answer.record(self, ResponseResult::NetworkError { reason: cors.clone() });
             let r = Rejection::identity_error(
                 Reason::AssertionNetworkError,

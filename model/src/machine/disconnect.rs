@@ -196,7 +196,7 @@ impl DisconnectFlow {
             return self.fail(ErrorName::NetworkError, Reason::DisconnectNoConnection, msg, None);
         }
         let mut out = Vec::new();
-        let manifests = Manifests::start(config_url, &self.rp.origin, 0, &mut self.outbox.ids, &mut out);
+        let manifests = Manifests::start(config_url, &self.rp.origin, 0, self.profile, &mut self.outbox.ids, &mut out);
         self.transition(Phase::Manifests(Box::new(manifests)));
         for r in out {
             self.send(r);

@@ -28,8 +28,12 @@ pub(crate) enum Slot<T> {
 #[derive(Debug, Clone)]
 pub(crate) struct Manifests {
     pub config_url: ConfigUrl,
-    /// `None` when the RP and the IdP are same-site: no well-known fetch.
+    /// `None` when the RP and the IdP are same-site under `spec`: no
+    /// well-known fetch.
     pub well_known: Option<Slot<WellKnown>>,
+    /// Whether the well-known file must list the config. Chromium fetches
+    /// it for a same-site RP too, waits for it, and then ignores it.
+    well_known_enforced: bool,
     pub config: Slot<Config>,
     /// Where the well-known request in flight went: a redirect's
     /// `Location` resolves against it.
@@ -38,18 +42,21 @@ pub(crate) struct Manifests {
 }
 
 impl Manifests {
-    /// Starts both fetches; the well-known one is skipped when the RP and
-    /// the IdP are same-site.
+    /// Starts both fetches. When the RP and the IdP are same-site the
+    /// well-known file is not enforced: `spec` skips its fetch, `chromium`
+    /// fetches it and ignores the result (decisions P5).
     pub(super) fn start(
         config_url: ConfigUrl,
         rp: &Url,
         provider: usize,
+        profile: Profile,
         ids: &mut Ids,
         out: &mut Vec<FetchRequest>,
     ) -> Manifests {
         let mut id = || ids.request();
         let mut well_known_at = None;
-        let well_known = if same_site(rp, config_url.url()) {
+        let well_known_enforced = !same_site(rp, config_url.url());
+        let well_known = if !well_known_enforced && profile == Profile::Spec {
             None
         } else {
             let mut url = config_url.well_known_url();
@@ -65,7 +72,7 @@ impl Manifests {
         let r = FetchRequest::anonymous(id(), FetchKind::Config, provider, config_url.url().clone());
         let config = Slot::Waiting(r.id);
         out.push(r);
-        Manifests { config_url, well_known, config, well_known_at, redirects: 0 }
+        Manifests { config_url, well_known, well_known_enforced, config, well_known_at, redirects: 0 }
     }
 
     pub(super) fn waits_for(&self, id: RequestId) -> bool {
@@ -146,6 +153,7 @@ impl Manifests {
         let checked = match &self.well_known {
             Some(Slot::Waiting(_) | Slot::Taken) => return None,
             None => Ok(()),
+            Some(_) if !self.well_known_enforced => Ok(()),
             Some(Slot::Failed(_)) if mutant!(IgnoreWellKnownFailure) => Ok(()),
             Some(Slot::Failed(p)) => Err(p.clone()),
             Some(Slot::Ready(wk)) => well_known::check(wk, &self.config_url, config, profile),

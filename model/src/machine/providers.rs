@@ -260,7 +260,8 @@ impl Flow {
 
     fn fetch_manifests(&mut self, i: ProviderIx, config_url: ConfigUrl, for_login: bool) {
         let mut out = Vec::new();
-        let manifests = Manifests::start(config_url, &self.rp.origin, i.get(), &mut self.outbox.ids, &mut out);
+        let manifests =
+            Manifests::start(config_url, &self.rp.origin, i.get(), self.profile, &mut self.outbox.ids, &mut out);
         self.set_stage(i, ProviderStage::Manifests { manifests: Box::new(manifests), for_login });
         for r in out {
             self.send(r);
