@@ -246,6 +246,9 @@ impl Problem {
         match (&self.rule, profile) {
             // The spec queues a NetworkError; engines throw a TypeError.
             (Rule::EmptyProviders, Profile::Spec) => JsError::NetworkError,
+            // Chromium refuses conditional mediation itself, before
+            // Credential Management's type check (measured on 156; A4).
+            (Rule::ConditionalMediation, Profile::Chromium) => JsError::NotSupportedError,
             _ => self.js_error(),
         }
     }

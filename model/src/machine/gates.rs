@@ -4,7 +4,7 @@
 //! trustworthiness check of every `configURL`.
 
 use super::control::Passing;
-use super::outcome::Reason;
+use super::outcome::{ErrorName, Reason, Rejection};
 use super::providers::ProviderIx;
 use super::Flow;
 use crate::mutation::mutant;
@@ -20,6 +20,13 @@ impl Flow {
             self.pass(Passing::ModeGate);
             if self.providers.len() != 1 {
                 let msg = format!("active mode takes exactly one provider, got {}", self.providers.len());
+                if self.profile == Profile::Chromium && self.providers.len() > 1 {
+                    // Chromium throws InvalidStateError for several IdPs in
+                    // active mode (measured on 156; ambiguity A44).
+                    let error =
+                        Rejection::new(ErrorName::InvalidStateError, Reason::ActiveModeProviderCount, false, msg);
+                    return self.settle_reject(error);
+                }
                 return self.reject_now(Reason::ActiveModeProviderCount, msg);
             }
             if !self.browser.transient_activation {
