@@ -257,6 +257,61 @@ fn string_to_number(s: &str) -> f64 {
     }
 }
 
+/// `JSON.stringify` of a value that came from a JavaScript object: numbers
+/// as JavaScript prints them (`2`, not `2.0`), and array-index keys first,
+/// ascending, as JavaScript orders them. The other keys follow in the
+/// map's order, which is sorted: the options reach the model as
+/// `serde_json` values, which do not keep the order they were written in.
+pub(crate) fn json_stringify(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    stringify_into(value, &mut out);
+    out
+}
+
+fn stringify_into(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => match n.as_f64().filter(|f| f.is_finite()) {
+            Some(f) => out.push_str(&js_number_to_string(f)),
+            None => out.push_str("null"),
+        },
+        Value::String(s) => out.push_str(&serde_json::Value::String(s.clone()).to_string()),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                stringify_into(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            // An array index is a canonical decimal below 2^32 - 1.
+            let index = |k: &str| k.parse::<u32>().ok().filter(|n| *n != u32::MAX && n.to_string() == k);
+            let mut keys: Vec<(Option<u32>, &String)> = map.keys().map(|k| (index(k), k)).collect();
+            keys.sort_by_key(|(n, _)| match n {
+                Some(n) => (0, *n),
+                None => (1, 0),
+            });
+            out.push('{');
+            for (i, (_, key)) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String((*key).clone()).to_string());
+                out.push(':');
+                if let Some(v) = map.get(*key) {
+                    stringify_into(v, out);
+                }
+            }
+            out.push('}');
+        }
+    }
+}
+
 /// WebIDL's conversion to `unsigned long` without `[EnforceRange]`.
 pub(crate) fn to_uint32(n: f64) -> u32 {
     if !n.is_finite() {
@@ -288,6 +343,12 @@ mod tests {
         assert_eq!(js("[]"), "");
         assert_eq!(js("[null,1,[2,3]]"), ",1,2,3");
         assert_eq!(js("12345678901234567890"), "12345678901234567000");
+    }
+
+    #[test]
+    fn stringify_keeps_javascript_property_order_and_numbers() {
+        let v = parse(r#"{"b":1,"a":2.0,"10":3,"2":[1e21,0.5,"x\n"],"-1":null,"01":true}"#).unwrap().to_value();
+        assert_eq!(json_stringify(&v), r#"{"2":[1e+21,0.5,"x\n"],"10":3,"-1":null,"01":true,"a":2,"b":1}"#);
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl Flow {
                     }
                 }
                 if let Some(p) = params {
-                    push("params", Cow::Owned(p.to_string()));
+                    push("params", Cow::Owned(crate::idl::json_stringify(p)));
                 }
             }
             Profile::Chromium => {
@@ -125,7 +125,7 @@ impl Flow {
                     push("disclosure_shown_for", Cow::Owned(shown.join(",")));
                 }
                 if let Some(p) = params {
-                    push("params", Cow::Owned(p.to_string()));
+                    push("params", Cow::Owned(crate::idl::json_stringify(p)));
                 }
             }
         }
