@@ -4,7 +4,7 @@
 
 use crate::scenario::{parse_user_step, Call, Expect, MockIdp, Scenario, ScenarioError, UserStep};
 use fedcm_model::machine::browser::BrowserState;
-use fedcm_model::machine::disconnect::{DisconnectFlow, DisconnectOptions, DisconnectOutcome, DisconnectStep};
+use fedcm_model::machine::disconnect::{DisconnectFlow, DisconnectOutcome, DisconnectStep};
 use fedcm_model::machine::fetch::{FetchRequest, FetchResult};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
@@ -150,9 +150,7 @@ pub fn run_with(
             Ok(RunReport::new(scenario, profile, (kind, credential, error), flow.trace(), flow.browser(), failures))
         }
         Call::Disconnect(options) => {
-            let options = DisconnectOptions::parse(options)
-                .map_err(|p| ScenarioError::Field { at: "call.disconnect".into(), message: p.to_string() })?;
-            let mut flow = DisconnectFlow::new(rp, browser, options, profile);
+            let mut flow = DisconnectFlow::from_json(rp, browser, options, profile);
             let mut steps = 0;
             let outcome = loop {
                 steps += 1;

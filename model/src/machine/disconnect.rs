@@ -136,6 +136,39 @@ impl DisconnectFlow {
         flow
     }
 
+    /// Starts the call from the options' JSON form (what JavaScript
+    /// passes). Options WebIDL refuses (a missing member) reject the call
+    /// with the `TypeError` a page gets, after the validation step, and
+    /// nothing is sent.
+    pub fn from_json(rp: Rp, browser: BrowserState, options: &serde_json::Value, profile: Profile) -> DisconnectFlow {
+        let problem = match DisconnectOptions::parse(options) {
+            Ok(options) => return DisconnectFlow::new(rp, browser, options, profile),
+            Err(problem) => problem,
+        };
+        // What the page passed, as far as it goes, for the trace.
+        let member = |name: &str| options.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let options = DisconnectOptions {
+            config_url: member("configURL"),
+            client_id: member("clientId"),
+            account_hint: member("accountHint"),
+        };
+        let mut flow = DisconnectFlow {
+            profile,
+            rp,
+            browser,
+            options,
+            idp: String::new(),
+            phase: Phase::Start,
+            outbox: Outbox::default(),
+            trace: Trace::default(),
+        };
+        flow.record_start();
+        flow.transition(Phase::Validate);
+        let message = format!("the disconnect options are invalid: {problem}");
+        flow.fail(ErrorName::TypeError, Reason::InvalidOptions, message, Some(problem));
+        flow
+    }
+
     /// Everything the call did so far.
     pub fn trace(&self) -> &Trace {
         &self.trace
@@ -170,7 +203,7 @@ impl DisconnectFlow {
         self.phase = next;
     }
 
-    fn start(&mut self) {
+    fn record_start(&mut self) {
         self.trace.push(Event::StartDisconnect {
             rp: origin_string(&self.rp.origin),
             embedder: origin_string(&self.rp.embedder),
@@ -178,6 +211,10 @@ impl DisconnectFlow {
             client_id: self.options.client_id.clone(),
             browser: self.browser.clone(),
         });
+    }
+
+    fn start(&mut self) {
+        self.record_start();
         self.transition(Phase::Validate);
         let config_url = match ConfigUrl::parse(&self.options.config_url) {
             Ok(u) => u,
