@@ -108,6 +108,9 @@ pub fn render(report: &RunReport) -> String {
             Event::ConnectionAdded { connection } => {
                 format!("+  connected: account {} of {} to {}", connection.account, connection.idp, connection.rp)
             }
+            Event::UserMediationCleared { origin } => {
+                format!("   {origin} no longer requires user mediation (a sign-in succeeded)")
+            }
             Event::ConnectionRemoved { connection } => {
                 format!("-  disconnected: account {} of {} from {}", connection.account, connection.idp, connection.rp)
             }

@@ -12,6 +12,7 @@ use super::trace::Event;
 use super::{Flow, TimerId};
 use crate::mutation::mutant;
 use crate::problem::Problem;
+use crate::profile::Profile;
 use url::Url;
 
 /// The error dialog is shown; dismissing it rejects with `rejection`.
@@ -70,6 +71,12 @@ impl Flow {
         let credential = IdentityCredential::new(token, auto, p.request.config_url_raw.clone());
         if self.browser.connect(connection.clone()) {
             self.trace.push(Event::ConnectionAdded { connection });
+        }
+        // A successful sign-in is the mediation `preventSilentAccess()`
+        // asked for: Chromium clears the flag then; the spec never does
+        // (ambiguity A5).
+        if self.profile == Profile::Chromium && self.browser.requires_user_mediation.remove(&self.rp_origin) {
+            self.trace.push(Event::UserMediationCleared { origin: self.rp_origin.clone() });
         }
         self.settle(Outcome::Resolve { credential });
         if mutant!(RequestAfterSettle) {

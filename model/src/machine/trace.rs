@@ -134,6 +134,12 @@ pub enum Event {
         /// The entry removed.
         connection: Connection,
     },
+    /// The RP origin no longer requires user mediation: Chromium clears the
+    /// flag `preventSilentAccess()` set once a sign-in succeeds.
+    UserMediationCleared {
+        /// The RP origin.
+        origin: String,
+    },
     /// The machine asked for a timer (the rejection delay).
     TimerStarted {
         /// The timer's id, as in [`crate::machine::Timer`].
