@@ -17,7 +17,8 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 FUZZ=(cargo +nightly fuzz)
 echo "fuzz smoke: sanitizer address, ${SECONDS_EACH}s per target"
 "${FUZZ[@]}" build --sanitizer address
-BIN=fuzz/target/x86_64-unknown-linux-gnu/release
+# cargo-fuzz builds into fuzz/target, or into CARGO_TARGET_DIR when it is set.
+BIN=${CARGO_TARGET_DIR:-fuzz/target}/x86_64-unknown-linux-gnu/release
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
