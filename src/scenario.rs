@@ -91,6 +91,18 @@ pub struct Scenario {
     pub user: Vec<Value>,
     #[serde(default)]
     pub expect: Option<Expect>,
+    /// How `fedcm browser` treats the file; the model ignores it.
+    #[serde(default)]
+    pub harness: Option<HarnessSpec>,
+}
+
+/// A scenario's note to the real-browser harness.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarnessSpec {
+    /// Why the scenario cannot be compared with a real browser: reported as
+    /// skipped, with this reason, and counted apart. Never empty.
+    pub skip: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

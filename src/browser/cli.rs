@@ -33,10 +33,26 @@ pub const EXIT_COULD_NOT_RUN: u8 = 3;
 #[derive(Debug, Serialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
 enum Verdict {
-    Agree { comparison: Comparison, browser: Box<BrowserRun>, model: Box<ModelSide> },
-    Differ { comparison: Comparison, browser: Box<BrowserRun>, model: Box<ModelSide> },
-    CouldNotRun { reason: String },
-    Invalid { reason: String },
+    Agree {
+        comparison: Comparison,
+        browser: Box<BrowserRun>,
+        model: Box<ModelSide>,
+    },
+    Differ {
+        comparison: Comparison,
+        browser: Box<BrowserRun>,
+        model: Box<ModelSide>,
+    },
+    CouldNotRun {
+        reason: String,
+    },
+    /// The scenario says why it is not compared (`harness.skip`).
+    Skipped {
+        reason: String,
+    },
+    Invalid {
+        reason: String,
+    },
 }
 
 /// What `--json` keeps of the model's run: what the browser is compared on.
@@ -85,6 +101,7 @@ impl Row {
                 ("differ", format!("{first}{more}"), Some(browser.total_ms))
             }
             Verdict::CouldNotRun { reason } => ("could not run", reason.clone(), None),
+            Verdict::Skipped { reason } => ("skipped", reason.clone(), None),
             Verdict::Invalid { reason } => ("invalid", reason.clone(), None),
         };
         let time = ms.map(|ms| format!(" [{:.1} s]", ms as f64 / 1000.0)).unwrap_or_default();
@@ -118,6 +135,12 @@ async fn one(file: &Path, binary: &Path) -> Verdict {
     };
     if let Err(e) = scenario.validate().and_then(|_| scenario.validate_for_http()) {
         return invalid(e.to_string());
+    }
+    if let Some(skip) = &scenario.harness {
+        if skip.skip.trim().is_empty() {
+            return invalid("harness.skip must say why the scenario is skipped".into());
+        }
+        return Verdict::Skipped { reason: skip.skip.clone() };
     }
     let plan = match harness::plan(&scenario) {
         Ok(p) => p,
@@ -199,6 +222,7 @@ pub fn main(options: Options) -> u8 {
         "agree_on_requests": ran(&|c| c.requests_agree),
         "differ": count(&|v| matches!(v, Verdict::Differ { .. })),
         "could_not_run": count(&|v| matches!(v, Verdict::CouldNotRun { .. })),
+        "skipped": count(&|v| matches!(v, Verdict::Skipped { .. })),
         "invalid": count(&|v| matches!(v, Verdict::Invalid { .. })),
     });
     if options.json {
@@ -213,13 +237,14 @@ pub fn main(options: Options) -> u8 {
         let n = |k: &str| summary[k].as_u64().unwrap_or(0);
         let ran = n("agree") + n("differ");
         outln!(
-            "\n{} scenario(s), {ran} run in both: agree {}, agree on outcome {}, agree on requests {}, differ {}, could not run {}, invalid {}",
+            "\n{} scenario(s), {ran} run in both: agree {}, agree on outcome {}, agree on requests {}, differ {}, could not run {}, skipped {}, invalid {}",
             rows.len(),
             n("agree"),
             n("agree_on_outcome"),
             n("agree_on_requests"),
             n("differ"),
             n("could_not_run"),
+            n("skipped"),
             n("invalid")
         );
     }
@@ -231,5 +256,47 @@ pub fn main(options: Options) -> u8 {
         EXIT_COULD_NOT_RUN
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict_of(test: &str, text: &str) -> Verdict {
+        let dir = std::env::temp_dir().join(format!("fedcm-browser-cli-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("s.json");
+        std::fs::write(&file, text).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        // No browser is started for a skipped or invalid file: the path is never used.
+        let verdict = rt.block_on(one(&file, Path::new("/nonexistent/chromium")));
+        std::fs::remove_dir_all(&dir).ok();
+        verdict
+    }
+
+    fn with_harness(harness: serde_json::Value) -> String {
+        let text = include_str!("../../tests/scenarios/121-assertion-network-error.json");
+        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["harness"] = harness;
+        v.to_string()
+    }
+
+    #[test]
+    fn a_documented_skip_is_reported_with_its_reason_and_starts_no_browser() {
+        let v = verdict_of("skip", &with_harness(serde_json::json!({"skip": "a transport artifact"})));
+        assert!(matches!(&v, Verdict::Skipped { reason } if reason == "a transport artifact"), "{v:?}");
+    }
+
+    #[test]
+    fn a_skip_without_a_reason_is_an_invalid_file() {
+        assert!(matches!(
+            verdict_of("blank", &with_harness(serde_json::json!({"skip": " "}))),
+            Verdict::Invalid { .. }
+        ));
+        assert!(matches!(
+            verdict_of("unknown", &with_harness(serde_json::json!({"skip": "x", "also": 1}))),
+            Verdict::Invalid { .. }
+        ));
     }
 }
