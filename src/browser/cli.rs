@@ -24,6 +24,11 @@ pub struct Options {
     pub chromium: Option<PathBuf>,
 }
 
+/// The most one scenario may take in the browser, whatever its steps'
+/// own deadlines add up to; past it the browser is killed and the
+/// scenario could not run.
+const SCENARIO_DEADLINE: Duration = Duration::from_secs(60);
+
 /// The exit statuses.
 pub const EXIT_DIFFER: u8 = 1;
 pub const EXIT_INVALID: u8 = 2;
@@ -127,7 +132,7 @@ fn files(path: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-async fn one(file: &Path, binary: &Path) -> Verdict {
+async fn one(file: &Path, binary: &Path, deadline: Duration) -> Verdict {
     let invalid = |reason: String| Verdict::Invalid { reason };
     let scenario = match input::read_scenario(file).map_err(Into::into).and_then(|t| Scenario::parse(&t)) {
         Ok(s) => s,
@@ -150,7 +155,12 @@ async fn one(file: &Path, binary: &Path) -> Verdict {
         Ok(r) => r,
         Err(e) => return Verdict::CouldNotRun { reason: format!("the model cannot run it: {e}") },
     };
-    match harness::run(&scenario, &plan, binary).await {
+    // Dropping the run on timeout kills the browser and stops the mock.
+    let Ok(outcome) = tokio::time::timeout(deadline, harness::run(&scenario, &plan, binary)).await else {
+        let reason = format!("the scenario took over {} s in the browser; it was stopped", deadline.as_secs_f64());
+        return Verdict::CouldNotRun { reason };
+    };
+    match outcome {
         Outcome::CouldNotRun(reason) => Verdict::CouldNotRun { reason },
         Outcome::Ran(browser) => {
             let comparison = compare(&model, &browser);
@@ -204,7 +214,7 @@ pub fn main(options: Options) -> u8 {
     let mut rows = Vec::new();
     for file in &files {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let verdict = runtime.block_on(one(file, &binary));
+        let verdict = runtime.block_on(one(file, &binary, SCENARIO_DEADLINE));
         let row = Row { file: name, verdict };
         if !options.json {
             outln!("{}", row.line());
@@ -270,7 +280,7 @@ mod tests {
         std::fs::write(&file, text).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         // No browser is started for a skipped or invalid file: the path is never used.
-        let verdict = rt.block_on(one(&file, Path::new("/nonexistent/chromium")));
+        let verdict = rt.block_on(one(&file, Path::new("/nonexistent/chromium"), SCENARIO_DEADLINE));
         std::fs::remove_dir_all(&dir).ok();
         verdict
     }
@@ -298,5 +308,25 @@ mod tests {
             verdict_of("unknown", &with_harness(serde_json::json!({"skip": "x", "also": 1}))),
             Verdict::Invalid { .. }
         ));
+    }
+
+    #[test]
+    fn a_scenario_that_outlasts_its_deadline_is_stopped_and_could_not_run() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("fedcm-browser-hang-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A "browser" that starts and never says where DevTools listens.
+        let fake = dir.join("chromium");
+        std::fs::write(&fake, "#!/bin/sh\nexec sleep 30\n").unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let file = dir.join("s.json");
+        std::fs::write(&file, include_str!("../../tests/scenarios/044-well-known-404.json")).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let verdict = rt.block_on(one(&file, &fake, Duration::from_millis(500)));
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(
+            matches!(&verdict, Verdict::CouldNotRun { reason } if reason.contains("took over 0.5 s")),
+            "{verdict:?}"
+        );
     }
 }
