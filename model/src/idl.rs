@@ -277,7 +277,7 @@ fn stringify_into(value: &serde_json::Value, out: &mut String) {
             Some(f) => out.push_str(&js_number_to_string(f)),
             None => out.push_str("null"),
         },
-        Value::String(s) => out.push_str(&serde_json::Value::String(s.clone()).to_string()),
+        Value::String(s) => push_json_string(s, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -301,7 +301,7 @@ fn stringify_into(value: &serde_json::Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&serde_json::Value::String((*key).clone()).to_string());
+                push_json_string(key, out);
                 out.push(':');
                 if let Some(v) = map.get(*key) {
                     stringify_into(v, out);
@@ -310,6 +310,11 @@ fn stringify_into(value: &serde_json::Value, out: &mut String) {
             out.push('}');
         }
     }
+}
+
+/// A string as JSON text (serializing a `str` cannot fail).
+fn push_json_string(s: &str, out: &mut String) {
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 /// WebIDL's conversion to `unsigned long` without `[EnforceRange]`.

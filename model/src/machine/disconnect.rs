@@ -122,7 +122,14 @@ pub struct DisconnectFlow {
 impl DisconnectFlow {
     /// Starts the call: validation and the connection gate run now.
     pub fn new(rp: Rp, browser: BrowserState, options: DisconnectOptions, profile: Profile) -> DisconnectFlow {
-        let mut flow = DisconnectFlow {
+        let mut flow = DisconnectFlow::unstarted(rp, browser, options, profile);
+        flow.start();
+        flow
+    }
+
+    /// A call that has done nothing yet.
+    fn unstarted(rp: Rp, browser: BrowserState, options: DisconnectOptions, profile: Profile) -> DisconnectFlow {
+        DisconnectFlow {
             profile,
             rp,
             browser,
@@ -131,9 +138,7 @@ impl DisconnectFlow {
             phase: Phase::Start,
             outbox: Outbox::default(),
             trace: Trace::default(),
-        };
-        flow.start();
-        flow
+        }
     }
 
     /// Starts the call from the options' JSON form (what JavaScript
@@ -152,16 +157,7 @@ impl DisconnectFlow {
             client_id: member("clientId"),
             account_hint: member("accountHint"),
         };
-        let mut flow = DisconnectFlow {
-            profile,
-            rp,
-            browser,
-            options,
-            idp: String::new(),
-            phase: Phase::Start,
-            outbox: Outbox::default(),
-            trace: Trace::default(),
-        };
+        let mut flow = DisconnectFlow::unstarted(rp, browser, options, profile);
         flow.record_start();
         flow.transition(Phase::Validate);
         let message = format!("the disconnect options are invalid: {problem}");

@@ -309,7 +309,7 @@ impl Flow {
     /// checker to hash (the checker adds the history from the trace).
     pub fn future_key(&self) -> String {
         format!(
-            "{:?}|{:?}|{}|{:?}",
+            "{:?}|{:?}|{:?}|{:?}",
             self.control,
             self.providers.values().map(Provider::key).collect::<Vec<_>>(),
             self.outbox.key(),

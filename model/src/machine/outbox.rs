@@ -66,7 +66,7 @@ impl Outbox {
     /// What a model checker must see of the outbox: what is queued and what
     /// is in flight. The id counter is left out: two calls that differ only
     /// in how many ids they used have the same future.
-    pub(super) fn key(&self) -> String {
-        format!("{:?}|{:?}", self.inflight, self.queue)
+    pub(super) fn key(&self) -> impl std::fmt::Debug + '_ {
+        (&self.inflight, &self.queue)
     }
 }
