@@ -157,14 +157,13 @@ impl Flow {
             }
             Ok(r) => r,
         };
+        // The request went out, so the endpoint was valid (`fetch_assertion`).
+        let config = self.providers[selection.provider].config.as_ref();
+        let Some(endpoint) = config.and_then(|c| c.id_assertion_endpoint.valid()).cloned() else { return };
         // A CORS failure is a network error (spec `#fetch-identity-assertion`).
         // Fetch judges CORS only across origins: an IdP on the RP's own
         // origin answers without Access-Control headers.
-        let cross_origin = self.providers[selection.provider]
-            .config
-            .as_ref()
-            .and_then(|c| c.id_assertion_endpoint.valid())
-            .is_none_or(|e| origin_string(e.url()) != self.rp_origin);
+        let cross_origin = origin_string(endpoint.url()) != self.rp_origin;
         let cors = if cross_origin { cors_problem(&response, &self.rp_origin) } else { None };
         if let Some(cors) = cors.filter(|_| !mutant!(SkipCorsCheck)) {
             answer.record(self, ResponseResult::NetworkError { reason: cors.clone() });
@@ -176,8 +175,6 @@ impl Flow {
             );
             return self.show_error(r);
         }
-        let Some(config) = &self.providers[selection.provider].config else { return };
-        let Some(endpoint) = config.id_assertion_endpoint.valid().cloned() else { return };
         match crate::idp::assertion::parse(&response, &endpoint, self.profile) {
             Err(_) if mutant!(ResolveInvalidAssertion) => self.resolve(&selection, serde_json::Value::Null),
             Err(rejected) => {
