@@ -9,4 +9,6 @@ pub mod chromium;
 pub mod cli;
 pub mod compare;
 pub mod harness;
+pub mod plan;
+pub mod prompts;
 pub mod protocol;

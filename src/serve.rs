@@ -302,6 +302,8 @@ struct State {
     options: ServeOptions,
     tls: Option<tokio_rustls::TlsAcceptor>,
     pages: bool,
+    /// A priming sign-in in progress (harness pages only).
+    prime: Mutex<Option<pages::Prime>>,
     seen: Option<Mutex<record::SeenRecord>>,
 }
 
@@ -405,7 +407,8 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
         state.logger.request(true, || log_line(&path, "400: bad Host"));
         return Ok(json_error(400, "fedcm serve: bad Host"));
     };
-    if let Some(page) = state.pages.then(|| pages::page(&path, &headers)).flatten() {
+    let prime = state.prime.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(page) = state.pages.then(|| pages::page(&path, &headers, prime.as_ref())).flatten() {
         state.logger.request(false, || log_line(url.as_str(), &format!("{} [harness page]", page.status)));
         return Ok(to_hyper(page));
     }
@@ -549,6 +552,7 @@ impl Server {
             options,
             tls: extras.tls.as_ref().map(tls::TlsIdentity::acceptor).transpose().map_err(ServeError::Tls)?,
             pages: extras.pages,
+            prime: Mutex::new(None),
             seen: extras.record.then(Mutex::default),
         });
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -583,6 +587,11 @@ impl Server {
     /// [`Server::take_requests_counted`] without the count.
     pub fn take_requests(&self) -> Vec<SeenRequest> {
         self.take_requests_counted().0
+    }
+
+    /// Serves the priming IdP (with [`ServeExtras::pages`]) until `None`.
+    pub fn set_prime(&self, prime: Option<pages::Prime>) {
+        *self.state.prime.lock().unwrap_or_else(|e| e.into_inner()) = prime;
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -147,7 +147,7 @@ async fn one(file: &Path, binary: &Path, deadline: Duration) -> Verdict {
         }
         return Verdict::Skipped { reason: skip.skip.clone() };
     }
-    let plan = match harness::plan(&scenario) {
+    let plan = match super::plan::plan(&scenario) {
         Ok(p) => p,
         Err(reason) => return Verdict::CouldNotRun { reason },
     };

@@ -138,6 +138,15 @@ fn outcome_differences(model: &RunReport, page: &PageOutcome) -> Vec<String> {
                 }
             }
         }
+        // The model's disconnect() resolves with null: nothing.
+        ("resolve", PageOutcome::Disconnected) if model.credential.as_ref().is_none_or(Value::is_null) => {}
+        (_, PageOutcome::Disconnected) => {
+            let what = match model.outcome {
+                "resolve" => "resolves with a credential".to_string(),
+                _ => format!("rejects with {}", field(&model.error, "name")),
+            };
+            d.push(format!("outcome: the model {what}, the browser's disconnect() resolves"))
+        }
         (_, PageOutcome::Resolve { token, .. }) => {
             let name = field(&model.error, "name");
             d.push(format!("outcome: the model rejects with {name}, the browser resolves with token {token}"))

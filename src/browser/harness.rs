@@ -1,26 +1,27 @@
 //! One scenario in a real Chromium: the mock IdP over HTTPS, a fresh
-//! browser, login status set through the IdP page, the call made in the RP
-//! page with a user gesture, every dialog answered from the scenario's
-//! `user` steps through the DevTools `FedCm` domain, and what the page and
-//! the server saw. What the harness cannot drive yet is refused up front
-//! ([`plan`]) or on the way ([`Outcome::CouldNotRun`]), never guessed.
+//! browser, its state built by real actions (priming sign-ins for the
+//! connections, `preventSilentAccess()`, login status through the IdP
+//! page), the call made in the RP page with a user gesture, every dialog
+//! and pop-up answered from the scenario's `user` steps (the DevTools
+//! `FedCm` domain for dialogs, scripts in the pop-up for the IdP's pages),
+//! and what the page and the server saw. What the harness cannot drive is
+//! refused up front ([`super::plan`]) or on the way
+//! ([`Outcome::CouldNotRun`]), never guessed.
 
 use super::cdp::{Cdp, CdpError, Events};
 use super::chromium::Chromium;
+use super::plan::{PageCall, Plan, PrimeStep};
+use super::prompts::{self, call_script, STEP_DEADLINE};
 use super::protocol as p;
-use crate::scenario::{parse_user_step, Call, Scenario, UserStep};
+use crate::scenario::{Scenario, UserStep};
 use crate::serve::{pages, tls, LogLevel, SeenRequest, ServeExtras, ServeOptions, Server};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use url::Url;
 
 /// The browser's start, to its DevTools address.
 const LAUNCH_DEADLINE: Duration = Duration::from_secs(20);
-/// One DevTools command, or one page load.
-const STEP_DEADLINE: Duration = Duration::from_secs(10);
 /// The whole `get()` call, dialogs included; a call still pending then is
 /// reported as "could not run", not as an outcome.
 const CALL_DEADLINE: Duration = Duration::from_secs(20);
@@ -30,92 +31,6 @@ const CALL_DEADLINE: Duration = Duration::from_secs(20);
 const GESTURE_SETTLE: Duration = Duration::from_millis(100);
 /// How long the browser may take to exit after `Browser.close`.
 const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
-
-/// What the harness will do for a scenario it can drive.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    rp_page: Url,
-    /// IdP origins to visit before the call, with the `Set-Login` value.
-    idp_pages: Vec<(String, Option<String>)>,
-    options: Value,
-    gesture: bool,
-    steps: Vec<UserStep>,
-    /// `host:port` the browser must reach, all mapped to the mock.
-    authorities: BTreeSet<String>,
-}
-
-/// Whether the harness can drive `scenario` today; if not, why.
-pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
-    let Call::Get(options) = &scenario.call else {
-        return Err("disconnect() is not driven yet".into());
-    };
-    // No provider list (or an empty one) is the RP's mistake the browser
-    // reports at once: driven as is, with no IdP to set up.
-    let none = Value::Null;
-    let provider = match options.pointer("/identity/providers").and_then(Value::as_array).map(Vec::as_slice) {
-        None | Some([]) => &none,
-        Some([one]) => one,
-        Some(_) => return Err("only calls with at most one provider are driven yet".into()),
-    };
-    // Other values are the RP's mistake, rejected before any dialog.
-    if options.pointer("/identity/mode").is_some_and(|m| m == "active") {
-        return Err("active mode is not driven yet (it needs a real click and its pop-ups)".into());
-    }
-    if options.get("signal").is_some() {
-        return Err("an AbortSignal is not driven yet".into());
-    }
-    let rp = Url::parse(&scenario.rp.origin).map_err(|e| format!("rp.origin: {e}"))?;
-    if rp.scheme() != "https" {
-        return Err("the RP must be an https origin (FedCM needs a secure context)".into());
-    }
-    if scenario.rp.embedder.as_ref().is_some_and(|e| Url::parse(e).ok().map(|u| u.origin()) != Some(rp.origin())) {
-        return Err("a framed RP (rp.embedder) is not driven yet".into());
-    }
-    if !scenario.browser.connected.is_empty() {
-        return Err("connected accounts (browser.connected) are not set up yet: they need a prior real sign-in".into());
-    }
-    if !scenario.browser.requires_user_mediation.is_empty() {
-        return Err("preventSilentAccess() (browser.requires_user_mediation) is not set up yet".into());
-    }
-    let mut steps = Vec::new();
-    for (i, v) in scenario.user.iter().enumerate() {
-        match parse_user_step(v).map_err(|e| format!("user[{i}]: {e}"))? {
-            s @ (UserStep::Choose { config_url: None, .. } | UserStep::Cancel | UserStep::Dismiss) => steps.push(s),
-            other => return Err(format!("user[{i}]: {other:?} is not driven yet (only choose, cancel, dismiss)")),
-        }
-    }
-    let mut idp_origins: BTreeSet<String> = BTreeSet::new();
-    if let Some(config) = provider.get("configURL").and_then(Value::as_str) {
-        if let Ok(u) = Url::parse(config) {
-            idp_origins.insert(u.origin().ascii_serialization());
-        }
-    }
-    idp_origins.extend(scenario.browser.login_status.keys().cloned());
-    let mut idp_pages = Vec::new();
-    for origin in idp_origins {
-        let url = Url::parse(&origin).map_err(|e| format!("{origin}: {e}"))?;
-        if url.scheme() != "https" {
-            return Err(format!("{origin} is not https: the harness serves HTTPS only"));
-        }
-        let status = scenario.browser.login_status.get(&origin).filter(|s| *s != "unknown").cloned();
-        idp_pages.push((url.origin().ascii_serialization(), status));
-    }
-    let mut authorities = BTreeSet::new();
-    for host in tls::scenario_hosts(scenario) {
-        authorities.insert(format!("{host}:443"));
-    }
-    let urls = scenario.idp.keys().map(|k| k.rsplit(' ').next().unwrap_or(k).to_string());
-    for u in urls.chain(provider.get("configURL").and_then(Value::as_str).map(String::from)) {
-        if let Ok(u) = Url::parse(&u) {
-            if let (Some(h), Some(port)) = (u.host_str(), u.port_or_known_default()) {
-                authorities.insert(format!("{h}:{port}"));
-            }
-        }
-    }
-    let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
-    let gesture = scenario.browser.transient_activation.unwrap_or(true);
-    Ok(Plan { rp_page, idp_pages, options: options.clone(), gesture, steps, authorities })
-}
 
 /// What the RP's page saw.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +58,8 @@ pub enum PageOutcome {
         #[serde(default)]
         url: Option<String>,
     },
+    /// `disconnect()` resolved (with nothing).
+    Disconnected,
 }
 
 /// A run in the browser.
@@ -169,27 +86,7 @@ pub enum Outcome {
     CouldNotRun(String),
 }
 
-/// The page's call: the outcome as a JSON object, whatever happens.
-fn call_script(options: &Value) -> String {
-    format!(
-        r#"(async () => {{
-  const options = {options};
-  try {{
-    const c = await navigator.credentials.get(options);
-    if (c === null) return {{outcome: "reject", name: "null", message: "get() resolved with null"}};
-    const t = c.token;
-    return {{outcome: "resolve", token: t === undefined ? null : t, tokenType: typeof t,
-            isAutoSelected: c.isAutoSelected, configURL: c.configURL}};
-  }} catch (e) {{
-    const s = (v) => (typeof v === "string" && v !== "") ? v : null;
-    return {{outcome: "reject", name: String(e && e.name), message: String(e && e.message),
-            code: s(e && (e.code !== undefined ? e.code : e.error)), url: s(e && e.url)}};
-  }}
-}})()"#
-    )
-}
-
-/// Runs `scenario` (already [`plan`]ned) in the browser at `binary`.
+/// Runs `scenario` (already [planned](super::plan::plan)) in the browser at `binary`.
 pub async fn run(scenario: &Scenario, plan: &Plan, binary: &Path) -> Outcome {
     let began = Instant::now();
     let hosts = tls::scenario_hosts(scenario);
@@ -294,34 +191,98 @@ async fn drive(
     let target = cdp.call(&create, None, STEP_DEADLINE).await.map_err(text)?.target_id;
     let attach = p::AttachToTarget { target_id: target.clone(), flatten: true };
     let session = cdp.call(&attach, None, STEP_DEADLINE).await.map_err(text)?.session_id;
+    let page = Page { target: &target, session: &session };
     let s = Some(session.as_str());
     cdp.call(&p::PageEnable {}, s, STEP_DEADLINE).await.map_err(text)?;
     cdp.call(&p::SetDiscoverTargets { discover: true }, None, STEP_DEADLINE).await.map_err(text)?;
     cdp.call(&p::FedCmEnable { disable_rejection_delay: true }, s, STEP_DEADLINE).await.map_err(text)?;
+    for prime in &plan.primes {
+        connect(cdp, events, page, server, prime).await.map_err(|e| {
+            format!(
+                "the sign-in that gives the browser the connection of account {:?} at {} failed: {e}",
+                prime.account, prime.idp
+            )
+        })?;
+    }
+    for rp in &plan.prevent_silent {
+        navigate(cdp, s, rp.as_str()).await?;
+        let prevent = "navigator.credentials.preventSilentAccess().then(() => true)";
+        let done = cdp.call(&evaluate(prevent.into(), false, true), s, STEP_DEADLINE).await.map_err(text)?;
+        if done.exception_details.is_some() || done.result.value != Some(Value::Bool(true)) {
+            return Err(format!("preventSilentAccess() failed in {rp}"));
+        }
+    }
     for (origin, status) in &plan.idp_pages {
         let query = status.as_ref().map(|st| format!("?login={st}")).unwrap_or_default();
         navigate(cdp, s, &format!("{origin}{}{query}", pages::IDP_PAGE)).await?;
     }
     navigate(cdp, s, plan.rp_page.as_str()).await?;
-    // Whatever loading the pages fetched (a favicon) is not the call's.
+    // Whatever loading the pages fetched (a favicon, the sign-ins that made
+    // the connections) is not the call's.
     server.take_requests();
-    let evaluate = |expression: String, await_promise: bool| p::Evaluate {
-        expression,
-        user_gesture: plan.gesture,
-        await_promise,
-        return_by_value: true,
-    };
-    if plan.gesture {
-        cdp.call(&evaluate("0".into(), false), s, STEP_DEADLINE).await.map_err(text)?;
+    let script = call_script(&plan.call, plan.abort);
+    call(cdp, events, page, &script, plan.gesture, &plan.steps).await
+}
+
+/// The RP page: its target and its DevTools session.
+#[derive(Clone, Copy)]
+struct Page<'a> {
+    target: &'a str,
+    session: &'a str,
+}
+
+fn evaluate(expression: String, user_gesture: bool, await_promise: bool) -> p::Evaluate {
+    p::Evaluate { expression, user_gesture, await_promise, return_by_value: true }
+}
+
+/// Gives the browser one connection by a real sign-in: the IdP's page sets
+/// its status to logged-in, the mock serves the priming IdP on that origin
+/// (one account, the connection's), and the RP page signs in with it.
+async fn connect(
+    cdp: &Cdp,
+    events: &mut Events,
+    page: Page<'_>,
+    server: &Server,
+    prime: &PrimeStep,
+) -> Result<(), String> {
+    let s = Some(page.session);
+    let idp_page = prime.idp.join(pages::IDP_PAGE).map_err(|e| e.to_string())?;
+    navigate(cdp, s, &format!("{idp_page}?login=logged-in")).await?;
+    navigate(cdp, s, prime.rp_page.as_str()).await?;
+    server.set_prime(Some(pages::Prime { config_url: prime.config_url(), account: prime.account.clone() }));
+    let options =
+        serde_json::json!({"identity": {"providers": [{"configURL": prime.config_url(), "clientId": "fedcm-prime"}]}});
+    let steps = [UserStep::Choose { account: prime.account.clone(), config_url: None }];
+    let called = call(cdp, events, page, &call_script(&PageCall::Get(options), false), true, &steps).await;
+    server.set_prime(None);
+    match called?.0 {
+        PageOutcome::Resolve { token, .. } if token == pages::PRIME_TOKEN => Ok(()),
+        other => Err(format!("it ended with {other:?}")),
+    }
+}
+
+/// Makes the call in the RP page (after a gesture if `gesture`) and
+/// answers its dialogs and pop-ups with `steps`, until it settles.
+async fn call(
+    cdp: &Cdp,
+    events: &mut Events,
+    page: Page<'_>,
+    script: &str,
+    gesture: bool,
+    steps: &[UserStep],
+) -> Result<(PageOutcome, Vec<String>, Duration), String> {
+    let s = Some(page.session);
+    if gesture {
+        cdp.call(&evaluate("0".into(), true, false), s, STEP_DEADLINE).await.map_err(text)?;
         tokio::time::sleep(GESTURE_SETTLE).await;
     }
     // Events so far (the browser's first tab, the pages' loads) are not the call's.
     while events.next(Duration::ZERO).await.map_err(text)?.is_some() {}
     let started = Instant::now();
-    let call_command = evaluate(call_script(&plan.options), true);
+    let call_command = evaluate(script.to_string(), gesture, true);
     let call = cdp.call(&call_command, s, CALL_DEADLINE);
     tokio::pin!(call);
-    let mut steps = plan.steps.iter();
+    let mut steps = prompts::Steps::new(steps);
     let mut dialogs = Vec::new();
     let evaluated = loop {
         tokio::select! {
@@ -329,13 +290,16 @@ async fn drive(
             event = events.next(CALL_DEADLINE) => {
                 let Some(event) = event.map_err(text)? else { continue };
                 // A new page during the call is a pop-up (login,
-                // continuation; Chromium 156 gives it no opener): not
-                // driven yet, and waiting would only run into the deadline.
+                // continuation; Chromium 156 gives it no opener).
                 if let Some(created) = event.parse::<p::TargetCreatedEvent>(p::TARGET_CREATED) {
                     let info = created.map_err(text)?.target_info;
-                    if info.kind == "page" && info.target_id != target {
-                        return Err(format!("the browser opened a pop-up ({}): pop-ups are not driven yet", info.url));
+                    if info.kind == "page" && info.target_id != page.target {
+                        let attach = p::AttachToTarget { target_id: info.target_id.clone(), flatten: true };
+                        let popup = cdp.call(&attach, None, STEP_DEADLINE).await.map_err(text)?.session_id;
+                        let url = prompts::answer_popup(cdp, s, (&info.target_id, &popup), &mut steps).await?;
+                        dialogs.push(format!("Popup {url}"));
                     }
+                    continue;
                 }
                 if event.session_id.as_deref() != s {
                     continue;
@@ -343,7 +307,7 @@ async fn drive(
                 let Some(shown) = event.parse::<p::DialogShown>(p::DIALOG_SHOWN) else { continue };
                 let shown = shown.map_err(text)?;
                 dialogs.push(shown.dialog_type.clone());
-                answer(cdp, s, &shown, &mut steps).await?;
+                prompts::answer_dialog(cdp, s, &shown, &mut steps).await?;
             }
         }
     };
@@ -363,114 +327,15 @@ async fn drive(
         return Err(format!("the harness's page script failed: {}", thrown.message()));
     }
     let value = evaluated.result.value.unwrap_or(Value::Null);
-    let page = serde_json::from_value(value.clone())
+    let outcome = serde_json::from_value(value.clone())
         .map_err(|e| format!("the page returned {value} ({e}), not an outcome"))?;
-    Ok((page, dialogs, took))
-}
-
-/// Answers one dialog with the next scripted step, as the model's driver
-/// would answer the same prompt.
-async fn answer<'a>(
-    cdp: &Cdp,
-    session: Option<&str>,
-    shown: &p::DialogShown,
-    steps: &mut impl Iterator<Item = &'a UserStep>,
-) -> Result<(), String> {
-    let dialog_id = shown.dialog_id.clone();
-    let dismiss = p::DismissDialog { dialog_id: dialog_id.clone(), trigger_cooldown: false };
-    let misfit =
-        |step: &UserStep| format!("the scripted {step:?} does not fit the browser's {} dialog", shown.dialog_type);
-    let done = match (shown.dialog_type.as_str(), steps.next()) {
-        // Needs no answer; takes no step (the model asks nothing either).
-        ("AutoReauthn", _) => return Ok(()),
-        ("AccountChooser", Some(UserStep::Choose { account, .. })) => {
-            let Some(index) = shown.accounts.iter().position(|a| &a.account_id == account) else {
-                let listed: Vec<&str> = shown.accounts.iter().map(|a| a.account_id.as_str()).collect();
-                return Err(format!(
-                    "the browser's account chooser lists {listed:?}, not the scripted account {account:?}"
-                ));
-            };
-            cdp.call(&p::SelectAccount { dialog_id, account_index: index }, session, STEP_DEADLINE).await
-        }
-        ("Error", Some(UserStep::Dismiss)) => {
-            let click = p::ClickDialogButton { dialog_id, dialog_button: "ErrorGotIt".into() };
-            cdp.call(&click, session, STEP_DEADLINE).await
-        }
-        // Scripted cancel, or no step left: the person closes the dialog.
-        ("AccountChooser" | "ConfirmIdpLogin" | "Error", Some(UserStep::Cancel) | None) => {
-            cdp.call(&dismiss, session, STEP_DEADLINE).await
-        }
-        ("AccountChooser" | "ConfirmIdpLogin" | "Error", Some(step)) => return Err(misfit(step)),
-        (other, _) => return Err(format!("a {other} dialog is not driven yet")),
-    };
-    done.map(|_| ()).map_err(text)
+    Ok((outcome, dialogs, took))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::plan::plan;
     use super::*;
-
-    fn scenario(patch: Value) -> Scenario {
-        let mut s = serde_json::json!({
-            "name": "harness",
-            "rp": {"origin": "https://rp.example"},
-            "browser": {"login_status": {"https://idp.example": "logged-in"}},
-            "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example:8443/config.json", "clientId": "1"}]}}},
-            "idp": {
-                "https://idp.example/.well-known/web-identity": {"body": {"provider_urls": ["https://idp.example:8443/config.json"]}},
-                "https://idp.example:8443/config.json": {"body": {"accounts_endpoint": "/a", "id_assertion_endpoint": "/b"}}
-            },
-            "user": [{"choose": "1"}]
-        });
-        if let (Value::Object(s), Value::Object(p)) = (&mut s, patch) {
-            s.extend(p);
-        }
-        Scenario::parse(&s.to_string()).unwrap()
-    }
-
-    #[test]
-    fn a_plain_scenario_maps_every_host_and_port_and_sets_login_status() {
-        let plan = plan(&scenario(serde_json::json!({}))).unwrap();
-        let authorities: Vec<&str> = plan.authorities.iter().map(String::as_str).collect();
-        assert_eq!(authorities, ["idp.example:443", "idp.example:8443", "rp.example:443"]);
-        // Login status is per origin: the config URL's own origin (port
-        // 8443) is unknown, but its page is visited for the probe cookie.
-        let pages = [
-            ("https://idp.example".to_string(), Some("logged-in".to_string())),
-            ("https://idp.example:8443".to_string(), None),
-        ];
-        assert_eq!(plan.idp_pages, pages);
-        assert_eq!(plan.rp_page.as_str(), "https://rp.example/.fedcm/rp");
-        assert!(plan.gesture);
-    }
-
-    #[test]
-    fn what_cannot_be_driven_says_why() {
-        let cases = [
-            (serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example"}}), "framed"),
-            (
-                serde_json::json!({"browser": {"connected": [{"rp": "https://rp.example", "idp": "https://idp.example", "account": "1"}]}}),
-                "prior real sign-in",
-            ),
-            (serde_json::json!({"user": ["login"]}), "not driven yet"),
-            (serde_json::json!({"call": {"get": {"identity": {"mode": "active", "providers": []}}}}), "active mode"),
-            (
-                serde_json::json!({"call": {"disconnect": {"configURL": "https://idp.example/config.json", "clientId": "1", "accountHint": "1"}}}),
-                "disconnect",
-            ),
-            (serde_json::json!({"browser": {"login_status": {"http://idp.example": "logged-in"}}}), "not https"),
-        ];
-        for (patch, why) in cases {
-            let err = plan(&scenario(patch.clone())).unwrap_err();
-            assert!(err.contains(why), "{patch}: {err}");
-        }
-    }
-
-    #[test]
-    fn the_page_script_embeds_the_options_as_json() {
-        let script = call_script(&serde_json::json!({"identity": {"providers": []}, "x": "</script>"}));
-        assert!(script.contains(r#"const options = {"identity":{"providers":[]},"x":"</script>"};"#), "{script}");
-    }
 
     /// End to end in a real Chromium: `cargo test --lib -- --ignored browser`.
     /// Says so and passes when no Chromium is installed.

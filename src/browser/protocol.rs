@@ -51,6 +51,14 @@ pub struct TargetCreated {
     pub target_id: String,
 }
 
+/// `Target.closeTarget`: the person closes a pop-up window.
+#[derive(Debug, Serialize)]
+pub struct CloseTarget {
+    #[serde(rename = "targetId")]
+    pub target_id: String,
+}
+command!(CloseTarget, "Target.closeTarget", Empty);
+
 /// `Target.setDiscoverTargets`: `Target.targetCreated` events for new
 /// pages (a pop-up the page opens).
 #[derive(Debug, Serialize)]
@@ -225,6 +233,6 @@ pub struct DialogShown {
 pub struct DialogAccount {
     #[serde(rename = "accountId")]
     pub account_id: String,
-    #[serde(rename = "configURL", default)]
+    #[serde(rename = "idpConfigUrl", default)]
     pub config_url: String,
 }

@@ -17,6 +17,25 @@ pub const RP_PAGE: &str = "/.fedcm/rp";
 /// `Set-Login` header.
 pub const IDP_PAGE: &str = "/.fedcm/idp";
 
+/// The config of the IdP the harness signs in to before a scenario's call,
+/// to give the browser the connections the scenario declares (no DevTools
+/// command writes them). Served on any IdP origin while a [`Prime`] is set.
+pub const PRIME_CONFIG: &str = "/.fedcm/prime/config.json";
+const PRIME_ACCOUNTS: &str = "/.fedcm/prime/accounts";
+const PRIME_ASSERTION: &str = "/.fedcm/prime/assertion";
+
+/// The token the priming sign-in resolves with.
+pub const PRIME_TOKEN: &str = "fedcm-prime";
+
+/// A priming sign-in in progress: its config URL (listed by every
+/// well-known file meanwhile, so the browser's well-known check passes
+/// whatever the scenario serves there) and the one account it offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prime {
+    pub config_url: String,
+    pub account: String,
+}
+
 /// The cookie the IdP page sets: `SameSite=None; Secure`, as only such a
 /// cookie reaches FedCM's credentialed fetches.
 pub const PROBE_COOKIE: &str = "fedcm_probe=1";
@@ -37,8 +56,14 @@ fn html(status: u16, title: &str) -> HttpResponse {
 /// other path under [`PREFIX`] gets 404. A request that is no FedCM fetch
 /// (its `Sec-Fetch-Dest` is not `webidentity`: the pages' own favicon)
 /// is the pages' traffic, answered 404 unchecked and unrecorded.
-pub(crate) fn page(path_and_query: &str, headers: &[(String, String)]) -> Option<HttpResponse> {
-    let dest = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("sec-fetch-dest")).map(|(_, v)| v.as_str());
+pub(crate) fn page(path_and_query: &str, headers: &[(String, String)], prime: Option<&Prime>) -> Option<HttpResponse> {
+    let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let dest = header("sec-fetch-dest");
+    if let Some(prime) = prime {
+        if let Some(answer) = prime_document(prime, path_and_query, header("origin")) {
+            return Some(answer);
+        }
+    }
     if !path_and_query.starts_with(PREFIX) {
         return (dest != Some("webidentity")).then(|| html(404, "not a FedCM request"));
     }
@@ -60,18 +85,61 @@ pub(crate) fn page(path_and_query: &str, headers: &[(String, String)]) -> Option
     }
 }
 
+/// The priming IdP's documents: a well-known file naming its config, the
+/// config, one account, and a token whose CORS headers admit the caller.
+fn prime_document(prime: &Prime, path_and_query: &str, origin: Option<&str>) -> Option<HttpResponse> {
+    let path = path_and_query.split_once('?').map_or(path_and_query, |(p, _)| p);
+    let body = match path {
+        "/.well-known/web-identity" => serde_json::json!({"provider_urls": [prime.config_url]}),
+        PRIME_CONFIG => serde_json::json!({
+            "accounts_endpoint": PRIME_ACCOUNTS,
+            "id_assertion_endpoint": PRIME_ASSERTION,
+            "login_url": IDP_PAGE,
+        }),
+        PRIME_ACCOUNTS => serde_json::json!({"accounts": [{
+            "id": prime.account, "name": "Primed account", "email": "primed@fedcm.invalid"
+        }]}),
+        PRIME_ASSERTION => {
+            let mut r = HttpResponse::json(serde_json::json!({"token": PRIME_TOKEN}).to_string());
+            if let Some(origin) = origin {
+                r.headers.push(("access-control-allow-origin".into(), origin.into()));
+                r.headers.push(("access-control-allow-credentials".into(), "true".into()));
+            }
+            return Some(r);
+        }
+        _ => return None,
+    };
+    Some(HttpResponse::json(body.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn page(path: &str) -> Option<HttpResponse> {
-        super::page(path, &[("sec-fetch-dest".into(), "webidentity".into())])
+        super::page(path, &[("sec-fetch-dest".into(), "webidentity".into())], None)
+    }
+
+    #[test]
+    fn a_prime_takes_over_the_well_known_file_and_answers_with_cors() {
+        let prime = Prime { config_url: "https://idp.example/.fedcm/prime/config.json".into(), account: "1234".into() };
+        let headers =
+            [("sec-fetch-dest".to_string(), "webidentity".to_string()), ("origin".into(), "https://rp.example".into())];
+        let get = |path: &str| super::page(path, &headers, Some(&prime)).unwrap();
+        let well_known = get("/.well-known/web-identity");
+        assert!(String::from_utf8_lossy(&well_known.body).contains(&prime.config_url));
+        let accounts = get("/.fedcm/prime/accounts");
+        assert!(String::from_utf8_lossy(&accounts.body).contains(r#""id":"1234""#));
+        let token = get("/.fedcm/prime/assertion");
+        assert!(token.headers.contains(&("access-control-allow-origin".into(), "https://rp.example".into())));
+        // Without a prime, the well-known file is the scenario's.
+        assert!(super::page("/.well-known/web-identity", &headers, None).is_none());
     }
 
     #[test]
     fn only_reserved_paths_are_pages() {
         assert!(page("/config.json").is_none());
-        let favicon = super::page("/favicon.ico", &[("sec-fetch-dest".into(), "image".into())]);
+        let favicon = super::page("/favicon.ico", &[("sec-fetch-dest".into(), "image".into())], None);
         assert_eq!(favicon.map(|p| p.status), Some(404));
         assert_eq!(page("/.fedcm/rp").map(|p| p.status), Some(200));
         assert_eq!(page("/.fedcm/nope").map(|p| p.status), Some(404));

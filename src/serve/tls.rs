@@ -110,6 +110,7 @@ pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
     urls.push(scenario.rp.origin.clone());
     urls.extend(scenario.rp.embedder.clone());
     urls.extend(scenario.browser.login_status.keys().cloned());
+    urls.extend(scenario.browser.requires_user_mediation.iter().cloned());
     for c in &scenario.browser.connected {
         urls.extend([c.rp.clone(), c.idp.clone()]);
         urls.extend(c.embedder.clone());

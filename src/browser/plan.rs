@@ -1,0 +1,239 @@
+//! What the harness will do for one scenario, decided before a browser is
+//! started: the hosts to map, the browser state to build by real actions
+//! (priming sign-ins, `preventSilentAccess()`, login-status pages), the
+//! call, and the person's steps. What cannot be driven is refused here with
+//! the reason, never guessed.
+
+use crate::scenario::{parse_user_step, Call, Scenario, UserStep};
+use crate::serve::{pages, tls};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use url::Url;
+
+/// The call the RP page makes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageCall {
+    /// `navigator.credentials.get(options)`.
+    Get(Value),
+    /// `IdentityCredential.disconnect(options)`.
+    Disconnect(Value),
+}
+
+/// A connection the browser must hold before the call, made by signing in
+/// for real: the RP page at `rp_page` signs `account` in to the priming IdP
+/// served on `idp` (see [`pages::Prime`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimeStep {
+    pub rp_page: Url,
+    pub idp: Url,
+    pub account: String,
+}
+
+impl PrimeStep {
+    /// The priming IdP's config URL on the connection's IdP origin.
+    pub fn config_url(&self) -> String {
+        self.idp.join(pages::PRIME_CONFIG).map(String::from).unwrap_or_default()
+    }
+}
+
+/// What the harness will do for a scenario it can drive.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub rp_page: Url,
+    /// Sign-ins that make the scenario's connections, in order.
+    pub primes: Vec<PrimeStep>,
+    /// RP pages that call `preventSilentAccess()` after the sign-ins.
+    pub prevent_silent: Vec<Url>,
+    /// IdP origins to visit before the call, with the `Set-Login` value.
+    pub idp_pages: Vec<(String, Option<String>)>,
+    pub call: PageCall,
+    /// An `"abort"` step needs the call wired to an `AbortController`.
+    pub abort: bool,
+    pub gesture: bool,
+    pub steps: Vec<UserStep>,
+    /// `host:port` the browser must reach, all mapped to the mock.
+    pub authorities: BTreeSet<String>,
+}
+
+fn https(at: &str, origin: &str) -> Result<Url, String> {
+    let url = Url::parse(origin).map_err(|e| format!("{at} {origin:?}: {e}"))?;
+    if url.scheme() != "https" {
+        return Err(format!("{at} {origin} is not https: the harness serves HTTPS only"));
+    }
+    Ok(url)
+}
+
+/// Whether the harness can drive `scenario` today; if not, why.
+pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
+    let (call, config_urls) = match &scenario.call {
+        Call::Get(options) => {
+            let providers = options.pointer("/identity/providers").and_then(Value::as_array);
+            let urls = providers.into_iter().flatten().filter_map(|p| p.get("configURL")?.as_str());
+            (PageCall::Get(options.clone()), urls.map(String::from).collect::<Vec<_>>())
+        }
+        Call::Disconnect(options) => {
+            let url = options.get("configURL").and_then(Value::as_str).map(String::from);
+            (PageCall::Disconnect(options.clone()), url.into_iter().collect())
+        }
+    };
+    if let PageCall::Get(options) = &call {
+        if options.get("signal").is_some() {
+            return Err("a signal given in the options cannot be expressed in a page; script an \"abort\" step".into());
+        }
+    }
+    let rp = https("rp.origin", &scenario.rp.origin)?;
+    if scenario.rp.embedder.as_ref().is_some_and(|e| Url::parse(e).ok().map(|u| u.origin()) != Some(rp.origin())) {
+        return Err("a framed RP (rp.embedder) is not driven yet".into());
+    }
+    let mut primes = Vec::new();
+    for c in &scenario.browser.connected {
+        if c.embedder.as_ref().is_some_and(|e| e != &c.rp) {
+            return Err("a connection under another embedder (browser.connected[].embedder) is not set up yet".into());
+        }
+        let idp = Url::parse(&c.idp).map_err(|e| format!("browser.connected idp {:?}: {e}", c.idp))?;
+        // A browser never holds a connection to an IdP it could not reach
+        // over https; such an entry only matters to a call that stops at
+        // the config URL's own check, before any connection is looked up.
+        if idp.scheme() != "https" {
+            continue;
+        }
+        let rp_page = https("browser.connected rp", &c.rp)?.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
+        primes.push(PrimeStep { rp_page, idp, account: c.account.clone() });
+    }
+    let mut prevent_silent = Vec::new();
+    for origin in &scenario.browser.requires_user_mediation {
+        let url = https("browser.requires_user_mediation", origin)?;
+        prevent_silent.push(url.join(pages::RP_PAGE).map_err(|e| e.to_string())?);
+    }
+    let mut steps = Vec::new();
+    for (i, v) in scenario.user.iter().enumerate() {
+        steps.push(parse_user_step(v).map_err(|e| format!("user[{i}]: {e}"))?);
+    }
+    let abort = steps.contains(&UserStep::Abort);
+    if abort && matches!(call, PageCall::Disconnect(_)) {
+        return Err("disconnect() takes no AbortSignal".into());
+    }
+    let mut idp_origins: BTreeSet<String> = BTreeSet::new();
+    for config in &config_urls {
+        if let Ok(u) = Url::parse(config) {
+            idp_origins.insert(u.origin().ascii_serialization());
+        }
+    }
+    idp_origins.extend(scenario.browser.login_status.keys().cloned());
+    let mut idp_pages = Vec::new();
+    for origin in idp_origins {
+        let url = Url::parse(&origin).map_err(|e| format!("the IdP {origin:?}: {e}"))?;
+        // An IdP that is not https is never fetched by a browser (FedCM
+        // needs potentially trustworthy URLs) and cannot set a login
+        // status: nothing to visit. Were it fetched, the mock answers TLS
+        // only, and the comparison shows the request.
+        if url.scheme() != "https" {
+            continue;
+        }
+        let status = scenario.browser.login_status.get(&origin).filter(|s| *s != "unknown").cloned();
+        idp_pages.push((url.origin().ascii_serialization(), status));
+    }
+    let mut authorities = BTreeSet::new();
+    for host in tls::scenario_hosts(scenario) {
+        authorities.insert(format!("{host}:443"));
+    }
+    let urls = scenario.idp.keys().map(|k| k.rsplit(' ').next().unwrap_or(k).to_string());
+    for u in urls.chain(config_urls).chain(primes.iter().map(|p| p.idp.to_string())) {
+        if let Ok(u) = Url::parse(&u) {
+            if let (Some(h), Some(port)) = (u.host_str(), u.port_or_known_default()) {
+                authorities.insert(format!("{h}:{port}"));
+            }
+        }
+    }
+    let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
+    let gesture = scenario.browser.transient_activation.unwrap_or(true);
+    Ok(Plan { rp_page, primes, prevent_silent, idp_pages, call, abort, gesture, steps, authorities })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn scenario(patch: Value) -> Scenario {
+        let mut s = serde_json::json!({
+            "name": "harness",
+            "rp": {"origin": "https://rp.example"},
+            "browser": {"login_status": {"https://idp.example": "logged-in"}},
+            "call": {"get": {"identity": {"providers": [{"configURL": "https://idp.example:8443/config.json", "clientId": "1"}]}}},
+            "idp": {
+                "https://idp.example/.well-known/web-identity": {"body": {"provider_urls": ["https://idp.example:8443/config.json"]}},
+                "https://idp.example:8443/config.json": {"body": {"accounts_endpoint": "/a", "id_assertion_endpoint": "/b"}}
+            },
+            "user": [{"choose": "1"}]
+        });
+        if let (Value::Object(s), Value::Object(p)) = (&mut s, patch) {
+            s.extend(p);
+        }
+        Scenario::parse(&s.to_string()).unwrap()
+    }
+
+    #[test]
+    fn a_plain_scenario_maps_every_host_and_port_and_sets_login_status() {
+        let plan = plan(&scenario(serde_json::json!({}))).unwrap();
+        let authorities: Vec<&str> = plan.authorities.iter().map(String::as_str).collect();
+        assert_eq!(authorities, ["idp.example:443", "idp.example:8443", "rp.example:443"]);
+        // Login status is per origin: the config URL's own origin (port
+        // 8443) is unknown, but its page is visited for the probe cookie.
+        let pages = [
+            ("https://idp.example".to_string(), Some("logged-in".to_string())),
+            ("https://idp.example:8443".to_string(), None),
+        ];
+        assert_eq!(plan.idp_pages, pages);
+        assert_eq!(plan.rp_page.as_str(), "https://rp.example/.fedcm/rp");
+        assert!(plan.gesture && !plan.abort && plan.primes.is_empty());
+    }
+
+    #[test]
+    fn connections_become_priming_sign_ins_and_prevent_silent_access_a_call() {
+        let plan = plan(&scenario(serde_json::json!({"browser": {
+            "login_status": {"https://idp.example": "logged-in"},
+            "connected": [
+                {"rp": "https://rp.example", "idp": "https://idp.example", "account": "1"},
+                {"rp": "https://rp.example", "idp": "http://old.example", "account": "2"}
+            ],
+            "requires_user_mediation": ["https://rp.example"]
+        }})))
+        .unwrap();
+        assert_eq!(plan.primes.len(), 1, "no connection to an http IdP: {:?}", plan.primes);
+        assert_eq!(plan.primes[0].config_url(), "https://idp.example/.fedcm/prime/config.json");
+        assert_eq!(plan.prevent_silent.iter().map(Url::as_str).collect::<Vec<_>>(), ["https://rp.example/.fedcm/rp"]);
+    }
+
+    #[test]
+    fn disconnect_and_abort_are_planned() {
+        let plan = plan(&scenario(serde_json::json!({
+            "call": {"disconnect": {"configURL": "https://idp.example/config.json", "clientId": "1", "accountHint": "1"}},
+            "user": []
+        })))
+        .unwrap();
+        assert!(matches!(plan.call, PageCall::Disconnect(_)));
+        assert_eq!(plan.idp_pages[0].0, "https://idp.example");
+        let plan = super::plan(&scenario(serde_json::json!({"user": ["abort"]}))).unwrap();
+        assert!(plan.abort);
+    }
+
+    #[test]
+    fn what_cannot_be_driven_says_why() {
+        let cases = [
+            (serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example"}}), "framed"),
+            (
+                serde_json::json!({"browser": {"connected": [{"rp": "https://rp.example", "idp": "https://idp.example", "account": "1", "embedder": "https://top.example"}]}}),
+                "another embedder",
+            ),
+            (
+                serde_json::json!({"browser": {"connected": [{"rp": "http://rp.example", "idp": "https://idp.example", "account": "1"}]}}),
+                "not https",
+            ),
+            (serde_json::json!({"call": {"get": {"identity": {"providers": []}, "signal": {}}}}), "abort"),
+        ];
+        for (patch, why) in cases {
+            let err = plan(&scenario(patch.clone())).unwrap_err();
+            assert!(err.contains(why), "{patch}: {err}");
+        }
+    }
+}
