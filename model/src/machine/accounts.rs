@@ -18,6 +18,12 @@ impl Flow {
         let Some(config) = &self.providers[i].config else { return };
         let url = config.accounts_endpoint.url().clone();
         let id = self.id();
+        if self.profile == Profile::Chromium {
+            // Chromium asks for the client metadata again after every
+            // accounts response (decisions P6).
+            self.providers[i].metadata = None;
+            self.providers[i].metadata_asked = false;
+        }
         self.set_stage(i, ProviderStage::Accounts(id));
         let mut url = url;
         if mutant!(AccountsCarryClientId) {

@@ -6,6 +6,7 @@ use super::browser::LoginStatus;
 use super::control::Passing;
 use super::login_popup::{AfterLogin, ConfirmIdpLogin};
 use super::outcome::Reason;
+use super::permission::AfterMetadata;
 use super::providers::{ProviderEntry, ProviderIx};
 use super::trace::Event;
 use super::{Control, Flow};
@@ -62,6 +63,19 @@ impl Flow {
         if self.profile == Profile::Chromium && all_logged_out_at_start && self.mode == Mode::Passive {
             let msg = "every IdP is logged out";
             return self.reject_with(Reason::NotSignedIn, true, msg, Vec::new());
+        }
+        if self.profile == Profile::Chromium {
+            // Chromium asks for the client metadata with each accounts
+            // response, before it considers auto re-authentication
+            // (decisions P6); the decision resumes once it is in.
+            let waiting: Vec<ProviderIx> = entries
+                .iter()
+                .filter(|(i, e)| matches!(e, ProviderEntry::Accounts(_)) && self.needs_client_metadata(*i))
+                .map(|(i, _)| *i)
+                .collect();
+            if !waiting.is_empty() {
+                return self.fetch_client_metadata_then(waiting, AfterMetadata::Decide);
+            }
         }
         self.pass(Passing::AutoReauthn);
         let requires_mediation = self.browser.requires_user_mediation.contains(&self.rp_origin);
@@ -142,7 +156,9 @@ impl Flow {
                     })
                     .map(|(i, _)| i);
                 if let Some(i) = fetched {
-                    return self.open_login_popup(i, AfterLogin::Refetch);
+                    // The failed fetch set its status to logged-out: a
+                    // login signs it in, as for a logged-out IdP.
+                    return self.open_login_popup(i, AfterLogin::FetchAccounts);
                 }
             }
             // Only logged-out providers: show nothing and fail as the spec's

@@ -10,6 +10,7 @@ use super::providers::ProviderIx;
 use super::trace::Event;
 use super::Flow;
 use crate::mutation::mutant;
+use crate::profile::Profile;
 use url::Url;
 
 /// What follows a successful login pop-up, and what a failed one means.
@@ -96,6 +97,10 @@ impl LoginPopup {
         if after == AfterLogin::FetchAccounts {
             flow.transition(Control::Gather);
             flow.providers[i].status_at_start = LoginStatus::LoggedIn;
+            if flow.profile == Profile::Chromium {
+                flow.restart_provider(i);
+                return Ok(());
+            }
         } else {
             flow.transition(Control::Refetch);
         }

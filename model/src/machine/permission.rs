@@ -18,17 +18,44 @@ use url::Url;
 #[derive(Debug, Clone)]
 pub(super) struct ClientMetadataStep {
     waiting: BTreeSet<RequestId>,
+    then: AfterMetadata,
+}
+
+/// What follows the client metadata.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum AfterMetadata {
+    /// The chooser.
+    Chooser,
+    /// Chromium: the decision after the accounts (auto re-authentication
+    /// or the chooser), which the metadata comes before.
+    Decide,
 }
 
 impl Flow {
+    /// Whether provider `i`'s client metadata is still to be asked for.
+    pub(super) fn needs_client_metadata(&self, i: ProviderIx) -> bool {
+        let p = &self.providers[i];
+        let have = match self.profile {
+            Profile::Spec => p.metadata.is_some(),
+            Profile::Chromium => p.metadata_asked,
+        };
+        !have && self.wants_client_metadata(i)
+    }
+
     /// Fetches the client metadata the chooser needs, then shows it.
     pub(super) fn fetch_client_metadata(&mut self, providers: Vec<ProviderIx>) {
+        self.fetch_client_metadata_then(providers, AfterMetadata::Chooser)
+    }
+
+    /// Fetches the client metadata `providers` need, then goes on as `then` says.
+    pub(super) fn fetch_client_metadata_then(&mut self, providers: Vec<ProviderIx>, then: AfterMetadata) {
         let mut waiting = BTreeSet::new();
         let mut requests = Vec::new();
         for i in providers {
-            if self.providers[i].metadata.is_some() || !self.wants_client_metadata(i) {
+            if !self.needs_client_metadata(i) {
                 continue;
             }
+            self.providers[i].metadata_asked = true;
             let Some(Checked::Valid(endpoint)) =
                 self.providers[i].config.as_ref().and_then(|c| c.client_metadata_endpoint.clone())
             else {
@@ -40,10 +67,10 @@ impl Flow {
             requests.push(FetchRequest::client_metadata(id, i.get(), url, &self.rp_origin));
         }
         if waiting.is_empty() {
-            return self.show_chooser();
+            return self.after_metadata(then);
         }
         // The step's label comes before its requests in the trace.
-        self.transition(Control::ClientMetadata(ClientMetadataStep { waiting }));
+        self.transition(Control::ClientMetadata(ClientMetadataStep { waiting, then }));
         for request in requests {
             self.send(request);
         }
@@ -68,8 +95,16 @@ impl Flow {
         if let Control::ClientMetadata(step) = &mut self.control {
             step.waiting.remove(&id);
             if step.waiting.is_empty() {
-                self.show_chooser();
+                let then = step.then;
+                self.after_metadata(then);
             }
+        }
+    }
+
+    fn after_metadata(&mut self, then: AfterMetadata) {
+        match then {
+            AfterMetadata::Chooser => self.show_chooser(),
+            AfterMetadata::Decide => self.decide(),
         }
     }
 

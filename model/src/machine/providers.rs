@@ -157,6 +157,9 @@ pub(super) struct Provider {
     pub(super) stage: ProviderStage,
     pub(super) config: Option<Config>,
     pub(super) metadata: Option<ClientMetadata>,
+    /// Whether the client metadata was asked for since the last accounts
+    /// fetch (Chromium asks once per accounts response, whatever came back).
+    pub(super) metadata_asked: bool,
     /// Why the provider dropped out, for the rejection's explanation.
     pub(super) skipped: Option<(String, Option<Problem>)>,
 }
@@ -173,6 +176,7 @@ impl Provider {
             stage: ProviderStage::Skipped,
             config: None,
             metadata: None,
+            metadata_asked: false,
             skipped: None,
         }
     }
@@ -190,7 +194,7 @@ impl Provider {
 
     /// What of the provider decides the call's future (for [`Flow::future_key`]).
     pub(super) fn key(&self) -> impl std::fmt::Debug + '_ {
-        (&self.stage, &self.config, &self.metadata, self.status_at_start)
+        (&self.stage, &self.config, &self.metadata, self.metadata_asked, self.status_at_start)
     }
 }
 
@@ -256,6 +260,16 @@ impl Flow {
             return self.skip(i, "silent mediation, and the RP requires user mediation", None);
         }
         self.fetch_manifests(i, config_url, false);
+    }
+
+    /// Chromium, after a login pop-up signed a logged-out IdP in: its
+    /// login-status observer starts the provider over, from the well-known
+    /// and config files (decisions P12).
+    pub(super) fn restart_provider(&mut self, i: ProviderIx) {
+        match self.providers[i].request.config_url.clone() {
+            Ok(config_url) => self.fetch_manifests(i, config_url, false),
+            Err(_) => self.skip(i, "the configURL cannot be fetched", None),
+        }
     }
 
     fn fetch_manifests(&mut self, i: ProviderIx, config_url: ConfigUrl, for_login: bool) {
