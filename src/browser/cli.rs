@@ -50,6 +50,10 @@ enum Verdict {
     },
     CouldNotRun {
         reason: String,
+        /// What the browser did when only the model could not run the
+        /// scenario (its steps do not fit the model's prompts).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        browser: Option<Box<BrowserRun>>,
     },
     /// The scenario says why it is not compared (`harness.skip`).
     Skipped {
@@ -105,7 +109,11 @@ impl Row {
                 let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
                 ("differ", format!("{first}{more}"), Some(browser.total_ms))
             }
-            Verdict::CouldNotRun { reason } => ("could not run", reason.clone(), None),
+            Verdict::CouldNotRun { reason, browser: None } => ("could not run", reason.clone(), None),
+            Verdict::CouldNotRun { reason, browser: Some(b) } => {
+                let seen = format!("{reason}; the browser: {}, dialogs {:?}", b.page.summary(), b.dialogs);
+                ("could not run", seen, Some(b.total_ms))
+            }
             Verdict::Skipped { reason } => ("skipped", reason.clone(), None),
             Verdict::Invalid { reason } => ("invalid", reason.clone(), None),
         };
@@ -149,19 +157,28 @@ async fn one(file: &Path, binary: &Path, deadline: Duration) -> Verdict {
     }
     let plan = match super::plan::plan(&scenario) {
         Ok(p) => p,
-        Err(reason) => return Verdict::CouldNotRun { reason },
+        Err(reason) => return Verdict::CouldNotRun { reason, browser: None },
     };
-    let model = match driver::run(&scenario, Some(Profile::Chromium)) {
-        Ok(r) => r,
-        Err(e) => return Verdict::CouldNotRun { reason: format!("the model cannot run it: {e}") },
-    };
+    let model = driver::run(&scenario, Some(Profile::Chromium));
     // Dropping the run on timeout kills the browser and stops the mock.
     let Ok(outcome) = tokio::time::timeout(deadline, harness::run(&scenario, &plan, binary)).await else {
         let reason = format!("the scenario took over {} s in the browser; it was stopped", deadline.as_secs_f64());
-        return Verdict::CouldNotRun { reason };
+        return Verdict::CouldNotRun { reason, browser: None };
+    };
+    // When only the model cannot follow the steps, what the browser did
+    // shows how the scenario would have to change.
+    let model = match model {
+        Ok(r) => r,
+        Err(e) => {
+            let browser = match outcome {
+                Outcome::Ran(b) => Some(b),
+                Outcome::CouldNotRun(_) => None,
+            };
+            return Verdict::CouldNotRun { reason: format!("the model cannot run it: {e}"), browser };
+        }
     };
     match outcome {
-        Outcome::CouldNotRun(reason) => Verdict::CouldNotRun { reason },
+        Outcome::CouldNotRun(reason) => Verdict::CouldNotRun { reason, browser: None },
         Outcome::Ran(browser) => {
             let comparison = compare(&model, &browser);
             let model = Box::new(ModelSide::new(&model));
@@ -325,7 +342,7 @@ mod tests {
         let verdict = rt.block_on(one(&file, &fake, Duration::from_millis(500)));
         std::fs::remove_dir_all(&dir).ok();
         assert!(
-            matches!(&verdict, Verdict::CouldNotRun { reason } if reason.contains("took over 0.5 s")),
+            matches!(&verdict, Verdict::CouldNotRun { reason, .. } if reason.contains("took over 0.5 s")),
             "{verdict:?}"
         );
     }

@@ -62,6 +62,17 @@ pub enum PageOutcome {
     Disconnected,
 }
 
+impl PageOutcome {
+    /// One phrase: `resolve "t0k3n" (string)`, `reject NetworkError`.
+    pub fn summary(&self) -> String {
+        match self {
+            PageOutcome::Resolve { token, token_type, .. } => format!("resolve {token} ({token_type})"),
+            PageOutcome::Reject { name, .. } => format!("reject {name}"),
+            PageOutcome::Disconnected => "disconnect() resolves".into(),
+        }
+    }
+}
+
 /// A run in the browser.
 #[derive(Debug, Clone, Serialize)]
 pub struct BrowserRun {

@@ -164,7 +164,6 @@ pub fn config(data: &[u8]) {
                 assert_eq!(problem.severity, Severity::Error);
             }
             let _ = idp::config::icon_urls(config);
-            let _ = (config.supports_use_other_account(true), config.supports_use_other_account(false));
             // Endpoints are same-origin with the config by construction.
             for endpoint in
                 [Some(&config.accounts_endpoint), Some(&config.login_url), config.id_assertion_endpoint.valid()]

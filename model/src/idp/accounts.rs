@@ -159,12 +159,10 @@ fn account<'a>(cx: &mut Cx, path: &Path, item: &Json<'a>) -> Option<(Account, Co
     let approved_clients = list(cx, "approved_clients");
     let login_hints = list(cx, "login_hints");
     let domain_hints = list(cx, "domain_hints");
-    let mut label_hints = list(cx, "label_hints");
+    let label_hints = list(cx, "label_hints");
     if dict.get("labels").is_some() {
+        // Chromium's earlier member; 156 ignores it.
         cx.warn(&path.field("labels"), Rule::LegacyMember { replacement: "label_hints" });
-        if cx.profile == Profile::Chromium && label_hints.is_none() {
-            label_hints = list(cx, "labels");
-        }
     }
     if dict.get("account_id").is_some() && dict.get("id").is_none() {
         cx.warn(&path.field("account_id"), Rule::LegacyMember { replacement: "id" });
@@ -343,9 +341,9 @@ mod tests {
     fn older_idp_shapes() {
         // Pre-2025 IdPs always send id, name and email: still valid.
         assert!(spec(r#"{"accounts":[{"id":"1","name":"a","email":"a@b"}]}"#).is_ok());
-        // Chromium's earlier `labels` member.
+        // Chromium's earlier `labels` member: a warning, read by neither.
         let legacy = r#"{"accounts":[{"id":"1","name":"a","labels":["l"]}]}"#;
-        assert!(chromium(legacy).unwrap().value.accounts[0].matches_label("l"));
+        assert!(!chromium(legacy).unwrap().value.accounts[0].matches_label("l"));
         assert!(!spec(legacy).unwrap().value.accounts[0].matches_label("l"));
     }
 

@@ -54,10 +54,9 @@ pub struct Config {
     pub disconnect_endpoint: Option<Checked<Endpoint>>,
     /// How the browser's dialog may show the IdP.
     pub branding: Option<Branding>,
-    /// Read only in active mode (spec `#create-identity-credential`).
+    /// Whether the chooser offers "use another account": in active mode
+    /// (spec `#create-identity-credential`), in either mode (Chromium).
     pub supports_use_other_account: bool,
-    /// Chromium's earlier syntax, `modes.{active,passive}.supports_use_other_account`.
-    pub modes: Option<ModeSupport>,
     /// Only accounts whose `label_hints` contain it are shown.
     pub account_label: Option<String>,
     /// IdP Registration (not in the FedCM spec); the sign-in flow ignores it.
@@ -65,15 +64,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// Whether "use another account" is offered for an RP in `active` mode.
-    pub fn supports_use_other_account(&self, active: bool) -> bool {
-        let legacy = self.modes.as_ref().and_then(|m| if active { m.active } else { m.passive });
-        if !active {
-            return legacy.unwrap_or(false);
-        }
-        self.supports_use_other_account || legacy.unwrap_or(false)
-    }
-
     /// Problems with endpoints the spec only checks when they are used.
     pub fn deferred_problems(&self) -> impl Iterator<Item = &Problem> {
         [Some(&self.id_assertion_endpoint), self.client_metadata_endpoint.as_ref(), self.disconnect_endpoint.as_ref()]
@@ -84,15 +74,6 @@ impl Config {
                 Checked::Valid(_) => None,
             })
     }
-}
-
-/// Chromium's per-mode `supports_use_other_account`; `None` where a mode is absent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ModeSupport {
-    /// `modes.active.supports_use_other_account`.
-    pub active: Option<bool>,
-    /// `modes.passive.supports_use_other_account`.
-    pub passive: Option<bool>,
 }
 
 /// `branding`: how the browser's dialog may show the IdP.
@@ -152,14 +133,14 @@ pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) 
         let supports_use_other_account =
             idl::boolean(cx, &root.field("supports_use_other_account"), dict.get("supports_use_other_account"))
                 .unwrap_or(false);
-        let modes = dict.get("modes").and_then(|m| legacy_modes(cx, m));
-        let mut account_label =
-            idl::string(cx, &root.field("account_label"), dict.get("account_label")).map(String::from);
-        if let Some(Json::Object(accounts)) = dict.get("accounts") {
+        if dict.get("modes").is_some() {
+            // Chromium's earlier syntax; Chromium 156 no longer reads it.
+            cx.warn(&root.field("modes"), Rule::LegacyMember { replacement: "supports_use_other_account" });
+        }
+        let account_label = idl::string(cx, &root.field("account_label"), dict.get("account_label")).map(String::from);
+        if let Some(Json::Object(_)) = dict.get("accounts") {
+            // `accounts.include`, Chromium's earlier syntax; 156 ignores it.
             cx.warn(&root.field("accounts"), Rule::LegacyMember { replacement: "account_label" });
-            if profile == Profile::Chromium && account_label.is_none() {
-                account_label = accounts.get("include").and_then(Json::as_str).map(String::from);
-            }
         }
         let types = idl::string_list(cx, &root.field("types"), dict.get("types"), ListPolicy::Lenient)
             .map(|v| v.into_iter().map(String::from).collect());
@@ -173,7 +154,6 @@ pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) 
                 disconnect_endpoint,
                 branding,
                 supports_use_other_account,
-                modes,
                 account_label,
                 types,
             }),
@@ -291,25 +271,6 @@ fn icons(cx: &mut Cx, config_url: &ConfigUrl, path: &Path, value: Option<&Json>)
     out
 }
 
-fn legacy_modes(cx: &mut Cx, value: &Json) -> Option<ModeSupport> {
-    cx.warn(&Path::Root.field("modes"), Rule::LegacyMember { replacement: "supports_use_other_account" });
-    if cx.profile != Profile::Chromium {
-        return None;
-    }
-    let Json::Object(modes) = value else { return None };
-    let read = |mode: &str| match modes.get(mode) {
-        Some(Json::Object(m)) => match m.get("supports_use_other_account") {
-            Some(Json::Bool(b)) => Some(*b),
-            _ => None,
-        },
-        _ => None,
-    };
-    Some(ModeSupport {
-        active: read("active").or_else(|| read("button")),
-        passive: read("passive").or_else(|| read("widget")),
-    })
-}
-
 /// The spec allows "a subset of CSS `<color>`": hex colors, `rgb()`/`rgba()`,
 /// `hsl()`/`hsla()` and named colors.
 pub(crate) fn is_css_color(value: &str) -> bool {
@@ -378,7 +339,7 @@ mod tests {
             assert_eq!(c.accounts_endpoint.as_str(), "https://idp.example/accounts");
             assert_eq!(c.login_url.as_str(), "https://idp.example/login");
             assert_eq!(c.id_assertion_endpoint.valid().unwrap().as_str(), "https://idp.example/assert");
-            assert!(!c.supports_use_other_account(true));
+            assert!(!c.supports_use_other_account);
         }
     }
 
@@ -482,8 +443,7 @@ mod tests {
     #[test]
     fn supports_use_other_account_and_its_pitfalls() {
         let c = spec(&with(r#""supports_use_other_account":true"#)).unwrap().value;
-        assert!(c.supports_use_other_account(true));
-        assert!(!c.supports_use_other_account(false), "read only in active mode");
+        assert!(c.supports_use_other_account);
         // ToBoolean("false") is true under WebIDL; Chromium ignores the string.
         let r = spec(&with(r#""supports_use_other_account":"false""#));
         assert_eq!(warning_ids(&r), ["coerced"]);
@@ -492,19 +452,22 @@ mod tests {
     }
 
     #[test]
-    fn legacy_modes_syntax_is_read_by_chromium_only() {
-        let body = with(r#""modes":{"active":{"supports_use_other_account":true}}"#);
-        assert!(!spec(&body).unwrap().value.supports_use_other_account(true));
-        assert!(chromium(&body).unwrap().value.supports_use_other_account(true));
-        assert_eq!(warning_ids(&spec(&body)), ["legacy-member"]);
+    fn legacy_syntax_is_read_by_neither_profile() {
+        // Chromium 156 reads neither `modes` nor `accounts.include` (both
+        // measured with fedcm browser).
+        let body = with(r#""modes":{"active":{"supports_use_other_account":true}},"accounts":{"include":"work"}"#);
+        for r in [spec(&body), chromium(&body)] {
+            assert_eq!(warning_ids(&r), ["legacy-member", "legacy-member"]);
+            let c = r.unwrap().value;
+            assert!(!c.supports_use_other_account && c.account_label.is_none());
+        }
     }
 
     #[test]
-    fn account_label_and_legacy_include() {
+    fn account_label_is_read_and_the_legacy_include_is_not() {
         assert_eq!(spec(&with(r#""account_label":"l1""#)).unwrap().value.account_label.as_deref(), Some("l1"));
-        let legacy = with(r#""accounts":{"include":"l2"}"#);
-        assert_eq!(chromium(&legacy).unwrap().value.account_label.as_deref(), Some("l2"));
-        assert_eq!(spec(&legacy).unwrap().value.account_label, None);
+        let both = with(r#""account_label":"l1","accounts":{"include":"l2"}"#);
+        assert_eq!(chromium(&both).unwrap().value.account_label.as_deref(), Some("l1"));
     }
 
     #[test]

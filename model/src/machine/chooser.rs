@@ -13,6 +13,7 @@ use super::trace::Event;
 use super::Flow;
 use crate::mutation::mutant;
 use crate::options::Mode;
+use crate::profile::Profile;
 
 /// The chooser is shown; what it lists is read from the providers.
 #[derive(Debug, Clone)]
@@ -96,16 +97,17 @@ impl Flow {
         self.ask(Control::Chooser(Chooser));
     }
 
-    /// Active mode with one IdP that supports "use another account".
+    /// One IdP that supports "use another account", in active mode (the
+    /// spec) or in either mode (Chromium 156, decisions P9).
     pub(super) fn supports_use_other_account(&self) -> bool {
-        self.mode == Mode::Active
+        (self.mode == Mode::Active || self.profile == Profile::Chromium)
             && self.providers.len() == 1
             && self
                 .providers
                 .values()
                 .next()
                 .and_then(|p| p.config.as_ref())
-                .is_some_and(|c| c.supports_use_other_account(true))
+                .is_some_and(|c| c.supports_use_other_account)
     }
 
     pub(super) fn chooser_prompt(&self) -> Prompt {

@@ -81,11 +81,20 @@ impl LoginPopup {
         if logged_in {
             flow.set_login_status(&origin, LoginStatus::LoggedIn);
         }
-        // Success iff the IdP's login status is logged-in when the pop-up
-        // closes through IdentityProvider.close().
-        let success = !cancelled && flow.browser.login_status(&origin) == LoginStatus::LoggedIn;
+        // The spec: success iff the IdP's login status is logged-in when
+        // the pop-up closes through IdentityProvider.close(). Chromium: iff
+        // the IdP signalled logged-in while the pop-up was open; a close()
+        // without that signal fails the call, even when the status already
+        // was logged-in and even after "use another account" (decisions P8).
+        let success = !cancelled
+            && match flow.profile {
+                Profile::Spec => flow.browser.login_status(&origin) == LoginStatus::LoggedIn,
+                Profile::Chromium => logged_in,
+            };
         if !success {
-            if after == AfterLogin::UseOther {
+            // The person closing the window goes back to the chooser.
+            let back = after == AfterLogin::UseOther && (cancelled || flow.profile == Profile::Spec);
+            if back {
                 flow.show_chooser();
             } else {
                 let msg = "the login pop-up closed without the user logging in";
