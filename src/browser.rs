@@ -8,5 +8,7 @@ pub mod cdp;
 pub mod chromium;
 pub mod cli;
 pub mod compare;
+pub mod generate;
 pub mod harness;
+pub mod minimize;
 pub mod protocol;
