@@ -1,6 +1,7 @@
 //! Greedy deletion over a scenario that Chromium and the model disagree
 //! on: drop `user` steps from the end, IdP routes, responses from the end
-//! of a list, and members and elements of the IdP documents, keeping each
+//! of a list, members and elements of the IdP documents, and response
+//! headers (the mock then sends its defaults), keeping each
 //! cut after which the scenario is still valid, still driven by the
 //! harness, and still differs with the same first difference. Each kept
 //! or refused cut that reaches the browser is one run, at most
@@ -49,11 +50,17 @@ fn cuts(v: &Value) -> Vec<Cut> {
                     out.push(vec![key("idp"), key(k), Seg::Index(list.len() - 1)]);
                 }
                 for (i, response) in list.iter().enumerate() {
-                    let at = vec![key("idp"), key(k), Seg::Index(i), key("body")];
-                    nodes(response.get("body"), &at, &mut out);
+                    for member in ["body", "headers"] {
+                        let at = vec![key("idp"), key(k), Seg::Index(i), key(member)];
+                        nodes(response.get(member), &at, &mut out);
+                    }
                 }
             }
-            response => nodes(response.get("body"), &[key("idp"), key(k), key("body")], &mut out),
+            response => {
+                for member in ["body", "headers"] {
+                    nodes(response.get(member), &[key("idp"), key(k), key(member)], &mut out);
+                }
+            }
         }
     }
     out
@@ -157,14 +164,16 @@ mod tests {
             "user": ["cancel", {"choose": "1"}],
             "idp": {
                 "GET https://idp.example/a": [{"body": {"x": [1]}}, {"body": "raw"}],
-                "GET https://idp.example/b": {"body": {"y": 2}}
+                "GET https://idp.example/b": {"body": {"y": 2}, "headers": {"X-A": "1"}}
             }
         });
         let paths: Vec<String> = cuts(&v).iter().map(|c| format!("{c:?}")).collect();
-        assert_eq!(paths.len(), 7, "{paths:#?}");
+        assert_eq!(paths.len(), 8, "{paths:#?}");
         assert_eq!(without(&v, &cuts(&v)[0]).unwrap()["user"], json!(["cancel"]));
-        let last = without(&v, &cuts(&v)[6]).unwrap();
-        assert_eq!(last["idp"]["GET https://idp.example/b"], json!({"body": {}}));
+        let body = without(&v, &cuts(&v)[6]).unwrap();
+        assert_eq!(body["idp"]["GET https://idp.example/b"], json!({"body": {}, "headers": {"X-A": "1"}}));
+        let header = without(&v, &cuts(&v)[7]).unwrap();
+        assert_eq!(header["idp"]["GET https://idp.example/b"], json!({"body": {"y": 2}, "headers": {}}));
         let inner = cuts(&v).into_iter().find(|c| c.last() == Some(&Seg::Index(0)) && c.len() == 6).unwrap();
         assert_eq!(without(&v, &inner).unwrap()["idp"]["GET https://idp.example/a"][0]["body"], json!({"x": []}));
     }

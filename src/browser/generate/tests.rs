@@ -34,6 +34,8 @@ fn fixed_worlds_become_scenarios_the_model_plays_as_the_world_ran() {
     let r = outcome(&s);
     assert_eq!(r.outcome, "reject");
     assert!(r.requests.len() >= 3, "{:?}", r.requests);
+    // The chooser's picture is served as well (as the world's IdPs do, whatever the host).
+    assert_eq!(value["idp"]["GET https://cdn.example/1.png"]["headers"], json!({"Content-Type": "image/png"}));
 
     // The first account, signed in.
     let signed_in = chromium(World { script: first_answers(), ..World::default() });
@@ -115,6 +117,19 @@ fn a_written_disagreement_is_a_scenario_fedcm_run_runs() {
     let r = driver::run(&scenario, None).unwrap();
     assert_eq!(r.profile, Profile::Chromium);
     assert_eq!(r.outcome, "resolve");
+}
+
+#[test]
+fn a_result_is_one_flat_json_object() {
+    let row = WorldRow {
+        world: 7,
+        row: Row { file: "gen-1-7".into(), verdict: Verdict::CouldNotRun { reason: "why".into() } },
+        written: None,
+    };
+    assert_eq!(
+        serde_json::to_value(&row).unwrap(),
+        json!({"world": 7, "file": "gen-1-7", "verdict": "could-not-run", "reason": "why"})
+    );
 }
 
 #[test]
