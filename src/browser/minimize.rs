@@ -131,10 +131,14 @@ fn runnable(v: &Value) -> Option<Scenario> {
 pub fn minimize(runtime: &tokio::runtime::Runtime, binary: &Path, scenario: Value, first: &str) -> (Value, usize) {
     let mut current = scenario;
     let (mut runs, mut tried) = (0, 0);
-    'shrink: loop {
-        for cut in cuts(&current) {
+    // A pass goes on after a kept cut from where it was (the cuts before
+    // were refused on a bigger scenario), then starts over until a whole
+    // pass keeps nothing.
+    let mut from = 0;
+    'pass: loop {
+        for (i, cut) in cuts(&current).into_iter().enumerate().skip(from) {
             if runs >= MAX_RUNS || tried >= MAX_CUTS {
-                break 'shrink;
+                break 'pass;
             }
             tried += 1;
             let Some(candidate) = without(&current, &cut) else { continue };
@@ -145,10 +149,14 @@ pub fn minimize(runtime: &tokio::runtime::Runtime, binary: &Path, scenario: Valu
                 if comparison.differences.first().map(String::as_str) == Some(first))
             {
                 current = candidate;
-                continue 'shrink;
+                from = i;
+                continue 'pass;
             }
         }
-        break;
+        if from == 0 {
+            break;
+        }
+        from = 0;
     }
     (current, runs)
 }
