@@ -159,3 +159,25 @@ fn could_not_run_reasons_are_counted_without_their_particulars() {
         "the world's fuzz run panicked (a model bug)"
     );
 }
+
+/// A generated world through Chromium: the scenario is driven and the page
+/// ends as the model says (the picture's request headers are a known
+/// difference, so only the outcome is asserted). Says so and passes when
+/// no Chromium is installed.
+#[test]
+#[ignore = "starts a real Chromium"]
+fn a_generated_world_in_real_chromium() {
+    let Ok(binary) = super::super::chromium::find(None) else {
+        assert!(std::env::var_os("FEDCM_REQUIRE_CHROMIUM").is_none(), "no Chromium found");
+        eprintln!("SKIPPED: no Chromium found (install Debian's chromium package)");
+        return;
+    };
+    let (_, scenario) = scenario_of(&chromium(World { script: first_answers(), ..World::default() })).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    match rt.block_on(cli::one_scenario(&scenario, &binary, SCENARIO_DEADLINE)) {
+        Verdict::Agree { comparison, .. } | Verdict::Differ { comparison, .. } => {
+            assert!(comparison.outcome_agrees, "{:?}", comparison.differences)
+        }
+        other => panic!("{other:?}"),
+    }
+}
