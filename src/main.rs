@@ -199,11 +199,21 @@ enum Command {
     /// scenario's `user` steps through DevTools, then compares what the page
     /// and the IdP saw with the model under the chromium profile. A scenario
     /// the harness cannot drive yet says "could not run" and why (see
-    /// docs/browser.md). Exit status: 0 all agree, 1 one differs, 2 a file
-    /// is not a scenario, 3 none differs but some could not run.
+    /// docs/browser.md). With `--generate N` it plays N generated worlds
+    /// instead, and writes each disagreement, minimized, to
+    /// target/browser-disagreements/. Exit status: 0 all agree, 1 one
+    /// differs, 2 a file is not a scenario, 3 none differs but some could
+    /// not run.
     Browser {
         /// A scenario file or a directory of them.
-        path: PathBuf,
+        #[arg(required_unless_present = "generate", conflicts_with = "generate")]
+        path: Option<PathBuf>,
+        /// Draw this many worlds (the fuzz harness's) from `--seed` instead.
+        #[arg(long, value_name = "N")]
+        generate: Option<u64>,
+        /// The seed the generated worlds are drawn from.
+        #[arg(long, value_name = "S", default_value_t = 1, requires = "generate")]
+        seed: u64,
         /// Print one JSON object with every result and the summary.
         #[arg(long)]
         json: bool,
@@ -257,10 +267,17 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run { path, json, profile } => run::main(path, json, profile),
-        Command::Browser { path, json, chromium } => {
-            let options = fedcm_workbench::browser::cli::Options { path, json, chromium };
-            ExitCode::from(fedcm_workbench::browser::cli::main(options))
-        }
+        Command::Browser { path, generate, seed, json, chromium } => match (path, generate) {
+            (_, Some(count)) => {
+                let options = fedcm_workbench::browser::generate::Options { count, seed, json, chromium };
+                ExitCode::from(fedcm_workbench::browser::generate::main(options))
+            }
+            (Some(path), None) => {
+                let options = fedcm_workbench::browser::cli::Options { path, json, chromium };
+                ExitCode::from(fedcm_workbench::browser::cli::main(options))
+            }
+            (None, None) => usage("fedcm browser: give a SCENARIO or DIR, or --generate N"),
+        },
         Command::Serve { scenario, port, host, log, header_timeout, idle_timeout, max_connections, tls } => {
             use std::io::Write;
             let text = match input::read_scenario(&scenario) {

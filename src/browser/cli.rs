@@ -27,7 +27,7 @@ pub struct Options {
 /// The most one scenario may take in the browser, whatever its steps'
 /// own deadlines add up to; past it the browser is killed and the
 /// scenario could not run.
-const SCENARIO_DEADLINE: Duration = Duration::from_secs(60);
+pub(crate) const SCENARIO_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The exit statuses.
 pub const EXIT_DIFFER: u8 = 1;
@@ -37,7 +37,7 @@ pub const EXIT_COULD_NOT_RUN: u8 = 3;
 /// One scenario's result.
 #[derive(Debug, Serialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
-enum Verdict {
+pub(crate) enum Verdict {
     Agree {
         comparison: Comparison,
         browser: Box<BrowserRun>,
@@ -66,7 +66,7 @@ enum Verdict {
 
 /// What `--json` keeps of the model's run: what the browser is compared on.
 #[derive(Debug, Serialize)]
-struct ModelSide {
+pub(crate) struct ModelSide {
     outcome: &'static str,
     credential: Option<serde_json::Value>,
     error: Option<serde_json::Value>,
@@ -90,15 +90,15 @@ impl ModelSide {
 }
 
 #[derive(Debug, Serialize)]
-struct Row {
-    file: String,
+pub(crate) struct Row {
+    pub(crate) file: String,
     #[serde(flatten)]
-    verdict: Verdict,
+    pub(crate) verdict: Verdict,
 }
 
 impl Row {
     /// The one-line text form.
-    fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let (what, detail, ms) = match &self.verdict {
             Verdict::Agree { browser, .. } => {
                 ("agree", format!("{} request(s)", browser.requests.len()), Some(browser.total_ms))
@@ -146,6 +146,12 @@ async fn one(file: &Path, binary: &Path, deadline: Duration) -> Verdict {
         Ok(s) => s,
         Err(e) => return invalid(e.to_string()),
     };
+    one_scenario(&scenario, binary, deadline).await
+}
+
+/// A parsed scenario in the browser and in the model.
+pub(crate) async fn one_scenario(scenario: &Scenario, binary: &Path, deadline: Duration) -> Verdict {
+    let invalid = |reason: String| Verdict::Invalid { reason };
     if let Err(e) = scenario.validate().and_then(|_| scenario.validate_for_http()) {
         return invalid(e.to_string());
     }
@@ -155,13 +161,13 @@ async fn one(file: &Path, binary: &Path, deadline: Duration) -> Verdict {
         }
         return Verdict::Skipped { reason: skip.skip.clone() };
     }
-    let plan = match super::plan::plan(&scenario) {
+    let plan = match super::plan::plan(scenario) {
         Ok(p) => p,
         Err(reason) => return Verdict::CouldNotRun { reason, browser: None },
     };
-    let model = driver::run(&scenario, Some(Profile::Chromium));
+    let model = driver::run(scenario, Some(Profile::Chromium));
     // Dropping the run on timeout kills the browser and stops the mock.
-    let Ok(outcome) = tokio::time::timeout(deadline, harness::run(&scenario, &plan, binary)).await else {
+    let Ok(outcome) = tokio::time::timeout(deadline, harness::run(scenario, &plan, binary)).await else {
         let reason = format!("the scenario took over {} s in the browser; it was stopped", deadline.as_secs_f64());
         return Verdict::CouldNotRun { reason, browser: None };
     };
@@ -191,6 +197,40 @@ async fn one(file: &Path, binary: &Path, deadline: Duration) -> Verdict {
     }
 }
 
+/// The async runtime, the Chromium binary and its version (printed unless
+/// `json`); else the exit status, the reason printed.
+pub(crate) fn start(chromium: Option<&Path>, json: bool) -> Result<(tokio::runtime::Runtime, PathBuf, String), u8> {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            errln!("fedcm: cannot start the async runtime: {e}");
+            return Err(EXIT_COULD_NOT_RUN);
+        }
+    };
+    let binary = match chromium::find(chromium) {
+        Ok(b) => b,
+        Err(e @ chromium::LaunchError::Missing(_)) => {
+            errln!("fedcm: {e}");
+            return Err(EXIT_INVALID);
+        }
+        Err(e) => {
+            errln!("fedcm: could not run: {e}");
+            return Err(EXIT_COULD_NOT_RUN);
+        }
+    };
+    let version = match runtime.block_on(chromium::version(&binary, Duration::from_secs(10))) {
+        Ok(v) => v,
+        Err(e) => {
+            errln!("fedcm: could not run: {}: {e}", binary.display());
+            return Err(EXIT_COULD_NOT_RUN);
+        }
+    };
+    if !json {
+        outln!("chromium: {} ({})", escape::line(&version), binary.display());
+    }
+    Ok((runtime, binary, version))
+}
+
 /// Runs the command; the exit status.
 pub fn main(options: Options) -> u8 {
     let files = match files(&options.path) {
@@ -200,34 +240,10 @@ pub fn main(options: Options) -> u8 {
             return EXIT_INVALID;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            errln!("fedcm: cannot start the async runtime: {e}");
-            return EXIT_COULD_NOT_RUN;
-        }
+    let (runtime, binary, version) = match start(options.chromium.as_deref(), options.json) {
+        Ok(started) => started,
+        Err(code) => return code,
     };
-    let binary = match chromium::find(options.chromium.as_deref()) {
-        Ok(b) => b,
-        Err(e @ chromium::LaunchError::Missing(_)) => {
-            errln!("fedcm: {e}");
-            return EXIT_INVALID;
-        }
-        Err(e) => {
-            errln!("fedcm: could not run: {e}");
-            return EXIT_COULD_NOT_RUN;
-        }
-    };
-    let version = match runtime.block_on(chromium::version(&binary, Duration::from_secs(10))) {
-        Ok(v) => v,
-        Err(e) => {
-            errln!("fedcm: could not run: {}: {e}", binary.display());
-            return EXIT_COULD_NOT_RUN;
-        }
-    };
-    if !options.json {
-        outln!("chromium: {} ({})", escape::line(&version), binary.display());
-    }
     let mut rows = Vec::new();
     for file in &files {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -43,10 +43,12 @@ use url::Url;
 
 mod build;
 mod run;
+mod scenario;
 mod tables;
 
 pub use build::MAX_BODY;
 pub use run::{run, run_checked, Run};
+pub use scenario::scenario;
 pub use tables::{options_templates, templates, CONTENT_TYPES, CORS, FLOATS, KEYS, LOCATIONS, STATUSES, STRINGS};
 
 const ACCOUNT_IDS: [&str; 4] = ["1", "2", "3", ""];

@@ -8,6 +8,59 @@ fn idp_of(url: &Url) -> Option<usize> {
     IDPS.iter().position(|idp| Url::parse(idp).is_ok_and(|u| u.origin() == url.origin()))
 }
 
+/// Where a request's answer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Source {
+    /// A picture: a tiny PNG, whoever asks.
+    Picture,
+    /// Not an IdP document: [`not_found`].
+    NotFound,
+    /// IdP `.0`'s responses for this kind of document.
+    Idp(usize, FetchKind),
+}
+
+/// Where the world's IdPs answer `request` from: by origin and document
+/// kind, whatever the path (the well-known file only at its own path).
+pub(super) fn source(request: &FetchRequest) -> Source {
+    if request.kind == FetchKind::Picture {
+        return Source::Picture;
+    }
+    let Some(i) = idp_of(&request.url) else { return Source::NotFound };
+    match request.kind {
+        FetchKind::WellKnown if request.url.path() == "/.well-known/web-identity" => Source::Idp(i, request.kind),
+        FetchKind::Config | FetchKind::Accounts | FetchKind::ClientMetadata | FetchKind::Assertion => {
+            Source::Idp(i, request.kind)
+        }
+        _ => Source::NotFound,
+    }
+}
+
+/// The answer to what no IdP serves.
+pub(super) fn not_found() -> HttpResponse {
+    HttpResponse::json("{}").with_status(404).with_header("content-type", "text/html")
+}
+
+/// The answer to a picture request.
+fn picture() -> HttpResponse {
+    HttpResponse { status: 200, headers: vec![("content-type".into(), "image/png".into())], body: vec![0x89, b'P'] }
+}
+
+impl Idp {
+    /// The responses served in turn for `kind` (at most [`MAX_RESPONSES`];
+    /// none means the default response, repeated).
+    pub(super) fn responses(&self, kind: FetchKind) -> &[Response] {
+        let list = match kind {
+            FetchKind::WellKnown => &self.well_known,
+            FetchKind::Config => &self.config,
+            FetchKind::Accounts => &self.accounts,
+            FetchKind::ClientMetadata => &self.client_metadata,
+            FetchKind::Assertion => &self.assertion,
+            FetchKind::Picture | FetchKind::Disconnect => return &[],
+        };
+        &list[..list.len().min(MAX_RESPONSES)]
+    }
+}
+
 /// Answers fetches from the world's IdPs, each URL's responses in turn.
 struct Server<'w> {
     world: &'w World,
@@ -18,30 +71,17 @@ struct Server<'w> {
 
 impl Server<'_> {
     fn respond(&mut self, request: &FetchRequest) -> FetchResult {
-        let not_found = || Ok(HttpResponse::json("{}").with_status(404).with_header("content-type", "text/html"));
-        if request.kind == FetchKind::Picture {
-            return Ok(HttpResponse {
-                status: 200,
-                headers: vec![("content-type".into(), "image/png".into())],
-                body: vec![0x89, b'P'],
-            });
-        }
-        let Some(i) = idp_of(&request.url) else { return not_found() };
-        let idp = &self.world.idps[i];
-        let list = match request.kind {
-            FetchKind::WellKnown if request.url.path() == "/.well-known/web-identity" => &idp.well_known,
-            FetchKind::Config => &idp.config,
-            FetchKind::Accounts => &idp.accounts,
-            FetchKind::ClientMetadata => &idp.client_metadata,
-            FetchKind::Assertion => &idp.assertion,
-            _ => return not_found(),
+        let (i, kind) = match source(request) {
+            Source::Picture => return Ok(picture()),
+            Source::NotFound => return Ok(not_found()),
+            Source::Idp(i, kind) => (i, kind),
         };
-        let n = self.served.entry((i, request.kind)).or_insert(0);
-        let list = &list[..list.len().min(MAX_RESPONSES)];
+        let list = self.world.idps[i].responses(kind);
+        let n = self.served.entry((i, kind)).or_insert(0);
         let default = Response::default();
         let response = list.get(*n).or(list.last()).unwrap_or(&default);
         *n += 1;
-        response.build(request.kind, IDPS[i])
+        response.build(kind, IDPS[i])
     }
 }
 
