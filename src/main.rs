@@ -199,7 +199,8 @@ enum Command {
     /// scenario's `user` steps through DevTools, then compares what the page
     /// and the IdP saw with the model under the chromium profile. A scenario
     /// the harness cannot drive yet says "could not run" and why (see
-    /// docs/browser.md). With `--generate N` it plays N generated worlds
+    /// docs/browser.md). A directory stops at the first scenario that
+    /// differs unless `--keep-going`. With `--generate N` it plays N generated worlds
     /// instead, and writes each disagreement, minimized, to
     /// target/browser-disagreements/. Exit status: 0 all agree, 1 one
     /// differs, 2 a file is not a scenario, 3 none differs but some could
@@ -211,6 +212,9 @@ enum Command {
         /// Draw this many worlds (the fuzz harness's) from `--seed` instead.
         #[arg(long, value_name = "N")]
         generate: Option<u64>,
+        /// Run every scenario of a directory, past any that differs.
+        #[arg(long)]
+        keep_going: bool,
         /// The seed the generated worlds are drawn from.
         #[arg(long, value_name = "S", default_value_t = 1, requires = "generate")]
         seed: u64,
@@ -267,13 +271,13 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run { path, json, profile } => run::main(path, json, profile),
-        Command::Browser { path, generate, seed, json, chromium } => match (path, generate) {
+        Command::Browser { path, generate, seed, json, chromium, keep_going } => match (path, generate) {
             (_, Some(count)) => {
                 let options = fedcm_workbench::browser::generate::Options { count, seed, json, chromium };
                 ExitCode::from(fedcm_workbench::browser::generate::main(options))
             }
             (Some(path), None) => {
-                let options = fedcm_workbench::browser::cli::Options { path, json, chromium };
+                let options = fedcm_workbench::browser::cli::Options { path, json, chromium, keep_going };
                 ExitCode::from(fedcm_workbench::browser::cli::main(options))
             }
             (None, None) => usage("fedcm browser: give a SCENARIO or DIR, or --generate N"),

@@ -22,6 +22,8 @@ pub struct Options {
     pub path: PathBuf,
     pub json: bool,
     pub chromium: Option<PathBuf>,
+    /// Run every scenario; else stop at the first that differs.
+    pub keep_going: bool,
 }
 
 /// The most one scenario may take in the browser, whatever its steps'
@@ -252,8 +254,14 @@ pub fn main(options: Options) -> u8 {
         if !options.json {
             outln!("{}", row.line());
         }
+        let differs = matches!(row.verdict, Verdict::Differ { .. });
         rows.push(row);
+        if differs && !options.keep_going {
+            break;
+        }
     }
+    // Stopped at the first difference: the rest were not run.
+    let not_run = files.len() - rows.len();
     let count = |f: &dyn Fn(&Verdict) -> bool| rows.iter().filter(|r| f(&r.verdict)).count();
     let ran = |c: &dyn Fn(&Comparison) -> bool| {
         count(&|v| matches!(v, Verdict::Agree { comparison, .. } | Verdict::Differ { comparison, .. } if c(comparison)))
@@ -267,6 +275,7 @@ pub fn main(options: Options) -> u8 {
         "could_not_run": count(&|v| matches!(v, Verdict::CouldNotRun { .. })),
         "skipped": count(&|v| matches!(v, Verdict::Skipped { .. })),
         "invalid": count(&|v| matches!(v, Verdict::Invalid { .. })),
+        "not_run": not_run,
     });
     if options.json {
         let out = serde_json::json!({
@@ -276,7 +285,7 @@ pub fn main(options: Options) -> u8 {
             "summary": summary,
         });
         outln!("{}", output::json(&out));
-    } else if rows.len() > 1 {
+    } else if files.len() > 1 {
         let n = |k: &str| summary[k].as_u64().unwrap_or(0);
         let ran = n("agree") + n("differ");
         outln!(
@@ -290,6 +299,9 @@ pub fn main(options: Options) -> u8 {
             n("skipped"),
             n("invalid")
         );
+    }
+    if not_run > 0 && !options.json {
+        outln!("stopped at the first difference: {not_run} scenario(s) not run (--keep-going runs them all)");
     }
     if summary["invalid"].as_u64() > Some(0) {
         EXIT_INVALID

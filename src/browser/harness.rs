@@ -206,6 +206,8 @@ async fn drive(
     let s = Some(session.as_str());
     cdp.call(&p::PageEnable {}, s, STEP_DEADLINE).await.map_err(text)?;
     cdp.call(&p::SetDiscoverTargets { discover: true }, None, STEP_DEADLINE).await.map_err(text)?;
+    let auto_attach = p::SetAutoAttach { auto_attach: true, wait_for_debugger_on_start: false, flatten: true };
+    cdp.call(&auto_attach, s, STEP_DEADLINE).await.map_err(text)?;
     cdp.call(&p::FedCmEnable { disable_rejection_delay: true }, s, STEP_DEADLINE).await.map_err(text)?;
     for prime in &plan.primes {
         connect(cdp, events, page, server, prime).await.map_err(|e| {
@@ -227,11 +229,14 @@ async fn drive(
         let query = status.as_ref().map(|st| format!("?login={st}")).unwrap_or_default();
         navigate(cdp, s, &format!("{origin}{}{query}", pages::IDP_PAGE)).await?;
     }
-    navigate(cdp, s, plan.rp_page.as_str()).await?;
+    navigate(cdp, s, plan.embedder_page.as_ref().unwrap_or(&plan.rp_page).as_str()).await?;
     // Whatever loading the pages fetched (a favicon, the sign-ins that made
     // the connections) is not the call's.
     server.take_requests();
-    let script = call_script(&plan.call, plan.abort);
+    let mut script = call_script(&plan.call, plan.abort);
+    if plan.embedder_page.is_some() {
+        script = prompts::in_frame(&script, &plan.rp_page);
+    }
     call(cdp, events, page, &script, plan.gesture, &plan.steps).await
 }
 
@@ -259,12 +264,16 @@ async fn connect(
     let s = Some(page.session);
     let idp_page = prime.idp.join(pages::IDP_PAGE).map_err(|e| e.to_string())?;
     navigate(cdp, s, &format!("{idp_page}?login=logged-in")).await?;
-    navigate(cdp, s, prime.rp_page.as_str()).await?;
+    navigate(cdp, s, prime.embedder_page.as_ref().unwrap_or(&prime.rp_page).as_str()).await?;
     server.set_prime(Some(pages::Prime { config_url: prime.config_url(), account: prime.account.clone() }));
     let options =
         serde_json::json!({"identity": {"providers": [{"configURL": prime.config_url(), "clientId": "fedcm-prime"}]}});
     let steps = [UserStep::Choose { account: prime.account.clone(), config_url: None }];
-    let called = call(cdp, events, page, &call_script(&PageCall::Get(options), false), true, &steps).await;
+    let mut script = call_script(&PageCall::Get(options), false);
+    if prime.embedder_page.is_some() {
+        script = prompts::in_frame(&script, &prime.rp_page);
+    }
+    let called = call(cdp, events, page, &script, true, &steps).await;
     server.set_prime(None);
     match called?.0 {
         PageOutcome::Resolve { token, .. } if token == pages::PRIME_TOKEN => Ok(()),
@@ -295,6 +304,8 @@ async fn call(
     tokio::pin!(call);
     let mut steps = prompts::Steps::new(steps);
     let mut dialogs = Vec::new();
+    // The page's session and those of its out-of-process frames.
+    let mut ours = vec![page.session.to_string()];
     let evaluated = loop {
         tokio::select! {
             r = &mut call => break r,
@@ -312,13 +323,22 @@ async fn call(
                     }
                     continue;
                 }
-                if event.session_id.as_deref() != s {
+                let Some(from) = event.session_id.as_deref().filter(|id| ours.iter().any(|o| o == id)) else {
+                    continue;
+                };
+                if let Some(attached) = event.parse::<p::AttachedToTarget>(p::ATTACHED_TO_TARGET) {
+                    let attached = attached.map_err(text)?;
+                    if attached.target_info.kind == "iframe" {
+                        let enable = p::FedCmEnable { disable_rejection_delay: true };
+                        cdp.call(&enable, Some(&attached.session_id), STEP_DEADLINE).await.map_err(text)?;
+                        ours.push(attached.session_id);
+                    }
                     continue;
                 }
                 let Some(shown) = event.parse::<p::DialogShown>(p::DIALOG_SHOWN) else { continue };
                 let shown = shown.map_err(text)?;
                 dialogs.push(shown.dialog_type.clone());
-                prompts::answer_dialog(cdp, s, &shown, &mut steps).await?;
+                prompts::answer_dialog(cdp, Some(from), &shown, &mut steps).await?;
             }
         }
     };

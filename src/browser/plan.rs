@@ -25,6 +25,9 @@ pub enum PageCall {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrimeStep {
     pub rp_page: Url,
+    /// The top-level page that frames the RP page, for a connection made
+    /// under another embedder.
+    pub embedder_page: Option<Url>,
     pub idp: Url,
     pub account: String,
 }
@@ -40,6 +43,9 @@ impl PrimeStep {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub rp_page: Url,
+    /// The top-level page that frames the RP page (`rp.embedder`); the
+    /// call is made in the frame.
+    pub embedder_page: Option<Url>,
     /// Sign-ins that make the scenario's connections, in order.
     pub primes: Vec<PrimeStep>,
     /// RP pages that call `preventSilentAccess()` after the sign-ins.
@@ -63,6 +69,16 @@ fn https(at: &str, origin: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// The embedder's page when `embedder` is another origin than `rp`'s.
+fn frame_host(at: &str, rp: &Url, embedder: Option<&str>) -> Result<Option<Url>, String> {
+    let Some(embedder) = embedder else { return Ok(None) };
+    let top = https(at, embedder)?;
+    if top.origin() == rp.origin() {
+        return Ok(None);
+    }
+    top.join(pages::EMBED_PAGE).map(Some).map_err(|e| e.to_string())
+}
+
 /// Whether the harness can drive `scenario` today; if not, why.
 pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     let (call, config_urls) = match &scenario.call {
@@ -82,14 +98,9 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         }
     }
     let rp = https("rp.origin", &scenario.rp.origin)?;
-    if scenario.rp.embedder.as_ref().is_some_and(|e| Url::parse(e).ok().map(|u| u.origin()) != Some(rp.origin())) {
-        return Err("a framed RP (rp.embedder) is not driven yet".into());
-    }
+    let embedder_page = frame_host("rp.embedder", &rp, scenario.rp.embedder.as_deref())?;
     let mut primes = Vec::new();
     for c in &scenario.browser.connected {
-        if c.embedder.as_ref().is_some_and(|e| e != &c.rp) {
-            return Err("a connection under another embedder (browser.connected[].embedder) is not set up yet".into());
-        }
         let idp = Url::parse(&c.idp).map_err(|e| format!("browser.connected idp {:?}: {e}", c.idp))?;
         // A browser never holds a connection to an IdP it could not reach
         // over https; such an entry only matters to a call that stops at
@@ -97,8 +108,10 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         if idp.scheme() != "https" {
             continue;
         }
-        let rp_page = https("browser.connected rp", &c.rp)?.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
-        primes.push(PrimeStep { rp_page, idp, account: c.account.clone() });
+        let rp = https("browser.connected rp", &c.rp)?;
+        let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
+        let embedder_page = frame_host("browser.connected embedder", &rp, c.embedder.as_deref())?;
+        primes.push(PrimeStep { rp_page, embedder_page, idp, account: c.account.clone() });
     }
     let mut prevent_silent = Vec::new();
     for origin in &scenario.browser.requires_user_mediation {
@@ -112,6 +125,9 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     let abort = steps.contains(&UserStep::Abort);
     if abort && matches!(call, PageCall::Disconnect(_)) {
         return Err("disconnect() takes no AbortSignal".into());
+    }
+    if abort && embedder_page.is_some() {
+        return Err("an \"abort\" step in a framed RP is not driven yet".into());
     }
     let mut idp_origins: BTreeSet<String> = BTreeSet::new();
     for config in &config_urls {
@@ -147,7 +163,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     }
     let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
     let gesture = scenario.browser.transient_activation.unwrap_or(true);
-    Ok(Plan { rp_page, primes, prevent_silent, idp_pages, call, abort, gesture, steps, authorities })
+    Ok(Plan { rp_page, embedder_page, primes, prevent_silent, idp_pages, call, abort, gesture, steps, authorities })
 }
 
 #[cfg(test)]
@@ -205,6 +221,18 @@ mod tests {
     }
 
     #[test]
+    fn a_framed_rp_and_a_connection_under_another_embedder_get_embedder_pages() {
+        let plan = plan(&scenario(serde_json::json!({
+            "rp": {"origin": "https://rp.example", "embedder": "https://news.example"},
+            "browser": {"connected": [{"rp": "https://rp.example", "idp": "https://idp.example", "account": "1", "embedder": "https://other.example"}]}
+        })))
+        .unwrap();
+        assert_eq!(plan.embedder_page.as_ref().map(Url::as_str), Some("https://news.example/.fedcm/embed"));
+        assert_eq!(plan.primes[0].embedder_page.as_ref().map(Url::as_str), Some("https://other.example/.fedcm/embed"));
+        assert!(plan.authorities.contains("other.example:443") && plan.authorities.contains("news.example:443"));
+    }
+
+    #[test]
     fn disconnect_and_abort_are_planned() {
         let plan = plan(&scenario(serde_json::json!({
             "call": {"disconnect": {"configURL": "https://idp.example/config.json", "clientId": "1", "accountHint": "1"}},
@@ -220,10 +248,9 @@ mod tests {
     #[test]
     fn what_cannot_be_driven_says_why() {
         let cases = [
-            (serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example"}}), "framed"),
             (
-                serde_json::json!({"browser": {"connected": [{"rp": "https://rp.example", "idp": "https://idp.example", "account": "1", "embedder": "https://top.example"}]}}),
-                "another embedder",
+                serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example"}, "user": ["abort"]}),
+                "framed",
             ),
             (
                 serde_json::json!({"browser": {"connected": [{"rp": "http://rp.example", "idp": "https://idp.example", "account": "1"}]}}),

@@ -59,6 +59,30 @@ pub fn call_script(call: &PageCall, abort: bool) -> String {
     }
 }
 
+/// `script` run in the RP page at `rp_page`, framed by the current page
+/// (with `allow="identity-credentials-get"`): the frame is added, the
+/// script posted to it, and its result awaited (the RP page runs what its
+/// parent posts).
+pub fn in_frame(script: &str, rp_page: &url::Url) -> String {
+    let script = Value::from(script);
+    let src = Value::from(rp_page.as_str());
+    let origin = Value::from(rp_page.origin().ascii_serialization());
+    format!(
+        r#"(async () => {{
+  const frame = document.createElement("iframe");
+  frame.allow = "identity-credentials-get";
+  const loaded = new Promise((r) => frame.addEventListener("load", r, {{once: true}}));
+  frame.src = {src};
+  document.body.appendChild(frame);
+  const late = (what, ms) => new Promise((_, no) => setTimeout(() => no(new Error(what)), ms));
+  await Promise.race([loaded, late("the framed RP page did not load", 10000)]);
+  const reply = new Promise((r) => addEventListener("message", (e) => {{ if (e.source === frame.contentWindow) r(e.data); }}));
+  frame.contentWindow.postMessage({script}, {origin});
+  return await Promise.race([reply, late("the framed RP page did not answer", 18000)]);
+}})()"#
+    )
+}
+
 /// What the RP page runs when the scenario's `"abort"` step comes.
 pub fn abort_script() -> String {
     format!("window.{ABORT_CONTROLLER} && window.{ABORT_CONTROLLER}.abort()")
@@ -286,5 +310,9 @@ mod tests {
         assert!(call_script(&call, true).contains("options.signal = window.__fedcmAbort.signal"));
         let disconnect = call_script(&PageCall::Disconnect(serde_json::json!({"configURL": "x"})), false);
         assert!(disconnect.contains("IdentityCredential.disconnect(options)"), "{disconnect}");
+        let rp = url::Url::parse("https://rp.example/.fedcm/rp").unwrap();
+        let framed = in_frame("1 + \"</script>\"", &rp);
+        assert!(framed.contains(r#"frame.src = "https://rp.example/.fedcm/rp";"#), "{framed}");
+        assert!(framed.contains(r#"postMessage("1 + \"</script>\"", "https://rp.example")"#), "{framed}");
     }
 }

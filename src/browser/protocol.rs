@@ -51,6 +51,31 @@ pub struct TargetCreated {
     pub target_id: String,
 }
 
+/// `Target.setAutoAttach` with `flatten`, on a page's session: its
+/// out-of-process frames (a cross-site RP in an iframe) are attached as
+/// sessions of their own, announced by `Target.attachedToTarget`. FedCM's
+/// DevTools events for a call made in such a frame come on its session.
+#[derive(Debug, Serialize)]
+pub struct SetAutoAttach {
+    #[serde(rename = "autoAttach")]
+    pub auto_attach: bool,
+    #[serde(rename = "waitForDebuggerOnStart")]
+    pub wait_for_debugger_on_start: bool,
+    pub flatten: bool,
+}
+command!(SetAutoAttach, "Target.setAutoAttach", Empty);
+
+/// The event `Target.attachedToTarget`.
+pub const ATTACHED_TO_TARGET: &str = "Target.attachedToTarget";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttachedToTarget {
+    #[serde(rename = "sessionId")]
+    pub session_id: String,
+    #[serde(rename = "targetInfo")]
+    pub target_info: TargetInfo,
+}
+
 /// `Target.closeTarget`: the person closes a pop-up window.
 #[derive(Debug, Serialize)]
 pub struct CloseTarget {

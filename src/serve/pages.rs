@@ -13,6 +13,9 @@ pub const PREFIX: &str = "/.fedcm/";
 /// The RP page's path.
 pub const RP_PAGE: &str = "/.fedcm/rp";
 
+/// A top-level page that frames the RP page (`rp.embedder`).
+pub const EMBED_PAGE: &str = "/.fedcm/embed";
+
 /// The IdP page's path; `?login=logged-in` or `?login=logged-out` adds the
 /// `Set-Login` header.
 pub const IDP_PAGE: &str = "/.fedcm/idp";
@@ -40,8 +43,22 @@ pub struct Prime {
 /// cookie reaches FedCM's credentialed fetches.
 pub const PROBE_COOKIE: &str = "fedcm_probe=1";
 
+/// The RP page, framed, runs the call its embedder posts to it (a script
+/// that evaluates to a promise of a structured-cloneable result) and posts
+/// the result back: a cross-origin frame cannot be scripted from its
+/// embedder, and DevTools would need the frame's own target.
+const RP_FRAME_SCRIPT: &str = "<script>addEventListener('message', async (e) => {\n\
+    if (e.source !== parent) return;\n\
+    const result = await (0, eval)(e.data);\n\
+    parent.postMessage(result, e.origin);\n\
+});</script>";
+
 fn html(status: u16, title: &str) -> HttpResponse {
-    let body = format!("<!doctype html><meta charset=utf-8><title>{title}</title><p>{title}</p>\n");
+    html_with(status, title, "")
+}
+
+fn html_with(status: u16, title: &str, script: &str) -> HttpResponse {
+    let body = format!("<!doctype html><meta charset=utf-8><title>{title}</title><p>{title}</p>{script}\n");
     HttpResponse {
         status,
         headers: vec![
@@ -69,7 +86,8 @@ pub(crate) fn page(path_and_query: &str, headers: &[(String, String)], prime: Op
     }
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
     match path {
-        RP_PAGE => Some(html(200, "fedcm browser: RP page")),
+        RP_PAGE => Some(html_with(200, "fedcm browser: RP page", RP_FRAME_SCRIPT)),
+        EMBED_PAGE => Some(html(200, "fedcm browser: embedder page")),
         IDP_PAGE => {
             let login = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "login").map(|(_, v)| v);
             let mut page = html(200, "fedcm browser: IdP page");
