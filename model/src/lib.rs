@@ -30,7 +30,7 @@ pub mod machine;
 pub mod mutation;
 pub mod options;
 mod problem;
-mod profile;
+pub mod profile;
 mod urls;
 
 pub use http::{ContentType, HttpResponse};

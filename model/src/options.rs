@@ -7,6 +7,7 @@ use crate::idl::{self, ListPolicy};
 use crate::idp::{Cx, ParseResult};
 use crate::json::Json;
 use crate::problem::{Document, JsError, Path, Problem, Rule};
+use crate::profile::rules::OptionsError;
 use crate::profile::Profile;
 use crate::urls::{ConfigUrl, UrlError};
 use serde::Serialize;
@@ -157,7 +158,7 @@ pub fn parse(value: &serde_json::Value, profile: Profile) -> ParseResult<Request
     if mediation == Mediation::Conditional {
         cx.error(&root.field("mediation"), Rule::ConditionalMediation);
     }
-    if profile == Profile::Chromium && mode == Mode::Active && mediation == Mediation::Silent {
+    if profile.rules().refuses_active_silent && mode == Mode::Active && mediation == Mediation::Silent {
         cx.error(&identity_path.field("mode"), Rule::ActiveWithSilent);
     }
 
@@ -171,7 +172,7 @@ pub fn parse(value: &serde_json::Value, profile: Profile) -> ParseResult<Request
             if items.is_empty() {
                 cx.error(&providers_path, Rule::EmptyProviders);
             }
-            if profile == Profile::Chromium && items.len() > MAX_PROVIDERS_CHROMIUM {
+            if profile.rules().max_providers.is_some_and(|max| items.len() > max) {
                 cx.error(&providers_path, Rule::TooManyProviders { count: items.len() });
             }
             let parsed: Vec<_> = items
@@ -213,7 +214,7 @@ fn provider(cx: &mut Cx, path: &Path, item: &Json, profile: Profile) -> Option<P
     let config_url_raw = config_url_raw?.into_owned();
     let client_id = client_id?.into_owned();
     let config_url = ConfigUrl::parse(&config_url_raw);
-    if profile == Profile::Chromium {
+    if profile.rules().checks_providers_up_front {
         // Chromium refuses these before any fetch; the spec lets the
         // config fetch fail (delayed NetworkError) and never checks clientId.
         if let Err(e @ UrlError::Unparsable { .. }) = &config_url {
@@ -243,12 +244,17 @@ fn enumeration(cx: &mut Cx, path: &Path, value: Option<&Json>, allowed: &'static
 impl Problem {
     /// The exception `get()` throws for a request-options error.
     pub fn js_error_in(&self, profile: Profile) -> JsError {
-        match (&self.rule, profile) {
+        let named = |e: OptionsError| match e {
+            OptionsError::NetworkError => JsError::NetworkError,
+            OptionsError::TypeError => JsError::TypeError,
+            OptionsError::NotSupportedError => JsError::NotSupportedError,
+        };
+        match &self.rule {
             // The spec queues a NetworkError; engines throw a TypeError.
-            (Rule::EmptyProviders, Profile::Spec) => JsError::NetworkError,
+            Rule::EmptyProviders => named(profile.rules().empty_providers_error),
             // Chromium refuses conditional mediation itself, before
             // Credential Management's type check (measured on 156; A4).
-            (Rule::ConditionalMediation, Profile::Chromium) => JsError::NotSupportedError,
+            Rule::ConditionalMediation => named(profile.rules().conditional_error),
             _ => self.js_error(),
         }
     }

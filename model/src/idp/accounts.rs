@@ -10,6 +10,7 @@ use crate::http::HttpResponse;
 use crate::idl::{self, ListPolicy};
 use crate::json::Json;
 use crate::problem::{Document, Path, Rule};
+use crate::profile::rules::{Flaw, Identifiers};
 use crate::profile::Profile;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -117,9 +118,9 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<AccountLi
             if let Some(&first) = first_index.get(id.as_ref()) {
                 // No rule in the spec (issue #336); Chromium rejects the list.
                 let rule = Rule::DuplicateAccountId { id: account.id.clone(), first_index: first };
-                match profile {
-                    Profile::Chromium => cx.error(&p.field("id"), rule),
-                    Profile::Spec => cx.warn(&p.field("id"), rule),
+                match profile.rules().duplicate_account_ids {
+                    Flaw::Reject => cx.error(&p.field("id"), rule),
+                    Flaw::Warn => cx.warn(&p.field("id"), rule),
                 }
             } else {
                 first_index.insert(id, i);
@@ -171,16 +172,15 @@ fn account<'a>(cx: &mut Cx, path: &Path, item: &Json<'a>) -> Option<(Account, Co
     // At least one identifier. The spec counts a member as soon as it is
     // set (even ""); Chromium wants one that is not blank.
     let identifiers = [&name, &email, &tel, &username];
-    let has_identifier = match cx.profile {
-        Profile::Spec => identifiers.iter().any(|v| v.is_some()),
-        Profile::Chromium => identifiers.iter().any(|v| v.as_deref().is_some_and(|s| !s.trim_ascii().is_empty())),
+    let rule = cx.profile.rules().identifiers;
+    let has_identifier = match rule {
+        Identifiers::Set => identifiers.iter().any(|v| v.is_some()),
+        Identifiers::NonBlank => identifiers.iter().any(|v| v.as_deref().is_some_and(|s| !s.trim_ascii().is_empty())),
     };
     if !has_identifier {
         let blank = identifiers.iter().any(|v| v.is_some());
         cx.error(path, Rule::NoAccountIdentifier { blank });
-    } else if cx.profile == Profile::Spec
-        && identifiers.iter().all(|v| v.as_deref().is_none_or(|s| s.trim().is_empty()))
-    {
+    } else if rule == Identifiers::Set && identifiers.iter().all(|v| v.as_deref().is_none_or(|s| s.trim().is_empty())) {
         // Passes the algorithm, but the prose asks for a non-empty value.
         cx.warn(path, Rule::NoAccountIdentifier { blank: true });
     }

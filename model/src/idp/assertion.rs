@@ -12,6 +12,7 @@ use crate::idl;
 use crate::json::Json;
 use crate::mutation::mutant;
 use crate::problem::{Document, Path, Problem, Rule};
+use crate::profile::rules::{AssertionStatus, ContinueOn, ErrorMember, ErrorUrlScope};
 use crate::profile::Profile;
 use crate::urls::{is_potentially_trustworthy, registrable_domain, same_site, Endpoint, UrlError};
 use serde::Serialize;
@@ -51,7 +52,8 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
     // Chromium reads the body whatever the status, to honour an error
     // object on a 4xx/5xx; it still refuses a 404 outright. The spec, as
     // written, fails any non-2xx before reading the body.
-    let any_status = profile == Profile::Chromium && response.status != 404;
+    let rules = profile.rules();
+    let any_status = rules.assertion_status == AssertionStatus::AnyBut404 && response.status != 404;
     let root = Path::Root;
     parse_document(document, response, profile, Transport { any_status }, |cx, dict| {
         if dict.get("id_token").is_some() && dict.get("token").is_none() {
@@ -60,10 +62,10 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
 
         if let Some(value) = dict.get("error") {
             let path = root.field("error");
-            let error = match (value, profile) {
+            let error = match (value, rules.error_member) {
                 // Chromium only honours an object; a string is skipped.
-                (Json::Object(_), _) | (_, Profile::Spec) => idl::dictionary(cx, &path, value),
-                (other, Profile::Chromium) => {
+                (Json::Object(_), _) | (_, ErrorMember::WebIdl) => idl::dictionary(cx, &path, value),
+                (other, ErrorMember::ObjectWithLegacyCode) => {
                     cx.warn(&path, Rule::IgnoredWrongType { expected: "an object", found: other.json_type() });
                     None
                 }
@@ -72,7 +74,7 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
                 let mut code = idl::string(cx, &path.field("error"), error.get("error"));
                 if let Some(legacy) = error.get("code") {
                     cx.warn(&path.field("code"), Rule::LegacyMember { replacement: "error.error" });
-                    if profile == Profile::Chromium && code.is_none() {
+                    if rules.error_member == ErrorMember::ObjectWithLegacyCode && code.is_none() {
                         code = legacy.as_str().map(|s| s.to_owned().into());
                     }
                 }
@@ -104,7 +106,7 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
                     Ok(url) => AssertionResponse::ContinueOn(url),
                     Err(reason) => {
                         let problem = Problem::error(document, path.render(), Rule::ContinueOnRejected { reason });
-                        if profile == Profile::Chromium
+                        if rules.continue_on == ContinueOn::RelativeToEndpoint
                             && Url::options().base_url(Some(token_url.url())).parse(&raw).is_err()
                         {
                             // Chromium skips an unparsable continue_on and falls through.
@@ -128,9 +130,9 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
 /// the assertion endpoint and requires the config's origin (the same one,
 /// since that endpoint is same-origin with the config).
 fn continue_on(raw: &str, token_url: &Endpoint, profile: Profile) -> Result<Url, String> {
-    let url = match profile {
-        Profile::Spec => Url::parse(raw),
-        Profile::Chromium => token_url.url().join(raw),
+    let url = match profile.rules().continue_on {
+        ContinueOn::Absolute => Url::parse(raw),
+        ContinueOn::RelativeToEndpoint => token_url.url().join(raw),
     }
     .map_err(|e| UrlError::Unparsable { value: raw.to_string(), reason: e.to_string() }.to_string())?;
     if url.origin() != token_url.url().origin() {
@@ -148,7 +150,7 @@ fn continue_on(raw: &str, token_url: &Endpoint, profile: Profile) -> Result<Url,
 /// parses any present value, so `""` names the endpoint itself; Chromium
 /// treats an empty string as no URL.
 fn sanitize_error_url(cx: &mut Cx, path: &Path, raw: &str, token_url: &Endpoint) -> Option<Url> {
-    if raw.is_empty() && cx.profile == Profile::Chromium {
+    if raw.is_empty() && cx.profile.rules().error_member == ErrorMember::ObjectWithLegacyCode {
         return None;
     }
     let Ok(url) = token_url.url().join(raw) else {
@@ -158,10 +160,10 @@ fn sanitize_error_url(cx: &mut Cx, path: &Path, raw: &str, token_url: &Endpoint)
     if mutant!(KeepForeignErrorUrl) {
         return Some(url);
     }
-    let keep = match cx.profile {
+    let keep = match cx.profile.rules().error_url_scope {
         // Same registrable domain (hosts without one must match exactly),
         // and potentially trustworthy.
-        Profile::Spec => {
+        ErrorUrlScope::RegistrableDomain => {
             let same = match (registrable_domain(&url), registrable_domain(token_url.url())) {
                 (Some(a), Some(b)) => a == b,
                 (None, None) => url.host_str() == token_url.url().host_str(),
@@ -176,7 +178,7 @@ fn sanitize_error_url(cx: &mut Cx, path: &Path, raw: &str, token_url: &Endpoint)
             }
         }
         // Same schemeful site: http:// on an https IdP is dropped.
-        Profile::Chromium => {
+        ErrorUrlScope::SchemefulSite => {
             if same_site(&url, token_url.url()) {
                 Ok(())
             } else {

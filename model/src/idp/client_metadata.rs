@@ -7,6 +7,7 @@ use super::{parse_document, Cx, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl;
 use crate::problem::{Path, Rule};
+use crate::profile::rules::MetadataLinks;
 use crate::profile::Profile;
 use crate::Document;
 use serde::Serialize;
@@ -37,7 +38,7 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<ClientMet
                 return Some(value.into_owned());
             }
             cx.warn(&path, Rule::LinkDropped { value: value.to_string() });
-            (profile == Profile::Spec).then(|| value.into_owned())
+            (profile.rules().metadata_links == MetadataLinks::Any).then(|| value.into_owned())
         };
         let privacy_policy_url = link(cx, "privacy_policy_url");
         let terms_of_service_url = link(cx, "terms_of_service_url");

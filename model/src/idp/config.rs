@@ -13,6 +13,7 @@ use crate::http::HttpResponse;
 use crate::idl::{self, Dict, ListPolicy};
 use crate::json::Json;
 use crate::problem::{Document, Path, Problem, Rule};
+use crate::profile::rules::AssertionEndpointCheck;
 use crate::profile::Profile;
 use crate::urls::{ConfigUrl, Endpoint, UrlError};
 use serde::Serialize;
@@ -120,10 +121,12 @@ pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) 
 
         let accounts_endpoint = required_endpoint(cx, config_url, dict, "accounts_endpoint");
         let login_url = required_endpoint(cx, config_url, dict, "login_url");
-        let id_assertion_endpoint = match profile {
+        let id_assertion_endpoint = match profile.rules().assertion_endpoint_check {
             // Chromium validates it with the others; the spec defers the check.
-            Profile::Chromium => required_endpoint(cx, config_url, dict, "id_assertion_endpoint").map(Checked::Valid),
-            Profile::Spec => deferred_endpoint(cx, config_url, dict, "id_assertion_endpoint", true),
+            AssertionEndpointCheck::WithConfig => {
+                required_endpoint(cx, config_url, dict, "id_assertion_endpoint").map(Checked::Valid)
+            }
+            AssertionEndpointCheck::WhenUsed => deferred_endpoint(cx, config_url, dict, "id_assertion_endpoint", true),
         };
         let client_metadata_endpoint = deferred_endpoint(cx, config_url, dict, "client_metadata_endpoint", false);
         let disconnect_endpoint = deferred_endpoint(cx, config_url, dict, "disconnect_endpoint", false);
@@ -202,7 +205,7 @@ fn deferred_endpoint(
 /// Chromium turns an empty string into an empty (invalid) URL; WebIDL and
 /// the URL parser resolve it to the config URL itself.
 fn resolve(profile: Profile, config_url: &ConfigUrl, value: &str) -> Result<Endpoint, UrlError> {
-    if value.is_empty() && profile == Profile::Chromium {
+    if value.is_empty() && profile.rules().empty_url_invalid {
         return Err(UrlError::Unparsable { value: String::new(), reason: "empty string".into() });
     }
     config_url.resolve(value)

@@ -5,6 +5,7 @@ use super::{parse_document, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl;
 use crate::problem::{Path, Rule};
+use crate::profile::rules::Flaw;
 use crate::profile::Profile;
 use crate::Document;
 use serde::Serialize;
@@ -24,9 +25,9 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<Disconnec
         let account_id = idl::required_string(cx, &path, dict.get("account_id"));
         if account_id.as_deref() == Some("") {
             // WebIDL accepts "", Chromium requires a non-empty string.
-            match profile {
-                Profile::Chromium => cx.error(&path, Rule::EmptyAccountId),
-                Profile::Spec => cx.warn(&path, Rule::EmptyAccountId),
+            match profile.rules().empty_disconnect_account_id {
+                Flaw::Reject => cx.error(&path, Rule::EmptyAccountId),
+                Flaw::Warn => cx.warn(&path, Rule::EmptyAccountId),
             }
         }
         account_id.map(|id| DisconnectedAccount { account_id: id.into_owned() })

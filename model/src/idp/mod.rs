@@ -17,6 +17,7 @@ pub mod well_known;
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
 use crate::problem::{Document, Path, Problem, Rule};
+use crate::profile::rules::Decoding;
 use crate::profile::{Profile, MAX_BODY_BYTES};
 use std::borrow::Cow;
 
@@ -187,7 +188,7 @@ pub(crate) fn body_text<'r>(
     // invalid bytes take the lossy decoder (spec) or fail (Chromium).
     let text = match std::str::from_utf8(&response.body) {
         Ok(s) => Cow::Borrowed(s),
-        Err(_) if profile.lossy_utf8() => String::from_utf8_lossy(&response.body),
+        Err(_) if profile.rules().decoding == Decoding::Lenient => String::from_utf8_lossy(&response.body),
         Err(e) => return fail(Rule::NotUtf8 { valid_up_to: e.valid_up_to() }),
     };
     Ok(match text {
@@ -221,7 +222,7 @@ pub(crate) fn parse_json<'t>(
     };
     match json::parse(text) {
         Ok(json) => Ok((json, Vec::new())),
-        Err(e) if e.too_deep || profile != Profile::Spec => Err(reject(e)),
+        Err(e) if e.too_deep || profile.rules().decoding == Decoding::Strict => Err(reject(e)),
         Err(e) => match json::replace_lone_surrogates(text) {
             None => Err(reject(e)),
             Some(fixed) => match json::parse(&fixed) {

@@ -11,6 +11,7 @@ use super::{parse_document, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl::{self, ListPolicy};
 use crate::problem::{Document, Path, Problem, Rule};
+use crate::profile::rules::WellKnownList;
 use crate::profile::Profile;
 use crate::urls::ConfigUrl;
 use serde::Serialize;
@@ -48,29 +49,26 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<WellKnown
 
         let path = root.field("provider_urls");
         let raw = dict.get("provider_urls");
+        let list = profile.rules().well_known_list;
         let provider_urls = match (raw, profile) {
             // Chromium needs provider_urls unless the direct-endpoints pair is given.
-            (None, Profile::Chromium) if !pair => {
+            (None, _) if !pair && list == WellKnownList::AnyOfSet => {
                 cx.error(&path, Rule::MissingRequired);
                 None
             }
             _ => idl::string_list(cx, &path, raw, ListPolicy::Strict),
         };
         let mut provider_urls: Vec<String> = provider_urls.unwrap_or_default().into_iter().map(Into::into).collect();
-        if profile == Profile::Chromium {
+        if list == WellKnownList::AnyOfSet {
             // Chromium keeps the entries in a set: repeats collapse.
             let mut seen = std::collections::HashSet::new();
             provider_urls.retain(|u| seen.insert(u.clone()));
         }
-        match profile {
-            // The spec fails a list of more than one even when the pair is present.
-            Profile::Spec if provider_urls.len() > 1 => {
-                cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
-            }
-            Profile::Chromium if provider_urls.len() > 1 && !pair => {
-                cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
-            }
-            _ => {}
+        // The spec fails a list of more than one even when the pair is
+        // present; Chromium only without the pair.
+        let pair_excuses = list == WellKnownList::AnyOfSet && pair;
+        if provider_urls.len() > 1 && !pair_excuses {
+            cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
         }
         if provider_urls.is_empty() && !pair && !cx.has_errors() {
             cx.error(&path, Rule::NoProviderUrls);
@@ -95,10 +93,11 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     // The spec resolves entries against the config URL, with the
     // same-origin rule; Chromium resolves them against the well-known URL.
     let base = std::cell::OnceCell::new();
+    let list = profile.rules().well_known_list;
     let resolve = |field: &str, value: &str| -> Result<url::Url, Problem> {
-        match profile {
-            Profile::Spec => config_url.resolve(value).map(crate::urls::Endpoint::into_url),
-            Profile::Chromium => base
+        match list {
+            WellKnownList::ExactlyOne => config_url.resolve(value).map(crate::urls::Endpoint::into_url),
+            WellKnownList::AnyOfSet => base
                 .get_or_init(|| config_url.well_known_url())
                 .join(value)
                 .map_err(|e| crate::urls::UrlError::Unparsable { value: value.to_string(), reason: e.to_string() }),
@@ -106,7 +105,10 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
         .map_err(|e| Problem::error(Document::WellKnown, Some(field.to_string()), Rule::Url(e)))
     };
 
-    if profile == Profile::Spec && config.client_metadata_endpoint.is_some() && !well_known.has_endpoint_pair() {
+    if profile.rules().well_known_pair_for_metadata
+        && config.client_metadata_endpoint.is_some()
+        && !well_known.has_endpoint_pair()
+    {
         return err("accounts_endpoint", Rule::WellKnownPairRequired);
     }
     if let (Some(accounts), Some(login)) = (&well_known.accounts_endpoint, &well_known.login_url) {
@@ -127,9 +129,9 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     let Some(first) = well_known.provider_urls.first() else {
         return err("provider_urls", Rule::NoProviderUrls);
     };
-    let allowed: Vec<url::Url> = match profile {
-        Profile::Spec => vec![resolve("provider_urls[0]", first)?],
-        Profile::Chromium => well_known
+    let allowed: Vec<url::Url> = match list {
+        WellKnownList::ExactlyOne => vec![resolve("provider_urls[0]", first)?],
+        WellKnownList::AnyOfSet => well_known
             .provider_urls
             .iter()
             .enumerate()

@@ -11,14 +11,14 @@ use crate::idp::accounts::Account;
 use crate::mutation::mutant;
 use crate::options::Mediation;
 use crate::problem::Problem;
-use crate::profile::Profile;
+use crate::profile::rules::MetadataTiming;
 
 impl Flow {
     pub(super) fn fetch_accounts(&mut self, i: ProviderIx) {
         let Some(config) = &self.providers[i].config else { return };
         let url = config.accounts_endpoint.url().clone();
         let id = self.id();
-        if self.profile == Profile::Chromium {
+        if self.rules.metadata_timing == MetadataTiming::NewAccountsEachFetch {
             // Chromium asks for the client metadata again after every
             // accounts response (decisions P6).
             self.providers[i].metadata = None;
@@ -69,7 +69,7 @@ impl Flow {
         self.set_login_status(&origin, LoginStatus::LoggedIn);
         // The spec fetches every picture before filtering, so the fetches
         // reveal nothing about the hints; Chromium fetches after filtering.
-        if self.profile == Profile::Spec {
+        if !self.rules.pictures_after_filter {
             self.fetch_pictures(i, &list);
         }
         self.set_stage(i, ProviderStage::Filtering);
@@ -94,7 +94,7 @@ impl Flow {
                 None,
             );
         }
-        if self.profile == Profile::Chromium {
+        if self.rules.pictures_after_filter {
             self.fetch_pictures(i, &filtered);
         }
         self.set_entry(i, ProviderEntry::Accounts(filtered));

@@ -13,7 +13,7 @@ use crate::idp::assertion::AssertionResponse;
 use crate::idp::config::Checked;
 use crate::mutation::mutant;
 use crate::options::{Mediation, Mode};
-use crate::profile::Profile;
+use crate::profile::rules::{AssertionForm, AssertionStatus};
 use crate::urls::origin_string;
 use std::borrow::Cow;
 
@@ -89,8 +89,8 @@ impl Flow {
         let mut form: Vec<(Cow<'static, str>, Cow<'a, str>)> = Vec::with_capacity(8);
         let mut push = |k: &'static str, v: Cow<'a, str>| form.push((Cow::Borrowed(k), v));
         push("client_id", Cow::Borrowed(&req.client_id));
-        match self.profile {
-            Profile::Spec => {
+        match self.rules.assertion_form {
+            AssertionForm::Spec => {
                 push("account_id", Cow::Borrowed(&s.account_id));
                 push("is_auto_selected", bool_str(s.auto && !mutant!(BodyNeverAuto)));
                 if s.permission_requested && !fields.is_empty() {
@@ -104,7 +104,7 @@ impl Flow {
                     push("params", Cow::Owned(crate::idl::json_stringify(p)));
                 }
             }
-            Profile::Chromium => {
+            AssertionForm::Chromium156 => {
                 // Chromium's order and rules (measured on Chromium 156 by
                 // `fedcm browser`; decisions A26, A34): `mode` always;
                 // `fields` whenever the list is not empty, returning
@@ -181,9 +181,9 @@ impl Flow {
                 answer.record(self, ResponseResult::Rejected { problems: rejected.errors().cloned().collect() });
                 // Chromium names 500 and 503 (the spec MAY, unreachable as
                 // written: ambiguity A23).
-                let code = match (self.profile, response.status) {
-                    (Profile::Chromium, 500) => "server_error",
-                    (Profile::Chromium, 503) => "temporarily_unavailable",
+                let code = match (self.rules.assertion_status, response.status) {
+                    (AssertionStatus::AnyBut404, 500) => "server_error",
+                    (AssertionStatus::AnyBut404, 503) => "temporarily_unavailable",
                     _ => "",
                 };
                 let r = Rejection::identity_error(
@@ -215,7 +215,7 @@ impl Flow {
                     AssertionResponse::ContinueOn(url) => {
                         // Chromium allows the pop-up only where a user gesture
                         // or an explicit choice backs it.
-                        let allowed = self.profile == Profile::Spec
+                        let allowed = !self.rules.continuation_needs_gesture
                             || (self.mediation != Mediation::Silent
                                 && (!selection.auto || self.mode == Mode::Active || self.browser.transient_activation));
                         if !allowed {

@@ -13,7 +13,7 @@ use super::trace::Event;
 use super::Flow;
 use crate::mutation::mutant;
 use crate::options::Mode;
-use crate::profile::Profile;
+use crate::profile::rules::UseOtherAccount;
 
 /// The chooser is shown; what it lists is read from the providers.
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ impl Flow {
     /// One IdP that supports "use another account", in active mode (the
     /// spec) or in either mode (Chromium 156, decisions P9).
     pub(super) fn supports_use_other_account(&self) -> bool {
-        (self.mode == Mode::Active || self.profile == Profile::Chromium)
+        (self.mode == Mode::Active || self.rules.use_other_account == UseOtherAccount::EitherMode)
             && self.providers.len() == 1
             && self
                 .providers

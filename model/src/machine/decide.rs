@@ -14,7 +14,7 @@ use crate::idp::accounts::Account;
 use crate::mutation::mutant;
 use crate::options::{Mediation, Mode};
 use crate::problem::Problem;
-use crate::profile::Profile;
+use crate::profile::rules::MetadataTiming;
 
 impl Flow {
     pub(super) fn decide(&mut self) {
@@ -60,11 +60,11 @@ impl Flow {
         let all_logged_out_at_start = self.providers.values().all(|p| {
             p.status_at_start == LoginStatus::LoggedOut && matches!(p.entry(), Some(ProviderEntry::LoggedOut) | None)
         });
-        if self.profile == Profile::Chromium && all_logged_out_at_start && self.mode == Mode::Passive {
+        if self.rules.logged_out_fails_first && all_logged_out_at_start && self.mode == Mode::Passive {
             let msg = "every IdP is logged out";
             return self.reject_with(Reason::NotSignedIn, true, msg, Vec::new());
         }
-        if self.profile == Profile::Chromium {
+        if self.rules.metadata_timing == MetadataTiming::NewAccountsEachFetch {
             // Chromium asks for the client metadata with each accounts
             // response, before it considers auto re-authentication
             // (decisions P6); the decision resumes once it is in.
@@ -92,7 +92,7 @@ impl Flow {
                 "silent mediation needs exactly one returning account and no mismatch; found {} eligible",
                 eligible.len()
             );
-            let delayed = self.profile == Profile::Spec;
+            let delayed = self.rules.silent_failure_delayed;
             return self.reject_with(Reason::SilentWithoutAutoReauthn, delayed, msg, Vec::new());
         }
         self.show_accounts();
@@ -137,7 +137,7 @@ impl Flow {
         let mismatched = self.mismatched();
         if shown.is_empty() {
             if let Some(&i) = mismatched.first() {
-                if self.profile == Profile::Chromium && self.mode == Mode::Active {
+                if self.rules.active_login_shortcuts && self.mode == Mode::Active {
                     // Chromium's active mode goes straight to the login pop-up.
                     return self.open_login_popup(i, AfterLogin::Refetch);
                 }
@@ -145,7 +145,7 @@ impl Flow {
             }
             // Chromium's active mode offers the login pop-up when the accounts
             // fetch failed for an IdP whose status was unknown.
-            if self.profile == Profile::Chromium && self.mode == Mode::Active {
+            if self.rules.active_login_shortcuts && self.mode == Mode::Active {
                 let fetched = self
                     .providers
                     .iter()

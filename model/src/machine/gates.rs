@@ -9,7 +9,7 @@ use super::providers::ProviderIx;
 use super::Flow;
 use crate::mutation::mutant;
 use crate::options::Mode;
-use crate::profile::Profile;
+use crate::profile::rules::DuplicateKey;
 use std::collections::BTreeMap;
 
 impl Flow {
@@ -20,7 +20,7 @@ impl Flow {
             self.pass(Passing::ModeGate);
             if self.providers.len() != 1 {
                 let msg = format!("active mode takes exactly one provider, got {}", self.providers.len());
-                if self.profile == Profile::Chromium && self.providers.len() > 1 {
+                if self.rules.active_several_invalid_state && self.providers.len() > 1 {
                     // Chromium throws InvalidStateError for several IdPs in
                     // active mode (measured on 156; ambiguity A44).
                     let error =
@@ -40,9 +40,9 @@ impl Flow {
         let mut first: BTreeMap<&str, ProviderIx> = BTreeMap::new();
         let mut duplicate = None;
         for (i, a) in self.providers.iter() {
-            let (key, comparable) = match self.profile {
-                Profile::Spec => (a.origin.as_str(), a.config_url.is_some()),
-                Profile::Chromium => (a.request.config_url_raw.as_str(), true),
+            let (key, comparable) = match self.rules.duplicate_key {
+                DuplicateKey::Origin => (a.origin.as_str(), a.config_url.is_some()),
+                DuplicateKey::ConfigUrl => (a.request.config_url_raw.as_str(), true),
             };
             match first.get(key) {
                 Some(&j) if comparable => {
@@ -59,7 +59,7 @@ impl Flow {
             let msg = format!("providers {j} and {i} share the IdP origin {origin}");
             return self.reject_now(Reason::DuplicateProvider, msg);
         }
-        if self.profile == Profile::Chromium {
+        if self.rules.untrustworthy_rejects_call {
             if let Some(p) = self.providers.values().find(|p| p.request.config_url.is_err()) {
                 let msg = format!("configURL {} is not potentially trustworthy", p.request.config_url_raw);
                 return self.reject_now(Reason::UntrustworthyConfigUrl, msg);

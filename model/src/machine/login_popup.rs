@@ -10,7 +10,7 @@ use super::providers::ProviderIx;
 use super::trace::Event;
 use super::Flow;
 use crate::mutation::mutant;
-use crate::profile::Profile;
+use crate::profile::rules::LoginSuccess;
 use url::Url;
 
 /// What follows a successful login pop-up, and what a failed one means.
@@ -87,13 +87,14 @@ impl LoginPopup {
         // without that signal fails the call, even when the status already
         // was logged-in and even after "use another account" (decisions P8).
         let success = !cancelled
-            && match flow.profile {
-                Profile::Spec => flow.browser.login_status(&origin) == LoginStatus::LoggedIn,
-                Profile::Chromium => logged_in,
+            && match flow.rules.login_success {
+                LoginSuccess::StatusAtClose => flow.browser.login_status(&origin) == LoginStatus::LoggedIn,
+                LoginSuccess::SignalDuringPopup => logged_in,
             };
         if !success {
             // The person closing the window goes back to the chooser.
-            let back = after == AfterLogin::UseOther && (cancelled || flow.profile == Profile::Spec);
+            let back =
+                after == AfterLogin::UseOther && (cancelled || flow.rules.login_success == LoginSuccess::StatusAtClose);
             if back {
                 flow.show_chooser();
             } else {
@@ -106,7 +107,7 @@ impl LoginPopup {
         if after == AfterLogin::FetchAccounts {
             flow.transition(Control::Gather);
             flow.providers[i].status_at_start = LoginStatus::LoggedIn;
-            if flow.profile == Profile::Chromium {
+            if flow.rules.restart_after_login {
                 flow.restart_provider(i);
                 return Ok(());
             }

@@ -9,6 +9,7 @@ use crate::idp::config::{self, Config};
 use crate::idp::well_known::{self, WellKnown};
 use crate::mutation::mutant;
 use crate::problem::{Document, Problem, Rule};
+use crate::profile::rules::SameSiteWellKnown;
 use crate::profile::Profile;
 use crate::urls::{same_site, ConfigUrl};
 use url::Url;
@@ -56,7 +57,8 @@ impl Manifests {
         let mut id = || ids.request();
         let mut well_known_at = None;
         let well_known_enforced = !same_site(rp, config_url.url());
-        let well_known = if !well_known_enforced && profile == Profile::Spec {
+        let same_site_skip = profile.rules().same_site_well_known == SameSiteWellKnown::NotFetched;
+        let well_known = if !well_known_enforced && same_site_skip {
             None
         } else {
             let mut url = config_url.well_known_url();

@@ -51,7 +51,8 @@ use super::trace::{Event, ResponseResult, Trace};
 use crate::idp::Rejected;
 use crate::mutation::mutant;
 use crate::options::{Mediation, Mode, RequestOptions};
-use crate::profile::Profile;
+use crate::profile::rules::DelayedFailures;
+use crate::profile::{Profile, Rules};
 use crate::urls::origin_string;
 use browser::{BrowserState, LoginStatus};
 use control::{Control, Passing, Refused};
@@ -129,6 +130,8 @@ pub enum Step {
 #[derive(Debug, Clone)]
 pub struct Flow {
     profile: Profile,
+    /// The profile's rule choices ([`Profile::rules`]), read by every step.
+    rules: &'static Rules,
     rp: Rp,
     browser: BrowserState,
     mode: Mode,
@@ -180,6 +183,7 @@ impl Flow {
     fn empty(rp: Rp, browser: BrowserState, profile: Profile) -> Flow {
         Flow {
             profile,
+            rules: profile.rules(),
             browser,
             mode: Mode::Passive,
             mediation: Mediation::Optional,
@@ -427,9 +431,9 @@ impl Flow {
     /// Whether `(failure, false)` paths wait before rejecting. The spec
     /// always does; Chromium only in passive mode outside silent mediation.
     fn failure_is_delayed(&self) -> bool {
-        match self.profile {
-            Profile::Spec => true,
-            Profile::Chromium => self.mode == Mode::Passive && self.mediation != Mediation::Silent,
+        match self.rules.delayed_failures {
+            DelayedFailures::Every => true,
+            DelayedFailures::PassiveNotSilent => self.mode == Mode::Passive && self.mediation != Mediation::Silent,
         }
     }
 }

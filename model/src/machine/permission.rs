@@ -9,7 +9,7 @@ use super::trace::ResponseResult;
 use super::{Answer, Flow};
 use crate::idp::client_metadata;
 use crate::idp::config::Checked;
-use crate::profile::Profile;
+use crate::profile::rules::{MetadataQuery, MetadataTiming};
 use crate::urls::same_site;
 use std::collections::BTreeSet;
 use url::Url;
@@ -35,9 +35,9 @@ impl Flow {
     /// Whether provider `i`'s client metadata is still to be asked for.
     pub(super) fn needs_client_metadata(&self, i: ProviderIx) -> bool {
         let p = &self.providers[i];
-        let have = match self.profile {
-            Profile::Spec => p.metadata.is_some(),
-            Profile::Chromium => p.metadata_asked,
+        let have = match self.rules.metadata_timing {
+            MetadataTiming::FieldsOrFramed => p.metadata.is_some(),
+            MetadataTiming::NewAccountsEachFetch => p.metadata_asked,
         };
         !have && self.wants_client_metadata(i)
     }
@@ -125,9 +125,9 @@ impl Flow {
 
     fn wants_client_metadata(&self, i: ProviderIx) -> bool {
         let fields_non_empty = self.has_fields(i);
-        match self.profile {
-            Profile::Spec => fields_non_empty || !same_site(&self.rp.origin, &self.rp.embedder),
-            Profile::Chromium => {
+        match self.rules.metadata_timing {
+            MetadataTiming::FieldsOrFramed => fields_non_empty || !same_site(&self.rp.origin, &self.rp.embedder),
+            MetadataTiming::NewAccountsEachFetch => {
                 let new_account = match self.providers[i].entry() {
                     Some(ProviderEntry::Accounts(list)) => list.iter().any(|a| !self.is_returning(i, a)),
                     _ => false,
@@ -141,17 +141,17 @@ impl Flow {
         let client_id = &self.providers[i].request.client_id;
         let cross_site = !same_site(&self.rp.origin, &self.rp.embedder);
         let embedder = &self.rp_embedder;
-        match self.profile {
+        match self.rules.metadata_query {
             // The spec concatenates the raw strings (ambiguity A20); the URL
             // parser still percent-encodes what a query cannot hold.
-            Profile::Spec => {
+            MetadataQuery::Raw => {
                 let mut q = format!("client_id={client_id}");
                 if cross_site {
                     q.push_str(&format!("&top_level_origin={embedder}"));
                 }
                 url.set_query(Some(&q));
             }
-            Profile::Chromium => {
+            MetadataQuery::Encoded => {
                 let mut s = url::form_urlencoded::Serializer::new(String::new());
                 s.append_pair("client_id", client_id);
                 if cross_site {

@@ -12,7 +12,6 @@ use super::trace::Event;
 use super::{Flow, TimerId};
 use crate::mutation::mutant;
 use crate::problem::Problem;
-use crate::profile::Profile;
 use url::Url;
 
 /// The error dialog is shown; dismissing it rejects with `rejection`.
@@ -75,7 +74,7 @@ impl Flow {
         // A successful sign-in is the mediation `preventSilentAccess()`
         // asked for: Chromium clears the flag then; the spec never does
         // (ambiguity A5).
-        if self.profile == Profile::Chromium && self.browser.requires_user_mediation.remove(&self.rp_origin) {
+        if self.rules.sign_in_clears_mediation && self.browser.requires_user_mediation.remove(&self.rp_origin) {
             self.trace.push(Event::UserMediationCleared { origin: self.rp_origin.clone() });
         }
         self.settle(Outcome::Resolve { credential });

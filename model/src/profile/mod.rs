@@ -8,6 +8,9 @@
 //! identifiers reject the list, and error bodies on non-2xx assertion
 //! responses are honoured.
 
+pub mod rules;
+
+pub use rules::Rules;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -49,16 +52,18 @@ impl Profile {
         }
     }
 
+    /// The profile's choice for every rule where profiles differ.
+    pub fn rules(self) -> &'static Rules {
+        match self {
+            Profile::Spec => &rules::SPEC,
+            Profile::Chromium => &rules::CHROMIUM,
+        }
+    }
+
     /// WebIDL conversion (`"id": 5` becomes `"5"`), or JSON types taken as
     /// they are, a wrong type counting as a missing member (Chromium).
     pub fn coerces_types(self) -> bool {
-        self == Profile::Spec
-    }
-
-    /// The spec decodes bodies as UTF-8 with replacement and strips a BOM;
-    /// Chromium's RFC parser rejects invalid UTF-8.
-    pub fn lossy_utf8(self) -> bool {
-        self == Profile::Spec
+        self.rules().json_types == rules::JsonTypes::WebIdl
     }
 }
 

@@ -1,0 +1,372 @@
+//! The rule table: for every rule where the profiles differ, what each one
+//! does. A profile is a value of [`Rules`]; the parsers and the machine
+//! read its members and never ask which profile they run under. Each
+//! member says what it decides and which entry of `docs/decisions.md`
+//! gives the sources (spec anchor, browser file, the version measured).
+
+use serde::Serialize;
+
+/// How IdP JSON members become values (decisions A13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum JsonTypes {
+    /// WebIDL conversion: `"id": 5` becomes `"5"`, a wrong type coerces.
+    WebIdl,
+    /// JSON types as they are; a member of the wrong type counts as absent.
+    AsTyped,
+}
+
+/// Bytes that are not UTF-8, and escaped lone surrogates (decisions P2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Decoding {
+    /// `UTF-8 decode` with replacement, then `JSON.parse` (lone surrogates
+    /// become U+FFFD with a warning).
+    Lenient,
+    /// Strict UTF-8 and RFC 8259 JSON: both are errors.
+    Strict,
+}
+
+/// Which `provider_urls` of the well-known file count (decisions A15, P5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum WellKnownList {
+    /// Exactly one entry, compared with the config URL resolved against it.
+    ExactlyOne,
+    /// A set (repeats collapse) of which any may match, resolved against
+    /// the well-known URL; optional when the endpoint pair is present.
+    AnyOfSet,
+}
+
+/// The well-known file of an RP that is same-site with the IdP (decisions P5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SameSiteWellKnown {
+    /// No well-known fetch.
+    NotFetched,
+    /// Fetched and waited for; its answer does not count.
+    FetchedAndIgnored,
+}
+
+/// When `id_assertion_endpoint` is checked (decisions P4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AssertionEndpointCheck {
+    /// When the assertion is fetched.
+    WhenUsed,
+    /// With the other config members: a bad one fails the config.
+    WithConfig,
+}
+
+/// A document flaw that one profile warns about and another rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Flaw {
+    /// A warning; the document is used.
+    Warn,
+    /// An error; the document is rejected.
+    Reject,
+}
+
+/// Which account identifiers count (decisions A11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Identifiers {
+    /// A member that is set counts, even `""` (with a warning).
+    Set,
+    /// A member counts when it is not blank.
+    NonBlank,
+}
+
+/// Links in the client metadata (decisions P6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MetadataLinks {
+    /// Any string.
+    Any,
+    /// Absolute http(s) URLs only; others are dropped.
+    AbsoluteHttp,
+}
+
+/// When the client metadata is fetched (decisions P6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MetadataTiming {
+    /// When `fields` is non-empty or the RP is framed cross-site; once,
+    /// for the chooser.
+    FieldsOrFramed,
+    /// When `fields` is non-empty and an account is new; with each accounts
+    /// response, before auto re-authentication.
+    NewAccountsEachFetch,
+}
+
+/// How the client metadata query is written (decisions A20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MetadataQuery {
+    /// Raw concatenation, `top_level_origin`.
+    Raw,
+    /// Form-encoded, `top_frame_origin`.
+    Encoded,
+}
+
+/// Which assertion responses have their body read (decisions A23).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AssertionStatus {
+    /// 2xx only.
+    OkOnly,
+    /// Any status but 404, so an `error` object on a 4xx/5xx counts; 500
+    /// and 503 without one are named `server_error` and
+    /// `temporarily_unavailable`.
+    AnyBut404,
+}
+
+/// The assertion response's `error` member (decisions P7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ErrorMember {
+    /// WebIDL dictionary conversion.
+    WebIdl,
+    /// An object only; the older `code` is read when `error` is absent; an
+    /// empty `url` is none.
+    ObjectWithLegacyCode,
+}
+
+/// Which `error.url` is kept (decisions A30).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ErrorUrlScope {
+    /// Same registrable domain as the assertion endpoint, and potentially trustworthy.
+    RegistrableDomain,
+    /// Same schemeful site as the assertion endpoint.
+    SchemefulSite,
+}
+
+/// How `continue_on` is parsed (decisions A27).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ContinueOn {
+    /// With no base: a relative URL is rejected.
+    Absolute,
+    /// Against the assertion endpoint; an unparsable one is skipped.
+    RelativeToEndpoint,
+}
+
+/// The assertion request's form body (decisions A26, A34).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AssertionForm {
+    /// The spec's fields: `account_id`, `is_auto_selected`, the disclosure
+    /// fields when a disclosure was shown, `params`.
+    Spec,
+    /// Chromium 156: a provider-level `nonce`, `disclosure_text_shown` and
+    /// `mode` always, `fields` whenever the list is not empty.
+    Chromium156,
+}
+
+/// The exception for a request-options mistake that engines name apart
+/// from the spec (decisions A1, A4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum OptionsError {
+    /// `NetworkError`, queued like a fetch failure.
+    NetworkError,
+    /// `TypeError`, thrown at once.
+    TypeError,
+    /// `NotSupportedError`, thrown at once.
+    NotSupportedError,
+}
+
+/// Two providers that are the same IdP (decisions A35).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DuplicateKey {
+    /// The IdP origin (the spec).
+    Origin,
+    /// The config URL as written (Chromium).
+    ConfigUrl,
+}
+
+/// Which failures wait for the privacy delay (decisions P1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DelayedFailures {
+    /// Every `(failure, false)` path.
+    Every,
+    /// Only in passive mode outside silent mediation.
+    PassiveNotSilent,
+}
+
+/// When a login pop-up counts as a login (decisions P8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LoginSuccess {
+    /// The IdP's login status is logged-in when the pop-up closes.
+    StatusAtClose,
+    /// The IdP signalled logged-in while the pop-up was open.
+    SignalDuringPopup,
+}
+
+/// Where "use another account" is offered (decisions P9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum UseOtherAccount {
+    /// In active mode only.
+    ActiveMode,
+    /// In passive and active mode.
+    EitherMode,
+}
+
+/// Every rule where the profiles differ. One value per profile
+/// ([`super::Profile::rules`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    // IdP documents.
+    /// A13: how JSON members become values.
+    pub json_types: JsonTypes,
+    /// P2: invalid UTF-8 and lone surrogates.
+    pub decoding: Decoding,
+    /// A15, P5: the well-known file's `provider_urls`.
+    pub well_known_list: WellKnownList,
+    /// P5: the spec refuses a config with `client_metadata_endpoint` unless
+    /// the well-known file has the endpoint pair.
+    pub well_known_pair_for_metadata: bool,
+    /// P5: a same-site RP's well-known fetch.
+    pub same_site_well_known: SameSiteWellKnown,
+    /// P4: when `id_assertion_endpoint` is checked.
+    pub assertion_endpoint_check: AssertionEndpointCheck,
+    /// A12: repeated account ids.
+    pub duplicate_account_ids: Flaw,
+    /// A11: which identifiers count.
+    pub identifiers: Identifiers,
+    /// P10: an empty `account_id` from the disconnect endpoint.
+    pub empty_disconnect_account_id: Flaw,
+    /// A11: an empty endpoint string is an invalid URL (else it resolves
+    /// to the config URL).
+    pub empty_url_invalid: bool,
+    /// P6: which client metadata links are kept.
+    pub metadata_links: MetadataLinks,
+    /// A23: which assertion responses are read.
+    pub assertion_status: AssertionStatus,
+    /// P7: the `error` member.
+    pub error_member: ErrorMember,
+    /// A30: which `error.url` is kept.
+    pub error_url_scope: ErrorUrlScope,
+    /// A27: how `continue_on` is parsed.
+    pub continue_on: ContinueOn,
+
+    // The RP's options.
+    /// A1: the exception for an empty providers list.
+    pub empty_providers_error: OptionsError,
+    /// A4: the exception for `mediation: "conditional"`.
+    pub conditional_error: OptionsError,
+    /// A37: active mode with silent mediation is refused.
+    pub refuses_active_silent: bool,
+    /// A44: the most providers in one call.
+    pub max_providers: Option<usize>,
+    /// A45: an unparsable `configURL` or an empty `clientId` is refused
+    /// before any fetch.
+    pub checks_providers_up_front: bool,
+
+    // The flow.
+    /// A44: several providers in active mode reject with
+    /// `InvalidStateError` (else `NetworkError`).
+    pub active_several_invalid_state: bool,
+    /// A35: what makes two providers the same IdP.
+    pub duplicate_key: DuplicateKey,
+    /// A45: an untrustworthy `configURL` rejects the call before any fetch
+    /// (else the provider is skipped).
+    pub untrustworthy_rejects_call: bool,
+    /// P1: which failures wait for the privacy delay.
+    pub delayed_failures: DelayedFailures,
+    /// P1: when every IdP is logged out in passive mode, the call fails
+    /// (delayed) before silent mediation is looked at.
+    pub logged_out_fails_first: bool,
+    /// P1: a silent call without auto re-authentication fails delayed.
+    pub silent_failure_delayed: bool,
+    /// P8: active mode opens the login pop-up straight from a mismatch or
+    /// a failed accounts fetch of unknown status.
+    pub active_login_shortcuts: bool,
+    /// P8: a continuation pop-up needs a gesture or an explicit choice.
+    pub continuation_needs_gesture: bool,
+    /// P8: when a login pop-up counts as a login.
+    pub login_success: LoginSuccess,
+    /// P12: a logged-out IdP starts over (well-known, config, accounts)
+    /// after its login pop-up.
+    pub restart_after_login: bool,
+    /// P9: where "use another account" is offered.
+    pub use_other_account: UseOtherAccount,
+    /// P6: when the client metadata is fetched.
+    pub metadata_timing: MetadataTiming,
+    /// A20: the client metadata query.
+    pub metadata_query: MetadataQuery,
+    /// A50: account pictures are fetched after the hints and label filter
+    /// (else before it).
+    pub pictures_after_filter: bool,
+    /// A26, A34: the assertion request's body.
+    pub assertion_form: AssertionForm,
+    /// A5: a successful sign-in clears the RP's `preventSilentAccess()`.
+    pub sign_in_clears_mediation: bool,
+}
+
+/// The Editor's Draft, read literally.
+pub const SPEC: Rules = Rules {
+    json_types: JsonTypes::WebIdl,
+    decoding: Decoding::Lenient,
+    well_known_list: WellKnownList::ExactlyOne,
+    well_known_pair_for_metadata: true,
+    same_site_well_known: SameSiteWellKnown::NotFetched,
+    assertion_endpoint_check: AssertionEndpointCheck::WhenUsed,
+    duplicate_account_ids: Flaw::Warn,
+    identifiers: Identifiers::Set,
+    empty_disconnect_account_id: Flaw::Warn,
+    empty_url_invalid: false,
+    metadata_links: MetadataLinks::Any,
+    assertion_status: AssertionStatus::OkOnly,
+    error_member: ErrorMember::WebIdl,
+    error_url_scope: ErrorUrlScope::RegistrableDomain,
+    continue_on: ContinueOn::Absolute,
+    empty_providers_error: OptionsError::NetworkError,
+    conditional_error: OptionsError::TypeError,
+    refuses_active_silent: false,
+    max_providers: None,
+    checks_providers_up_front: false,
+    active_several_invalid_state: false,
+    duplicate_key: DuplicateKey::Origin,
+    untrustworthy_rejects_call: false,
+    delayed_failures: DelayedFailures::Every,
+    logged_out_fails_first: false,
+    silent_failure_delayed: true,
+    active_login_shortcuts: false,
+    continuation_needs_gesture: false,
+    login_success: LoginSuccess::StatusAtClose,
+    restart_after_login: false,
+    use_other_account: UseOtherAccount::ActiveMode,
+    metadata_timing: MetadataTiming::FieldsOrFramed,
+    metadata_query: MetadataQuery::Raw,
+    pictures_after_filter: false,
+    assertion_form: AssertionForm::Spec,
+    sign_in_clears_mediation: false,
+};
+
+/// Chromium as measured on 156 (`fedcm browser`) and read in
+/// `content/browser/webid/`.
+pub const CHROMIUM: Rules = Rules {
+    json_types: JsonTypes::AsTyped,
+    decoding: Decoding::Strict,
+    well_known_list: WellKnownList::AnyOfSet,
+    well_known_pair_for_metadata: false,
+    same_site_well_known: SameSiteWellKnown::FetchedAndIgnored,
+    assertion_endpoint_check: AssertionEndpointCheck::WithConfig,
+    duplicate_account_ids: Flaw::Reject,
+    identifiers: Identifiers::NonBlank,
+    empty_disconnect_account_id: Flaw::Reject,
+    empty_url_invalid: true,
+    metadata_links: MetadataLinks::AbsoluteHttp,
+    assertion_status: AssertionStatus::AnyBut404,
+    error_member: ErrorMember::ObjectWithLegacyCode,
+    error_url_scope: ErrorUrlScope::SchemefulSite,
+    continue_on: ContinueOn::RelativeToEndpoint,
+    empty_providers_error: OptionsError::TypeError,
+    conditional_error: OptionsError::NotSupportedError,
+    refuses_active_silent: true,
+    max_providers: Some(crate::options::MAX_PROVIDERS_CHROMIUM),
+    checks_providers_up_front: true,
+    active_several_invalid_state: true,
+    duplicate_key: DuplicateKey::ConfigUrl,
+    untrustworthy_rejects_call: true,
+    delayed_failures: DelayedFailures::PassiveNotSilent,
+    logged_out_fails_first: true,
+    silent_failure_delayed: false,
+    active_login_shortcuts: true,
+    continuation_needs_gesture: true,
+    login_success: LoginSuccess::SignalDuringPopup,
+    restart_after_login: true,
+    use_other_account: UseOtherAccount::EitherMode,
+    metadata_timing: MetadataTiming::NewAccountsEachFetch,
+    metadata_query: MetadataQuery::Encoded,
+    pictures_after_filter: true,
+    assertion_form: AssertionForm::Chromium156,
+    sign_in_clears_mediation: true,
+};
