@@ -5,7 +5,7 @@
 use crate::scenario::{parse_user_step, Call, Expect, MockIdp, Scenario, ScenarioError, UserStep};
 use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::disconnect::{DisconnectFlow, DisconnectOutcome, DisconnectStep};
-use fedcm_model::machine::fetch::{FetchRequest, FetchResult};
+use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::{Flow, Step};
@@ -64,7 +64,7 @@ impl RunReport {
             error,
             requests: trace.requests().cloned().collect(),
             trace: trace.clone(),
-            expect: ExpectResult { checked: scenario.expect.is_some(), failures },
+            expect: ExpectResult { checked: scenario.expect(profile).is_some(), failures },
             violations: fedcm_check::invariants::check_all(trace),
             browser_after: browser.clone(),
         }
@@ -142,7 +142,7 @@ pub fn run_with(
             if leftover > 0 {
                 flow.annotate(format!("{leftover} scripted user action(s) were not used"));
             }
-            let failures = check_get(scenario.expect.as_ref(), &outcome, flow.trace());
+            let failures = check_get(scenario.expect(profile), &outcome, flow.trace());
             let (kind, credential, error) = match &outcome {
                 Outcome::Resolve { credential } => ("resolve", serde_json::to_value(credential).ok(), None),
                 Outcome::Reject { error } => ("reject", None, serde_json::to_value(error).ok()),
@@ -166,7 +166,7 @@ pub fn run_with(
                     DisconnectStep::Done(o) => break o,
                 }
             };
-            let failures = check_disconnect(scenario.expect.as_ref(), &outcome, flow.trace());
+            let failures = check_disconnect(scenario.expect(profile), &outcome, flow.trace());
             let (kind, error) = match &outcome {
                 DisconnectOutcome::Resolve => ("resolve", None),
                 DisconnectOutcome::Reject { error } => ("reject", serde_json::to_value(error).ok()),
@@ -203,6 +203,7 @@ fn check_get(expect: Option<&Expect>, outcome: &Outcome, trace: &Trace) -> Vec<S
             eq("isAutoSelected", &want.is_auto_selected, &credential.is_auto_selected(), &mut f);
             eq("configURL", &want.config_url, &credential.config_url().to_string(), &mut f);
             check_states(&want.states, trace, &mut f);
+            check_assertion_body(&want.assertion_body, trace, &mut f);
         }
         (Some(Expect::Reject(want)), Outcome::Reject { error }) => {
             eq("name", &want.name, &error.name.as_str().to_string(), &mut f);
@@ -211,6 +212,7 @@ fn check_get(expect: Option<&Expect>, outcome: &Outcome, trace: &Trace) -> Vec<S
             eq("reason", &want.reason, &error.reason.id(), &mut f);
             eq("delayed", &want.delayed, &error.delayed, &mut f);
             check_states(&want.states, trace, &mut f);
+            check_assertion_body(&want.assertion_body, trace, &mut f);
         }
         (Some(Expect::Resolve(_)), Outcome::Reject { error }) => {
             f.push(format!("expected resolve, got {} ({}): {}", error.name.as_str(), error.reason.id(), error.message))
@@ -220,6 +222,17 @@ fn check_get(expect: Option<&Expect>, outcome: &Outcome, trace: &Trace) -> Vec<S
         }
     }
     f
+}
+
+/// The assertion request's body, when the scenario states it.
+fn check_assertion_body(want: &Option<String>, trace: &Trace, f: &mut Vec<String>) {
+    let Some(want) = want else { return };
+    let sent = trace.requests().find(|r| r.kind == FetchKind::Assertion);
+    match sent.and_then(|r| r.body.as_deref()) {
+        Some(body) if body == want => {}
+        Some(body) => f.push(format!("assertion_body: expected {want:?}, got {body:?}")),
+        None => f.push(format!("assertion_body: expected {want:?}, but no assertion request was sent")),
+    }
 }
 
 fn check_disconnect(expect: Option<&Expect>, outcome: &DisconnectOutcome, trace: &Trace) -> Vec<String> {

@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod driver;
 pub mod escape;
+pub mod generations;
 pub mod input;
 pub mod lint;
 pub mod output;

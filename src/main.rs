@@ -39,9 +39,18 @@ enum Command {
         /// Print one JSON object per scenario (an array for a directory).
         #[arg(long)]
         json: bool,
-        /// Override the scenarios' own profile: spec or chromium.
+        /// Override the scenarios' own profile (spec, spec-2024, chromium,
+        /// chromium-142), or `all`: one scenario under every profile, side
+        /// by side, with where they differ.
         #[arg(long)]
-        profile: Option<Profile>,
+        profile: Option<String>,
+    },
+    /// List the profiles: the generations of the spec and of the browsers
+    /// the model follows, one line each.
+    Profiles {
+        /// Also print every rule where the profiles differ, and what each does.
+        #[arg(long)]
+        rules: bool,
     },
     /// Explore every event ordering up to a depth, checking every invariant.
     ///
@@ -270,7 +279,21 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Run { path, json, profile } => run::main(path, json, profile),
+        Command::Run { path, json, profile } => {
+            let profiles = match profile.as_deref() {
+                None => run::Profiles::One(None),
+                Some("all") => run::Profiles::All,
+                Some(p) => match p.parse() {
+                    Ok(p) => run::Profiles::One(Some(p)),
+                    Err(e) => return usage(&e),
+                },
+            };
+            run::main(path, json, profiles)
+        }
+        Command::Profiles { rules } => {
+            output::print(&fedcm_workbench::generations::list(rules));
+            ExitCode::SUCCESS
+        }
         Command::Browser { path, generate, seed, json, chromium, keep_going } => match (path, generate) {
             (_, Some(count)) => {
                 let options = fedcm_workbench::browser::generate::Options { count, seed, json, chromium };

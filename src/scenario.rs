@@ -89,8 +89,10 @@ pub struct Scenario {
     pub idp: BTreeMap<String, Responses>,
     #[serde(default)]
     pub user: Vec<Value>,
+    /// What the run must end with: one expectation, or one per profile
+    /// (`{"spec": {...}, "chromium-142": {...}}`).
     #[serde(default)]
-    pub expect: Option<Expect>,
+    pub expect: Option<Expectations>,
     /// How `fedcm browser` treats the file; the model ignores it.
     #[serde(default)]
     pub harness: Option<HarnessSpec>,
@@ -177,6 +179,51 @@ pub struct ResponseSpec {
     pub delay_ms: Option<u64>,
 }
 
+/// A scenario's `expect`: one expectation for whichever profile runs it,
+/// or one per profile (the profiles not named are not checked).
+#[derive(Debug, Clone)]
+pub enum Expectations {
+    Any(Expect),
+    PerProfile(BTreeMap<Profile, Expect>),
+}
+
+impl Expectations {
+    /// The expectation a run under `profile` is checked against.
+    pub fn for_profile(&self, profile: Profile) -> Option<&Expect> {
+        match self {
+            Expectations::Any(e) => Some(e),
+            Expectations::PerProfile(m) => m.get(&profile),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Expectations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = Value::deserialize(d)?;
+        let Value::Object(map) = &value else {
+            return Err(D::Error::custom(
+                "expect must be an object: {\"resolve\": ...}, {\"reject\": ...}, or one of them per profile",
+            ));
+        };
+        if map.contains_key("resolve") || map.contains_key("reject") {
+            return Expect::deserialize(value).map(Expectations::Any).map_err(D::Error::custom);
+        }
+        let mut per = BTreeMap::new();
+        for (k, v) in map {
+            let profile: Profile = k.parse().map_err(|e: String| {
+                D::Error::custom(format!("expect.{k}: not \"resolve\", \"reject\" or a profile ({e})"))
+            })?;
+            let e = Expect::deserialize(v.clone()).map_err(|e| D::Error::custom(format!("expect.{k}: {e}")))?;
+            per.insert(profile, e);
+        }
+        if per.is_empty() {
+            return Err(D::Error::custom("expect is empty"));
+        }
+        Ok(Expectations::PerProfile(per))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Expect {
@@ -197,6 +244,9 @@ pub struct ExpectResolve {
     /// States the run must enter (extension).
     #[serde(default)]
     pub states: Vec<String>,
+    /// The assertion request's form body, exactly (extension).
+    #[serde(default)]
+    pub assertion_body: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -216,9 +266,17 @@ pub struct ExpectReject {
     pub delayed: Option<bool>,
     #[serde(default)]
     pub states: Vec<String>,
+    /// The assertion request's form body, exactly (extension).
+    #[serde(default)]
+    pub assertion_body: Option<String>,
 }
 
 impl Scenario {
+    /// The expectation for a run under `profile`.
+    pub fn expect(&self, profile: Profile) -> Option<&Expect> {
+        self.expect.as_ref().and_then(|e| e.for_profile(profile))
+    }
+
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
         serde_json::from_str(text).map_err(ScenarioError::Format)
     }

@@ -5,7 +5,7 @@
 use fedcm_model::machine::outcome::Reason;
 use fedcm_model::machine::state::State;
 use fedcm_workbench::driver::{self, RunReport};
-use fedcm_workbench::scenario::Scenario;
+use fedcm_workbench::scenario::{Expectations, Scenario};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -44,6 +44,16 @@ fn every_scenario_states_and_meets_its_expectation() {
         }
         for v in &r.violations {
             failures.push(format!("{name}: invariant {v}"));
+        }
+    }
+    // A scenario that states an expectation per profile meets each one.
+    for (name, s) in corpus() {
+        let Some(Expectations::PerProfile(per)) = &s.expect else { continue };
+        for profile in per.keys() {
+            let r = driver::run(&s, Some(*profile)).unwrap_or_else(|e| panic!("{name} ({profile}): {e}"));
+            for f in &r.expect.failures {
+                failures.push(format!("{name} ({profile}): {f}"));
+            }
         }
     }
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
@@ -94,7 +104,8 @@ fn every_report_matches_its_golden_hash() {
     let golden_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/scenario-reports.txt");
     let mut lines = Vec::new();
     for (name, scenario) in corpus() {
-        for (label, profile) in [("own", None), ("spec", Some(Profile::Spec)), ("chromium", Some(Profile::Chromium))] {
+        let forced = Profile::ALL.map(|p| (p.name(), Some(p)));
+        for (label, profile) in std::iter::once(("own", None)).chain(forced) {
             // Forced to the other profile, a script may no longer fit the
             // questions asked: that error is pinned as well.
             let json = match driver::run(&scenario, profile) {

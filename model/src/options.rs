@@ -7,7 +7,7 @@ use crate::idl::{self, ListPolicy};
 use crate::idp::{Cx, ParseResult};
 use crate::json::Json;
 use crate::problem::{Document, JsError, Path, Problem, Rule};
-use crate::profile::rules::OptionsError;
+use crate::profile::rules::{NonceEra, OptionsError};
 use crate::profile::Profile;
 use crate::urls::{ConfigUrl, UrlError};
 use serde::Serialize;
@@ -203,14 +203,16 @@ fn provider(cx: &mut Cx, path: &Path, item: &Json, profile: Profile) -> Option<P
     let client_id = idl::required_string(cx, &path.field("clientId"), dict.get("clientId"));
     let string = |cx: &mut Cx, name: &'static str| idl::string(cx, &path.field(name), dict.get(name)).map(String::from);
     let nonce = string(cx, "nonce");
-    if nonce.is_some() {
+    let era = profile.rules().nonce_era;
+    if nonce.is_some() && era == NonceEra::Params {
         cx.warn(&path.field("nonce"), Rule::ProviderLevelNonce);
     }
     let login_hint = string(cx, "loginHint");
     let domain_hint = string(cx, "domainHint");
     let fields = idl::string_list(cx, &path.field("fields"), dict.get("fields"), ListPolicy::Strict)
         .map(|v| v.into_iter().map(String::from).collect());
-    let params = dict.get("params").map(Json::to_value);
+    // Before `params` existed it is an unknown member, which WebIDL ignores.
+    let params = dict.get("params").filter(|_| era == NonceEra::Params).map(Json::to_value);
     let config_url_raw = config_url_raw?.into_owned();
     let client_id = client_id?.into_owned();
     let config_url = ConfigUrl::parse(&config_url_raw);

@@ -16,11 +16,60 @@ fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     Scenario::parse(&text)
 }
 
-pub fn main(path: Option<PathBuf>, json: bool, profile: Option<Profile>) -> ExitCode {
+/// Which profiles `run` uses.
+#[derive(Debug, Clone, Copy)]
+pub enum Profiles {
+    /// The scenario's own (or the one forced).
+    One(Option<Profile>),
+    /// Every profile, side by side.
+    All,
+}
+
+pub fn main(path: Option<PathBuf>, json: bool, profiles: Profiles) -> ExitCode {
+    let profile = match profiles {
+        Profiles::One(p) => p,
+        Profiles::All => {
+            return match path {
+                None => across(Scenario::parse(DEFAULT_SCENARIO), "(built-in scenario)", json),
+                Some(p) if p.is_dir() => {
+                    errln!("fedcm: --profile all takes one scenario file, not a directory");
+                    ExitCode::from(2)
+                }
+                Some(p) => across(load(&p), &p.display().to_string(), json),
+            }
+        }
+    };
     match path {
         None => single(Scenario::parse(DEFAULT_SCENARIO), "(built-in scenario)", json, profile),
         Some(p) if p.is_dir() => directory(&p, json, profile),
         Some(p) => single(load(&p), &p.display().to_string(), json, profile),
+    }
+}
+
+/// One scenario under every profile: each one's outcome and assertion
+/// body, then where they part. The exit status is the scenario's own
+/// profile's (its `expect` is written for it).
+fn across(scenario: Result<Scenario, ScenarioError>, name: &str, json: bool) -> ExitCode {
+    let scenario = match scenario {
+        Ok(s) => s,
+        Err(e) => {
+            errln!("fedcm: {name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let own = scenario.profile.unwrap_or_default();
+    let runs: Vec<(Profile, Result<RunReport, ScenarioError>)> =
+        Profile::ALL.iter().map(|&p| (p, driver::run(&scenario, Some(p)))).collect();
+    let view = fedcm_workbench::generations::Across::new(&runs);
+    if json {
+        outln!("{}", output::json(&view.to_json(&runs)));
+    } else {
+        output::print(&view.render(&scenario.name, own));
+    }
+    match runs.iter().find(|(p, _)| *p == own).map(|(_, r)| r) {
+        Some(Ok(r)) if r.passed() => ExitCode::SUCCESS,
+        Some(Ok(_)) => ExitCode::from(1),
+        _ => ExitCode::from(2),
     }
 }
 

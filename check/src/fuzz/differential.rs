@@ -70,12 +70,13 @@ const LIMIT: usize = 1024 * 1024;
 /// The independent reading of the transport: the JSON value, or `None`
 /// when the body is rejected before any document rule.
 pub fn read(data: &[u8], profile: Profile) -> Option<Value> {
+    let profile = family(profile);
     if data.len() > LIMIT {
         return None;
     }
     let text = match profile {
-        Profile::Chromium => String::from(std::str::from_utf8(data).ok()?),
-        Profile::Spec => String::from_utf8_lossy(data).into_owned(),
+        Family::Chromium => String::from(std::str::from_utf8(data).ok()?),
+        Family::Spec => String::from_utf8_lossy(data).into_owned(),
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if max_depth(text) >= 200 {
@@ -91,8 +92,8 @@ pub fn read(data: &[u8], profile: Profile) -> Option<Value> {
     };
     match (parse(text), profile) {
         (Some(v), _) => Some(v),
-        (None, Profile::Chromium) => None,
-        (None, Profile::Spec) => parse(&reescape_utf16(text)),
+        (None, Family::Chromium) => None,
+        (None, Family::Spec) => parse(&reescape_utf16(text)),
     }
 }
 
@@ -233,30 +234,44 @@ fn lossy(data: &[u8]) -> String {
 pub fn run(data: &[u8]) {
     content_type(data);
     let response = HttpResponse::json(data.to_vec());
-    for profile in Profile::ALL {
-        let value = read(data, profile);
+    for generation in Profile::ALL {
+        // The documents' rules are the family's; only the token differs
+        // between a family's generations.
+        let profile = family(generation);
+        let value = read(data, generation);
         let v = value.as_ref();
-        agree("accounts", profile, data, &idp::accounts::parse(&response, profile), accounts(v, profile), |l, t| {
-            match profile {
-                Profile::Chromium => {
-                    l.accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect::<Vec<_>>() == *t
-                }
-                Profile::Spec => {
+        agree(
+            "accounts",
+            generation,
+            data,
+            &idp::accounts::parse(&response, generation),
+            accounts(v, profile),
+            |l, t| match profile {
+                Family::Chromium => l.accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect::<Vec<_>>() == *t,
+                Family::Spec => {
                     l.accounts.len() == t.len()
                         && l.accounts.iter().zip(t).all(|(a, (id, _))| id.is_empty() || a.id == *id)
                 }
-            }
-        });
+            },
+        );
         let url = config_url();
-        agree("config", profile, data, &idp::config::parse(&response, &url, profile), config(v, profile), |c, t| {
-            let assertion = c.id_assertion_endpoint.valid().map(|e| e.as_str().to_string());
-            [Some(c.accounts_endpoint.as_str().to_string()), Some(c.login_url.as_str().to_string()), assertion] == *t
-        });
+        agree(
+            "config",
+            generation,
+            data,
+            &idp::config::parse(&response, &url, generation),
+            config(v, profile),
+            |c, t| {
+                let assertion = c.id_assertion_endpoint.valid().map(|e| e.as_str().to_string());
+                [Some(c.accounts_endpoint.as_str().to_string()), Some(c.login_url.as_str().to_string()), assertion]
+                    == *t
+            },
+        );
         agree(
             "well-known",
-            profile,
+            generation,
             data,
-            &idp::well_known::parse(&response, profile),
+            &idp::well_known::parse(&response, generation),
             well_known(v, profile),
             |w, t| {
                 w.provider_urls.len() == t.len()
@@ -265,9 +280,9 @@ pub fn run(data: &[u8]) {
         );
         agree(
             "client metadata",
-            profile,
+            generation,
             data,
-            &idp::client_metadata::parse(&response, profile),
+            &idp::client_metadata::parse(&response, generation),
             client_metadata(v, profile),
             |m, t| match t {
                 None => true,
@@ -280,26 +295,24 @@ pub fn run(data: &[u8]) {
         );
         agree(
             "disconnect",
-            profile,
+            generation,
             data,
-            &idp::disconnect::parse(&response, profile),
+            &idp::disconnect::parse(&response, generation),
             disconnect(v, profile),
             |d, t| t.as_ref().is_none_or(|id| d.account_id == *id),
         );
         let endpoint = assertion_endpoint();
         agree(
             "assertion",
-            profile,
+            generation,
             data,
-            &idp::assertion::parse(&response, &endpoint, profile),
-            assertion(v, profile),
+            &idp::assertion::parse(&response, &endpoint, generation),
+            assertion(v, generation),
             |a, t| {
                 use idp::assertion::AssertionResponse as A;
                 match (a, t) {
                     (A::Error(_), Kind::Error) => true,
-                    (A::Token(token), Kind::Token(expected)) => {
-                        expected.as_ref().is_none_or(|s| token.as_str() == Some(s.as_str()))
-                    }
+                    (A::Token(token), Kind::Token(expected)) => expected.as_ref().is_none_or(|e| token == e),
                     (A::ContinueOn(_) | A::ContinueOnRejected(_), Kind::ContinueOn) => true,
                     _ => false,
                 }
@@ -381,7 +394,7 @@ const IDENTIFIERS: [&str; 4] = ["name", "email", "tel", "username"];
 const HINT_LISTS: [&str; 4] = ["approved_clients", "login_hints", "domain_hints", "label_hints"];
 
 /// Ids and names (chromium); string ids, "" for others (spec).
-fn accounts(v: Option<&Value>, profile: Profile) -> Expect<Vec<(String, Option<String>)>> {
+fn accounts(v: Option<&Value>, profile: Family) -> Expect<Vec<(String, Option<String>)>> {
     let Some(top) = v.and_then(object) else { return Expect::Reject };
     let Some(Value::Array(items)) = top.get("accounts") else { return Expect::Reject };
     let mut seen = HashSet::new();
@@ -389,7 +402,7 @@ fn accounts(v: Option<&Value>, profile: Profile) -> Expect<Vec<(String, Option<S
     for item in items {
         let Some(account) = object(item) else { return Expect::Reject };
         match profile {
-            Profile::Chromium => {
+            Family::Chromium => {
                 let Some(id) = string(account, "id") else { return Expect::Reject };
                 let named = IDENTIFIERS.iter().any(|k| string(account, k).is_some_and(|s| !s.trim_ascii().is_empty()));
                 if !named || !seen.insert(id) {
@@ -397,7 +410,7 @@ fn accounts(v: Option<&Value>, profile: Profile) -> Expect<Vec<(String, Option<S
                 }
                 out.push((id.to_string(), string(account, "name").map(String::from)));
             }
-            Profile::Spec => {
+            Family::Spec => {
                 if !account.contains_key("id") || !IDENTIFIERS.iter().any(|k| account.contains_key(*k)) {
                     return Expect::Reject;
                 }
@@ -416,12 +429,12 @@ const OPTIONAL_ENDPOINTS: [&str; 2] = ["client_metadata_endpoint", "disconnect_e
 
 /// The three resolved URLs (the assertion endpoint `None` when spec defers
 /// its failure).
-fn config(v: Option<&Value>, profile: Profile) -> Expect<[Option<String>; 3]> {
+fn config(v: Option<&Value>, profile: Family) -> Expect<[Option<String>; 3]> {
     let Some(top) = v.and_then(object) else { return Expect::Reject };
     let base = config_url();
     let resolve = |s: &str| base.url().join(s).ok().filter(|u| u.origin() == base.url().origin());
     match profile {
-        Profile::Chromium => {
+        Family::Chromium => {
             let mut out: [Option<String>; 3] = Default::default();
             for (slot, key) in out.iter_mut().zip(REQUIRED_ENDPOINTS) {
                 let Some(url) = string(top, key).filter(|s| !s.is_empty()).and_then(resolve) else {
@@ -431,7 +444,7 @@ fn config(v: Option<&Value>, profile: Profile) -> Expect<[Option<String>; 3]> {
             }
             Expect::Accept(out)
         }
-        Profile::Spec => {
+        Family::Spec => {
             if REQUIRED_ENDPOINTS.iter().any(|k| !top.contains_key(*k)) {
                 return Expect::Reject;
             }
@@ -451,13 +464,13 @@ fn config(v: Option<&Value>, profile: Profile) -> Expect<[Option<String>; 3]> {
 }
 
 /// The provider URLs (`None` for entries the spec converts from non-strings).
-fn well_known(v: Option<&Value>, profile: Profile) -> Expect<Vec<Option<String>>> {
+fn well_known(v: Option<&Value>, profile: Family) -> Expect<Vec<Option<String>>> {
     let Some(top) = v.and_then(object) else { return Expect::Reject };
     let pair = match profile {
-        Profile::Chromium => {
+        Family::Chromium => {
             ["accounts_endpoint", "login_url"].iter().all(|k| string(top, k).is_some_and(|s| !s.is_empty()))
         }
-        Profile::Spec => top.contains_key("accounts_endpoint") && top.contains_key("login_url"),
+        Family::Spec => top.contains_key("accounts_endpoint") && top.contains_key("login_url"),
     };
     let list = match top.get("provider_urls") {
         None if pair => return Expect::Accept(Vec::new()),
@@ -466,7 +479,7 @@ fn well_known(v: Option<&Value>, profile: Profile) -> Expect<Vec<Option<String>>
         Some(_) => return Expect::Reject,
     };
     match profile {
-        Profile::Chromium => {
+        Family::Chromium => {
             let mut urls: Vec<Option<String>> = Vec::new();
             for item in list {
                 let Some(s) = item.as_str() else { return Expect::Reject };
@@ -479,7 +492,7 @@ fn well_known(v: Option<&Value>, profile: Profile) -> Expect<Vec<Option<String>>
             }
             Expect::Accept(urls)
         }
-        Profile::Spec => {
+        Family::Spec => {
             if list.len() > 1 || (list.is_empty() && !pair) {
                 return Expect::Reject;
             }
@@ -491,9 +504,9 @@ fn well_known(v: Option<&Value>, profile: Profile) -> Expect<Vec<Option<String>>
 type Links = Option<(Option<String>, Option<String>, bool)>;
 
 /// Chromium's kept links and the boolean; the spec's values are not restated.
-fn client_metadata(v: Option<&Value>, profile: Profile) -> Expect<Links> {
+fn client_metadata(v: Option<&Value>, profile: Family) -> Expect<Links> {
     match (v, profile) {
-        (Some(Value::Object(top)), Profile::Chromium) => {
+        (Some(Value::Object(top)), Family::Chromium) => {
             let link = |k| {
                 string(top, k)
                     .filter(|s| url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
@@ -502,45 +515,90 @@ fn client_metadata(v: Option<&Value>, profile: Profile) -> Expect<Links> {
             let third = top.get("client_is_third_party_to_top_frame_origin").and_then(Value::as_bool).unwrap_or(false);
             Expect::Accept(Some((link("privacy_policy_url"), link("terms_of_service_url"), third)))
         }
-        (Some(Value::Object(_) | Value::Null | Value::Array(_)), Profile::Spec) => Expect::Accept(None),
+        (Some(Value::Object(_) | Value::Null | Value::Array(_)), Family::Spec) => Expect::Accept(None),
         _ => Expect::Reject,
     }
 }
 
 /// The account id when it is a string.
-fn disconnect(v: Option<&Value>, profile: Profile) -> Expect<Option<String>> {
+fn disconnect(v: Option<&Value>, profile: Family) -> Expect<Option<String>> {
     let Some(top) = v.and_then(object) else { return Expect::Reject };
     let Some(id) = top.get("account_id") else { return Expect::Reject };
     match (profile, id.as_str()) {
-        (Profile::Chromium, Some(s)) if !s.is_empty() => Expect::Accept(Some(s.to_string())),
-        (Profile::Chromium, _) => Expect::Reject,
-        (Profile::Spec, s) => Expect::Accept(s.map(String::from)),
+        (Family::Chromium, Some(s)) if !s.is_empty() => Expect::Accept(Some(s.to_string())),
+        (Family::Chromium, _) => Expect::Reject,
+        (Family::Spec, s) => Expect::Accept(s.map(String::from)),
     }
 }
 
 #[derive(Debug, PartialEq)]
 enum Kind {
     Error,
-    /// The token when it is a string.
-    Token(Option<String>),
+    /// The token as the generation converts it, when this reading can say.
+    Token(Option<Value>),
     ContinueOn,
 }
 
-fn assertion(v: Option<&Value>, profile: Profile) -> Expect<Kind> {
+/// The spec or the browser a generation belongs to: the documents are
+/// read by the family's rules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Family {
+    /// `spec` and `spec-2024`.
+    Spec,
+    /// `chromium` and `chromium-142`.
+    Chromium,
+}
+
+fn family(p: Profile) -> Family {
+    match p {
+        Profile::Spec | Profile::Spec2024 => Family::Spec,
+        Profile::Chromium | Profile::Chromium142 => Family::Chromium,
+    }
+}
+
+/// ECMAScript ToString, restated for the values whose text is plain: a
+/// number only when it is a small integer (JavaScript's number formatting
+/// is not restated here).
+fn js_string(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i.unsigned_abs() < 1 << 53 => i.to_string(),
+            _ => return None,
+        },
+        Value::String(s) => s.clone(),
+        Value::Object(_) => "[object Object]".into(),
+        Value::Array(items) => {
+            let parts: Option<Vec<String>> =
+                items.iter().map(|i| if i.is_null() { Some(String::new()) } else { js_string(i) }).collect();
+            parts?.join(",")
+        }
+    })
+}
+
+fn assertion(v: Option<&Value>, generation: Profile) -> Expect<Kind> {
+    let profile = family(generation);
     let Some(top) = v.and_then(object) else { return Expect::Reject };
     let error = top.get("error");
     match (profile, error) {
         (_, Some(Value::Object(_))) => return Expect::Accept(Kind::Error),
-        (Profile::Spec, Some(Value::Null | Value::Array(_))) => return Expect::Accept(Kind::Error),
-        (Profile::Spec, Some(_)) => return Expect::Reject,
+        (Family::Spec, Some(Value::Null | Value::Array(_))) => return Expect::Accept(Kind::Error),
+        (Family::Spec, Some(_)) => return Expect::Reject,
         _ => {}
     }
-    if let Some(token) = top.get("token") {
-        return Expect::Accept(Kind::Token(token.as_str().map(String::from)));
+    match (generation, top.get("token")) {
+        (Profile::Spec | Profile::Chromium, Some(token)) => return Expect::Accept(Kind::Token(Some(token.clone()))),
+        (Profile::Spec2024, Some(token)) => return Expect::Accept(Kind::Token(js_string(token).map(Value::String))),
+        (Profile::Chromium142, Some(token @ Value::String(_))) => {
+            return Expect::Accept(Kind::Token(Some(token.clone())))
+        }
+        // Chromium before 143: any other token is no token.
+        _ => {}
     }
     match (profile, top.get("continue_on")) {
-        (Profile::Spec, Some(_)) => Expect::Accept(Kind::ContinueOn),
-        (Profile::Chromium, Some(Value::String(s))) if assertion_endpoint().url().join(s).is_ok() => {
+        (Family::Spec, Some(_)) => Expect::Accept(Kind::ContinueOn),
+        (Family::Chromium, Some(Value::String(s))) if assertion_endpoint().url().join(s).is_ok() => {
             Expect::Accept(Kind::ContinueOn)
         }
         _ => Expect::Reject,

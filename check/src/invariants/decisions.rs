@@ -3,6 +3,7 @@
 //! how failures are delayed or refused.
 
 use super::*;
+use fedcm_model::profile::rules::{DelayedFailures, DuplicateKey};
 
 /// I1: every assertion request follows a choice in the chooser or the auto
 /// re-authentication decision.
@@ -211,7 +212,8 @@ pub(super) fn privacy_delay(t: &Trace) -> Result<(), String> {
     );
     ensure(!(always_immediate && error.delayed), || format!("{} was delayed", error.reason.id()))?;
     if let Some(s) = t.start() {
-        if s.profile == Profile::Spec && matches!(error.reason, NoProviderLeft | NotSignedIn | SilentWithoutAutoReauthn)
+        if s.profile.rules().delayed_failures == DelayedFailures::Every
+            && matches!(error.reason, NoProviderLeft | NotSignedIn | SilentWithoutAutoReauthn)
         {
             ensure(error.delayed, || format!("{} was not delayed", error.reason.id()))?;
         }
@@ -223,9 +225,9 @@ pub(super) fn privacy_delay(t: &Trace) -> Result<(), String> {
 pub(super) fn duplicates_rejected(t: &Trace) -> Result<(), String> {
     let Some((s, o)) = start(t) else { return Ok(()) };
     // The spec compares origins; Chromium compares config URLs.
-    let keys: Vec<String> = match s.profile {
-        Profile::Spec => (0..o.providers.len()).filter_map(|i| idp_origin(t, i)).collect(),
-        Profile::Chromium => o.providers.iter().map(|p| p.config_url_raw.clone()).collect(),
+    let keys: Vec<String> = match s.profile.rules().duplicate_key {
+        DuplicateKey::Origin => (0..o.providers.len()).filter_map(|i| idp_origin(t, i)).collect(),
+        DuplicateKey::ConfigUrl => o.providers.iter().map(|p| p.config_url_raw.clone()).collect(),
     };
     let mut seen = BTreeSet::new();
     let dup = !keys.iter().all(|k| seen.insert(k));

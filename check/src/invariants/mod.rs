@@ -13,7 +13,7 @@ use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::state::State;
 use fedcm_model::options::{Mediation, Mode};
 use fedcm_model::trace::{EntryKind, Event, ResponseResult, Start, Trace};
-use fedcm_model::{is_potentially_trustworthy, registrable_domain, ConfigUrl, Profile};
+use fedcm_model::{is_potentially_trustworthy, registrable_domain, ConfigUrl};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use url::Url;

@@ -12,7 +12,7 @@ use crate::idl;
 use crate::json::Json;
 use crate::mutation::mutant;
 use crate::problem::{Document, Path, Problem, Rule};
-use crate::profile::rules::{AssertionStatus, ContinueOn, ErrorMember, ErrorUrlScope};
+use crate::profile::rules::{AssertionStatus, ContinueOn, ErrorMember, ErrorUrlScope, TokenConversion};
 use crate::profile::Profile;
 use crate::urls::{is_potentially_trustworthy, registrable_domain, same_site, Endpoint, UrlError};
 use serde::Serialize;
@@ -95,8 +95,22 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
             return None;
         }
 
-        if let Some(token) = dict.get("token") {
-            return Some(AssertionResponse::Token(token.to_value()));
+        // What the token becomes is the generation's (decisions P13); under
+        // `StringOnly` another type is no token at all.
+        let token = dict.get("token").and_then(|token| match (rules.token, token) {
+            (TokenConversion::Any, t) => Some(t.to_value()),
+            (TokenConversion::ToString, t) => Some(serde_json::Value::String(idl::to_js_string(t))),
+            (TokenConversion::StringOnly, Json::String(s)) => Some(serde_json::Value::String(s.to_string())),
+            (TokenConversion::StringOnly, other) => {
+                cx.warn(
+                    &root.field("token"),
+                    Rule::IgnoredWrongType { expected: "a string", found: other.json_type() },
+                );
+                None
+            }
+        });
+        if let Some(token) = token {
+            return Some(AssertionResponse::Token(token));
         }
 
         if let Some(value) = dict.get("continue_on") {
@@ -214,11 +228,34 @@ mod tests {
 
     #[test]
     fn string_and_json_tokens_pass_through() {
-        for p in Profile::ALL {
+        for p in [Profile::Spec, Profile::Chromium] {
             assert_eq!(value(r#"{"token":"t0k3n"}"#, p), AssertionResponse::Token(json!("t0k3n")));
             assert_eq!(value(r#"{"token":{"a":[1,2]}}"#, p), AssertionResponse::Token(json!({"a":[1,2]})));
             assert_eq!(value(r#"{"token":null}"#, p), AssertionResponse::Token(json!(null)));
             assert_eq!(value(r#"{"token":""}"#, p), AssertionResponse::Token(json!("")));
+        }
+    }
+
+    /// The 2024 spec converts the token as WebIDL converts to `USVString`;
+    /// Chromium before 143 takes a string only.
+    #[test]
+    fn older_generations_convert_or_refuse_a_token_that_is_not_a_string() {
+        let cases = [
+            (r#"{"token":42}"#, "42"),
+            (r#"{"token":true}"#, "true"),
+            (r#"{"token":null}"#, "null"),
+            (r#"{"token":{"a":1}}"#, "[object Object]"),
+            (r#"{"token":[1,null,"x",[2,3]]}"#, "1,,x,2,3"),
+            (r#"{"token":"t"}"#, "t"),
+        ];
+        for (body, text) in cases {
+            assert_eq!(value(body, Profile::Spec2024), AssertionResponse::Token(json!(text)), "{body}");
+            let r = run(body, Profile::Chromium142);
+            if body.contains(r#""t""#) {
+                assert_eq!(r.unwrap().value, AssertionResponse::Token(json!("t")));
+            } else {
+                assert_eq!(error_ids(&r), ["no-assertion-result"], "{body}");
+            }
         }
     }
 

@@ -104,7 +104,17 @@ impl Flow {
                     push("params", Cow::Owned(crate::idl::json_stringify(p)));
                 }
             }
-            AssertionForm::Chromium156 => {
+            AssertionForm::Spec2024 => {
+                // The 2024 text: the provider-level nonce, and no disclosure
+                // fields or params (decisions P13).
+                if let Some(nonce) = req.nonce.as_ref() {
+                    push("nonce", Cow::Borrowed(nonce));
+                }
+                push("account_id", Cow::Borrowed(&s.account_id));
+                push("disclosure_text_shown", bool_str(text_shown));
+                push("is_auto_selected", bool_str(s.auto && !mutant!(BodyNeverAuto)));
+            }
+            AssertionForm::Chromium => {
                 // Chromium's order and rules (measured on Chromium 156 by
                 // `fedcm browser`; decisions A26, A34): `mode` always;
                 // `fields` whenever the list is not empty, returning

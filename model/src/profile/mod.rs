@@ -15,24 +15,31 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Which reading of the algorithm the model follows. Where the spec leaves
-/// a choice open, or shipping browsers differ from it, the model names the
-/// choice instead of picking one silently.
+/// Which reading of the algorithm the model follows: a generation of the
+/// spec or of a browser. Each is a value of [`Rules`] ([`Profile::rules`]);
+/// `docs/profiles.md` has the table.
 ///
 /// `Spec` reads the FedCM Editor's Draft (w3c-fedid/FedCM `spec/index.bs`)
-/// literally, including WebIDL's coercing dictionary conversion. `Chromium`
-/// follows `content/browser/webid/` with its newest features on: fields of
-/// the wrong JSON type count as absent, duplicate account ids and blank
-/// identifiers reject the list, and error bodies on non-2xx assertion
-/// responses are honoured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// literally, including WebIDL's coercing dictionary conversion; `Spec2024`
+/// is the text before the 2025 token and nonce changes. `Chromium` is
+/// Chromium as measured on 156 and read in `content/browser/webid/`;
+/// `Chromium142` is the same before tokens of any type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub enum Profile {
     /// The Editor's Draft, read literally (the default).
     #[default]
+    #[serde(rename = "spec")]
     Spec,
-    /// Chromium's shipped behaviour.
+    /// The spec before August 2025: a string token, the provider-level
+    /// `nonce` posted as `nonce=`, no `params`.
+    #[serde(rename = "spec-2024")]
+    Spec2024,
+    /// Chromium's shipped behaviour, measured on 156.
+    #[serde(rename = "chromium")]
     Chromium,
+    /// Chromium before 143: a token that is not a string counts as missing.
+    #[serde(rename = "chromium-142")]
+    Chromium142,
 }
 
 /// Bodies above this size are rejected before parsing. The spec sets no
@@ -41,14 +48,28 @@ pub enum Profile {
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 impl Profile {
-    /// Both profiles, for checks that run under each.
-    pub const ALL: [Profile; 2] = [Profile::Spec, Profile::Chromium];
+    /// Every profile, for checks that run under each.
+    pub const ALL: [Profile; 4] = [Profile::Spec, Profile::Spec2024, Profile::Chromium, Profile::Chromium142];
 
-    /// The lowercase name the CLI and scenario files use.
+    /// The name the CLI and scenario files use.
     pub fn name(self) -> &'static str {
         match self {
             Profile::Spec => "spec",
+            Profile::Spec2024 => "spec-2024",
             Profile::Chromium => "chromium",
+            Profile::Chromium142 => "chromium-142",
+        }
+    }
+
+    /// One line: what the profile is and where its rules come from.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Profile::Spec => "the FedCM Editor's Draft (w3c-fedid/FedCM spec/index.bs), read literally",
+            Profile::Spec2024 => {
+                "the spec before August 2025: token converted to a string, provider-level nonce posted as nonce=, no params"
+            }
+            Profile::Chromium => "Chromium as measured on 156 with fedcm browser and read in content/browser/webid",
+            Profile::Chromium142 => "Chromium before 143: a token that is not a string counts as missing",
         }
     }
 
@@ -56,7 +77,9 @@ impl Profile {
     pub fn rules(self) -> &'static Rules {
         match self {
             Profile::Spec => &rules::SPEC,
+            Profile::Spec2024 => &rules::SPEC_2024,
             Profile::Chromium => &rules::CHROMIUM,
+            Profile::Chromium142 => &rules::CHROMIUM_142,
         }
     }
 
@@ -76,10 +99,9 @@ impl fmt::Display for Profile {
 impl FromStr for Profile {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "spec" => Ok(Profile::Spec),
-            "chromium" => Ok(Profile::Chromium),
-            other => Err(format!("unknown profile {other:?}: expected \"spec\" or \"chromium\"")),
-        }
+        Profile::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+            format!("unknown profile {s:?}: expected one of {}", names.join(", "))
+        })
     }
 }

@@ -145,9 +145,13 @@ pub enum AssertionForm {
     /// The spec's fields: `account_id`, `is_auto_selected`, the disclosure
     /// fields when a disclosure was shown, `params`.
     Spec,
-    /// Chromium 156: a provider-level `nonce`, `disclosure_text_shown` and
-    /// `mode` always, `fields` whenever the list is not empty.
-    Chromium156,
+    /// The spec before August 2025: `client_id`, `nonce`, `account_id`,
+    /// `disclosure_text_shown`, `is_auto_selected`.
+    Spec2024,
+    /// Chromium (132 to 156): a provider-level `nonce`,
+    /// `disclosure_text_shown` and `mode` always, `fields` whenever the
+    /// list is not empty.
+    Chromium,
 }
 
 /// The exception for a request-options mistake that engines name apart
@@ -198,6 +202,29 @@ pub enum UseOtherAccount {
     EitherMode,
 }
 
+/// What the assertion response's `token` becomes (decisions A13, P13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TokenConversion {
+    /// Any JSON value, as it is (the spec since August 2025; Chromium 143+).
+    Any,
+    /// WebIDL `USVString` conversion: `42` is `"42"`, an object
+    /// `"[object Object]"`, an array its elements joined with commas.
+    ToString,
+    /// A string only; any other value counts as no token (Chromium before 143).
+    StringOnly,
+}
+
+/// Which era of the request options: where the RP's nonce goes (decisions P13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum NonceEra {
+    /// The provider-level `nonce` is a legacy member (warned); `params`
+    /// carries IdP-specific values, the nonce among them.
+    Params,
+    /// The provider-level `nonce` is current and posted as `nonce=`;
+    /// `params` does not exist (an unknown member, ignored).
+    Provider,
+}
+
 /// Every rule where the profiles differ. One value per profile
 /// ([`super::Profile::rules`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -235,6 +262,8 @@ pub struct Rules {
     pub error_url_scope: ErrorUrlScope,
     /// A27: how `continue_on` is parsed.
     pub continue_on: ContinueOn,
+    /// P13: what the `token` becomes.
+    pub token: TokenConversion,
 
     // The RP's options.
     /// A1: the exception for an empty providers list.
@@ -248,6 +277,8 @@ pub struct Rules {
     /// A45: an unparsable `configURL` or an empty `clientId` is refused
     /// before any fetch.
     pub checks_providers_up_front: bool,
+    /// P13: the provider-level `nonce` and `params`.
+    pub nonce_era: NonceEra,
 
     // The flow.
     /// A44: several providers in active mode reject with
@@ -307,11 +338,13 @@ pub const SPEC: Rules = Rules {
     error_member: ErrorMember::WebIdl,
     error_url_scope: ErrorUrlScope::RegistrableDomain,
     continue_on: ContinueOn::Absolute,
+    token: TokenConversion::Any,
     empty_providers_error: OptionsError::NetworkError,
     conditional_error: OptionsError::TypeError,
     refuses_active_silent: false,
     max_providers: None,
     checks_providers_up_front: false,
+    nonce_era: NonceEra::Params,
     active_several_invalid_state: false,
     duplicate_key: DuplicateKey::Origin,
     untrustworthy_rejects_call: false,
@@ -348,11 +381,13 @@ pub const CHROMIUM: Rules = Rules {
     error_member: ErrorMember::ObjectWithLegacyCode,
     error_url_scope: ErrorUrlScope::SchemefulSite,
     continue_on: ContinueOn::RelativeToEndpoint,
+    token: TokenConversion::Any,
     empty_providers_error: OptionsError::TypeError,
     conditional_error: OptionsError::NotSupportedError,
     refuses_active_silent: true,
     max_providers: Some(crate::options::MAX_PROVIDERS_CHROMIUM),
     checks_providers_up_front: true,
+    nonce_era: NonceEra::Params,
     active_several_invalid_state: true,
     duplicate_key: DuplicateKey::ConfigUrl,
     untrustworthy_rejects_call: true,
@@ -367,6 +402,22 @@ pub const CHROMIUM: Rules = Rules {
     metadata_timing: MetadataTiming::NewAccountsEachFetch,
     metadata_query: MetadataQuery::Encoded,
     pictures_after_filter: true,
-    assertion_form: AssertionForm::Chromium156,
+    assertion_form: AssertionForm::Chromium,
     sign_in_clears_mediation: true,
 };
+
+/// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
+/// token `any`; PR 768 moved the nonce into `params`): `token` was a
+/// `USVString`, the nonce a provider-level member posted as `nonce=`.
+pub const SPEC_2024: Rules = Rules {
+    token: TokenConversion::ToString,
+    nonce_era: NonceEra::Provider,
+    assertion_form: AssertionForm::Spec2024,
+    ..SPEC
+};
+
+/// Chromium before 143 (`kFedCmNonStringToken` shipped in 143): a token
+/// that is not a string counts as missing, which ends in the error dialog
+/// and an `IdentityCredentialError`. Its other rules are taken as 156's;
+/// they were not measured on 142.
+pub const CHROMIUM_142: Rules = Rules { token: TokenConversion::StringOnly, ..CHROMIUM };
