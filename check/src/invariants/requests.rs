@@ -2,6 +2,7 @@
 //! origins, credentials, redirects, destinations, CORS and URLs.
 
 use super::*;
+use fedcm_model::profile::rules::ImageFetch;
 
 /// I6: credentialed and config-derived requests stay on the config's origin
 /// and are potentially trustworthy; so do the login pop-up and (spec) the
@@ -163,10 +164,13 @@ pub(super) fn no_redirects(t: &Trace) -> Result<(), String> {
     Ok(())
 }
 
-/// I21: every request says it is FedCM's (pictures are images).
+/// I21: every request says it is FedCM's. The spec's picture fetch is an
+/// image fetch; Chromium sends its pictures and brand icons as
+/// `webidentity` too (decisions A50).
 pub(super) fn fedcm_destination(t: &Trace) -> Result<(), String> {
+    let images = t.start().is_none_or(|s| s.profile.rules().image_fetch == ImageFetch::Image);
     for (_, r) in requests(t) {
-        let want = if r.kind == FetchKind::Picture { "image" } else { "webidentity" };
+        let want = if r.kind == FetchKind::Picture && images { "image" } else { "webidentity" };
         ensure(r.header("Sec-Fetch-Dest") == Some(want), || format!("{} without Sec-Fetch-Dest: {want}", r.url))?;
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! boxes, which Chromium ships). A failure here is not fatal: the sign-up
 //! prompt just cannot link the RP's policies.
 
+use super::config::Icon;
 use super::{parse_document, Cx, ParseResult, Transport};
 use crate::http::HttpResponse;
 use crate::idl;
@@ -21,6 +22,9 @@ pub struct ClientMetadata {
     pub terms_of_service_url: Option<String>,
     /// When true the dialog must show the RP's registrable domain.
     pub client_is_third_party_to_top_frame_origin: bool,
+    /// The RP's brand icons (Chromium only; not in the spec's dictionary).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<Icon>,
 }
 
 /// Parses the client metadata response.
@@ -48,10 +52,18 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<ClientMet
             dict.get("client_is_third_party_to_top_frame_origin"),
         )
         .unwrap_or(false);
+        // Chromium reads an `icons` list like the config's, with absolute
+        // URLs only, and downloads one of them (decisions A52).
+        let icons = if profile.rules().fetches_icons {
+            super::icons::parse(cx, None, &root.field("icons"), dict.get("icons"))
+        } else {
+            Vec::new()
+        };
         Some(ClientMetadata {
             privacy_policy_url,
             terms_of_service_url,
             client_is_third_party_to_top_frame_origin: third_party,
+            icons,
         })
     })
 }
@@ -95,6 +107,15 @@ mod tests {
         assert!(s.unwrap().value.client_is_third_party_to_top_frame_origin);
         // Chromium reads JSON booleans only.
         assert!(!parse(&ok(body), Profile::Chromium).unwrap().value.client_is_third_party_to_top_frame_origin);
+    }
+
+    #[test]
+    fn chromium_reads_absolute_icons() {
+        let body = r#"{"icons":[{"url":"https://rp.example/i.png","size":64},{"url":"/rel.png"}]}"#;
+        let c = parse(&ok(body), Profile::Chromium);
+        assert_eq!(warning_ids(&c), ["icon-unusable"]);
+        assert_eq!(c.unwrap().value.icons, [Icon { url: "https://rp.example/i.png".into(), size: Some(64) }]);
+        assert!(parse(&ok(body), Profile::Spec).unwrap().value.icons.is_empty());
     }
 
     #[test]

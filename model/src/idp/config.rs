@@ -227,51 +227,8 @@ fn branding(cx: &mut Cx, config_url: &ConfigUrl, dict: Dict) -> Branding {
     let background_color = color(cx, "background_color");
     let text_color = color(cx, "color");
     let name = idl::string(cx, &path.field("name"), dict.get("name")).map(String::from);
-    let icons = icons(cx, config_url, &path.field("icons"), dict.get("icons"));
+    let icons = super::icons::parse(cx, Some(config_url.url()), &path.field("icons"), dict.get("icons"));
     Branding { background_color, color: text_color, icons, name }
-}
-
-fn icons(cx: &mut Cx, config_url: &ConfigUrl, path: &Path, value: Option<&Json>) -> Vec<Icon> {
-    let Some(value) = value else { return Vec::new() };
-    let Json::Array(items) = value else {
-        let found = value.json_type();
-        if cx.profile.coerces_types() {
-            cx.error(path, Rule::WrongType { expected: "an array of icons", found });
-        } else {
-            cx.warn(path, Rule::IgnoredWrongType { expected: "an array of icons", found });
-        }
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let p = path.index(i);
-        let Some(icon) = idl::dictionary(cx, &p, item) else {
-            if !cx.profile.coerces_types() {
-                cx.warn(&p, Rule::IconUnusable { reason: format!("{} is not an object", item.json_type()) });
-            }
-            continue;
-        };
-        let url_path = p.field("url");
-        // WebIDL: `url` is required, so one icon without it fails the whole
-        // config. Chromium skips the icon.
-        let url = if cx.profile.coerces_types() {
-            idl::required_string(cx, &url_path, icon.get("url"))
-        } else {
-            let url = idl::string(cx, &url_path, icon.get("url"));
-            if url.is_none() {
-                cx.warn(&p, Rule::IconUnusable { reason: "no url string".into() });
-            }
-            url
-        };
-        let size = idl::unsigned_long(cx, &p.field("size"), icon.get("size"));
-        let Some(url) = url else { continue };
-        match config_url.url().join(&url) {
-            Ok(u) if matches!(u.scheme(), "https" | "http") => out.push(Icon { url: u.into(), size }),
-            Ok(u) => cx.warn(&url_path, Rule::IconUnusable { reason: format!("{u} is not an http(s) URL") }),
-            Err(e) => cx.warn(&url_path, Rule::IconUnusable { reason: format!("{url:?} is not a URL ({e})") }),
-        }
-    }
-    out
 }
 
 /// The spec allows "a subset of CSS `<color>`": hex colors, `rgb()`/`rgba()`,

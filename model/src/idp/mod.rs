@@ -12,6 +12,7 @@ pub mod assertion;
 pub mod client_metadata;
 pub mod config;
 pub mod disconnect;
+pub mod icons;
 pub mod well_known;
 
 use crate::http::HttpResponse;

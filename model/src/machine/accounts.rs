@@ -3,15 +3,17 @@
 //! pictures, the label and hint filters, then the provider map entry.
 
 use super::browser::LoginStatus;
-use super::fetch::{FetchKind, FetchRequest, FetchResult};
+use super::fetch::{FetchRequest, FetchResult};
 use super::providers::{ProviderEntry, ProviderIx, ProviderStage};
 use super::trace::{EntryKind, Event, ResponseResult};
 use super::{Answer, Control, Flow};
 use crate::idp::accounts::Account;
+use crate::idp::icons;
 use crate::mutation::mutant;
 use crate::options::Mediation;
 use crate::problem::Problem;
 use crate::profile::rules::MetadataTiming;
+use url::Url;
 
 impl Flow {
     pub(super) fn fetch_accounts(&mut self, i: ProviderIx) {
@@ -96,6 +98,7 @@ impl Flow {
         }
         if self.rules.pictures_after_filter {
             self.fetch_pictures(i, &filtered);
+            self.fetch_brand_icon(i);
         }
         self.set_entry(i, ProviderEntry::Accounts(filtered));
         self.after_provider_accounts(i);
@@ -103,10 +106,28 @@ impl Flow {
 
     fn fetch_pictures(&mut self, i: ProviderIx, list: &[Account]) {
         for url in list.iter().filter_map(|a| a.picture.clone()) {
-            let id = self.id();
-            let request = FetchRequest::anonymous(id, FetchKind::Picture, i.get(), url);
-            self.send(request);
+            self.fetch_image(i, url);
         }
+    }
+
+    /// Chromium downloads the one brand icon it picks for the mode with the
+    /// pictures, and alone before a mismatch dialog; the spec fetches no
+    /// icon (decisions A52).
+    fn fetch_brand_icon(&mut self, i: ProviderIx) {
+        if !self.rules.fetches_icons {
+            return;
+        }
+        let branding = self.providers[i].config.as_ref().and_then(|c| c.branding.as_ref());
+        let icons = branding.map(|b| b.icons.as_slice()).unwrap_or_default();
+        if let Some(url) = icons::chromium_choice_url(icons, self.mode) {
+            self.fetch_image(i, url);
+        }
+    }
+
+    /// An image for provider `i`'s part of the dialog; its answer is ignored.
+    pub(super) fn fetch_image(&mut self, i: ProviderIx, url: Url) {
+        let id = self.id();
+        self.send(FetchRequest::image(id, i.get(), url, self.rules.image_fetch));
     }
 
     /// Empty, failed or filtered-out: "mismatch" when credentials went to a
@@ -117,6 +138,9 @@ impl Flow {
             && self.mediation != Mediation::Silent
             && !mutant!(EmptyAccountsNeverMismatch);
         let entry = if mismatch { ProviderEntry::Mismatch } else { ProviderEntry::LoggedOut };
+        if mismatch {
+            self.fetch_brand_icon(i);
+        }
         self.trace.push(Event::Note {
             text: format!("provider {i}: {why}; it counts as {}", if mismatch { "a mismatch" } else { "logged out" }),
         });

@@ -3,6 +3,7 @@
 //! destination, headers and body (spec `#idp-api`, `#network-requests`).
 
 use crate::mutation::mutant;
+use crate::profile::rules::ImageFetch;
 use serde::Serialize;
 use std::borrow::Cow;
 use url::Url;
@@ -21,7 +22,8 @@ pub enum FetchKind {
     Config,
     /// The accounts list (IdP cookies, nothing that names the RP).
     Accounts,
-    /// An account picture (no cookies; the response is ignored).
+    /// An image for the dialog: an account picture or (Chromium) a brand
+    /// icon. No cookies; the response is ignored.
     Picture,
     /// The client metadata (no cookies, the RP's `Origin`).
     ClientMetadata,
@@ -80,7 +82,8 @@ pub enum RequestMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Redirect {
-    /// A redirect is followed (the well-known and picture fetches).
+    /// A redirect is followed (the well-known fetch, and the spec's
+    /// picture fetch).
     Follow,
     /// A redirect fails the fetch.
     Error,
@@ -156,22 +159,19 @@ impl FetchRequest {
         self.form().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
-    /// A GET with no cookies and an opaque origin: the well-known, config
-    /// and picture fetches.
+    /// A GET with no cookies and an opaque origin, asking for JSON: the
+    /// well-known and config fetches (and the base of the others).
     pub(crate) fn anonymous(id: RequestId, kind: FetchKind, provider: usize, url: Url) -> FetchRequest {
-        let (redirect, dest) = match kind {
-            // Neither sets a redirect mode, so Fetch's default applies
-            // (ambiguity A16).
-            FetchKind::WellKnown => (Redirect::Follow, "webidentity"),
-            FetchKind::Picture => (Redirect::Follow, "image"),
-            FetchKind::Config if mutant!(ConfigFollowsRedirect) => (Redirect::Follow, "webidentity"),
-            _ => (Redirect::Error, "webidentity"),
+        let redirect = match kind {
+            // The well-known fetch sets no redirect mode, so Fetch's default
+            // applies (ambiguity A16).
+            FetchKind::WellKnown => Redirect::Follow,
+            FetchKind::Config if mutant!(ConfigFollowsRedirect) => Redirect::Follow,
+            _ => Redirect::Error,
         };
         let mut headers = Vec::with_capacity(3);
-        if kind != FetchKind::Picture {
-            headers.push(("Accept", Cow::Borrowed("application/json")));
-        }
-        headers.push(("Sec-Fetch-Dest", Cow::Borrowed(dest)));
+        headers.push(("Accept", Cow::Borrowed("application/json")));
+        headers.push(("Sec-Fetch-Dest", Cow::Borrowed("webidentity")));
         let cookies = kind == FetchKind::Config && mutant!(ConfigWithCookies);
         FetchRequest {
             id,
@@ -186,6 +186,20 @@ impl FetchRequest {
             headers,
             body: None,
         }
+    }
+
+    /// An image for the dialog (an account picture or a brand icon): no
+    /// cookies, an opaque origin. The spec makes it an `image` fetch that
+    /// follows redirects; Chromium sends it as it sends its JSON fetches
+    /// (`webidentity`, `Accept: application/json`, redirects refused;
+    /// decisions A50).
+    pub(crate) fn image(id: RequestId, provider: usize, url: Url, how: ImageFetch) -> FetchRequest {
+        let mut r = FetchRequest::anonymous(id, FetchKind::Picture, provider, url);
+        if how == ImageFetch::Image {
+            r.redirect = Redirect::Follow;
+            r.headers = vec![("Sec-Fetch-Dest", Cow::Borrowed("image"))];
+        }
+        r
     }
 
     /// The accounts GET: IdP cookies, but nothing that names the RP.

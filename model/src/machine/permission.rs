@@ -7,8 +7,8 @@ use super::fetch::{FetchRequest, FetchResult, RequestId};
 use super::providers::{ProviderEntry, ProviderIx};
 use super::trace::ResponseResult;
 use super::{Answer, Flow};
-use crate::idp::client_metadata;
 use crate::idp::config::Checked;
+use crate::idp::{client_metadata, icons};
 use crate::profile::rules::{MetadataQuery, MetadataTiming};
 use crate::urls::same_site;
 use std::collections::BTreeSet;
@@ -90,7 +90,13 @@ impl Flow {
             },
         );
         if let Some(Ok(m)) = metadata {
+            // Chromium downloads the RP's icon with the pictures once the
+            // client metadata is in (decisions A52).
+            let icon = icons::chromium_choice_url(&m.value.icons, self.mode).filter(|_| self.rules.fetches_icons);
             self.providers[i].metadata = Some(m.value);
+            if let Some(url) = icon {
+                self.fetch_image(i, url);
+            }
         }
         if let Control::ClientMetadata(step) = &mut self.control {
             step.waiting.remove(&id);

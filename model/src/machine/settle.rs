@@ -5,7 +5,7 @@
 use super::assertion::Selection;
 use super::browser::Connection;
 use super::control::{Control, Refused};
-use super::fetch::{FetchKind, FetchRequest};
+use super::fetch::FetchRequest;
 use super::outcome::{ErrorName, IdentityCredential, Outcome, Reason, Rejection};
 use super::prompt::{Prompt, UserAction};
 use super::trace::Event;
@@ -82,7 +82,7 @@ impl Flow {
             let id = self.id();
             let url = self.providers[selection.provider].config_url.as_ref().map(|c| c.url().clone());
             if let Some(url) = url {
-                self.send(FetchRequest::anonymous(id, FetchKind::Picture, selection.provider.get(), url));
+                self.send(FetchRequest::image(id, selection.provider.get(), url, self.rules.image_fetch));
             }
         }
     }

@@ -225,6 +225,16 @@ pub enum NonceEra {
     Provider,
 }
 
+/// How the dialog's images (account pictures, icons) are fetched (decisions A50).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ImageFetch {
+    /// An `image` fetch that follows redirects.
+    Image,
+    /// As the JSON fetches: `webidentity`, `Accept: application/json`,
+    /// redirects refused.
+    LikeJson,
+}
+
 /// Every rule where the profiles differ. One value per profile
 /// ([`super::Profile::rules`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -315,6 +325,10 @@ pub struct Rules {
     /// A50: account pictures are fetched after the hints and label filter
     /// (else before it).
     pub pictures_after_filter: bool,
+    /// A50: how the dialog's images are fetched.
+    pub image_fetch: ImageFetch,
+    /// A52: the IdP's brand icon and the RP's icon are fetched for the dialog.
+    pub fetches_icons: bool,
     /// A26, A34: the assertion request's body.
     pub assertion_form: AssertionForm,
     /// A5: a successful sign-in clears the RP's `preventSilentAccess()`.
@@ -359,6 +373,8 @@ pub const SPEC: Rules = Rules {
     metadata_timing: MetadataTiming::FieldsOrFramed,
     metadata_query: MetadataQuery::Raw,
     pictures_after_filter: false,
+    image_fetch: ImageFetch::Image,
+    fetches_icons: false,
     assertion_form: AssertionForm::Spec,
     sign_in_clears_mediation: false,
 };
@@ -402,6 +418,8 @@ pub const CHROMIUM: Rules = Rules {
     metadata_timing: MetadataTiming::NewAccountsEachFetch,
     metadata_query: MetadataQuery::Encoded,
     pictures_after_filter: true,
+    image_fetch: ImageFetch::LikeJson,
+    fetches_icons: true,
     assertion_form: AssertionForm::Chromium,
     sign_in_clears_mediation: true,
 };
