@@ -152,11 +152,32 @@ pub const EXAMPLES: &[(Document, &str, &str)] = &[
     (Document::RequestOptions, "request.json", include_str!("defaults/request.json")),
 ];
 
+/// "works in: spec, chromium; breaks in: chromium-142 (wrong-type)": the
+/// question across generations, answered in one line.
+pub fn across(reports: &[LintReport]) -> String {
+    let works: Vec<&str> = reports.iter().filter(|r| r.accepted && r.errors() == 0).map(|r| r.profile.name()).collect();
+    let breaks: Vec<String> = reports
+        .iter()
+        .filter(|r| !(r.accepted && r.errors() == 0))
+        .map(|r| {
+            let rules: Vec<&str> =
+                r.problems.iter().filter(|p| p.severity == Severity::Error).map(|p| p.rule.id()).collect();
+            format!("{} ({})", r.profile.name(), rules.join(", "))
+        })
+        .collect();
+    match (works.is_empty(), breaks.is_empty()) {
+        (_, true) => format!("works in every profile ({})", works.join(", ")),
+        (true, false) => format!("breaks in every profile: {}", breaks.join("; ")),
+        (false, false) => format!("works in: {}; breaks in: {}", works.join(", "), breaks.join("; ")),
+    }
+}
+
 /// Human-readable output for one file.
 pub fn render(name: &str, kind: Document, reports: &[LintReport]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "{name} ({})", kind.title());
+    let width = reports.iter().map(|r| r.profile.name().len() + 1).max().unwrap_or(0);
     for r in reports {
         let verdict = if r.accepted && r.errors() == 0 {
             "accepted".to_string()
@@ -167,11 +188,14 @@ pub fn render(name: &str, kind: Document, reports: &[LintReport]) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<9} {verdict}, {} error(s), {} warning(s)",
+            "  {:<width$} {verdict}, {} error(s), {} warning(s)",
             format!("{}:", r.profile),
             r.errors(),
             r.warnings()
         );
+    }
+    if reports.len() > 1 {
+        let _ = writeln!(out, "  {}", across(reports));
     }
     // A problem both profiles report is printed once.
     let mut seen: Vec<(&Problem, Vec<Profile>)> = Vec::new();

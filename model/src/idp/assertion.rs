@@ -99,7 +99,12 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
         // `StringOnly` another type is no token at all.
         let token = dict.get("token").and_then(|token| match (rules.token, token) {
             (TokenConversion::Any, t) => Some(t.to_value()),
-            (TokenConversion::ToString, t) => Some(serde_json::Value::String(idl::to_js_string(t))),
+            (TokenConversion::ToString, Json::String(s)) => Some(serde_json::Value::String(s.to_string())),
+            (TokenConversion::ToString, t) => {
+                let text = idl::to_js_string(t);
+                cx.warn(&root.field("token"), Rule::Coerced { found: t.json_type(), result: text.clone() });
+                Some(serde_json::Value::String(text))
+            }
             (TokenConversion::StringOnly, Json::String(s)) => Some(serde_json::Value::String(s.to_string())),
             (TokenConversion::StringOnly, other) => {
                 cx.warn(
