@@ -35,7 +35,7 @@ use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
 use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, NetworkError, RequestId};
 use fedcm_model::machine::prompt::UserAction;
 use fedcm_model::machine::{Flow, Rp, Step};
-use fedcm_model::{HttpResponse, Profile};
+use fedcm_model::HttpResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -70,6 +70,8 @@ const MAX_RESPONSES: usize = 4;
 pub struct World {
     /// The Chromium profile (else the spec's).
     pub chromium: bool,
+    /// The earlier generation of that profile: `spec-2024` or `chromium-142`.
+    pub older: bool,
     /// The RP's options.
     pub options: Doc,
     /// The browser before the call.
@@ -78,6 +80,19 @@ pub struct World {
     pub idps: [Idp; 3],
     /// What happens, in order (at most [`MAX_SCRIPT`] moves).
     pub script: Vec<Move>,
+}
+
+impl World {
+    /// The profile the world runs under.
+    pub fn profile(&self) -> fedcm_model::Profile {
+        use fedcm_model::Profile;
+        match (self.chromium, self.older) {
+            (false, false) => Profile::Spec,
+            (false, true) => Profile::Spec2024,
+            (true, false) => Profile::Chromium,
+            (true, true) => Profile::Chromium142,
+        }
+    }
 }
 
 /// A template (index, modulo the number of templates) and its mutations.

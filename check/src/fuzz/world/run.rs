@@ -106,7 +106,7 @@ const LATE_RESPONSES: usize = 64;
 /// twice, or changes its outcome afterwards.
 pub fn run(world: &World) -> Run {
     dump(world);
-    let profile = if world.chromium { Profile::Chromium } else { Profile::Spec };
+    let profile = world.profile();
     let options = world.options.build(&options_templates());
     let browser = world.browser.build();
     let rp =

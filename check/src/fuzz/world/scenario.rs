@@ -24,7 +24,7 @@ pub fn scenario(world: &World, run: &Run) -> Result<Value, String> {
     let rp = world.browser.embedder();
     let mut document = json!({
         "name": "generated world",
-        "profile": if world.chromium { "chromium" } else { "spec" },
+        "profile": world.profile().name(),
         "rp": {"origin": RP},
         "browser": browser(&world.browser),
         "call": {"get": world.options.build(&options_templates())},
