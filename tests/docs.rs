@@ -134,3 +134,20 @@ fn the_id_scanner_finds_ids_and_only_ids() {
     assert_eq!(ids("ambiguity A35 and A7; P11."), ["A35", "A7", "P11"].map(String::from).into());
     assert!(ids("API A100 HA5 A5x").is_empty());
 }
+
+/// docs/profiles.md shows every rule of the profile table, with each
+/// profile's value as the code has it.
+#[test]
+fn the_profile_table_in_the_docs_is_the_codes() {
+    let doc = std::fs::read_to_string(Path::new(ROOT).join("docs/profiles.md")).unwrap();
+    for (rule, values) in fedcm_workbench::generations::rule_rows() {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{rule}` |")))
+            .unwrap_or_else(|| panic!("docs/profiles.md has no row for the rule {rule}"));
+        for (profile, value) in values {
+            let value = value.trim_matches('"');
+            assert!(row.contains(&format!("`{value}`")), "{rule}: {profile} is {value} in the code; the row says: {row}");
+        }
+    }
+}
