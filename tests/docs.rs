@@ -147,7 +147,10 @@ fn the_profile_table_in_the_docs_is_the_codes() {
             .unwrap_or_else(|| panic!("docs/profiles.md has no row for the rule {rule}"));
         for (profile, value) in values {
             let value = value.trim_matches('"');
-            assert!(row.contains(&format!("`{value}`")), "{rule}: {profile} is {value} in the code; the row says: {row}");
+            assert!(
+                row.contains(&format!("`{value}`")),
+                "{rule}: {profile} is {value} in the code; the row says: {row}"
+            );
         }
     }
 }

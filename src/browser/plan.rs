@@ -108,6 +108,9 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         if idp.scheme() != "https" {
             continue;
         }
+        if c.account.is_empty() {
+            return Err("a connection to an account with an empty id is not made: priming one lost the browser's DevTools connection on Chromium 156".into());
+        }
         let rp = https("browser.connected rp", &c.rp)?;
         let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
         let embedder_page = frame_host("browser.connected embedder", &rp, c.embedder.as_deref())?;
@@ -257,6 +260,10 @@ mod tests {
                 "not https",
             ),
             (serde_json::json!({"call": {"get": {"identity": {"providers": []}, "signal": {}}}}), "abort"),
+            (
+                serde_json::json!({"browser": {"connected": [{"rp": "https://rp.example", "idp": "https://idp.example", "account": ""}]}}),
+                "empty id",
+            ),
         ];
         for (patch, why) in cases {
             let err = plan(&scenario(patch.clone())).unwrap_err();
