@@ -218,3 +218,19 @@ fn request_warnings_are_traced_in_the_order_found() {
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(notes[0].contains("providers[0].nonce") && notes[1].contains("providers[1].nonce"), "{notes:?}");
 }
+
+/// WebIDL conversion throws before any step reads the converted values:
+/// a provider that is not a dictionary is a `TypeError`, even when an
+/// earlier provider's `configURL` would fail Chromium's own check.
+#[test]
+fn a_conversion_error_comes_before_the_checks_of_the_values() {
+    let o =
+        json!({"identity": {"providers": [{"configURL": "\"https://idp.example/config.json\"", "clientId": "c"}, ""]}});
+    for profile in Profile::ALL {
+        let mut flow = Flow::from_json(rp(), logged_in(), &o, profile);
+        let (batch, step) = collect(&mut flow);
+        assert!(batch.is_empty(), "{profile}");
+        let Step::Done(outcome) = step else { panic!("{profile}: {step:?}") };
+        assert_eq!(outcome.rejection().unwrap().name, ErrorName::TypeError, "{profile}");
+    }
+}

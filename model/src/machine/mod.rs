@@ -171,7 +171,27 @@ impl Answer {
 impl Flow {
     /// Starts a request from the options' JSON form (what JavaScript passes).
     pub fn from_json(rp: Rp, browser: BrowserState, options: &serde_json::Value, profile: Profile) -> Flow {
-        match crate::options::parse(options, profile) {
+        let parsed = crate::options::parse(options, profile);
+        let converted = match &parsed {
+            Ok(_) => true,
+            Err(rejected) => !rejected.errors().any(|p| p.rule.is_conversion()),
+        };
+        // Chromium's Credential Management step: a frame that is not
+        // same-origin with its ancestors is held to the
+        // `identity-credentials-get` policy only for a request of exactly
+        // one provider; any other is refused as for other credential types
+        // (decisions P14).
+        let framed = rp.origin.origin() != rp.embedder.origin();
+        let one = options.pointer("/identity/providers").and_then(serde_json::Value::as_array).map(Vec::len) == Some(1);
+        if converted && framed && !one && profile.rules().framed_needs_one_provider {
+            let mut flow = Flow::empty(rp, browser, profile);
+            flow.record_start(None);
+            flow.pass(Passing::Validation);
+            let message = "a frame that is not same-origin with its ancestors may ask for exactly one provider";
+            flow.settle_reject(Rejection::new(ErrorName::NotAllowedError, Reason::FramedProviderCount, false, message));
+            return flow;
+        }
+        match parsed {
             Ok(parsed) => {
                 let warnings = parsed.warnings.iter().map(ToString::to_string).collect();
                 Flow::with_notes(rp, browser, parsed.value, profile, warnings)
@@ -203,7 +223,8 @@ impl Flow {
         let mut flow = Flow::empty(rp, browser, profile);
         flow.record_start(None);
         flow.pass(Passing::Validation);
-        let first = rejected.first();
+        // WebIDL conversion throws before any step reads the values.
+        let first = rejected.errors().find(|p| p.rule.is_conversion()).unwrap_or(rejected.first());
         let name = match first.js_error_in(profile) {
             crate::problem::JsError::TypeError => ErrorName::TypeError,
             crate::problem::JsError::NotSupportedError => ErrorName::NotSupportedError,

@@ -78,6 +78,9 @@ impl ErrorName {
 pub enum Reason {
     /// The options failed conversion or a check; `problems` lists every one.
     InvalidOptions,
+    /// Chromium: a frame that is not same-origin with its ancestors asked
+    /// for other than exactly one provider.
+    FramedProviderCount,
     /// Active mode with other than exactly one provider.
     ActiveModeProviderCount,
     /// Active mode without transient user activation.
@@ -136,8 +139,9 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests that must cover each.
-    pub const ALL: [Reason; 26] = [
+    pub const ALL: [Reason; 27] = [
         Reason::InvalidOptions,
+        Reason::FramedProviderCount,
         Reason::ActiveModeProviderCount,
         Reason::ActiveModeNoActivation,
         Reason::DuplicateProvider,

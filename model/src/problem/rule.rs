@@ -225,6 +225,15 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Whether the rule is a WebIDL conversion failure: those throw while
+    /// the options are converted, before any step reads their values.
+    pub fn is_conversion(&self) -> bool {
+        matches!(
+            self,
+            Rule::MissingRequired | Rule::NotAnObject { .. } | Rule::NotInEnum { .. } | Rule::WrongType { .. }
+        )
+    }
+
     /// A stable identifier.
     pub fn id(&self) -> &'static str {
         match self {

@@ -287,6 +287,10 @@ pub struct Rules {
     /// A45: an unparsable `configURL` or an empty `clientId` is refused
     /// before any fetch.
     pub checks_providers_up_front: bool,
+    /// P14: a frame that is not same-origin with its ancestors may ask for
+    /// exactly one provider; another count is `NotAllowedError` before any
+    /// check of the options' values.
+    pub framed_needs_one_provider: bool,
     /// P13: the provider-level `nonce` and `params`.
     pub nonce_era: NonceEra,
 
@@ -358,6 +362,7 @@ pub const SPEC: Rules = Rules {
     refuses_active_silent: false,
     max_providers: None,
     checks_providers_up_front: false,
+    framed_needs_one_provider: false,
     nonce_era: NonceEra::Params,
     active_several_invalid_state: false,
     duplicate_key: DuplicateKey::Origin,
@@ -403,6 +408,7 @@ pub const CHROMIUM: Rules = Rules {
     refuses_active_silent: true,
     max_providers: Some(crate::options::MAX_PROVIDERS_CHROMIUM),
     checks_providers_up_front: true,
+    framed_needs_one_provider: true,
     nonce_era: NonceEra::Params,
     active_several_invalid_state: true,
     duplicate_key: DuplicateKey::ConfigUrl,

@@ -53,20 +53,27 @@ fn fixed_worlds_become_scenarios_the_model_plays_as_the_world_ran() {
     assert_eq!(value["user"], json!([{"choose": "1"}, "dismiss"]));
     assert_eq!(outcome(&s).outcome, "reject");
 
-    // Three providers, one logged out, accounts answering 401 without CORS,
-    // framed cross-site: what the format says about each.
+    // Three providers, one logged out, accounts answering 401 without CORS:
+    // what the format says about each.
     let mut busy = signed_in.clone();
     busy.options.template = 6;
     busy.browser.login_status = [0, 1, 0];
-    busy.browser.embedder = 1;
     busy.idps[2].accounts = vec![Response { status: 170, cors: 200, ..Response::default() }];
     let (value, s) = scenario_of(&busy).unwrap();
-    assert_eq!(value["rp"]["embedder"], json!("https://top.example"));
     assert_eq!(value["browser"]["login_status"]["https://idp2.example"], json!("logged-out"));
     let accounts = &value["idp"]["GET https://idp.rp.example/accounts"];
     assert_eq!(accounts["status"], json!(401));
     assert!(accounts["headers"].get("Access-Control-Allow-Origin").is_none(), "{accounts}");
     outcome(&s);
+
+    // The same, framed cross-site: Chromium refuses three providers in
+    // such a frame before any fetch (decisions P14).
+    let mut framed = busy.clone();
+    framed.browser.embedder = 1;
+    let (value, s) = scenario_of(&framed).unwrap();
+    assert_eq!(value["rp"]["embedder"], json!("https://top.example"));
+    let r = outcome(&s);
+    assert!(r.requests.is_empty() && r.error.as_ref().is_some_and(|e| e["name"] == "NotAllowedError"), "{:?}", r.error);
 }
 
 #[test]
