@@ -235,6 +235,7 @@ async fn drive(
     server.take_requests();
     let mut script = call_script(&plan.call, plan.abort);
     if plan.embedder_page.is_some() {
+        add_frame(cdp, s, &plan.rp_page, plan.gesture).await?;
         script = prompts::in_frame(&script, &plan.rp_page);
     }
     call(cdp, events, page, &script, plan.gesture, &plan.steps).await
@@ -271,6 +272,7 @@ async fn connect(
     let steps = [UserStep::Choose { account: prime.account.clone(), config_url: None }];
     let mut script = call_script(&PageCall::Get(options), false);
     if prime.embedder_page.is_some() {
+        add_frame(cdp, s, &prime.rp_page, false).await?;
         script = prompts::in_frame(&script, &prime.rp_page);
     }
     let called = call(cdp, events, page, &script, true, &steps).await;
@@ -279,6 +281,48 @@ async fn connect(
         PageOutcome::Resolve { token, .. } if token == pages::PRIME_TOKEN => Ok(()),
         other => Err(format!("it ended with {other:?}")),
     }
+}
+
+/// An out-of-process frame of ours was attached: FedCM's DevTools events
+/// for a call made in it come on its session, so the domain is enabled
+/// there and the session joins `ours`. Whether `event` was such an attach.
+async fn attach_frame(cdp: &Cdp, event: &super::cdp::Event, ours: &mut Vec<String>) -> Result<bool, String> {
+    let Some(attached) = event.parse::<p::AttachedToTarget>(p::ATTACHED_TO_TARGET) else { return Ok(false) };
+    let attached = attached.map_err(text)?;
+    if attached.target_info.kind == "iframe" {
+        let enable = p::FedCmEnable { disable_rejection_delay: true };
+        cdp.call(&enable, Some(&attached.session_id), STEP_DEADLINE).await.map_err(text)?;
+        ours.push(attached.session_id);
+    }
+    Ok(true)
+}
+
+/// Frames the RP page in the current page; with `gesture`, clicks in the
+/// frame, since a gesture evaluated in the page does not reach a
+/// cross-origin frame.
+async fn add_frame(cdp: &Cdp, s: Option<&str>, rp_page: &url::Url, gesture: bool) -> Result<(), String> {
+    let added = cdp.call(&evaluate(prompts::add_frame(rp_page), false, true), s, STEP_DEADLINE).await.map_err(text)?;
+    if let Some(thrown) = added.exception_details {
+        return Err(format!("the harness could not frame the RP page: {}", thrown.message()));
+    }
+    if !gesture {
+        return Ok(());
+    }
+    let at = |k: &str| added.result.value.as_ref().and_then(|v| v.get(k)).and_then(Value::as_f64);
+    let (Some(x), Some(y)) = (at("x"), at("y")) else {
+        return Err("the harness could not find the RP's frame to click in".into());
+    };
+    cdp.call(&p::BringToFront {}, s, STEP_DEADLINE).await.map_err(text)?;
+    // The tab must have painted its frames before a click is hit-tested.
+    tokio::time::sleep(GESTURE_SETTLE).await;
+    for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+        let click = p::DispatchMouseEvent { kind, x, y, button: "left", click_count: 1 };
+        cdp.call(&click, s, STEP_DEADLINE).await.map_err(text)?;
+    }
+    // A click's activation reaches an out-of-process frame's browser-side
+    // state later than an evaluated gesture reaches the page's.
+    tokio::time::sleep(GESTURE_SETTLE * 3).await;
+    Ok(())
 }
 
 /// Makes the call in the RP page (after a gesture if `gesture`) and
@@ -296,16 +340,21 @@ async fn call(
         cdp.call(&evaluate("0".into(), true, false), s, STEP_DEADLINE).await.map_err(text)?;
         tokio::time::sleep(GESTURE_SETTLE).await;
     }
-    // Events so far (the browser's first tab, the pages' loads) are not the call's.
-    while events.next(Duration::ZERO).await.map_err(text)?.is_some() {}
+    // The page's session and those of its out-of-process frames.
+    let mut ours = vec![page.session.to_string()];
+    // Events so far (the browser's first tab, the pages' loads) are not the
+    // call's, but a frame attached by now (the RP's, framed) is.
+    while let Some(event) = events.next(Duration::ZERO).await.map_err(text)? {
+        if event.session_id.as_deref() == s {
+            attach_frame(cdp, &event, &mut ours).await?;
+        }
+    }
     let started = Instant::now();
     let call_command = evaluate(script.to_string(), gesture, true);
     let call = cdp.call(&call_command, s, CALL_DEADLINE);
     tokio::pin!(call);
     let mut steps = prompts::Steps::new(steps);
     let mut dialogs = Vec::new();
-    // The page's session and those of its out-of-process frames.
-    let mut ours = vec![page.session.to_string()];
     let evaluated = loop {
         tokio::select! {
             r = &mut call => break r,
@@ -326,13 +375,7 @@ async fn call(
                 let Some(from) = event.session_id.as_deref().filter(|id| ours.iter().any(|o| o == id)) else {
                     continue;
                 };
-                if let Some(attached) = event.parse::<p::AttachedToTarget>(p::ATTACHED_TO_TARGET) {
-                    let attached = attached.map_err(text)?;
-                    if attached.target_info.kind == "iframe" {
-                        let enable = p::FedCmEnable { disable_rejection_delay: true };
-                        cdp.call(&enable, Some(&attached.session_id), STEP_DEADLINE).await.map_err(text)?;
-                        ours.push(attached.session_id);
-                    }
+                if attach_frame(cdp, &event, &mut ours).await? {
                     continue;
                 }
                 let Some(shown) = event.parse::<p::DialogShown>(p::DIALOG_SHOWN) else { continue };

@@ -59,14 +59,14 @@ pub fn call_script(call: &PageCall, abort: bool) -> String {
     }
 }
 
-/// `script` run in the RP page at `rp_page`, framed by the current page
-/// (with `allow="identity-credentials-get"`): the frame is added, the
-/// script posted to it, and its result awaited (the RP page runs what its
-/// parent posts).
-pub fn in_frame(script: &str, rp_page: &url::Url) -> String {
-    let script = Value::from(script);
+/// The global the embedder page keeps the RP's frame in.
+const FRAME: &str = "__fedcmFrame";
+
+/// Adds the RP page at `rp_page` in an iframe of the current page (with
+/// `allow="identity-credentials-get"`), waits for it to load, and answers
+/// the centre of the frame (`{x, y}`, CSS pixels), where a click lands in it.
+pub fn add_frame(rp_page: &url::Url) -> String {
     let src = Value::from(rp_page.as_str());
-    let origin = Value::from(rp_page.origin().ascii_serialization());
     format!(
         r#"(async () => {{
   const frame = document.createElement("iframe");
@@ -74,11 +74,27 @@ pub fn in_frame(script: &str, rp_page: &url::Url) -> String {
   const loaded = new Promise((r) => frame.addEventListener("load", r, {{once: true}}));
   frame.src = {src};
   document.body.appendChild(frame);
-  const late = (what, ms) => new Promise((_, no) => setTimeout(() => no(new Error(what)), ms));
-  await Promise.race([loaded, late("the framed RP page did not load", 10000)]);
+  window.{FRAME} = frame;
+  const late = new Promise((_, no) => setTimeout(() => no(new Error("the framed RP page did not load")), 10000));
+  await Promise.race([loaded, late]);
+  const box = frame.getBoundingClientRect();
+  return {{x: box.left + box.width / 2, y: box.top + box.height / 2}};
+}})()"#
+    )
+}
+
+/// `script` run in the RP page framed by [`add_frame`]: posted to the
+/// frame, and its result awaited (the RP page runs what its parent posts).
+pub fn in_frame(script: &str, rp_page: &url::Url) -> String {
+    let script = Value::from(script);
+    let origin = Value::from(rp_page.origin().ascii_serialization());
+    format!(
+        r#"(async () => {{
+  const frame = window.{FRAME};
+  const late = new Promise((_, no) => setTimeout(() => no(new Error("the framed RP page did not answer")), 18000));
   const reply = new Promise((r) => addEventListener("message", (e) => {{ if (e.source === frame.contentWindow) r(e.data); }}));
   frame.contentWindow.postMessage({script}, {origin});
-  return await Promise.race([reply, late("the framed RP page did not answer", 18000)]);
+  return await Promise.race([reply, late]);
 }})()"#
     )
 }
@@ -311,8 +327,8 @@ mod tests {
         let disconnect = call_script(&PageCall::Disconnect(serde_json::json!({"configURL": "x"})), false);
         assert!(disconnect.contains("IdentityCredential.disconnect(options)"), "{disconnect}");
         let rp = url::Url::parse("https://rp.example/.fedcm/rp").unwrap();
+        assert!(add_frame(&rp).contains(r#"frame.src = "https://rp.example/.fedcm/rp";"#));
         let framed = in_frame("1 + \"</script>\"", &rp);
-        assert!(framed.contains(r#"frame.src = "https://rp.example/.fedcm/rp";"#), "{framed}");
         assert!(framed.contains(r#"postMessage("1 + \"</script>\"", "https://rp.example")"#), "{framed}");
     }
 }

@@ -76,6 +76,27 @@ pub struct AttachedToTarget {
     pub target_info: TargetInfo,
 }
 
+/// `Input.dispatchMouseEvent`: a real click, which gives the frame under
+/// it transient activation (a user-gesture evaluation in the page gives it
+/// to the page and its same-origin frames only).
+#[derive(Debug, Serialize)]
+pub struct DispatchMouseEvent {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub x: f64,
+    pub y: f64,
+    pub button: &'static str,
+    #[serde(rename = "clickCount")]
+    pub click_count: u32,
+}
+command!(DispatchMouseEvent, "Input.dispatchMouseEvent", Empty);
+
+/// `Page.bringToFront`: the page becomes the focused, painted tab, so input
+/// events are hit-tested against its frames.
+#[derive(Debug, Serialize)]
+pub struct BringToFront {}
+command!(BringToFront, "Page.bringToFront", Empty);
+
 /// `Target.closeTarget`: the person closes a pop-up window.
 #[derive(Debug, Serialize)]
 pub struct CloseTarget {
