@@ -183,7 +183,10 @@ impl Flow {
         // (decisions P14).
         let framed = rp.origin.origin() != rp.embedder.origin();
         let one = options.pointer("/identity/providers").and_then(serde_json::Value::as_array).map(Vec::len) == Some(1);
-        if converted && framed && !one && profile.rules().framed_needs_one_provider {
+        // Without `identity` the request names no credential type, which
+        // Credential Management refuses first.
+        let identity = options.get("identity").is_some_and(|i| !i.is_null());
+        if converted && framed && identity && !one && profile.rules().framed_needs_one_provider {
             let mut flow = Flow::empty(rp, browser, profile);
             flow.record_start(None);
             flow.pass(Passing::Validation);
