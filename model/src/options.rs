@@ -209,8 +209,7 @@ fn provider(cx: &mut Cx, path: &Path, item: &Json, profile: Profile) -> Option<P
     }
     let login_hint = string(cx, "loginHint");
     let domain_hint = string(cx, "domainHint");
-    let fields = idl::string_list(cx, &path.field("fields"), dict.get("fields"), ListPolicy::Strict)
-        .map(|v| v.into_iter().map(String::from).collect());
+    let fields = fields(cx, &path.field("fields"), dict.get("fields"), profile);
     // Before `params` existed it is an unknown member, which WebIDL ignores.
     let params = dict.get("params").filter(|_| era == NonceEra::Params).map(Json::to_value);
     let config_url_raw = config_url_raw?.into_owned();
@@ -227,6 +226,30 @@ fn provider(cx: &mut Cx, path: &Path, item: &Json, profile: Profile) -> Option<P
         }
     }
     Some(ProviderRequest { config_url_raw, config_url, client_id, nonce, login_hint, domain_hint, fields, params })
+}
+
+/// `fields`: a sequence of strings; in Chromium 156 each entry is a string
+/// or a dictionary whose required `name` is the field (decisions P15).
+fn fields(cx: &mut Cx, path: &Path, value: Option<&Json>, profile: Profile) -> Option<Vec<String>> {
+    let dictionaries = profile.rules().field_dictionaries;
+    let Some(Json::Array(items)) = value.filter(|_| dictionaries) else {
+        return idl::string_list(cx, path, value, ListPolicy::Strict)
+            .map(|v| v.into_iter().map(String::from).collect());
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = path.index(i);
+        // An array is an object to WebIDL: it converts as the dictionary too.
+        let name = match item {
+            Json::Object(_) | Json::Array(_) => {
+                let entry = idl::dictionary(cx, &at, item);
+                idl::required_string(cx, &at.field("name"), entry.and_then(|d| d.get("name")))
+            }
+            other => idl::string(cx, &at, Some(other)),
+        };
+        out.extend(name.map(String::from));
+    }
+    Some(out)
 }
 
 /// A WebIDL enum member: ToString, then it must be one of `allowed`.
@@ -406,5 +429,23 @@ mod tests {
         let mut p = provider();
         p["fields"] = json!("name");
         assert_eq!(error_ids(&get(json!({ "providers": [p] }))), ["wrong-type"]);
+    }
+
+    /// Chromium 156 reads a `fields` entry that is an object (an array too)
+    /// as a dictionary whose `name` is required; the spec converts it to a
+    /// string.
+    #[test]
+    fn a_fields_entry_may_be_a_dictionary_with_a_name_in_chromium() {
+        let mut p = provider();
+        p["fields"] = json!(["name", {"name": "email"}, "picture"]);
+        let options = json!({"identity": { "providers": [p.clone()] }});
+        let chromium = parse(&options, Profile::Chromium).unwrap().value;
+        assert_eq!(chromium.providers[0].fields.as_deref().unwrap(), ["name", "email", "picture"]);
+        let spec = parse(&options, Profile::Spec).unwrap().value;
+        assert_eq!(spec.providers[0].fields.as_deref().unwrap(), ["name", "[object Object]", "picture"]);
+        p["fields"] = json!(["name", ["email"]]);
+        let r = parse(&json!({"identity": { "providers": [p] }}), Profile::Chromium);
+        assert_eq!(error_ids(&r), ["missing-required"]);
+        assert!(r.unwrap_err().first().rule.is_conversion(), "a TypeError before any check");
     }
 }

@@ -293,6 +293,9 @@ pub struct Rules {
     pub framed_needs_one_provider: bool,
     /// P13: the provider-level `nonce` and `params`.
     pub nonce_era: NonceEra,
+    /// P15: a `fields` entry may be a dictionary whose required `name` is
+    /// the field (else every entry converts to a string).
+    pub field_dictionaries: bool,
 
     // The flow.
     /// A44: several providers in active mode reject with
@@ -364,6 +367,7 @@ pub const SPEC: Rules = Rules {
     checks_providers_up_front: false,
     framed_needs_one_provider: false,
     nonce_era: NonceEra::Params,
+    field_dictionaries: false,
     active_several_invalid_state: false,
     duplicate_key: DuplicateKey::Origin,
     untrustworthy_rejects_call: false,
@@ -410,6 +414,7 @@ pub const CHROMIUM: Rules = Rules {
     checks_providers_up_front: true,
     framed_needs_one_provider: true,
     nonce_era: NonceEra::Params,
+    field_dictionaries: true,
     active_several_invalid_state: true,
     duplicate_key: DuplicateKey::ConfigUrl,
     untrustworthy_rejects_call: true,
