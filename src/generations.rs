@@ -3,6 +3,7 @@
 //! is an IdP engineer's: does this work in every generation of the spec
 //! and of the browsers my users have, and where not, why?
 
+use crate::browser::compare::js_type;
 use crate::driver::RunReport;
 use crate::scenario::ScenarioError;
 use fedcm_model::machine::fetch::FetchKind;
@@ -39,16 +40,6 @@ impl Seen {
         };
         let assertion = r.requests.iter().find(|q| q.kind == FetchKind::Assertion).and_then(|q| q.body.clone());
         Seen { outcome, assertion }
-    }
-}
-
-/// JavaScript's `typeof` of a JSON value.
-fn js_type(v: &Value) -> &'static str {
-    match v {
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Bool(_) => "boolean",
-        Value::Null | Value::Array(_) | Value::Object(_) => "object",
     }
 }
 

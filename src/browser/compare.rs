@@ -94,7 +94,7 @@ impl Comparison {
 }
 
 /// JavaScript's `typeof` for a JSON value.
-fn js_type(v: &Value) -> &'static str {
+pub(crate) fn js_type(v: &Value) -> &'static str {
     match v {
         Value::String(_) => "string",
         Value::Number(_) => "number",
