@@ -133,6 +133,26 @@ pub fn set(m: Option<Mutation>) {
     ACTIVE.with(|a| a.set(m));
 }
 
+#[cfg(feature = "mutations")]
+thread_local! {
+    static RULES: std::cell::Cell<Option<(crate::Profile, &'static crate::profile::Rules)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Makes `profile` follow `rules` on this thread (or undoes it): the check
+/// that every rule of the table is reached swaps one member at a time and
+/// looks for a scenario that notices.
+#[cfg(feature = "mutations")]
+pub fn set_rules(over: Option<(crate::Profile, &'static crate::profile::Rules)>) {
+    RULES.with(|r| r.set(over));
+}
+
+/// The rules that replace `profile`'s on this thread, if any.
+#[cfg(feature = "mutations")]
+pub(crate) fn rules_for(profile: crate::Profile) -> Option<&'static crate::profile::Rules> {
+    RULES.with(|r| r.get()).and_then(|(p, rules)| (p == profile).then_some(rules))
+}
+
 /// Whether `m` is on (only with the `mutations` feature; guards use
 /// `mutant!`, which is the literal `false` without it).
 #[cfg(feature = "mutations")]

@@ -75,6 +75,10 @@ impl Profile {
 
     /// The profile's choice for every rule where profiles differ.
     pub fn rules(self) -> &'static Rules {
+        #[cfg(feature = "mutations")]
+        if let Some(rules) = crate::mutation::rules_for(self) {
+            return rules;
+        }
         match self {
             Profile::Spec => &rules::SPEC,
             Profile::Spec2024 => &rules::SPEC_2024,

@@ -4,10 +4,10 @@
 //! member says what it decides and which entry of `docs/decisions.md`
 //! gives the sources (spec anchor, browser file, the version measured).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How IdP JSON members become values (decisions A13).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JsonTypes {
     /// WebIDL conversion: `"id": 5` becomes `"5"`, a wrong type coerces.
     WebIdl,
@@ -16,7 +16,7 @@ pub enum JsonTypes {
 }
 
 /// Bytes that are not UTF-8, and escaped lone surrogates (decisions P2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Decoding {
     /// `UTF-8 decode` with replacement, then `JSON.parse` (lone surrogates
     /// become U+FFFD with a warning).
@@ -26,7 +26,7 @@ pub enum Decoding {
 }
 
 /// Which `provider_urls` of the well-known file count (decisions A15, P5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WellKnownList {
     /// Exactly one entry, compared with the config URL resolved against it.
     ExactlyOne,
@@ -36,7 +36,7 @@ pub enum WellKnownList {
 }
 
 /// The well-known file of an RP that is same-site with the IdP (decisions P5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SameSiteWellKnown {
     /// No well-known fetch.
     NotFetched,
@@ -45,7 +45,7 @@ pub enum SameSiteWellKnown {
 }
 
 /// When `id_assertion_endpoint` is checked (decisions P4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AssertionEndpointCheck {
     /// When the assertion is fetched.
     WhenUsed,
@@ -54,7 +54,7 @@ pub enum AssertionEndpointCheck {
 }
 
 /// A document flaw that one profile warns about and another rejects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flaw {
     /// A warning; the document is used.
     Warn,
@@ -63,7 +63,7 @@ pub enum Flaw {
 }
 
 /// Which account identifiers count (decisions A11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Identifiers {
     /// A member that is set counts, even `""` (with a warning).
     Set,
@@ -72,7 +72,7 @@ pub enum Identifiers {
 }
 
 /// Links in the client metadata (decisions P6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetadataLinks {
     /// Any string.
     Any,
@@ -81,7 +81,7 @@ pub enum MetadataLinks {
 }
 
 /// When the client metadata is fetched (decisions P6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetadataTiming {
     /// When `fields` is non-empty or the RP is framed cross-site; once,
     /// for the chooser.
@@ -92,7 +92,7 @@ pub enum MetadataTiming {
 }
 
 /// How the client metadata query is written (decisions A20).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetadataQuery {
     /// Raw concatenation, `top_level_origin`.
     Raw,
@@ -101,7 +101,7 @@ pub enum MetadataQuery {
 }
 
 /// Which assertion responses have their body read (decisions A23).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AssertionStatus {
     /// 2xx only.
     OkOnly,
@@ -112,7 +112,7 @@ pub enum AssertionStatus {
 }
 
 /// The assertion response's `error` member (decisions P7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorMember {
     /// WebIDL dictionary conversion.
     WebIdl,
@@ -122,7 +122,7 @@ pub enum ErrorMember {
 }
 
 /// Which `error.url` is kept (decisions A30).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorUrlScope {
     /// Same registrable domain as the assertion endpoint, and potentially trustworthy.
     RegistrableDomain,
@@ -131,7 +131,7 @@ pub enum ErrorUrlScope {
 }
 
 /// How `continue_on` is parsed (decisions A27).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ContinueOn {
     /// With no base: a relative URL is rejected.
     Absolute,
@@ -140,7 +140,7 @@ pub enum ContinueOn {
 }
 
 /// The assertion request's form body (decisions A26, A34).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AssertionForm {
     /// The spec's fields: `account_id`, `is_auto_selected`, the disclosure
     /// fields when a disclosure was shown, `params`.
@@ -156,7 +156,7 @@ pub enum AssertionForm {
 
 /// The exception for a request-options mistake that engines name apart
 /// from the spec (decisions A1, A4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OptionsError {
     /// `NetworkError`, queued like a fetch failure.
     NetworkError,
@@ -167,7 +167,7 @@ pub enum OptionsError {
 }
 
 /// Two providers that are the same IdP (decisions A35).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DuplicateKey {
     /// The IdP origin (the spec).
     Origin,
@@ -176,7 +176,7 @@ pub enum DuplicateKey {
 }
 
 /// Which failures wait for the privacy delay (decisions P1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DelayedFailures {
     /// Every `(failure, false)` path.
     Every,
@@ -185,7 +185,7 @@ pub enum DelayedFailures {
 }
 
 /// When a login pop-up counts as a login (decisions P8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LoginSuccess {
     /// The IdP's login status is logged-in when the pop-up closes.
     StatusAtClose,
@@ -194,7 +194,7 @@ pub enum LoginSuccess {
 }
 
 /// Where "use another account" is offered (decisions P9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UseOtherAccount {
     /// In active mode only.
     ActiveMode,
@@ -203,7 +203,7 @@ pub enum UseOtherAccount {
 }
 
 /// What the assertion response's `token` becomes (decisions A13, P13).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenConversion {
     /// Any JSON value, as it is (the spec since August 2025; Chromium 143+).
     Any,
@@ -215,7 +215,7 @@ pub enum TokenConversion {
 }
 
 /// Which era of the request options: where the RP's nonce goes (decisions P13).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NonceEra {
     /// The provider-level `nonce` is a legacy member (warned); `params`
     /// carries IdP-specific values, the nonce among them.
@@ -226,7 +226,7 @@ pub enum NonceEra {
 }
 
 /// How the dialog's images (account pictures, icons) are fetched (decisions A50).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImageFetch {
     /// An `image` fetch that follows redirects.
     Image,
@@ -237,7 +237,7 @@ pub enum ImageFetch {
 
 /// Every rule where the profiles differ. One value per profile
 /// ([`super::Profile::rules`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rules {
     // IdP documents.
     /// A13: how JSON members become values.
