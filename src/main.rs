@@ -40,7 +40,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Override the scenarios' own profile (spec, spec-2024, chromium,
-        /// chromium-142), or `all`: one scenario under every profile, side
+        /// chromium-142, firefox), or `all`: one scenario under every profile, side
         /// by side, with where they differ.
         #[arg(long)]
         profile: Option<String>,
@@ -76,7 +76,7 @@ enum Command {
         /// 5 s).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         progress_every: Option<u64>,
-        /// spec, chromium or all.
+        /// A profile name (`fedcm profiles` lists them) or `all`.
         #[arg(long, default_value = "all")]
         profile: String,
         /// Write counterexamples as scenario files into this directory.
@@ -249,7 +249,7 @@ enum Command {
         kind: Option<Document>,
         /// The file to check; `-` reads standard input.
         file: Option<PathBuf>,
-        /// Profile: spec, chromium or all.
+        /// A profile name (`fedcm profiles` lists them) or `all`.
         #[arg(long, default_value = "all")]
         profile: String,
         /// The config URL the document belongs to.

@@ -33,13 +33,13 @@ fn repo_files(exts: &[&str]) -> Vec<PathBuf> {
     out
 }
 
-/// `A12` / `P3` style ids in `text`: a capital A or P, one or two digits,
+/// `A12` / `P3` / `F5` style ids in `text`: a capital A, P or F, one or two digits,
 /// not part of a longer word.
 fn ids(text: &str) -> BTreeSet<String> {
     let bytes = text.as_bytes();
     let mut found = BTreeSet::new();
     for (i, &b) in bytes.iter().enumerate() {
-        if b != b'A' && b != b'P' {
+        if !matches!(b, b'A' | b'P' | b'F') {
             continue;
         }
         let before_ok = i == 0 || !bytes.get(i - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
@@ -131,7 +131,7 @@ fn nothing_points_outside_the_repository() {
 
 #[test]
 fn the_id_scanner_finds_ids_and_only_ids() {
-    assert_eq!(ids("ambiguity A35 and A7; P11."), ["A35", "A7", "P11"].map(String::from).into());
+    assert_eq!(ids("ambiguity A35 and A7; P11, F4."), ["A35", "A7", "F4", "P11"].map(String::from).into());
     assert!(ids("API A100 HA5 A5x").is_empty());
 }
 

@@ -49,7 +49,7 @@ fn json_output_has_one_report_per_profile() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let reports = v["reports"].as_array().unwrap();
     let names: Vec<&str> = reports.iter().filter_map(|r| r["profile"].as_str()).collect();
-    assert_eq!(names, ["spec", "spec-2024", "chromium", "chromium-142"]);
+    assert_eq!(names, ["spec", "spec-2024", "chromium", "chromium-142", "firefox"]);
     // The generations of a family read documents alike.
     for spec in [&reports[0], &reports[1]] {
         assert_eq!(spec["accepted"], true);
@@ -73,7 +73,7 @@ fn transport_options_are_applied() {
 fn usage_errors_exit_2() {
     assert_eq!(fedcm(&["lint", "--kind", "config"], "").status.code(), Some(2));
     assert_eq!(fedcm(&["lint", "--kind", "config", "/nonexistent/file.json"], "").status.code(), Some(2));
-    assert_eq!(fedcm(&["lint", "--kind", "config", "--profile", "firefox", "-"], "{}").status.code(), Some(2));
+    assert_eq!(fedcm(&["lint", "--kind", "config", "--profile", "netscape", "-"], "{}").status.code(), Some(2));
     assert_eq!(fedcm(&["lint", "--kind", "nope", "-"], "{}").status.code(), Some(2));
 }
 

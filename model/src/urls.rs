@@ -177,6 +177,15 @@ impl ConfigUrl {
         Ok(Endpoint(url))
     }
 
+    /// Resolves `value` against the config URL with no origin or
+    /// trustworthiness rule (Firefox's endpoints; decisions F3).
+    pub fn resolve_anywhere(&self, value: &str) -> Result<Endpoint, UrlError> {
+        self.url
+            .join(value)
+            .map(Endpoint)
+            .map_err(|e| UrlError::Unparsable { value: value.to_string(), reason: e.to_string() })
+    }
+
     /// Where the well-known file lives: the config URL's scheme and
     /// registrable domain, path `/.well-known/web-identity`, no port
     /// (spec `#fetch-config-file`). Hosts without a registrable domain (IP

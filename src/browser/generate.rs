@@ -72,6 +72,7 @@ pub fn world(seed: u64, index: u64) -> World {
     let mut world = World::arbitrary(&mut Unstructured::new(&bytes)).unwrap_or_default();
     world.chromium = true;
     world.older = false;
+    world.firefox = false;
     world
 }
 

@@ -76,7 +76,7 @@ pub fn read(data: &[u8], profile: Profile) -> Option<Value> {
     }
     let text = match profile {
         Family::Chromium => String::from(std::str::from_utf8(data).ok()?),
-        Family::Spec => String::from_utf8_lossy(data).into_owned(),
+        Family::Spec | Family::Firefox => String::from_utf8_lossy(data).into_owned(),
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if max_depth(text) >= 200 {
@@ -93,7 +93,7 @@ pub fn read(data: &[u8], profile: Profile) -> Option<Value> {
     match (parse(text), profile) {
         (Some(v), _) => Some(v),
         (None, Family::Chromium) => None,
-        (None, Family::Spec) => parse(&reescape_utf16(text)),
+        (None, Family::Spec | Family::Firefox) => parse(&reescape_utf16(text)),
     }
 }
 
@@ -248,7 +248,7 @@ pub fn run(data: &[u8]) {
             accounts(v, profile),
             |l, t| match profile {
                 Family::Chromium => l.accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect::<Vec<_>>() == *t,
-                Family::Spec => {
+                Family::Spec | Family::Firefox => {
                     l.accounts.len() == t.len()
                         && l.accounts.iter().zip(t).all(|(a, (id, _))| id.is_empty() || a.id == *id)
                 }
@@ -263,8 +263,8 @@ pub fn run(data: &[u8]) {
             config(v, profile),
             |c, t| {
                 let assertion = c.id_assertion_endpoint.valid().map(|e| e.as_str().to_string());
-                [Some(c.accounts_endpoint.as_str().to_string()), Some(c.login_url.as_str().to_string()), assertion]
-                    == *t
+                let login_url = c.login_url.as_ref().map(|e| e.as_str().to_string());
+                [Some(c.accounts_endpoint.as_str().to_string()), login_url, assertion] == *t
             },
         );
         agree(
@@ -385,7 +385,8 @@ fn content_type(data: &[u8]) {
     };
     for profile in Profile::ALL {
         let model = idp::disconnect::parse(&response, profile).is_ok();
-        let reading = extracted_json(value);
+        // Firefox does not look at the MIME type.
+        let reading = family(profile) == Family::Firefox || extracted_json(value);
         assert_eq!(model, reading, "content type {value:?} ({profile}): the model says {model}, the reading {reading}");
     }
 }
@@ -410,8 +411,10 @@ fn accounts(v: Option<&Value>, profile: Family) -> Expect<Vec<(String, Option<St
                 }
                 out.push((id.to_string(), string(account, "name").map(String::from)));
             }
-            Family::Spec => {
-                if !account.contains_key("id") || !IDENTIFIERS.iter().any(|k| account.contains_key(*k)) {
+            Family::Spec | Family::Firefox => {
+                // Firefox asks for no identifier but the id.
+                let named = profile == Family::Firefox || IDENTIFIERS.iter().any(|k| account.contains_key(*k));
+                if !account.contains_key("id") || !named {
                     return Expect::Reject;
                 }
                 if HINT_LISTS.iter().any(|k| account.get(*k).is_some_and(|l| !l.is_array())) {
@@ -460,6 +463,24 @@ fn config(v: Option<&Value>, profile: Family) -> Expect<[Option<String>; 3]> {
             let get = |k| string(top, k).and_then(resolve).map(|u| u.to_string());
             Expect::Accept([get("accounts_endpoint"), get("login_url"), get("id_assertion_endpoint")])
         }
+        Family::Firefox => {
+            // No login_url, and endpoints resolve with no origin rule.
+            let anywhere = |k| string(top, k).and_then(|s| base.url().join(s).ok()).map(|u| u.to_string());
+            let required = [REQUIRED_ENDPOINTS[0], REQUIRED_ENDPOINTS[2]];
+            if required.iter().any(|k| !top.contains_key(*k)) {
+                return Expect::Reject;
+            }
+            if string(top, "accounts_endpoint").is_some() && anywhere("accounts_endpoint").is_none() {
+                return Expect::Reject;
+            }
+            let simple = top.iter().all(|(k, v)| {
+                v.is_string() && (REQUIRED_ENDPOINTS.contains(&k.as_str()) || OPTIONAL_ENDPOINTS.contains(&k.as_str()))
+            });
+            if !simple {
+                return Expect::Unknown;
+            }
+            Expect::Accept([anywhere("accounts_endpoint"), None, anywhere("id_assertion_endpoint")])
+        }
     }
 }
 
@@ -471,6 +492,8 @@ fn well_known(v: Option<&Value>, profile: Family) -> Expect<Vec<Option<String>>>
             ["accounts_endpoint", "login_url"].iter().all(|k| string(top, k).is_some_and(|s| !s.is_empty()))
         }
         Family::Spec => top.contains_key("accounts_endpoint") && top.contains_key("login_url"),
+        // Firefox's `provider_urls` is required whatever else is there.
+        Family::Firefox => false,
     };
     let list = match top.get("provider_urls") {
         None if pair => return Expect::Accept(Vec::new()),
@@ -498,6 +521,10 @@ fn well_known(v: Option<&Value>, profile: Family) -> Expect<Vec<Option<String>>>
             }
             Expect::Accept(list.iter().map(|item| item.as_str().map(String::from)).collect())
         }
+        // Any number of entries but none; the check against the config
+        // comes later.
+        Family::Firefox if list.is_empty() => Expect::Reject,
+        Family::Firefox => Expect::Accept(list.iter().map(|item| item.as_str().map(String::from)).collect()),
     }
 }
 
@@ -515,7 +542,9 @@ fn client_metadata(v: Option<&Value>, profile: Family) -> Expect<Links> {
             let third = top.get("client_is_third_party_to_top_frame_origin").and_then(Value::as_bool).unwrap_or(false);
             Expect::Accept(Some((link("privacy_policy_url"), link("terms_of_service_url"), third)))
         }
-        (Some(Value::Object(_) | Value::Null | Value::Array(_)), Family::Spec) => Expect::Accept(None),
+        (Some(Value::Object(_) | Value::Null | Value::Array(_)), Family::Spec | Family::Firefox) => {
+            Expect::Accept(None)
+        }
         _ => Expect::Reject,
     }
 }
@@ -527,7 +556,7 @@ fn disconnect(v: Option<&Value>, profile: Family) -> Expect<Option<String>> {
     match (profile, id.as_str()) {
         (Family::Chromium, Some(s)) if !s.is_empty() => Expect::Accept(Some(s.to_string())),
         (Family::Chromium, _) => Expect::Reject,
-        (Family::Spec, s) => Expect::Accept(s.map(String::from)),
+        (Family::Spec | Family::Firefox, s) => Expect::Accept(s.map(String::from)),
     }
 }
 
@@ -547,12 +576,15 @@ enum Family {
     Spec,
     /// `chromium` and `chromium-142`.
     Chromium,
+    /// `firefox`: WebIDL conversion as the spec, with its own members.
+    Firefox,
 }
 
 fn family(p: Profile) -> Family {
     match p {
         Profile::Spec | Profile::Spec2024 => Family::Spec,
         Profile::Chromium | Profile::Chromium142 => Family::Chromium,
+        Profile::Firefox => Family::Firefox,
     }
 }
 
@@ -580,7 +612,8 @@ fn js_string(v: &Value) -> Option<String> {
 fn assertion(v: Option<&Value>, generation: Profile) -> Expect<Kind> {
     let profile = family(generation);
     let Some(top) = v.and_then(object) else { return Expect::Reject };
-    let error = top.get("error");
+    // Firefox has no error API: the member is not read.
+    let error = top.get("error").filter(|_| profile != Family::Firefox);
     match (profile, error) {
         (_, Some(Value::Object(_))) => return Expect::Accept(Kind::Error),
         (Family::Spec, Some(Value::Null | Value::Array(_))) => return Expect::Accept(Kind::Error),
@@ -589,7 +622,9 @@ fn assertion(v: Option<&Value>, generation: Profile) -> Expect<Kind> {
     }
     match (generation, top.get("token")) {
         (Profile::Spec | Profile::Chromium, Some(token)) => return Expect::Accept(Kind::Token(Some(token.clone()))),
-        (Profile::Spec2024, Some(token)) => return Expect::Accept(Kind::Token(js_string(token).map(Value::String))),
+        (Profile::Spec2024 | Profile::Firefox, Some(token)) => {
+            return Expect::Accept(Kind::Token(js_string(token).map(Value::String)))
+        }
         (Profile::Chromium142, Some(token @ Value::String(_))) => {
             return Expect::Accept(Kind::Token(Some(token.clone())))
         }
@@ -597,7 +632,7 @@ fn assertion(v: Option<&Value>, generation: Profile) -> Expect<Kind> {
         _ => {}
     }
     match (profile, top.get("continue_on")) {
-        (Family::Spec, Some(_)) => Expect::Accept(Kind::ContinueOn),
+        (Family::Spec | Family::Firefox, Some(_)) => Expect::Accept(Kind::ContinueOn),
         (Family::Chromium, Some(Value::String(s))) if assertion_endpoint().url().join(s).is_ok() => {
             Expect::Accept(Kind::ContinueOn)
         }

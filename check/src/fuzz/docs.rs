@@ -164,9 +164,13 @@ pub fn config(data: &[u8]) {
                 assert_eq!(problem.severity, Severity::Error);
             }
             let _ = idp::config::icon_urls(config);
-            // Endpoints are same-origin with the config by construction.
+            // Endpoints are same-origin with the config by construction,
+            // where the profile has that rule.
+            if !profile.rules().endpoints_same_origin {
+                continue;
+            }
             for endpoint in
-                [Some(&config.accounts_endpoint), Some(&config.login_url), config.id_assertion_endpoint.valid()]
+                [Some(&config.accounts_endpoint), config.login_url.as_ref(), config.id_assertion_endpoint.valid()]
                     .into_iter()
                     .flatten()
             {

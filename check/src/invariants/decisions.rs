@@ -3,7 +3,7 @@
 //! how failures are delayed or refused.
 
 use super::*;
-use fedcm_model::profile::rules::{DelayedFailures, DuplicateKey};
+use fedcm_model::profile::rules::{DelayedFailures, DuplicateKey, LoginStatusUse};
 
 /// I1: every assertion request follows a choice in the chooser or the auto
 /// re-authentication decision.
@@ -110,7 +110,7 @@ pub(super) fn silent_is_silent(t: &Trace) -> Result<(), String> {
 /// passive mode (or silent), unless a login pop-up succeeded first.
 pub(super) fn logged_out_no_accounts(t: &Trace) -> Result<(), String> {
     let Some((s, o)) = start(t) else { return Ok(()) };
-    if o.mode == Mode::Active && o.mediation != Mediation::Silent {
+    if !reads_login_status(t) || (o.mode == Mode::Active && o.mediation != Mediation::Silent) {
         return Ok(());
     }
     let mut logged_in_first = false;
@@ -132,8 +132,17 @@ pub(super) fn logged_out_no_accounts(t: &Trace) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the request reads the Login Status API (Firefox's does not,
+/// decisions F4: I12-I14 hold only where it does).
+fn reads_login_status(t: &Trace) -> bool {
+    t.start().is_none_or(|s| s.profile.rules().login_status == LoginStatusUse::Consulted)
+}
+
 /// I13: every accounts response that was read sets the IdP's login status.
 pub(super) fn login_status_updates(t: &Trace) -> Result<(), String> {
+    if !reads_login_status(t) {
+        return Ok(());
+    }
     for (at, e) in t.events.iter().enumerate() {
         let Event::Response { kind: FetchKind::Accounts, result, .. } = e else { continue };
         if matches!(result, ResponseResult::Ignored) {
@@ -153,7 +162,7 @@ pub(super) fn login_status_updates(t: &Trace) -> Result<(), String> {
 /// UI follows, and nothing is auto-selected.
 pub(super) fn no_silent_tracking(t: &Trace) -> Result<(), String> {
     let Some((s, o)) = start(t) else { return Ok(()) };
-    if o.mediation == Mediation::Silent {
+    if o.mediation == Mediation::Silent || !reads_login_status(t) {
         return Ok(());
     }
     let fetched: BTreeSet<usize> =

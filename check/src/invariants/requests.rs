@@ -6,10 +6,12 @@ use fedcm_model::profile::rules::ImageFetch;
 
 /// I6: credentialed and config-derived requests stay on the config's origin
 /// and are potentially trustworthy; so do the login pop-up and (spec) the
-/// continuation pop-up.
+/// continuation pop-up. Where the profile pins no endpoint to the config's
+/// origin (Firefox, decisions F3), only the pop-ups are held to it.
 pub(super) fn same_origin_endpoints(t: &Trace) -> Result<(), String> {
     let pinned = [FetchKind::Config, FetchKind::Accounts, FetchKind::ClientMetadata, FetchKind::Assertion];
-    for (_, r) in requests(t).filter(|(_, r)| pinned.contains(&r.kind)) {
+    let endpoints_pinned = t.start().is_none_or(|s| s.profile.rules().endpoints_same_origin);
+    for (_, r) in requests(t).filter(|(_, r)| endpoints_pinned && pinned.contains(&r.kind)) {
         let Some(cfg) = config_url(t, r.provider) else { continue };
         ensure(r.url.origin() == cfg.url().origin(), || format!("{} is not on {}", r.url, cfg))?;
         ensure(is_potentially_trustworthy(&r.url), || format!("{} is not potentially trustworthy", r.url))?;

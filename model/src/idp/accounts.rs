@@ -170,17 +170,21 @@ fn account<'a>(cx: &mut Cx, path: &Path, item: &Json<'a>) -> Option<(Account, Co
     }
 
     // At least one identifier. The spec counts a member as soon as it is
-    // set (even ""); Chromium wants one that is not blank.
+    // set (even ""); Chromium wants one that is not blank; Firefox asks
+    // for none but `id`.
     let identifiers = [&name, &email, &tel, &username];
     let rule = cx.profile.rules().identifiers;
     let has_identifier = match rule {
         Identifiers::Set => identifiers.iter().any(|v| v.is_some()),
         Identifiers::NonBlank => identifiers.iter().any(|v| v.as_deref().is_some_and(|s| !s.trim_ascii().is_empty())),
+        Identifiers::IdOnly => true,
     };
     if !has_identifier {
         let blank = identifiers.iter().any(|v| v.is_some());
         cx.error(path, Rule::NoAccountIdentifier { blank });
-    } else if rule == Identifiers::Set && identifiers.iter().all(|v| v.as_deref().is_none_or(|s| s.trim().is_empty())) {
+    } else if rule != Identifiers::NonBlank
+        && identifiers.iter().all(|v| v.as_deref().is_none_or(|s| s.trim().is_empty()))
+    {
         // Passes the algorithm, but the prose asks for a non-empty value.
         cx.warn(path, Rule::NoAccountIdentifier { blank: true });
     }

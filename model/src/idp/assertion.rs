@@ -12,7 +12,7 @@ use crate::idl;
 use crate::json::Json;
 use crate::mutation::mutant;
 use crate::problem::{Document, Path, Problem, Rule};
-use crate::profile::rules::{AssertionStatus, ContinueOn, ErrorMember, ErrorUrlScope, TokenConversion};
+use crate::profile::rules::{AssertionStatus, ContinueOn, ErrorMember, ErrorUrlScope, ResponseChecks, TokenConversion};
 use crate::profile::Profile;
 use crate::urls::{is_potentially_trustworthy, registrable_domain, same_site, Endpoint, UrlError};
 use serde::Serialize;
@@ -60,12 +60,17 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
             cx.warn(&root.field("id_token"), Rule::LegacyMember { replacement: "token" });
         }
 
-        if let Some(value) = dict.get("error") {
+        let error = dict.get("error");
+        if error.is_some() && rules.error_member == ErrorMember::Unsupported {
+            let instead = "there is no IdentityCredentialError; without a token the call fails with NetworkError";
+            cx.warn(&root.field("error"), Rule::MemberNotRead { instead });
+        }
+        if let Some(value) = error.filter(|_| rules.error_member != ErrorMember::Unsupported) {
             let path = root.field("error");
             let error = match (value, rules.error_member) {
                 // Chromium only honours an object; a string is skipped.
                 (Json::Object(_), _) | (_, ErrorMember::WebIdl) => idl::dictionary(cx, &path, value),
-                (other, ErrorMember::ObjectWithLegacyCode) => {
+                (other, ErrorMember::ObjectWithLegacyCode | ErrorMember::Unsupported) => {
                     cx.warn(&path, Rule::IgnoredWrongType { expected: "an object", found: other.json_type() });
                     None
                 }
@@ -89,7 +94,7 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
             }
         }
 
-        if !response.is_ok_status() {
+        if !response.is_ok_status() && rules.response_checks == ResponseChecks::StatusAndType {
             // Only reachable in Chromium: no error object, so the status decides.
             cx.error(&Path::Root, Rule::HttpStatus { status: response.status });
             return None;
@@ -230,6 +235,24 @@ mod tests {
     fn value(body: &str, p: Profile) -> AssertionResponse {
         run(body, p).unwrap().value
     }
+    /// The profiles with an error API (all but Firefox).
+    fn error_api() -> impl Iterator<Item = Profile> {
+        Profile::ALL.into_iter().filter(|p| p.rules().error_member != ErrorMember::Unsupported)
+    }
+
+    /// Firefox reads no `error`: the token decides, and without one the
+    /// response is no assertion (decisions F1).
+    #[test]
+    fn firefox_does_not_read_the_error_member() {
+        let r = run(r#"{"token":"t","error":{"error":"x"}}"#, Profile::Firefox);
+        assert_eq!(warning_ids(&r), ["member-not-read"]);
+        assert_eq!(r.unwrap().value, AssertionResponse::Token(json!("t")));
+        let r = run(r#"{"error":{"error":"access_denied"}}"#, Profile::Firefox);
+        assert_eq!(error_ids(&r), ["no-assertion-result"]);
+        // Any status is read; the JSON decides.
+        let r = parse(&ok(r#"{"token":{"a":1}}"#).with_status(500), &endpoint(), Profile::Firefox);
+        assert_eq!(r.unwrap().value, AssertionResponse::Token(json!("[object Object]")));
+    }
 
     #[test]
     fn string_and_json_tokens_pass_through() {
@@ -268,7 +291,7 @@ mod tests {
     fn error_wins_over_token_and_continue_on() {
         let body =
             r#"{"token":"t","continue_on":"https://idp.example/c","error":{"error":"access_denied","url":"/why"}}"#;
-        for p in Profile::ALL {
+        for p in error_api() {
             let AssertionResponse::Error(e) = value(body, p) else { panic!() };
             assert_eq!(e.code, "access_denied");
             assert_eq!(e.url.unwrap().as_str(), "https://idp.example/why");
@@ -302,7 +325,7 @@ mod tests {
 
     #[test]
     fn error_url_on_another_site_is_dropped() {
-        for p in Profile::ALL {
+        for p in error_api() {
             let r = run(r#"{"error":{"error":"x","url":"https://evil.example/e"}}"#, p);
             assert_eq!(warning_ids(&r), ["error-url-dropped"]);
             let AssertionResponse::Error(e) = r.unwrap().value else { panic!() };
@@ -319,7 +342,7 @@ mod tests {
 
     #[test]
     fn http_error_url_is_dropped() {
-        for p in Profile::ALL {
+        for p in error_api() {
             let AssertionResponse::Error(e) = value(r#"{"error":{"url":"http://idp.example/e"}}"#, p) else { panic!() };
             assert_eq!(e.url, None, "{p}");
         }
@@ -366,7 +389,7 @@ mod tests {
             panic!()
         };
         assert_eq!(e.url, None);
-        for p in Profile::ALL {
+        for p in error_api() {
             let r = run(r#"{"error":{"error":"x","url":"https://[::1"}}"#, p);
             assert_eq!(warning_ids(&r), ["error-url-dropped"], "{p}");
             let AssertionResponse::Error(e) = r.unwrap().value else { panic!() };

@@ -13,7 +13,7 @@ use crate::http::HttpResponse;
 use crate::idl::{self, Dict, ListPolicy};
 use crate::json::Json;
 use crate::problem::{Document, Path, Problem, Rule};
-use crate::profile::rules::AssertionEndpointCheck;
+use crate::profile::rules::{AssertionEndpointCheck, LoginStatusUse};
 use crate::profile::Profile;
 use crate::urls::{ConfigUrl, Endpoint, UrlError};
 use serde::Serialize;
@@ -45,10 +45,15 @@ impl<T> Checked<T> {
 pub struct Config {
     /// Where the credentialed accounts GET goes; checked on arrival.
     pub accounts_endpoint: Endpoint,
+    /// `accounts_endpoint` as the config wrote it (Firefox compares it with
+    /// the well-known file's as strings).
+    pub accounts_endpoint_as_written: String,
     /// Where the assertion POST goes; checked when used (on arrival under Chromium).
     pub id_assertion_endpoint: Checked<Endpoint>,
-    /// The IdP's sign-in page, opened in the login pop-up; checked on arrival.
-    pub login_url: Endpoint,
+    /// The IdP's sign-in page, opened in the login pop-up; checked on
+    /// arrival. Required, except where the request ignores the Login Status
+    /// API and so never reads it (`None`).
+    pub login_url: Option<Endpoint>,
     /// Where the client metadata GET goes, if the IdP serves it.
     pub client_metadata_endpoint: Option<Checked<Endpoint>>,
     /// Where `disconnect()` POSTs, if the IdP supports it.
@@ -120,7 +125,13 @@ pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) 
         }
 
         let accounts_endpoint = required_endpoint(cx, config_url, dict, "accounts_endpoint");
-        let login_url = required_endpoint(cx, config_url, dict, "login_url");
+        let accounts_endpoint_as_written = dict.get("accounts_endpoint").map(idl::to_js_string).unwrap_or_default();
+        // Without the Login Status API there is no login pop-up, and
+        // `login_url` is not part of the config (Firefox; decisions F4).
+        let login_url = match profile.rules().login_status {
+            LoginStatusUse::Consulted => required_endpoint(cx, config_url, dict, "login_url").map(Some),
+            LoginStatusUse::Ignored => Some(None),
+        };
         let id_assertion_endpoint = match profile.rules().assertion_endpoint_check {
             // Chromium validates it with the others; the spec defers the check.
             AssertionEndpointCheck::WithConfig => {
@@ -151,6 +162,7 @@ pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) 
         match (accounts_endpoint, login_url, id_assertion_endpoint) {
             (Some(accounts_endpoint), Some(login_url), Some(id_assertion_endpoint)) => Some(Config {
                 accounts_endpoint,
+                accounts_endpoint_as_written,
                 id_assertion_endpoint,
                 login_url,
                 client_metadata_endpoint,
@@ -207,6 +219,9 @@ fn deferred_endpoint(
 fn resolve(profile: Profile, config_url: &ConfigUrl, value: &str) -> Result<Endpoint, UrlError> {
     if value.is_empty() && profile.rules().empty_url_invalid {
         return Err(UrlError::Unparsable { value: String::new(), reason: "empty string".into() });
+    }
+    if !profile.rules().endpoints_same_origin {
+        return config_url.resolve_anywhere(value);
     }
     config_url.resolve(value)
 }
@@ -297,7 +312,10 @@ mod tests {
         for p in Profile::ALL {
             let c = parse(&ok(MINIMAL), &url(), p).unwrap().value;
             assert_eq!(c.accounts_endpoint.as_str(), "https://idp.example/accounts");
-            assert_eq!(c.login_url.as_str(), "https://idp.example/login");
+            // Firefox does not read login_url.
+            let login = c.login_url.as_ref().map(|u| u.as_str());
+            let expected = (p.rules().login_status == LoginStatusUse::Consulted).then_some("https://idp.example/login");
+            assert_eq!(login, expected, "{p}");
             assert_eq!(c.id_assertion_endpoint.valid().unwrap().as_str(), "https://idp.example/assert");
             assert!(!c.supports_use_other_account);
         }
@@ -307,7 +325,9 @@ mod tests {
     fn each_required_member_missing_fails() {
         for name in ["accounts_endpoint", "id_assertion_endpoint", "login_url"] {
             let body = MINIMAL.replace(&format!("\"{name}\""), "\"x_unknown\"");
-            for p in Profile::ALL {
+            // Firefox's config has no login_url (decisions F4).
+            let reads = |p: &Profile| name != "login_url" || p.rules().login_status == LoginStatusUse::Consulted;
+            for p in Profile::ALL.into_iter().filter(reads) {
                 let r = parse(&ok(&body), &url(), p);
                 assert_eq!(error_ids(&r), ["missing-required"], "{name} {p}");
                 assert_eq!(fields(&r), [name]);
@@ -454,9 +474,21 @@ mod tests {
         assert_eq!(c.types.unwrap(), ["indieauth"]);
     }
 
+    /// Firefox resolves endpoints against the config URL wherever they
+    /// point, and needs no login_url (decisions F3, F4).
+    #[test]
+    fn firefox_takes_endpoints_of_any_origin() {
+        let body = r#"{"accounts_endpoint":"https://other.example/a","id_assertion_endpoint":"http://x.example/t"}"#;
+        let c = parse(&ok(body), &url(), Profile::Firefox).unwrap().value;
+        assert_eq!(c.accounts_endpoint.as_str(), "https://other.example/a");
+        assert_eq!(c.id_assertion_endpoint.valid().unwrap().as_str(), "http://x.example/t");
+        assert!(c.login_url.is_none());
+        assert_eq!(error_ids(&spec(body)), ["url-cross-origin", "missing-required"]);
+    }
+
     #[test]
     fn invalid_disconnect_endpoint_is_held_checked_and_cited_where_used() {
-        for p in Profile::ALL {
+        for p in Profile::ALL.into_iter().filter(|p| p.rules().endpoints_same_origin) {
             let c = parse(&ok(&with(r#""disconnect_endpoint":"https://evil.example/d""#)), &url(), p).unwrap().value;
             let Some(Checked::Invalid(problem)) = c.disconnect_endpoint else { panic!("{p}") };
             assert_eq!(problem.rule.id(), "url-cross-origin");

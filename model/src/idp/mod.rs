@@ -18,7 +18,7 @@ pub mod well_known;
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
 use crate::problem::{Document, Path, Problem, Rule};
-use crate::profile::rules::Decoding;
+use crate::profile::rules::{Decoding, ResponseChecks};
 use crate::profile::{Profile, MAX_BODY_BYTES};
 use std::borrow::Cow;
 
@@ -174,10 +174,13 @@ pub(crate) fn body_text<'r>(
     if response.is_redirect() {
         return fail(Rule::Redirect { status: response.status });
     }
-    if !response.is_ok_status() && !transport.any_status {
+    // Firefox reads the body whatever its status and type (decisions F2).
+    let checked = profile.rules().response_checks == ResponseChecks::StatusAndType;
+    if !response.is_ok_status() && !transport.any_status && checked {
         return fail(Rule::HttpStatus { status: response.status });
     }
     match response.content_type() {
+        _ if !checked => {}
         None => return fail(Rule::ContentTypeMissing),
         Some(ct) if ct.json => {}
         Some(ct) => return fail(Rule::ContentTypeNotJson { content_type: ct.value.to_string() }),

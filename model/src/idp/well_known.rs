@@ -52,7 +52,8 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<WellKnown
         let list = profile.rules().well_known_list;
         let provider_urls = match (raw, profile) {
             // Chromium needs provider_urls unless the direct-endpoints pair is given.
-            (None, _) if !pair && list == WellKnownList::AnyOfSet => {
+            // Firefox: `provider_urls` is a required member.
+            (None, _) if list == WellKnownList::ContainsString || (!pair && list == WellKnownList::AnyOfSet) => {
                 cx.error(&path, Rule::MissingRequired);
                 None
             }
@@ -66,7 +67,8 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<WellKnown
         }
         // The spec fails a list of more than one even when the pair is
         // present; Chromium only without the pair.
-        let pair_excuses = list == WellKnownList::AnyOfSet && pair;
+        // Firefox allows several entries on its own terms (checked in `check`).
+        let pair_excuses = (list == WellKnownList::AnyOfSet && pair) || list == WellKnownList::ContainsString;
         if provider_urls.len() > 1 && !pair_excuses {
             cx.error(&path, Rule::TooManyProviderUrls { count: provider_urls.len() })
         }
@@ -90,6 +92,9 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<WellKnown
 /// this well-known file allow `config`, fetched from `config_url`?
 pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, profile: Profile) -> Result<(), Problem> {
     let err = |field: &str, rule| Err(Problem::error(Document::WellKnown, Some(field.to_string()), rule));
+    if profile.rules().well_known_list == WellKnownList::ContainsString {
+        return check_as_strings(well_known, config_url, config);
+    }
     // The spec resolves entries against the config URL, with the
     // same-origin rule; Chromium resolves them against the well-known URL.
     let base = std::cell::OnceCell::new();
@@ -97,7 +102,7 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     let resolve = |field: &str, value: &str| -> Result<url::Url, Problem> {
         match list {
             WellKnownList::ExactlyOne => config_url.resolve(value).map(crate::urls::Endpoint::into_url),
-            WellKnownList::AnyOfSet => base
+            WellKnownList::AnyOfSet | WellKnownList::ContainsString => base
                 .get_or_init(|| config_url.well_known_url())
                 .join(value)
                 .map_err(|e| crate::urls::UrlError::Unparsable { value: value.to_string(), reason: e.to_string() }),
@@ -113,9 +118,10 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     }
     if let (Some(accounts), Some(login)) = (&well_known.accounts_endpoint, &well_known.login_url) {
         for (field, value, expected) in [
-            ("accounts_endpoint", accounts, config.accounts_endpoint.url()),
-            ("login_url", login, config.login_url.url()),
+            ("accounts_endpoint", accounts, Some(config.accounts_endpoint.url())),
+            ("login_url", login, config.login_url.as_ref().map(|u| u.url())),
         ] {
+            let Some(expected) = expected else { continue };
             let resolved = resolve(field, value)?;
             if &resolved != expected {
                 return err(
@@ -131,7 +137,7 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     };
     let allowed: Vec<url::Url> = match list {
         WellKnownList::ExactlyOne => vec![resolve("provider_urls[0]", first)?],
-        WellKnownList::AnyOfSet => well_known
+        WellKnownList::AnyOfSet | WellKnownList::ContainsString => well_known
             .provider_urls
             .iter()
             .enumerate()
@@ -149,6 +155,34 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
             },
         )
     }
+}
+
+/// Firefox's check (decisions F7): the RP's `configURL` string must be an
+/// entry, compared as strings with no URL parsing; a file with other than
+/// one entry must also name the config's `accounts_endpoint`, as written.
+fn check_as_strings(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config) -> Result<(), Problem> {
+    let err = |field: &str, rule| Err(Problem::error(Document::WellKnown, Some(field.to_string()), rule));
+    if !well_known.provider_urls.iter().any(|u| u == config_url.as_str()) {
+        return err(
+            "provider_urls",
+            Rule::ConfigNotInWellKnown {
+                config_url: config_url.as_str().to_string(),
+                listed: well_known.provider_urls.join(", "),
+            },
+        );
+    }
+    if well_known.provider_urls.len() != 1
+        && well_known.accounts_endpoint.as_deref() != Some(config.accounts_endpoint_as_written.as_str())
+    {
+        return err(
+            "accounts_endpoint",
+            Rule::WellKnownEndpointMismatch {
+                well_known: well_known.accounts_endpoint.clone().unwrap_or_else(|| "(absent)".into()),
+                config: config.accounts_endpoint_as_written.clone(),
+            },
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -208,7 +242,7 @@ mod tests {
     #[test]
     fn endpoint_pair_must_match_config() {
         let (url, cfg) = config();
-        for p in Profile::ALL {
+        for p in Profile::ALL.into_iter().filter(|p| p.rules().well_known_list != WellKnownList::ContainsString) {
             let wk = parse(&ok(r#"{"accounts_endpoint":"https://idp.example/accounts","login_url":"/login"}"#), p)
                 .unwrap()
                 .value;
@@ -216,6 +250,30 @@ mod tests {
             let bad = parse(&ok(r#"{"accounts_endpoint":"/other","login_url":"/login"}"#), p).unwrap().value;
             assert_eq!(check(&bad, &url, &cfg, p).unwrap_err().rule.id(), "well-known-endpoint-mismatch");
         }
+    }
+
+    /// Firefox compares strings: the RP's configURL as written must be an
+    /// entry, and with several entries the accounts endpoint as written
+    /// must match too (decisions F7).
+    #[test]
+    fn firefox_compares_strings() {
+        let (url, cfg) = config();
+        let ff = |body: &str| parse(&ok(body), Profile::Firefox).unwrap().value;
+        let one = ff(r#"{"provider_urls":["https://idp.example/fedcm/config.json"]}"#);
+        assert_eq!(check(&one, &url, &cfg, Profile::Firefox), Ok(()));
+        // The same URL, written otherwise: not the same string.
+        let other = ff(r#"{"provider_urls":["https://IDP.example/fedcm/config.json"]}"#);
+        assert_eq!(check(&other, &url, &cfg, Profile::Firefox).unwrap_err().rule.id(), "config-not-in-well-known");
+        let two = r#"{"provider_urls":["https://idp.example/fedcm/config.json","https://idp.example/b"]"#;
+        let with = ff(&format!(r#"{two},"accounts_endpoint":"/accounts"}}"#));
+        assert_eq!(check(&with, &url, &cfg, Profile::Firefox), Ok(()));
+        let resolved = ff(&format!(r#"{two},"accounts_endpoint":"https://idp.example/accounts"}}"#));
+        let err = check(&resolved, &url, &cfg, Profile::Firefox).unwrap_err();
+        assert_eq!(err.rule.id(), "well-known-endpoint-mismatch");
+        assert_eq!(
+            error_ids(&parse(&ok(r#"{"accounts_endpoint":"/a","login_url":"/l"}"#), Profile::Firefox)),
+            ["missing-required"]
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::idp::icons;
 use crate::mutation::mutant;
 use crate::options::Mediation;
 use crate::problem::Problem;
-use crate::profile::rules::MetadataTiming;
+use crate::profile::rules::{LoginStatusUse, MetadataTiming};
 use url::Url;
 
 impl Flow {
@@ -62,13 +62,17 @@ impl Flow {
             Ok(list) if !list.is_empty() => list,
             other => {
                 let problem = other.err().and_then(|p| p.into_iter().next());
-                self.set_login_status(&origin, LoginStatus::LoggedOut);
+                if self.rules.login_status == LoginStatusUse::Consulted {
+                    self.set_login_status(&origin, LoginStatus::LoggedOut);
+                }
                 let why =
                     if problem.is_some() { "the accounts list was rejected" } else { "the accounts list is empty" };
                 return self.provider_without_accounts(i, why, problem);
             }
         };
-        self.set_login_status(&origin, LoginStatus::LoggedIn);
+        if self.rules.login_status == LoginStatusUse::Consulted {
+            self.set_login_status(&origin, LoginStatus::LoggedIn);
+        }
         // The spec fetches every picture before filtering, so the fetches
         // reveal nothing about the hints; Chromium fetches after filtering.
         if !self.rules.pictures_after_filter {

@@ -88,8 +88,22 @@ impl Flow {
         let bool_str = |b: bool| Cow::Borrowed(if b { "true" } else { "false" });
         let mut form: Vec<(Cow<'static, str>, Cow<'a, str>)> = Vec::with_capacity(8);
         let mut push = |k: &'static str, v: Cow<'a, str>| form.push((Cow::Borrowed(k), v));
+        if self.rules.assertion_form == AssertionForm::Firefox {
+            // Firefox's order (its test `test_is_auto_selected.html` pins
+            // the whole body; decisions F1): no disclosure is shown, and
+            // there are no `params` or `fields`.
+            push("account_id", Cow::Borrowed(&s.account_id));
+            push("client_id", Cow::Borrowed(&req.client_id));
+            if let Some(nonce) = req.nonce.as_ref() {
+                push("nonce", Cow::Borrowed(nonce));
+            }
+            push("disclosure_text_shown", Cow::Borrowed("false"));
+            push("is_auto_selected", bool_str(s.auto && !mutant!(BodyNeverAuto)));
+            return form;
+        }
         push("client_id", Cow::Borrowed(&req.client_id));
         match self.rules.assertion_form {
+            AssertionForm::Firefox => {}
             AssertionForm::Spec => {
                 push("account_id", Cow::Borrowed(&s.account_id));
                 push("is_auto_selected", bool_str(s.auto && !mutant!(BodyNeverAuto)));

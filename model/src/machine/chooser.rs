@@ -100,7 +100,12 @@ impl Flow {
     /// One IdP that supports "use another account", in active mode (the
     /// spec) or in either mode (Chromium 156, decisions P9).
     pub(super) fn supports_use_other_account(&self) -> bool {
-        (self.mode == Mode::Active || self.rules.use_other_account == UseOtherAccount::EitherMode)
+        let offered = match self.rules.use_other_account {
+            UseOtherAccount::ActiveMode => self.mode == Mode::Active,
+            UseOtherAccount::EitherMode => true,
+            UseOtherAccount::Never => false,
+        };
+        offered
             && self.providers.len() == 1
             && self
                 .providers

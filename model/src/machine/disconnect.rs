@@ -15,6 +15,7 @@ use crate::idp::disconnect;
 use crate::json::Json;
 use crate::mutation::mutant;
 use crate::problem::{Document, Problem, Rule};
+use crate::profile::rules::DisconnectFailure;
 use crate::profile::Profile;
 use crate::urls::{origin_string, ConfigUrl, UrlError};
 use serde::Serialize;
@@ -320,6 +321,13 @@ impl DisconnectFlow {
                     Err(problem) => {
                         record(self, ResponseResult::Rejected { problems: vec![problem.clone()] });
                         self.remove_all(&embedder, &rp);
+                        if self.profile.rules().disconnect_failure == DisconnectFailure::ForgetsAndResolves {
+                            // Firefox forgets the RP's accounts of this IdP and
+                            // resolves whatever the IdP answered (decisions F5).
+                            let text = format!("the disconnect response is unusable ({problem}); resolved anyway");
+                            self.trace.push(Event::Note { text });
+                            return self.settle(DisconnectOutcome::Resolve);
+                        }
                         self.fail(
                             ErrorName::NetworkError,
                             Reason::DisconnectFailedOnServer,

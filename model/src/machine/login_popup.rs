@@ -126,7 +126,10 @@ impl Flow {
         };
         // The login URL as resolved when the config was checked (the spec
         // re-parses the raw string with no base; ambiguity A28).
-        let mut url = config.login_url.url().clone();
+        let Some(login_url) = &config.login_url else {
+            return self.reject_with(Reason::LoginPopupFailed, false, "the config has no login_url", Vec::new());
+        };
+        let mut url = login_url.url().clone();
         let req = &self.providers[i].request;
         let hints: Vec<(&str, &str)> = [("login_hint", &req.login_hint), ("domain_hint", &req.domain_hint)]
             .into_iter()

@@ -51,7 +51,7 @@ use super::trace::{Event, ResponseResult, Trace};
 use crate::idp::Rejected;
 use crate::mutation::mutant;
 use crate::options::{Mediation, Mode, RequestOptions};
-use crate::profile::rules::DelayedFailures;
+use crate::profile::rules::{CrossOriginFrames, DelayedFailures};
 use crate::profile::{Profile, Rules};
 use crate::urls::origin_string;
 use browser::{BrowserState, LoginStatus};
@@ -176,22 +176,31 @@ impl Flow {
             Ok(_) => true,
             Err(rejected) => !rejected.errors().any(|p| p.rule.is_conversion()),
         };
-        // Chromium's Credential Management step: a frame that is not
-        // same-origin with its ancestors is held to the
-        // `identity-credentials-get` policy only for a request of exactly
-        // one provider; any other is refused as for other credential types
-        // (decisions P14).
+        // A frame that is not same-origin with its ancestors: Chromium holds
+        // only a request of exactly one provider to the
+        // `identity-credentials-get` policy and refuses any other as for
+        // other credential types (decisions P14); Firefox refuses every one
+        // (decisions F6). Both come after WebIDL conversion.
         let framed = rp.origin.origin() != rp.embedder.origin();
         let one = options.pointer("/identity/providers").and_then(serde_json::Value::as_array).map(Vec::len) == Some(1);
         // Without `identity` the request names no credential type, which
         // Credential Management refuses first.
         let identity = options.get("identity").is_some_and(|i| !i.is_null());
-        if converted && framed && identity && !one && profile.rules().framed_needs_one_provider {
+        let refused = match profile.rules().cross_origin_frames {
+            CrossOriginFrames::Allowed => None,
+            CrossOriginFrames::OneProvider => (!one).then_some((
+                Reason::FramedProviderCount,
+                "a frame that is not same-origin with its ancestors may ask for exactly one provider",
+            )),
+            CrossOriginFrames::Refused => {
+                Some((Reason::FramedCrossOrigin, "a frame that is not same-origin with its ancestors may not ask"))
+            }
+        };
+        if let Some((reason, message)) = refused.filter(|_| converted && framed && identity) {
             let mut flow = Flow::empty(rp, browser, profile);
             flow.record_start(None);
             flow.pass(Passing::Validation);
-            let message = "a frame that is not same-origin with its ancestors may ask for exactly one provider";
-            flow.settle_reject(Rejection::new(ErrorName::NotAllowedError, Reason::FramedProviderCount, false, message));
+            flow.settle_reject(Rejection::new(ErrorName::NotAllowedError, reason, false, message));
             return flow;
         }
         match parsed {
@@ -458,6 +467,7 @@ impl Flow {
         match self.rules.delayed_failures {
             DelayedFailures::Every => true,
             DelayedFailures::PassiveNotSilent => self.mode == Mode::Passive && self.mediation != Mediation::Silent,
+            DelayedFailures::Never => false,
         }
     }
 }

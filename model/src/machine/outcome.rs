@@ -13,7 +13,8 @@ use url::Url;
 pub struct IdentityCredential {
     token: serde_json::Value,
     is_auto_selected: bool,
-    /// The RP's `configURL` string, unnormalized.
+    /// The RP's `configURL` string, unnormalized, or the parsed URL
+    /// (Chromium; decisions P16).
     #[serde(rename = "configURL")]
     config_url: String,
 }
@@ -30,7 +31,7 @@ impl IdentityCredential {
     pub fn is_auto_selected(&self) -> bool {
         self.is_auto_selected
     }
-    /// `configURL` exactly as the RP passed it.
+    /// `configURL` as the RP passed it, or parsed where the profile says so.
     pub fn config_url(&self) -> &str {
         &self.config_url
     }
@@ -81,6 +82,8 @@ pub enum Reason {
     /// Chromium: a frame that is not same-origin with its ancestors asked
     /// for other than exactly one provider.
     FramedProviderCount,
+    /// Firefox: any call from a frame that is not same-origin with its ancestors.
+    FramedCrossOrigin,
     /// Active mode with other than exactly one provider.
     ActiveModeProviderCount,
     /// Active mode without transient user activation.
@@ -139,9 +142,10 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests that must cover each.
-    pub const ALL: [Reason; 27] = [
+    pub const ALL: [Reason; 28] = [
         Reason::InvalidOptions,
         Reason::FramedProviderCount,
+        Reason::FramedCrossOrigin,
         Reason::ActiveModeProviderCount,
         Reason::ActiveModeNoActivation,
         Reason::DuplicateProvider,

@@ -38,6 +38,7 @@ impl Flow {
         let have = match self.rules.metadata_timing {
             MetadataTiming::FieldsOrFramed => p.metadata.is_some(),
             MetadataTiming::NewAccountsEachFetch => p.metadata_asked,
+            MetadataTiming::Never => return false,
         };
         !have && self.wants_client_metadata(i)
     }
@@ -140,6 +141,7 @@ impl Flow {
                 };
                 fields_non_empty && new_account
             }
+            MetadataTiming::Never => false,
         }
     }
 

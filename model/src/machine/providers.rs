@@ -16,7 +16,8 @@ use crate::idp::config::Config;
 use crate::mutation::mutant;
 use crate::options::{Mediation, Mode, ProviderRequest};
 use crate::problem::Problem;
-use crate::urls::{origin_string, ConfigUrl};
+use crate::profile::rules::{LoginStatusUse, PassiveProviders};
+use crate::urls::{origin_string, same_site, ConfigUrl};
 
 /// What a provider contributes once its fetches are done (the spec's
 /// provider map values).
@@ -229,7 +230,11 @@ impl Flow {
         self.set_stage(i, ProviderStage::LoginStatusCheck);
         let origin = &self.providers[i].origin;
         let has_connection = self.browser.has_connection(&self.rp_embedder, &self.rp_origin, origin);
-        let status = self.browser.login_status(origin);
+        // Firefox's request never reads the login status (decisions F4).
+        let status = match self.rules.login_status {
+            LoginStatusUse::Consulted => self.browser.login_status(origin),
+            LoginStatusUse::Ignored => LoginStatus::Unknown,
+        };
         let requires_user_mediation = self.browser.requires_user_mediation.contains(&self.rp_origin);
         let config_url = match &self.providers[i].request.config_url {
             Ok(c) => c.clone(),
@@ -242,6 +247,15 @@ impl Flow {
                 return self.skip(i, "the configURL cannot be fetched", Some(problem));
             }
         };
+        // Firefox's passive mode asks only IdPs the RP is connected to or
+        // same-site with (decisions F4).
+        if self.mode == Mode::Passive
+            && self.rules.passive_providers == PassiveProviders::ConnectedOrSameSite
+            && !has_connection
+            && !same_site(&self.rp.origin, config_url.url())
+        {
+            return self.skip(i, "passive mode, and the RP is neither connected to nor same-site with this IdP", None);
+        }
         if self.mediation == Mediation::Silent && !has_connection && !mutant!(SkipSilentConnectionGate) {
             return self.skip(i, "silent mediation and no account of this IdP is connected to the RP", None);
         }

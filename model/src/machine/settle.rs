@@ -12,6 +12,7 @@ use super::trace::Event;
 use super::{Flow, TimerId};
 use crate::mutation::mutant;
 use crate::problem::Problem;
+use crate::profile::rules::{CredentialConfigUrl, ErrorMember};
 use url::Url;
 
 /// The error dialog is shown; dismissing it rejects with `rejection`.
@@ -67,7 +68,13 @@ impl Flow {
             account: selection.account_id.clone(),
         };
         let auto = selection.auto && !mutant!(CredentialNeverAuto);
-        let credential = IdentityCredential::new(token, auto, p.request.config_url_raw.clone());
+        // Chromium hands back the parsed URL; the spec the RP's string
+        // (decisions P16).
+        let config_url = match (self.rules.credential_config_url, &p.config_url) {
+            (CredentialConfigUrl::Parsed, Some(c)) => c.url().to_string(),
+            _ => p.request.config_url_raw.clone(),
+        };
+        let credential = IdentityCredential::new(token, auto, config_url);
         if self.browser.connect(connection.clone()) {
             self.trace.push(Event::ConnectionAdded { connection });
         }
@@ -89,6 +96,12 @@ impl Flow {
 
     /// The error dialog comes before an `IdentityCredentialError`.
     pub(super) fn show_error(&mut self, rejection: Rejection) {
+        if self.rules.error_member == ErrorMember::Unsupported {
+            // No IdentityCredentialError and no error dialog: every failure
+            // of the assertion is a NetworkError (Firefox, decisions F1).
+            let Rejection { reason, message, problems, .. } = rejection;
+            return self.reject_with(reason, false, message, problems);
+        }
         if mutant!(NoErrorDialog) {
             return self.settle_reject(rejection);
         }

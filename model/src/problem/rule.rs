@@ -94,6 +94,11 @@ pub enum Rule {
         /// The member browsers read now.
         replacement: &'static str,
     },
+    /// A member the spec defines that this profile's browser does not read.
+    MemberNotRead {
+        /// What happens instead.
+        instead: &'static str,
+    },
 
     // --- URLs ---
     /// An endpoint URL in an IdP document is unusable.
@@ -253,6 +258,7 @@ impl Rule {
             Rule::IgnoredWrongType { .. } => "ignored-wrong-type",
             Rule::Coerced { .. } => "coerced",
             Rule::LegacyMember { .. } => "legacy-member",
+            Rule::MemberNotRead { .. } => "member-not-read",
             Rule::Url(UrlError::Unparsable { .. }) => "url-unparsable",
             Rule::Url(UrlError::CrossOrigin { .. }) => "url-cross-origin",
             Rule::Url(UrlError::NotTrustworthy { .. }) => "url-not-trustworthy",
@@ -312,7 +318,8 @@ impl Rule {
             | Rule::WrongType { .. }
             | Rule::IgnoredWrongType { .. }
             | Rule::Coerced { .. }
-            | Rule::LegacyMember { .. } => document.anchor(),
+            | Rule::LegacyMember { .. }
+            | Rule::MemberNotRead { .. } => document.anchor(),
             Rule::Url(_) => match document {
                 Document::Assertion => "fetch-identity-assertion",
                 Document::Accounts => "fetch-accounts",
@@ -379,6 +386,7 @@ impl Rule {
             Rule::LegacyMember { replacement } => {
                 format!("this member is not in the current spec; browsers now read {replacement}")
             }
+            Rule::MemberNotRead { instead } => format!("this browser does not read this member: {instead}"),
             Rule::Url(e) | Rule::InvalidConfigUrl(e) => e.to_string(),
             Rule::TooManyProviderUrls { count } => {
                 format!("provider_urls has {count} entries; at most one is allowed")

@@ -23,7 +23,8 @@ use std::str::FromStr;
 /// literally, including WebIDL's coercing dictionary conversion; `Spec2024`
 /// is the text before the 2025 token and nonce changes. `Chromium` is
 /// Chromium as measured on 156 and read in `content/browser/webid/`;
-/// `Chromium142` is the same before tokens of any type.
+/// `Chromium142` is the same before tokens of any type. `Firefox` is
+/// Firefox's implementation as its source reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub enum Profile {
     /// The Editor's Draft, read literally (the default).
@@ -40,6 +41,10 @@ pub enum Profile {
     /// Chromium before 143: a token that is not a string counts as missing.
     #[serde(rename = "chromium-142")]
     Chromium142,
+    /// Firefox, read in its source: a string token, the provider-level
+    /// `nonce`, no error API, no Login Status API in the request.
+    #[serde(rename = "firefox")]
+    Firefox,
 }
 
 /// Bodies above this size are rejected before parsing. The spec sets no
@@ -49,7 +54,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 impl Profile {
     /// Every profile, for checks that run under each.
-    pub const ALL: [Profile; 4] = [Profile::Spec, Profile::Spec2024, Profile::Chromium, Profile::Chromium142];
+    pub const ALL: [Profile; 5] =
+        [Profile::Spec, Profile::Spec2024, Profile::Chromium, Profile::Chromium142, Profile::Firefox];
 
     /// The name the CLI and scenario files use.
     pub fn name(self) -> &'static str {
@@ -58,6 +64,7 @@ impl Profile {
             Profile::Spec2024 => "spec-2024",
             Profile::Chromium => "chromium",
             Profile::Chromium142 => "chromium-142",
+            Profile::Firefox => "firefox",
         }
     }
 
@@ -70,6 +77,9 @@ impl Profile {
             }
             Profile::Chromium => "Chromium as measured on 156 with fedcm browser and read in content/browser/webid",
             Profile::Chromium142 => "Chromium before 143: a token that is not a string counts as missing",
+            Profile::Firefox => {
+                "Firefox as read in dom/credentialmanagement/identity (2025): string token, nonce=, no error API, no login status"
+            }
         }
     }
 
@@ -84,6 +94,7 @@ impl Profile {
             Profile::Spec2024 => &rules::SPEC_2024,
             Profile::Chromium => &rules::CHROMIUM,
             Profile::Chromium142 => &rules::CHROMIUM_142,
+            Profile::Firefox => &rules::FIREFOX,
         }
     }
 

@@ -33,6 +33,10 @@ pub enum WellKnownList {
     /// A set (repeats collapse) of which any may match, resolved against
     /// the well-known URL; optional when the endpoint pair is present.
     AnyOfSet,
+    /// The config URL as the RP wrote it must be one of the entries,
+    /// compared as strings; with other than one entry, the file's
+    /// `accounts_endpoint` must also equal the config's, as strings.
+    ContainsString,
 }
 
 /// The well-known file of an RP that is same-site with the IdP (decisions P5).
@@ -69,6 +73,8 @@ pub enum Identifiers {
     Set,
     /// A member counts when it is not blank.
     NonBlank,
+    /// Only `id` is required; no other identifier need be present.
+    IdOnly,
 }
 
 /// Links in the client metadata (decisions P6).
@@ -89,6 +95,8 @@ pub enum MetadataTiming {
     /// When `fields` is non-empty and an account is new; with each accounts
     /// response, before auto re-authentication.
     NewAccountsEachFetch,
+    /// Never: the client metadata endpoint is not read.
+    Never,
 }
 
 /// How the client metadata query is written (decisions A20).
@@ -119,6 +127,9 @@ pub enum ErrorMember {
     /// An object only; the older `code` is read when `error` is absent; an
     /// empty `url` is none.
     ObjectWithLegacyCode,
+    /// Not read: there is no `IdentityCredentialError`, so a response with
+    /// an error and no token is a plain failure.
+    Unsupported,
 }
 
 /// Which `error.url` is kept (decisions A30).
@@ -152,6 +163,9 @@ pub enum AssertionForm {
     /// `disclosure_text_shown` and `mode` always, `fields` whenever the
     /// list is not empty.
     Chromium,
+    /// Firefox: `account_id`, `client_id`, `nonce` when given,
+    /// `disclosure_text_shown=false`, `is_auto_selected`.
+    Firefox,
 }
 
 /// The exception for a request-options mistake that engines name apart
@@ -182,6 +196,8 @@ pub enum DelayedFailures {
     Every,
     /// Only in passive mode outside silent mediation.
     PassiveNotSilent,
+    /// None: every failure settles at once.
+    Never,
 }
 
 /// When a login pop-up counts as a login (decisions P8).
@@ -200,6 +216,8 @@ pub enum UseOtherAccount {
     ActiveMode,
     /// In passive and active mode.
     EitherMode,
+    /// Nowhere.
+    Never,
 }
 
 /// What the assertion response's `token` becomes (decisions A13, P13).
@@ -235,6 +253,70 @@ pub enum ImageFetch {
     LikeJson,
 }
 
+/// Whether the HTTP status and the MIME type of an IdP response are
+/// checked before its body is parsed (decisions F2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponseChecks {
+    /// A non-2xx status or a MIME type that is not JSON fails the fetch.
+    StatusAndType,
+    /// Neither is looked at; the body must only parse as JSON.
+    ParseOnly,
+}
+
+/// A call from a frame that is not same-origin with its ancestors
+/// (decisions P14, F6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CrossOriginFrames {
+    /// Held to the `identity-credentials-get` policy, like any call.
+    Allowed,
+    /// Allowed for exactly one provider; another count is
+    /// `NotAllowedError` before any check of the options' values.
+    OneProvider,
+    /// Always `NotAllowedError` ("same origin ancestors only").
+    Refused,
+}
+
+/// Whether the request reads the Login Status API (decisions F4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginStatusUse {
+    /// The status gates the fetches, the accounts response updates it,
+    /// and a logged-out IdP can be signed in through its `login_url`.
+    Consulted,
+    /// Never read or updated by the request: no logged-out shortcut, no
+    /// mismatch, no login pop-up, and the config's `login_url` is not read.
+    Ignored,
+}
+
+/// Which providers a passive-mode call asks (decisions F4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PassiveProviders {
+    /// Every provider.
+    All,
+    /// Only IdPs the RP is connected to or same-site with; the others are
+    /// dropped before any fetch.
+    ConnectedOrSameSite,
+}
+
+/// A `disconnect()` whose POST fails (decisions F5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DisconnectFailure {
+    /// The call rejects with `NetworkError`; the connections stay.
+    Rejects,
+    /// Every connection of the RP to the IdP is forgotten and the call
+    /// resolves.
+    ForgetsAndResolves,
+}
+
+/// What `IdentityCredential.configURL` holds (decisions P16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CredentialConfigUrl {
+    /// The RP's string as it passed it.
+    AsWritten,
+    /// The parsed URL, serialized (`https://idp.example:443/c` becomes
+    /// `https://idp.example/c`).
+    Parsed,
+}
+
 /// Every rule where the profiles differ. One value per profile
 /// ([`super::Profile::rules`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +341,11 @@ pub struct Rules {
     pub identifiers: Identifiers,
     /// P10: an empty `account_id` from the disconnect endpoint.
     pub empty_disconnect_account_id: Flaw,
+    /// F2: whether the status and MIME type of a response are checked.
+    pub response_checks: ResponseChecks,
+    /// F3: endpoints must be same-origin with the config URL and
+    /// potentially trustworthy (else any URL the config resolves to).
+    pub endpoints_same_origin: bool,
     /// A11: an empty endpoint string is an invalid URL (else it resolves
     /// to the config URL).
     pub empty_url_invalid: bool,
@@ -287,10 +374,8 @@ pub struct Rules {
     /// A45: an unparsable `configURL` or an empty `clientId` is refused
     /// before any fetch.
     pub checks_providers_up_front: bool,
-    /// P14: a frame that is not same-origin with its ancestors may ask for
-    /// exactly one provider; another count is `NotAllowedError` before any
-    /// check of the options' values.
-    pub framed_needs_one_provider: bool,
+    /// P14, F6: a call from a frame that is not same-origin with its ancestors.
+    pub cross_origin_frames: CrossOriginFrames,
     /// P13: the provider-level `nonce` and `params`.
     pub nonce_era: NonceEra,
     /// P15: a `fields` entry may be a dictionary whose required `name` is
@@ -301,6 +386,10 @@ pub struct Rules {
     /// A44: several providers in active mode reject with
     /// `InvalidStateError` (else `NetworkError`).
     pub active_several_invalid_state: bool,
+    /// F4: whether the request reads the Login Status API.
+    pub login_status: LoginStatusUse,
+    /// F4: which providers a passive-mode call asks.
+    pub passive_providers: PassiveProviders,
     /// A35: what makes two providers the same IdP.
     pub duplicate_key: DuplicateKey,
     /// A45: an untrustworthy `configURL` rejects the call before any fetch
@@ -340,6 +429,10 @@ pub struct Rules {
     pub assertion_form: AssertionForm,
     /// A5: a successful sign-in clears the RP's `preventSilentAccess()`.
     pub sign_in_clears_mediation: bool,
+    /// P16: what `IdentityCredential.configURL` holds.
+    pub credential_config_url: CredentialConfigUrl,
+    /// F5: a `disconnect()` whose POST fails.
+    pub disconnect_failure: DisconnectFailure,
 }
 
 /// The Editor's Draft, read literally.
@@ -353,6 +446,8 @@ pub const SPEC: Rules = Rules {
     duplicate_account_ids: Flaw::Warn,
     identifiers: Identifiers::Set,
     empty_disconnect_account_id: Flaw::Warn,
+    response_checks: ResponseChecks::StatusAndType,
+    endpoints_same_origin: true,
     empty_url_invalid: false,
     metadata_links: MetadataLinks::Any,
     assertion_status: AssertionStatus::OkOnly,
@@ -365,10 +460,12 @@ pub const SPEC: Rules = Rules {
     refuses_active_silent: false,
     max_providers: None,
     checks_providers_up_front: false,
-    framed_needs_one_provider: false,
+    cross_origin_frames: CrossOriginFrames::Allowed,
     nonce_era: NonceEra::Params,
     field_dictionaries: false,
     active_several_invalid_state: false,
+    login_status: LoginStatusUse::Consulted,
+    passive_providers: PassiveProviders::All,
     duplicate_key: DuplicateKey::Origin,
     untrustworthy_rejects_call: false,
     delayed_failures: DelayedFailures::Every,
@@ -385,7 +482,9 @@ pub const SPEC: Rules = Rules {
     image_fetch: ImageFetch::Image,
     fetches_icons: false,
     assertion_form: AssertionForm::Spec,
+    credential_config_url: CredentialConfigUrl::AsWritten,
     sign_in_clears_mediation: false,
+    disconnect_failure: DisconnectFailure::Rejects,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -400,6 +499,8 @@ pub const CHROMIUM: Rules = Rules {
     duplicate_account_ids: Flaw::Reject,
     identifiers: Identifiers::NonBlank,
     empty_disconnect_account_id: Flaw::Reject,
+    response_checks: ResponseChecks::StatusAndType,
+    endpoints_same_origin: true,
     empty_url_invalid: true,
     metadata_links: MetadataLinks::AbsoluteHttp,
     assertion_status: AssertionStatus::AnyBut404,
@@ -412,10 +513,12 @@ pub const CHROMIUM: Rules = Rules {
     refuses_active_silent: true,
     max_providers: Some(crate::options::MAX_PROVIDERS_CHROMIUM),
     checks_providers_up_front: true,
-    framed_needs_one_provider: true,
+    cross_origin_frames: CrossOriginFrames::OneProvider,
     nonce_era: NonceEra::Params,
     field_dictionaries: true,
     active_several_invalid_state: true,
+    login_status: LoginStatusUse::Consulted,
+    passive_providers: PassiveProviders::All,
     duplicate_key: DuplicateKey::ConfigUrl,
     untrustworthy_rejects_call: true,
     delayed_failures: DelayedFailures::PassiveNotSilent,
@@ -432,7 +535,9 @@ pub const CHROMIUM: Rules = Rules {
     image_fetch: ImageFetch::LikeJson,
     fetches_icons: true,
     assertion_form: AssertionForm::Chromium,
+    credential_config_url: CredentialConfigUrl::Parsed,
     sign_in_clears_mediation: true,
+    disconnect_failure: DisconnectFailure::Rejects,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -450,3 +555,58 @@ pub const SPEC_2024: Rules = Rules {
 /// and an `IdentityCredentialError`. Its other rules are taken as 156's;
 /// they were not measured on 142.
 pub const CHROMIUM_142: Rules = Rules { token: TokenConversion::StringOnly, ..CHROMIUM };
+
+/// Firefox, read in its source (`dom/credentialmanagement/identity/`,
+/// 2025 revisions; decisions F1-F8). FedCM is behind a preference there
+/// (`dom.security.credentialmanagement.identity.enabled`, off by default);
+/// this is what it does when turned on. Not measured in a real Firefox.
+pub const FIREFOX: Rules = Rules {
+    json_types: JsonTypes::WebIdl,
+    decoding: Decoding::Lenient,
+    well_known_list: WellKnownList::ContainsString,
+    well_known_pair_for_metadata: false,
+    same_site_well_known: SameSiteWellKnown::NotFetched,
+    assertion_endpoint_check: AssertionEndpointCheck::WhenUsed,
+    duplicate_account_ids: Flaw::Warn,
+    identifiers: Identifiers::IdOnly,
+    empty_disconnect_account_id: Flaw::Warn,
+    response_checks: ResponseChecks::ParseOnly,
+    endpoints_same_origin: false,
+    empty_url_invalid: false,
+    metadata_links: MetadataLinks::Any,
+    assertion_status: AssertionStatus::OkOnly,
+    error_member: ErrorMember::Unsupported,
+    error_url_scope: ErrorUrlScope::RegistrableDomain,
+    continue_on: ContinueOn::Absolute,
+    token: TokenConversion::ToString,
+    empty_providers_error: OptionsError::NetworkError,
+    conditional_error: OptionsError::TypeError,
+    refuses_active_silent: false,
+    max_providers: None,
+    checks_providers_up_front: false,
+    cross_origin_frames: CrossOriginFrames::Refused,
+    nonce_era: NonceEra::Provider,
+    field_dictionaries: false,
+    active_several_invalid_state: false,
+    login_status: LoginStatusUse::Ignored,
+    passive_providers: PassiveProviders::ConnectedOrSameSite,
+    duplicate_key: DuplicateKey::Origin,
+    untrustworthy_rejects_call: false,
+    delayed_failures: DelayedFailures::Never,
+    logged_out_fails_first: false,
+    silent_failure_delayed: false,
+    active_login_shortcuts: false,
+    continuation_needs_gesture: false,
+    login_success: LoginSuccess::StatusAtClose,
+    restart_after_login: false,
+    use_other_account: UseOtherAccount::Never,
+    metadata_timing: MetadataTiming::Never,
+    metadata_query: MetadataQuery::Raw,
+    pictures_after_filter: true,
+    image_fetch: ImageFetch::Image,
+    fetches_icons: false,
+    assertion_form: AssertionForm::Firefox,
+    credential_config_url: CredentialConfigUrl::AsWritten,
+    sign_in_clears_mediation: true,
+    disconnect_failure: DisconnectFailure::ForgetsAndResolves,
+};

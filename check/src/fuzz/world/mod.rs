@@ -72,6 +72,8 @@ pub struct World {
     pub chromium: bool,
     /// The earlier generation of that profile: `spec-2024` or `chromium-142`.
     pub older: bool,
+    /// The `firefox` profile (over the two members above).
+    pub firefox: bool,
     /// The RP's options.
     pub options: Doc,
     /// The browser before the call.
@@ -86,6 +88,9 @@ impl World {
     /// The profile the world runs under.
     pub fn profile(&self) -> fedcm_model::Profile {
         use fedcm_model::Profile;
+        if self.firefox {
+            return Profile::Firefox;
+        }
         match (self.chromium, self.older) {
             (false, false) => Profile::Spec,
             (false, true) => Profile::Spec2024,
