@@ -77,8 +77,10 @@ fn every_mutation_is_caught_and_the_unmutated_model_passes() {
 
 /// Rules that parser tests check but no scenario reaches yet; each entry
 /// is a gap to close with a scenario, not a permanent exception.
-const NOT_YET_REACHED: [&str; 6] =
-    ["decoding", "empty_url_invalid", "error_url_scope", "identifiers", "max_providers", "metadata_links"];
+// metadata_links: no report carries the client metadata's links yet (the
+// chooser prompt has no privacy policy or terms link), so scenario 186,
+// which sets up a relative link, cannot tell the profiles apart.
+const NOT_YET_REACHED: [&str; 1] = ["metadata_links"];
 
 /// One run's whole report, or its error, as the golden test pins it.
 fn report(s: &Scenario, profile: Profile) -> String {
