@@ -27,7 +27,12 @@ fn prompt_line(p: &Prompt) -> String {
             let list: Vec<String> = accounts
                 .iter()
                 .map(|a| {
-                    let kind = if a.returning { "returning" } else { "new" };
+                    let mut kind = String::from(if a.returning { "returning" } else { "new" });
+                    for (label, link) in [("privacy", &a.privacy_policy_url), ("terms", &a.terms_of_service_url)] {
+                        if let Some(link) = link {
+                            let _ = write!(kind, "; {label} {link}");
+                        }
+                    }
                     format!("{} \"{}\" ({kind})", a.account_id, a.display_name)
                 })
                 .collect();

@@ -318,10 +318,15 @@ impl State {
         Url::parse(&format!("{scheme}://{authority}{path_and_query}")).ok()
     }
 
-    fn kind(&self, url: &Url) -> Option<FetchKind> {
+    /// Which endpoint a request is for. One URL may be two endpoints (an
+    /// empty `disconnect_endpoint` resolves to the config URL): the method
+    /// chooses, a POST being the assertion or the disconnect request.
+    fn kind(&self, url: &Url, post: bool) -> Option<FetchKind> {
         let mut bare = url.clone();
         bare.set_query(None);
-        self.kinds.iter().find(|(u, _)| *u == bare || u == url).map(|(_, k)| *k)
+        let at_url = || self.kinds.iter().filter(|(u, _)| *u == bare || u == url);
+        let posted = |k: FetchKind| matches!(k, FetchKind::Assertion | FetchKind::Disconnect);
+        at_url().find(|(_, k)| posted(*k) == post).or_else(|| at_url().next()).map(|(_, k)| *k)
     }
 }
 
@@ -417,7 +422,7 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
             SeenRequest { method: method.clone(), url: url.to_string(), headers: headers.clone(), body: body.clone() };
         seen.lock().unwrap_or_else(|e| e.into_inner()).add(request);
     }
-    let kind = state.kind(&url);
+    let kind = state.kind(&url, method == "POST");
     let violations = check_request(kind, &method, &url, &headers, &body);
     state.logger.request(!violations.is_empty(), || {
         let messages: Vec<&str> = violations.iter().map(|v| v.message.as_str()).collect();

@@ -75,11 +75,13 @@ pub enum Mutation {
     NetworkErrorWithCode,
     /// A request goes out after the promise resolved.
     RequestAfterSettle,
+    /// Passive mode asks IdPs the RP does not know (where the profile keeps it to known ones).
+    PassiveAsksUnknownIdps,
 }
 
 impl Mutation {
     /// Every mutation, for the check that each is caught.
-    pub const ALL: [Mutation; 34] = [
+    pub const ALL: [Mutation; 35] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
         Mutation::SkipSilentConnectionGate,
@@ -114,6 +116,7 @@ impl Mutation {
         Mutation::DoubleSettle,
         Mutation::NetworkErrorWithCode,
         Mutation::RequestAfterSettle,
+        Mutation::PassiveAsksUnknownIdps,
     ];
 
     /// The kebab-case name, as `fedcm` and the tests spell it.

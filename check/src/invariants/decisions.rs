@@ -3,7 +3,8 @@
 //! how failures are delayed or refused.
 
 use super::*;
-use fedcm_model::profile::rules::{DelayedFailures, DuplicateKey, LoginStatusUse};
+use fedcm_model::profile::rules::{DelayedFailures, DuplicateKey, LoginStatusUse, PassiveProviders};
+use fedcm_model::same_site;
 
 /// I1: every assertion request follows a choice in the chooser or the auto
 /// re-authentication decision.
@@ -128,6 +129,26 @@ pub(super) fn logged_out_no_accounts(t: &Trace) -> Result<(), String> {
             continue;
         }
         ensure(logged_in_first, || format!("accounts fetched from logged-out {idp}"))?;
+    }
+    Ok(())
+}
+
+/// I32: where the profile keeps passive mode to known IdPs (Firefox,
+/// decisions F4), no request goes to an IdP the RP is neither connected to
+/// nor same-site with.
+pub(super) fn passive_asks_only_known_idps(t: &Trace) -> Result<(), String> {
+    let Some((s, o)) = start(t) else { return Ok(()) };
+    if o.mode != Mode::Passive || s.profile.rules().passive_providers != PassiveProviders::ConnectedOrSameSite {
+        return Ok(());
+    }
+    let Ok(rp) = url::Url::parse(&s.rp) else { return Ok(()) };
+    for (_, r) in requests(t) {
+        let Some(cfg) = config_url(t, r.provider) else { continue };
+        let idp = cfg.url().origin().ascii_serialization();
+        let known = s.browser.has_connection(&s.embedder, &s.rp, &idp) || same_site(&rp, cfg.url());
+        ensure(known, || {
+            format!("passive mode asked {idp}, which the RP neither is connected to nor shares a site with")
+        })?;
     }
     Ok(())
 }

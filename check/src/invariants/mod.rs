@@ -214,6 +214,12 @@ pub const ALL: &[Invariant] = &[
         anchor: "helper-algorithms",
         check: login_popup_url,
     },
+    Invariant {
+        id: "I32",
+        name: "passive-mode-asks-only-known-idps",
+        anchor: "create-identity-credential",
+        check: passive_asks_only_known_idps,
+    },
     Invariant { id: "T1", name: "exactly-one-outcome-last", anchor: "browser-api-rp-sign-in", check: one_outcome },
     Invariant {
         id: "T2",

@@ -119,12 +119,19 @@ impl Flow {
         let accounts = self
             .accounts_shown()
             .into_iter()
-            .map(|(i, a)| AccountChoice {
-                provider: i.get(),
-                config_url: self.providers[i].request.config_url_raw.clone(),
-                account_id: a.id.clone(),
-                display_name: a.display_name().to_string(),
-                returning: self.is_returning(i, a),
+            .map(|(i, a)| {
+                let returning = self.is_returning(i, a);
+                // The disclosure, with the RP's links, is for a sign-up only.
+                let links = self.providers[i].metadata.as_ref().filter(|_| !returning);
+                AccountChoice {
+                    provider: i.get(),
+                    config_url: self.providers[i].request.config_url_raw.clone(),
+                    account_id: a.id.clone(),
+                    display_name: a.display_name().to_string(),
+                    returning,
+                    privacy_policy_url: links.and_then(|m| m.privacy_policy_url.clone()),
+                    terms_of_service_url: links.and_then(|m| m.terms_of_service_url.clone()),
+                }
             })
             .collect();
         Prompt::AccountChooser {

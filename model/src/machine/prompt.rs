@@ -17,6 +17,13 @@ pub struct AccountChoice {
     /// "Sign in" (returning) rather than "sign up" (new): decides whether
     /// the disclosure text is shown.
     pub returning: bool,
+    /// The RP's privacy policy from the client metadata, linked in the
+    /// sign-up disclosure: new accounts only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy_policy_url: Option<String>,
+    /// The RP's terms of service, as `privacy_policy_url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terms_of_service_url: Option<String>,
 }
 
 /// A question the browser puts to the person, through its own UI or a

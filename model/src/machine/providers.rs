@@ -253,6 +253,7 @@ impl Flow {
             && self.rules.passive_providers == PassiveProviders::ConnectedOrSameSite
             && !has_connection
             && !same_site(&self.rp.origin, config_url.url())
+            && !mutant!(PassiveAsksUnknownIdps)
         {
             return self.skip(i, "passive mode, and the RP is neither connected to nor same-site with this IdP", None);
         }
