@@ -55,7 +55,8 @@ fn groups<T: PartialEq>(items: &[(Profile, T)]) -> Vec<(Vec<Profile>, &T)> {
     out
 }
 
-fn names(ps: &[Profile]) -> String {
+/// Profile names, comma-separated.
+pub(crate) fn names(ps: &[Profile]) -> String {
     ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
 }
 

@@ -155,16 +155,24 @@ pub const EXAMPLES: &[(Document, &str, &str)] = &[
 /// "works in: spec, chromium; breaks in: chromium-142 (wrong-type)": the
 /// question across generations, answered in one line.
 pub fn across(reports: &[LintReport]) -> String {
-    let works: Vec<&str> = reports.iter().filter(|r| r.accepted && r.errors() == 0).map(|r| r.profile.name()).collect();
-    let breaks: Vec<String> = reports
+    let verdicts: Vec<(Profile, Option<String>)> = reports
         .iter()
-        .filter(|r| !(r.accepted && r.errors() == 0))
         .map(|r| {
             let rules: Vec<&str> =
                 r.problems.iter().filter(|p| p.severity == Severity::Error).map(|p| p.rule.id()).collect();
-            format!("{} ({})", r.profile.name(), rules.join(", "))
+            (r.profile, (!(r.accepted && r.errors() == 0)).then(|| rules.join(", ")))
         })
         .collect();
+    works_in(&verdicts)
+}
+
+/// The one-line answer across generations from each profile's verdict:
+/// `None` where it works, else why it breaks. `fedcm lint` and `fedcm
+/// probe --profile all` say it in these words.
+pub fn works_in(verdicts: &[(Profile, Option<String>)]) -> String {
+    let works: Vec<&str> = verdicts.iter().filter(|(_, why)| why.is_none()).map(|(p, _)| p.name()).collect();
+    let breaks: Vec<String> =
+        verdicts.iter().filter_map(|(p, why)| why.as_ref().map(|why| format!("{} ({why})", p.name()))).collect();
     match (works.is_empty(), breaks.is_empty()) {
         (_, true) => format!("works in every profile ({})", works.join(", ")),
         (true, false) => format!("breaks in every profile: {}", breaks.join("; ")),

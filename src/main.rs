@@ -149,16 +149,24 @@ enum Command {
     /// Drive the model over real HTTP against an IdP and report on it.
     ///
     /// Sends only what the model emits, and stops before the identity
-    /// assertion unless --assert. With --scenario, runs a scenario file over
-    /// HTTP instead (against `fedcm serve`) and checks its `expect`.
-    /// Pictures on private addresses (loopback, RFC 1918, link-local, ...)
-    /// are not fetched unless --allow-private or they share the config
-    /// URL's host. Exit status 0 when nothing is wrong, 1 when a response
-    /// breaks a rule or the expectation fails, 2 for bad arguments, 3 when
-    /// the probe was cut short before the request settled (the --deadline
-    /// passed, or the model stopped making progress): the report is
-    /// incomplete. Stopping before the assertion (no --assert) or at a
-    /// pop-up is not cut short.
+    /// assertion unless --assert. With --profile all it probes under every
+    /// profile and ends with the line "works in: ...; breaks in: ... (why)":
+    /// each method and URL is fetched once, and later profiles reuse the
+    /// answer, so the assertion POST is sent once, with the body of the
+    /// first profile that reaches it. The first profile's report is printed
+    /// in full, then each profile's result and the problems not every
+    /// profile reports (add --mode active for a fair word on Firefox, which
+    /// asks no new IdP in passive mode). With --scenario, runs a scenario
+    /// file over HTTP instead (against `fedcm serve`) and checks its
+    /// `expect`. Pictures on private addresses (loopback, RFC 1918,
+    /// link-local, ...) are not fetched unless --allow-private or they share
+    /// the config URL's host. Exit status 0 when nothing is wrong (in every
+    /// profile), 1 when a response breaks a rule or the request is rejected
+    /// (in any profile) or the expectation fails, 2 for bad arguments, 3
+    /// when the probe was cut short before the request settled (in any
+    /// profile: the --deadline passed, or the model stopped making
+    /// progress): the report is incomplete. Stopping before the assertion
+    /// (no --assert) or at a pop-up is not cut short.
     Probe {
         /// The IdP's config URL.
         config_url: Option<String>,
@@ -175,6 +183,11 @@ enum Command {
         /// Also send the identity assertion.
         #[arg(long)]
         assert: bool,
+        /// The call's mode: passive or active (after a click). Firefox asks
+        /// an IdP in passive mode only if the RP is connected to it or
+        /// same-site with it, which a probe never is.
+        #[arg(long, default_value = "passive")]
+        mode: String,
         /// The IdP's login status in the browser: logged-in, logged-out or unknown.
         #[arg(long, default_value = "logged-in")]
         login_status: String,
@@ -184,8 +197,11 @@ enum Command {
         /// Run this scenario file over HTTP instead.
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// A profile name (`fedcm profiles` lists them), or `all`: every
+        /// profile, each request sent once. Not used with --scenario (the
+        /// scenario names its own).
         #[arg(long, default_value = "spec")]
-        profile: Profile,
+        profile: String,
         /// Seconds to wait for each response.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         timeout: u64,
@@ -379,6 +395,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             cookie,
             account,
             assert,
+            mode,
             login_status,
             via,
             scenario,
@@ -388,6 +405,13 @@ fn dispatch(cli: Cli) -> ExitCode {
             allow_private,
             json,
         } => {
+            let profile: Option<Profile> = match profile.as_str() {
+                "all" => None,
+                p => match p.parse() {
+                    Ok(p) => Some(p),
+                    Err(e) => return usage(&e),
+                },
+            };
             let transport = match fedcm_workbench::transport::HttpTransport::new(
                 via.as_deref(),
                 cookie,
@@ -414,6 +438,11 @@ fn dispatch(cli: Cli) -> ExitCode {
                 "unknown" => LoginStatus::Unknown,
                 other => return usage(&format!("--login-status {other:?}: logged-in, logged-out or unknown")),
             };
+            let active = match mode.as_str() {
+                "passive" => false,
+                "active" => true,
+                other => return usage(&format!("--mode {other:?}: passive or active")),
+            };
             let options = fedcm_workbench::probe::ProbeOptions {
                 config_url,
                 client_id,
@@ -421,9 +450,13 @@ fn dispatch(cli: Cli) -> ExitCode {
                 login_status,
                 account,
                 assert,
-                profile,
+                active,
+                profile: profile.unwrap_or(Profile::Spec),
                 budget: fedcm_workbench::probe::StepBudget::default(),
             };
+            if profile.is_none() {
+                return probe_all(&options, &transport, json);
+            }
             match fedcm_workbench::probe::probe(&options, &transport) {
                 Err(e) => usage(&fedcm_workbench::escape::line(&e)),
                 Ok(report) => {
@@ -522,4 +555,28 @@ fn read_document(kind: Document, path: &Path) -> Result<Vec<u8>, input::InputErr
 fn usage(message: &str) -> ExitCode {
     errln!("fedcm: {message}");
     ExitCode::from(2)
+}
+
+/// `fedcm probe --profile all`: every profile, each request sent once.
+fn probe_all(
+    options: &fedcm_workbench::probe::ProbeOptions,
+    transport: &fedcm_workbench::transport::HttpTransport,
+    json: bool,
+) -> ExitCode {
+    use fedcm_workbench::probe;
+    let report = match probe::probe_all(options, transport) {
+        Ok(r) => r,
+        Err(e) => return usage(&fedcm_workbench::escape::line(&e)),
+    };
+    if json {
+        outln!("{}", output::json(&report));
+    } else {
+        output::print(&probe::render_all(&report));
+    }
+    let cut: Vec<&probe::ProbeReport> = report.profiles.iter().filter(|r| r.cut_short.is_some()).collect();
+    if let Some(why) = cut.first().and_then(|r| r.cut_short.as_deref()) {
+        let names: Vec<&str> = cut.iter().map(|r| r.profile.name()).collect();
+        errln!("fedcm: probe cut short under {}: {}", names.join(", "), fedcm_workbench::escape::line(why));
+    }
+    ExitCode::from(probe::exit_status_all(&report))
 }

@@ -3,8 +3,16 @@
 //! under which spec rule, and what a browser would then do. It sends only
 //! what the model emits, and stops before the identity assertion unless
 //! asked (`--assert`).
+//!
+//! [`probe_all`] asks the question an IdP engineer has: does my IdP work in
+//! the browsers my users have? It runs the probe under every profile, and
+//! fetches each method and URL from the network once: later profiles (and
+//! later requests alike, such as one picture shared by many accounts) get
+//! the recorded answer from a [`ResponseCache`]. The assertion POST too is
+//! sent once, with the body of the first profile that reaches it.
 
 use crate::escape;
+use crate::generations;
 use crate::lint::{self, LintContext};
 use crate::transport::{Exchange, HttpTransport, Refusal};
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
@@ -15,7 +23,7 @@ use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::trace::{Event, ResponseResult};
 use fedcm_model::{ConfigUrl, Document, Problem, Profile, Severity};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use url::Url;
 
@@ -26,6 +34,8 @@ pub struct ProbeOptions {
     pub login_status: LoginStatus,
     pub account: Option<String>,
     pub assert: bool,
+    /// Call in active mode (after a click) instead of passive mode.
+    pub active: bool,
     pub profile: Profile,
     pub budget: StepBudget,
 }
@@ -54,6 +64,21 @@ pub struct FetchReport {
     pub problems: Vec<Problem>,
     /// What a browser does because of this response, when it fails.
     pub consequence: Option<&'static str>,
+    /// Under `--profile all`: this answer was not fetched again but reused
+    /// from the earlier fetch of the same method and URL (`millis` is that
+    /// fetch's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reused: Option<Reused>,
+}
+
+/// Where a reused answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Reused {
+    /// The profile whose fetch went out.
+    pub from: Profile,
+    /// That fetch sent another body than this request would have (the
+    /// assertion POST under another generation): the answer is to that body.
+    pub body_differs: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,6 +227,7 @@ fn fetch_report(request: &FetchRequest, result: &FetchResult, exchange: &Exchang
         note: exchange.content_encoding.as_deref().map(encoding_note),
         problems: Vec::new(),
         consequence: None,
+        reused: None,
     };
     match (result, &exchange.refused) {
         (_, Some(_)) => {}
@@ -215,13 +241,121 @@ fn fetch_report(request: &FetchRequest, result: &FetchResult, exchange: &Exchang
     report
 }
 
+/// Every answer got from the network under `--profile all`, by method and
+/// URL, so that each is fetched once whichever profile asks for it. A
+/// refusal for the overall deadline is not recorded: it is not the IdP's
+/// answer (and a later fetch is refused at once anyway).
+#[derive(Default)]
+pub struct ResponseCache {
+    answers: HashMap<(&'static str, Url), Recorded>,
+    /// Answers got from the network (a refusal is not one).
+    fetched: usize,
+    /// Fetches answered with a recorded answer instead.
+    reused: usize,
+}
+
+/// One answer as the transport gave it, and the request it answered.
+struct Recorded {
+    result: FetchResult,
+    exchange: Exchange,
+    profile: Profile,
+    body: Option<String>,
+}
+
+impl ResponseCache {
+    /// Answers got from the network (a refusal, for the deadline or a
+    /// private address, is not one).
+    pub fn fetched(&self) -> usize {
+        self.fetched
+    }
+
+    /// Fetches answered with a recorded answer instead.
+    pub fn reused(&self) -> usize {
+        self.reused
+    }
+
+    /// Fetches `batch` for `profile`: a request whose method and URL were
+    /// answered before gets a copy of that answer at once, and of several
+    /// alike in the batch only the first goes out (the rest get its answer).
+    /// `done` gets each request's index in `batch`, its result, and where a
+    /// reused answer came from.
+    fn fetch_batch(
+        &mut self,
+        transport: &HttpTransport,
+        profile: Profile,
+        batch: &[FetchRequest],
+        mut done: impl FnMut(usize, FetchResult, Exchange, Option<Reused>),
+    ) {
+        // What goes out; for each, its index in `batch` and those alike.
+        let mut requests: Vec<FetchRequest> = Vec::new();
+        let mut sent: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut going: HashMap<(&'static str, Url), usize> = HashMap::new();
+        for (i, request) in batch.iter().enumerate() {
+            let key = cache_key(request);
+            if let Some(r) = self.answers.get(&key) {
+                self.reused += 1;
+                let reused = Reused { from: r.profile, body_differs: r.body != request.body };
+                done(i, r.result.clone(), r.exchange.clone(), Some(reused));
+            } else if let Some((_, alike)) = going.get(&key).and_then(|&j| sent.get_mut(j)) {
+                self.reused += 1;
+                alike.push(i);
+            } else {
+                going.insert(key, requests.len());
+                sent.push((i, Vec::new()));
+                requests.push(request.clone());
+            }
+        }
+        let (answers, fetched) = (&mut self.answers, &mut self.fetched);
+        transport.fetch_batch(&requests, |j, result, exchange| {
+            let (Some(request), Some((i, alike))) = (requests.get(j), sent.get(j)) else { return };
+            if exchange.refused.is_none() {
+                *fetched += 1;
+            }
+            if !matches!(exchange.refused, Some(Refusal::Deadline(_))) {
+                let recorded = Recorded {
+                    result: result.clone(),
+                    exchange: exchange.clone(),
+                    profile,
+                    body: request.body.clone(),
+                };
+                answers.insert(cache_key(request), recorded);
+            }
+            let copies: Vec<(usize, FetchResult, Exchange)> =
+                alike.iter().map(|&k| (k, result.clone(), exchange.clone())).collect();
+            done(*i, result, exchange, None);
+            for (k, result, exchange) in copies {
+                let body_differs = batch.get(k).is_some_and(|q| q.body != request.body);
+                done(k, result, exchange, Some(Reused { from: profile, body_differs }));
+            }
+        });
+    }
+}
+
+fn cache_key(request: &FetchRequest) -> (&'static str, Url) {
+    (method_name(request.method), request.url.clone())
+}
+
+/// Probes the IdP under `options.profile`, every fetch over the network.
 pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeReport, String> {
+    probe_with(options, options.profile, transport, None)
+}
+
+/// Probes the IdP under `profile`, fetching through `cache` when given.
+fn probe_with(
+    options: &ProbeOptions,
+    profile: Profile,
+    transport: &HttpTransport,
+    mut cache: Option<&mut ResponseCache>,
+) -> Result<ProbeReport, String> {
     let config_url = ConfigUrl::parse(&options.config_url).map_err(|e| format!("CONFIG_URL: {e}"))?;
     let rp_url = Url::parse(&options.rp_origin).map_err(|e| format!("--rp-origin: {e}"))?;
     let mut browser = BrowserState { transient_activation: true, ..BrowserState::default() };
     browser.set_login_status(&config_url.url().origin().ascii_serialization(), options.login_status);
-    let call = serde_json::json!({"identity": {"providers": [{"configURL": options.config_url, "clientId": options.client_id}]}});
-    let mut flow = Flow::from_json(Rp::new(rp_url), browser, &call, options.profile);
+    let mut call = serde_json::json!({"identity": {"providers": [{"configURL": options.config_url, "clientId": options.client_id}]}});
+    if options.active {
+        call["identity"]["mode"] = "active".into();
+    }
+    let mut flow = Flow::from_json(Rp::new(rp_url), browser, &call, profile);
     let mut fetches: Vec<(RequestId, FetchKind, FetchReport)> = Vec::new();
     let mut stopped = None;
     let mut cut_short = None;
@@ -277,9 +411,10 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                 // is dropped there at once); the reports keep batch order.
                 let mut reports: Vec<Option<FetchReport>> = vec![None; batch.len()];
                 let mut deadline = None;
-                transport.fetch_batch(&batch, |i, result, exchange| {
+                let on_answer = |i: usize, result: FetchResult, exchange: Exchange, reused: Option<Reused>| {
                     let Some(request) = batch.get(i) else { return };
                     let mut report = fetch_report(request, &result, &exchange);
+                    report.reused = reused;
                     if let Some(refusal @ Refusal::Deadline(_)) = &exchange.refused {
                         // Not handed to the model: the probe ends here.
                         deadline.get_or_insert_with(|| {
@@ -294,7 +429,7 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                                 status: r.status,
                                 content_type: report.content_type.clone(),
                             };
-                            if let Ok(l) = lint::lint(kind, &r.body, &cx, options.profile) {
+                            if let Ok(l) = lint::lint(kind, &r.body, &cx, profile) {
                                 report.problems = l.problems;
                             }
                         }
@@ -309,7 +444,14 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                     if let Some(slot) = reports.get_mut(i) {
                         *slot = Some(report);
                     }
-                });
+                };
+                match cache.as_deref_mut() {
+                    Some(cache) => cache.fetch_batch(transport, profile, &batch, on_answer),
+                    None => {
+                        let mut on_answer = on_answer;
+                        transport.fetch_batch(&batch, |i, result, exchange| on_answer(i, result, exchange, None));
+                    }
+                }
                 for (request, report) in batch.iter().zip(reports) {
                     if let Some(report) = report {
                         fetches.push((request.id, request.kind, report));
@@ -325,7 +467,7 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
                     let ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
                     if !options.assert {
                         stopped = Some(format!(
-                            "stopped before the identity assertion (pass --assert to send it); a browser would now show the account chooser with {}",
+                            "{BEFORE_ASSERTION}; a browser would now show the account chooser with {}",
                             some_of(&ids)
                         ));
                         break;
@@ -405,7 +547,7 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
         config_url: options.config_url.clone(),
         client_id: options.client_id.clone(),
         rp_origin: options.rp_origin.clone(),
-        profile: options.profile,
+        profile,
         errors,
         warnings: count(Severity::Warning),
         fetches,
@@ -414,6 +556,9 @@ pub fn probe(options: &ProbeOptions, transport: &HttpTransport) -> Result<ProbeR
         outcome,
     })
 }
+
+/// How the stop before the assertion begins.
+const BEFORE_ASSERTION: &str = "stopped before the identity assertion (pass --assert to send it)";
 
 /// Account ids named in the stop message: a list may hold thousands.
 const IDS_NAMED: usize = 10;
@@ -440,7 +585,7 @@ fn confirm_idp_login_stop(fetches: &[FetchReport]) -> String {
     let dialog = "a browser would show the confirm-IdP-login dialog";
     if refused {
         format!(
-            "the accounts list was refused (its errors are above): {dialog}, and signing in again cannot help until the IdP fixes the list"
+            "the accounts list was refused for its errors: {dialog}, and signing in again cannot help until the IdP fixes the list"
         )
     } else {
         format!(
@@ -473,15 +618,12 @@ pub fn render(r: &ProbeReport) -> String {
             }
             _ => String::new(),
         };
-        let _ = writeln!(
-            out,
-            "{:>2}. {} {} [{}; {cookies}] -> {answer}, {} ms",
-            i + 1,
-            f.method,
-            e(&f.url),
-            f.kind,
-            f.millis
-        );
+        let took = match f.reused {
+            Some(Reused { from, .. }) if from != r.profile => format!("answer reused from {from}'s fetch"),
+            Some(_) => "answer reused from the fetch above".into(),
+            None => format!("{} ms", f.millis),
+        };
+        let _ = writeln!(out, "{:>2}. {} {} [{}; {cookies}] -> {answer}, {took}", i + 1, f.method, e(&f.url), f.kind);
         if f.problems.is_empty() && f.network_error.is_none() && f.consequence.is_none() && f.not_fetched.is_none() {
             let _ = writeln!(out, "    ok ({})", f.verdict);
         }
@@ -495,30 +637,275 @@ pub fn render(r: &ProbeReport) -> String {
             let _ = writeln!(out, "    => {c}");
         }
     }
-    match (&r.cut_short, &r.outcome, &r.stopped) {
-        (Some(why), _, _) => {
-            let _ = writeln!(out, "result: CUT SHORT, the request did not settle: {}", e(why));
-        }
-        (None, Some(Outcome::Resolve { credential }), _) => {
-            let _ = writeln!(out, "result: a browser resolves with token {}", e(&credential.token().to_string()));
-        }
-        (None, Some(Outcome::Reject { error }), _) => {
-            let _ = writeln!(
-                out,
-                "result: a browser rejects with {}: {} [{}]",
-                error.name.as_str(),
-                e(&error.message),
-                error.reason.id()
-            );
-        }
-        (None, None, Some(s)) => {
-            let _ = writeln!(out, "result: {}", e(s));
-        }
-        (None, None, None) => {
-            let _ = writeln!(out, "result: the request did not settle");
-        }
-    }
+    let _ = writeln!(out, "result: {}", result_text(r));
     let _ = writeln!(out, "{} error(s), {} warning(s)", r.errors, r.warnings);
     // Control characters are escaped where it is printed (output::print).
+    out
+}
+
+/// What the request came to, escaped: the report's `result:` line.
+fn result_text(r: &ProbeReport) -> String {
+    let e = escape::line;
+    match (&r.cut_short, &r.outcome, &r.stopped) {
+        (Some(why), _, _) => format!("CUT SHORT, the request did not settle: {}", e(why)),
+        (None, Some(Outcome::Resolve { credential }), _) => {
+            format!("a browser resolves with token {}", e(&credential.token().to_string()))
+        }
+        (None, Some(Outcome::Reject { error }), _) => {
+            format!("a browser rejects with {}: {} [{}]", error.name.as_str(), e(&error.message), error.reason.id())
+        }
+        (None, None, Some(s)) => e(s).into_owned(),
+        (None, None, None) => "the request did not settle".into(),
+    }
+}
+
+/// `fedcm probe --profile all`: the probe under every profile, each method
+/// and URL fetched from the network once.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcrossReport {
+    pub config_url: String,
+    pub client_id: String,
+    pub rp_origin: String,
+    /// Each profile's report by profile name, in [`Profile::ALL`]'s order.
+    #[serde(serialize_with = "by_profile")]
+    pub profiles: Vec<ProbeReport>,
+    /// Answers got from the network, each method and URL once (a refusal,
+    /// for the deadline or a private address, is not one).
+    pub fetched: usize,
+    /// Fetches answered with an earlier fetch's answer instead.
+    pub reused: usize,
+    /// The profiles where the probe finds nothing wrong (its exit status
+    /// under that profile alone would be 0).
+    pub works: Vec<Profile>,
+    /// The others, and why.
+    pub breaks: Vec<Breaks>,
+    /// "works in: ...; breaks in: ...", in `fedcm lint`'s words.
+    pub summary: String,
+}
+
+/// A profile where the probe finds something wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breaks {
+    pub profile: Profile,
+    /// See [`why_it_breaks`].
+    pub why: Vec<String>,
+}
+
+fn by_profile<S: serde::Serializer>(reports: &[ProbeReport], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(reports.iter().map(|r| (r.profile.name(), r)))
+}
+
+/// Why the probe under one profile would not exit 0, or `None` when it
+/// would: "cut short"; else the rejection reason's id, then the rule id of
+/// each error in the responses ("network-error" for a fetch that got no
+/// response), each once.
+pub fn why_it_breaks(r: &ProbeReport) -> Option<Vec<String>> {
+    match exit_status(r) {
+        0 => None,
+        EXIT_CUT_SHORT => Some(vec!["cut short".into()]),
+        _ => {
+            let mut why: Vec<String> = Vec::new();
+            if let Some(Outcome::Reject { error }) = &r.outcome {
+                why.push(error.reason.id());
+            }
+            for f in &r.fetches {
+                let rules = f.problems.iter().filter(|p| p.severity == Severity::Error).map(|p| p.rule.id());
+                for id in rules.chain(f.network_error.as_ref().map(|_| "network-error")) {
+                    if !why.iter().any(|w| w == id) {
+                        why.push(id.to_string());
+                    }
+                }
+            }
+            Some(why)
+        }
+    }
+}
+
+impl AcrossReport {
+    fn new(options: &ProbeOptions, profiles: Vec<ProbeReport>, cache: &ResponseCache) -> AcrossReport {
+        let verdicts: Vec<(Profile, Option<Vec<String>>)> =
+            profiles.iter().map(|r| (r.profile, why_it_breaks(r))).collect();
+        let lines: Vec<(Profile, Option<String>)> =
+            verdicts.iter().map(|(p, why)| (*p, why.as_ref().map(|w| w.join(", ")))).collect();
+        AcrossReport {
+            config_url: options.config_url.clone(),
+            client_id: options.client_id.clone(),
+            rp_origin: options.rp_origin.clone(),
+            fetched: cache.fetched(),
+            reused: cache.reused(),
+            works: verdicts.iter().filter(|(_, why)| why.is_none()).map(|(p, _)| *p).collect(),
+            breaks: verdicts.into_iter().filter_map(|(profile, why)| why.map(|why| Breaks { profile, why })).collect(),
+            summary: lint::works_in(&lines),
+            profiles,
+        }
+    }
+}
+
+/// Probes the IdP under every profile in [`Profile::ALL`], in order,
+/// through one [`ResponseCache`]: each method and URL goes out once, under
+/// the first profile that asks for it, and every later fetch of it reuses
+/// that answer. So the assertion POST (with `--assert`) is sent once, with
+/// that profile's body, though other generations would post another.
+pub fn probe_all(options: &ProbeOptions, transport: &HttpTransport) -> Result<AcrossReport, String> {
+    let mut cache = ResponseCache::default();
+    let mut reports = Vec::with_capacity(Profile::ALL.len());
+    for profile in Profile::ALL {
+        reports.push(probe_with(options, profile, transport, Some(&mut cache))?);
+    }
+    Ok(AcrossReport::new(options, reports, &cache))
+}
+
+/// The exit status across profiles: 3 when any was cut short, else 1 when
+/// any breaks, else 0.
+pub fn exit_status_all(r: &AcrossReport) -> u8 {
+    let statuses: Vec<u8> = r.profiles.iter().map(exit_status).collect();
+    if statuses.contains(&EXIT_CUT_SHORT) {
+        EXIT_CUT_SHORT
+    } else if statuses.iter().any(|s| *s != 0) {
+        1
+    } else {
+        0
+    }
+}
+
+/// The problems the first report does not show as they are for every
+/// profile: each with the profiles that report it, where it is not in the
+/// first report or some profile that got the same response does not report
+/// it. In order of first appearance; a map by text keeps this linear in
+/// the problems of a list of thousands of accounts.
+fn differing_problems(reports: &[ProbeReport]) -> Vec<(String, Vec<Profile>)> {
+    let mut problems: ProfilesBy<String> = ProfilesBy::default();
+    // The response each problem is about (its first), and which profiles
+    // got each response.
+    let mut about: Vec<(&str, &str)> = Vec::new();
+    let mut fetched: ProfilesBy<(&str, &str)> = ProfilesBy::default();
+    for r in reports {
+        for f in &r.fetches {
+            let fetch = (f.method, f.url.as_str());
+            fetched.add(fetch, r.profile);
+            for problem in &f.problems {
+                if problems.add(problem.to_string(), r.profile) == about.len() {
+                    about.push(fetch);
+                }
+            }
+        }
+    }
+    let first = reports.first().map(|r| r.profile);
+    problems
+        .groups
+        .into_iter()
+        .zip(about)
+        .filter(|((_, profiles), fetch)| {
+            let everywhere = fetched.get(fetch).is_some_and(|got| got.len() == profiles.len());
+            !(everywhere && profiles.first() == first.as_ref())
+        })
+        .map(|(group, _)| group)
+        .collect()
+}
+
+/// Profiles grouped by a key, in order of first appearance, each profile
+/// once per key (the reports come profile by profile).
+struct ProfilesBy<K> {
+    groups: Vec<(K, Vec<Profile>)>,
+    index: HashMap<K, usize>,
+}
+
+impl<K> Default for ProfilesBy<K> {
+    fn default() -> Self {
+        ProfilesBy { groups: Vec::new(), index: HashMap::new() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> ProfilesBy<K> {
+    /// Adds `profile` under `key`; returns the key's group index.
+    fn add(&mut self, key: K, profile: Profile) -> usize {
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(key.clone(), self.groups.len());
+                self.groups.push((key, Vec::new()));
+                self.groups.len() - 1
+            }
+        };
+        if let Some((_, profiles)) = self.groups.get_mut(i) {
+            if profiles.last() != Some(&profile) {
+                profiles.push(profile);
+            }
+        }
+        i
+    }
+
+    fn get(&self, key: &K) -> Option<&Vec<Profile>> {
+        self.index.get(key).and_then(|&i| self.groups.get(i)).map(|(_, profiles)| profiles)
+    }
+}
+
+/// One profile's result in a line: the `result:` line, shortened. A
+/// rejection's message is given only when no response had an error (it is
+/// then the only explanation; else the errors are listed).
+fn brief_result(r: &ProbeReport) -> String {
+    match (&r.cut_short, &r.outcome, &r.stopped) {
+        (None, Some(Outcome::Reject { error }), _) if r.errors > 0 => {
+            format!("a browser rejects with {} [{}]", error.name.as_str(), error.reason.id())
+        }
+        (None, Some(Outcome::Reject { error }), _) => format!(
+            "a browser rejects with {} [{}]: {}",
+            error.name.as_str(),
+            error.reason.id(),
+            escape::line(&error.message)
+        ),
+        (None, None, Some(s)) => match s.strip_prefix(BEFORE_ASSERTION).and_then(|s| s.strip_prefix("; ")) {
+            Some(rest) => format!("{} (stopped before the assertion)", escape::line(rest)),
+            None => escape::line(s).into_owned(),
+        },
+        _ => result_text(r),
+    }
+}
+
+/// The report across profiles as text: the first profile's report in
+/// full, then a line per profile, the problems not every profile reports,
+/// the answers reused for a request with another body, and the summary.
+/// Escaped as [`render`] is.
+pub fn render_all(r: &AcrossReport) -> String {
+    let e = escape::line;
+    let mut out = r.profiles.first().map(render).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nacross profiles (each method and URL fetched once: {} answer(s) from the network, {} reused):",
+        r.fetched, r.reused
+    );
+    let width = r.profiles.iter().map(|p| p.profile.name().len() + 1).max().unwrap_or(0);
+    for p in &r.profiles {
+        let _ = writeln!(
+            out,
+            "  {:<width$} {}; {} error(s), {} warning(s)",
+            format!("{}:", p.profile),
+            brief_result(p),
+            p.errors,
+            p.warnings
+        );
+    }
+    for (text, profiles) in differing_problems(&r.profiles) {
+        let _ = writeln!(out, "  - [{}] {}", generations::names(&profiles), e(&text));
+    }
+    // A request that went out once with one profile's body, whose answer
+    // other profiles took for theirs.
+    let mut reused: ProfilesBy<(&str, &str, Profile)> = ProfilesBy::default();
+    for p in &r.profiles {
+        for f in &p.fetches {
+            if let Some(Reused { from, body_differs: true }) = f.reused {
+                reused.add((f.method, f.url.as_str(), from), p.profile);
+            }
+        }
+    }
+    for ((method, url, from), profiles) in &reused.groups {
+        let _ = writeln!(
+            out,
+            "  note: {method} {} was sent once, with {from}'s body; its answer was reused for {}, whose body differs",
+            e(url),
+            generations::names(profiles)
+        );
+    }
+    let _ = writeln!(out, "{}", r.summary);
     out
 }

@@ -5,7 +5,7 @@
 use fedcm_check::fixtures::RP;
 use fedcm_workbench::driver::{self, RunReport};
 use fedcm_workbench::scenario::Scenario;
-use fedcm_workbench::serve::Server;
+use fedcm_workbench::serve::{LogLevel, ServeExtras, Server};
 use fedcm_workbench::transport::HttpTransport;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -255,4 +255,89 @@ fn serve_and_probe_from_the_command_line() {
     let report: Value = serde_json::from_slice(&chromium.stdout).unwrap();
     let stopped = report["stopped"].as_str().unwrap();
     assert!(stopped.contains("accounts list was refused") && !stopped.contains("--cookie"), "{stopped}");
+}
+
+/// `--profile all` answers "does my IdP work in the browsers my users
+/// have?": a config served as text/plain breaks the spec and Chromium,
+/// while Firefox (which reads any type, and asks a new IdP only in active
+/// mode) shows the accounts.
+#[test]
+fn probe_all_says_where_the_idp_works_and_where_it_breaks() {
+    let scenario = fedcm_check::corpus::scenarios_dir().join("194-config-text-plain-firefox.json");
+    let (mut server, addr) = serve_process(&scenario);
+    let run_probe = |json: bool| {
+        let mut probe = Command::new(env!("CARGO_BIN_EXE_fedcm"));
+        probe.args(["probe", "https://idp.example/config.json", "--client-id", "123", "--via", &addr]);
+        probe.args(["--profile", "all", "--mode", "active"]);
+        if json {
+            probe.arg("--json");
+        }
+        probe.output().unwrap()
+    };
+    let (text, json) = (run_probe(false), run_probe(true));
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert_eq!(text.status.code(), Some(1), "{}", String::from_utf8_lossy(&text.stderr));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(summary.starts_with("works in: firefox; breaks in: "), "{stdout}");
+    assert!(summary.contains("chromium (no-provider-left, content-type-not-json)"), "{summary}");
+    assert!(stdout.contains("\n  firefox:      a browser would now show the account chooser with 1234"), "{stdout}");
+
+    assert_eq!(json.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["summary"].as_str(), Some(summary));
+    assert_eq!(report["works"], json!(["firefox"]));
+    assert_eq!(report["breaks"][0], json!({"profile": "spec", "why": ["no-provider-left", "content-type-not-json"]}));
+    assert_eq!(report["profiles"]["spec"]["fetches"][1]["problems"][0]["rule"], "content-type-not-json");
+    assert_eq!(report["profiles"]["firefox"]["fetches"][1]["reused"], json!({"from": "spec", "body_differs": false}));
+}
+
+/// Under `--profile all` each method and URL goes out once: later profiles,
+/// and later requests alike in one profile (a picture shared by accounts),
+/// reuse the answer, and the assertion is POSTed once.
+#[test]
+fn probe_all_sends_each_request_once() {
+    let accounts = json!({"body": {"accounts": [
+        {"id": "1", "name": "One", "email": "1@idp.example", "picture": "https://idp.example/p.png"},
+        {"id": "2", "name": "Two", "email": "2@idp.example", "picture": "https://idp.example/p.png"}
+    ]}});
+    let mut s = scenario(good_config(), accounts, token());
+    let png = json!({"body": "png", "headers": {"content-type": "image/png"}});
+    s.idp.insert("https://idp.example/p.png".into(), serde_json::from_value(png).unwrap());
+    let quiet = fedcm_workbench::serve::ServeOptions { log: LogLevel::None, ..Default::default() };
+    let server =
+        Server::start_full(&s, "127.0.0.1:0", quiet, ServeExtras { record: true, ..Default::default() }).unwrap();
+    let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
+    let options = fedcm_workbench::probe::ProbeOptions {
+        config_url: "https://idp.example/config.json".into(),
+        client_id: "1".into(),
+        rp_origin: RP.into(),
+        login_status: fedcm_model::machine::browser::LoginStatus::LoggedIn,
+        account: None,
+        assert: true,
+        active: true,
+        profile: fedcm_model::Profile::Spec,
+        budget: Default::default(),
+    };
+    let report = fedcm_workbench::probe::probe_all(&options, &transport).unwrap();
+    let seen: Vec<String> = server.take_requests().iter().map(|r| format!("{} {}", r.method, r.url)).collect();
+    let mut once = seen.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), seen.len(), "a request went out twice: {seen:?}");
+    assert_eq!(seen.iter().filter(|r| r.starts_with("POST ")).count(), 1, "{seen:?}");
+    assert_eq!(report.fetched, seen.len());
+    assert!(server.violations().is_empty(), "{:?}", server.violations());
+    for p in &report.profiles {
+        let assertion = p.fetches.iter().find(|f| f.kind == "assertion");
+        assert!(assertion.is_some(), "{} sent no assertion: {:?}", p.profile, p.stopped);
+        let pictures: Vec<_> = p.fetches.iter().filter(|f| f.kind == "picture").collect();
+        assert_eq!(pictures.len(), 2, "{}", p.profile);
+        assert!(pictures.iter().any(|f| f.reused.is_some()), "{}", p.profile);
+    }
+    assert_eq!(report.summary, "works in every profile (spec, spec-2024, chromium, chromium-142, firefox)");
+    assert_eq!(fedcm_workbench::probe::exit_status_all(&report), 0);
+    let text = fedcm_workbench::probe::render_all(&report);
+    assert!(text.contains("answer reused from the fetch above"), "{text}");
 }

@@ -98,6 +98,7 @@ fn options(budget: StepBudget) -> ProbeOptions {
         login_status: LoginStatus::LoggedIn,
         account: None,
         assert: true,
+        active: false,
         profile: Profile::Spec,
         budget,
     }
