@@ -345,6 +345,15 @@ impl Scenario {
         for (i, step) in self.user.iter().enumerate() {
             parse_user_step(step).map_err(|e| ScenarioError::field(format!("user[{i}]"), e))?;
         }
+        if let Call::Get(options) = &self.call {
+            let signal = options.get("signal");
+            if signal.is_some() && !fedcm_model::machine::signal_already_aborted(options) {
+                return Err(ScenarioError::field(
+                    "call.get.signal",
+                    "the only signal a scenario gives is \"aborted\" (a signal aborted before the call); script an \"abort\" step for one that fires later",
+                ));
+            }
+        }
         Ok(())
     }
 }

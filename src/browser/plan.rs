@@ -93,7 +93,8 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         }
     };
     if let PageCall::Get(options) = &call {
-        if options.get("signal").is_some() {
+        let aborted = fedcm_model::machine::signal_already_aborted(options);
+        if options.get("signal").is_some() && !aborted {
             return Err("a signal given in the options cannot be expressed in a page; script an \"abort\" step".into());
         }
     }

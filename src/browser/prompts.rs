@@ -30,6 +30,9 @@ pub fn call_script(call: &PageCall, abort: bool) -> String {
         PageCall::Get(options) => {
             let signal = if abort {
                 format!("window.{ABORT_CONTROLLER} = new AbortController(); options.signal = window.{ABORT_CONTROLLER}.signal;")
+            } else if fedcm_model::machine::signal_already_aborted(options) {
+                // The scenario's `"signal": "aborted"`: a signal aborted before the call.
+                "options.signal = AbortSignal.abort();".to_string()
             } else {
                 String::new()
             };

@@ -86,6 +86,16 @@ impl Rp {
     }
 }
 
+/// Whether the options' JSON form carries an `AbortSignal` that is already
+/// aborted: `"signal": "aborted"` (a page's `AbortSignal.abort()`). A signal
+/// that fires later is [`Flow::abort`].
+pub fn signal_already_aborted(options: &serde_json::Value) -> bool {
+    options.get("signal").and_then(serde_json::Value::as_str) == Some(SIGNAL_ABORTED)
+}
+
+/// The JSON form of an already-aborted `AbortSignal` in the options.
+pub const SIGNAL_ABORTED: &str = "aborted";
+
 /// Identifies one timer across [`Step::Wait`] and [`Flow::on_timer`]. Drawn
 /// from the same counter as request ids, so no two ids in a trace are equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -176,6 +186,17 @@ impl Flow {
             Ok(_) => true,
             Err(rejected) => !rejected.errors().any(|p| p.rule.is_conversion()),
         };
+        // An already-aborted signal rejects with its reason before any
+        // other check reads the options (credential-management-1
+        // `#algorithm-request`; decisions P17).
+        if converted && signal_already_aborted(options) {
+            let mut flow = Flow::empty(rp, browser, profile);
+            flow.record_start(None);
+            flow.pass(Passing::Validation);
+            let message = "the RP's AbortSignal was already aborted when get() was called";
+            flow.settle_reject(Rejection::new(ErrorName::AbortError, Reason::Aborted, false, message));
+            return flow;
+        }
         // A frame that is not same-origin with its ancestors: Chromium holds
         // only a request of exactly one provider to the
         // `identity-credentials-get` policy and refuses any other as for
