@@ -6,6 +6,7 @@ use crate::scenario::{parse_user_step, Call, Expect, MockIdp, Scenario, Scenario
 use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::disconnect::{DisconnectFlow, DisconnectOutcome, DisconnectStep};
 use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult};
+use fedcm_model::machine::immediate::{ImmediateCall, ImmediateFlow};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::{Flow, Step};
@@ -173,6 +174,17 @@ pub fn run_with(
             };
             let credential = (kind == "resolve").then_some(json!(null));
             Ok(RunReport::new(scenario, profile, (kind, credential, error), flow.trace(), flow.browser(), failures))
+        }
+        Call::Store(_) | Call::Resolve(_) => {
+            let call =
+                if matches!(scenario.call, Call::Store(_)) { ImmediateCall::Store } else { ImmediateCall::Resolve };
+            let flow = ImmediateFlow::new(&rp, browser, call, profile);
+            let failures = check_get(scenario.expect(profile), flow.outcome(), flow.trace());
+            let (kind, error) = match flow.outcome() {
+                Outcome::Resolve { .. } => ("resolve", None),
+                Outcome::Reject { error } => ("reject", serde_json::to_value(error).ok()),
+            };
+            Ok(RunReport::new(scenario, profile, (kind, None, error), flow.trace(), flow.browser(), failures))
         }
     }
 }

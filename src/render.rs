@@ -74,7 +74,9 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "scenario: {} (profile {})", report.name, report.profile);
     for event in &report.trace.events {
         let line = match event {
-            Event::Start(_) | Event::StartDisconnect { .. } | Event::TokenReceived { .. } => continue,
+            Event::Start(_) | Event::StartDisconnect { .. } | Event::StartCall { .. } | Event::TokenReceived { .. } => {
+                continue
+            }
             Event::ProviderEntry { provider, entry, accounts, .. } => {
                 if accounts.is_empty() {
                     format!("   provider {provider} counts as {entry}")

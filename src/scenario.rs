@@ -147,6 +147,11 @@ pub struct ConnectedSpec {
 pub enum Call {
     Get(Value),
     Disconnect(Value),
+    /// `navigator.credentials.store()` of an `IdentityCredential` (members ignored).
+    Store(Value),
+    /// `IdentityProvider.resolve(token, {accountId})` from a page no
+    /// continuation pop-up belongs to: `{"token": ..., "accountId": ...}`.
+    Resolve(Value),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -344,6 +349,11 @@ impl Scenario {
         }
         for (i, step) in self.user.iter().enumerate() {
             parse_user_step(step).map_err(|e| ScenarioError::field(format!("user[{i}]"), e))?;
+        }
+        if let Call::Resolve(args) = &self.call {
+            if args.get("token").is_none() {
+                return Err(ScenarioError::field("call.resolve.token", "required, as resolve()'s first argument is"));
+            }
         }
         if let Call::Get(options) = &self.call {
             let signal = options.get("signal");

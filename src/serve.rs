@@ -145,6 +145,8 @@ fn endpoint_kinds(scenario: &Scenario, idp: &MockIdp) -> Vec<(Url, FetchKind)> {
         Call::Disconnect(options) => {
             config_urls.extend(options.get("configURL").and_then(|c| c.as_str()).map(String::from));
         }
+        // Nothing is fetched.
+        Call::Store(_) | Call::Resolve(_) => {}
     }
     let mut kinds = Vec::new();
     for raw in config_urls {

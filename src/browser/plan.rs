@@ -17,6 +17,8 @@ pub enum PageCall {
     Get(Value),
     /// `IdentityCredential.disconnect(options)`.
     Disconnect(Value),
+    /// `IdentityProvider.resolve(token, options)` from the RP's page.
+    Resolve(Value),
 }
 
 /// A connection the browser must hold before the call, made by signing in
@@ -91,6 +93,10 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
             let url = options.get("configURL").and_then(Value::as_str).map(String::from);
             (PageCall::Disconnect(options.clone()), url.into_iter().collect())
         }
+        Call::Resolve(args) => (PageCall::Resolve(args.clone()), Vec::new()),
+        Call::Store(_) => {
+            return Err("store() needs an IdentityCredential object, which only a completed get() makes; the harness makes one call per page".into())
+        }
     };
     if let PageCall::Get(options) = &call {
         let aborted = fedcm_model::machine::signal_already_aborted(options);
@@ -133,8 +139,8 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         steps.push(parse_user_step(v).map_err(|e| format!("user[{i}]: {e}"))?);
     }
     let abort = steps.contains(&UserStep::Abort);
-    if abort && matches!(call, PageCall::Disconnect(_)) {
-        return Err("disconnect() takes no AbortSignal".into());
+    if abort && matches!(call, PageCall::Disconnect(_) | PageCall::Resolve(_)) {
+        return Err("only get() takes an AbortSignal".into());
     }
     if abort && embedder_page.is_some() {
         return Err("an \"abort\" step in a framed RP is not driven yet".into());

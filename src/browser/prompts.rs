@@ -50,6 +50,23 @@ pub fn call_script(call: &PageCall, abort: bool) -> String {
 }})()"#
             )
         }
+        PageCall::Resolve(args) => {
+            let token = args.get("token").cloned().unwrap_or(Value::Null);
+            let mut options = serde_json::Map::new();
+            if let Some(id) = args.get("accountId") {
+                options.insert("accountId".into(), id.clone());
+            }
+            let options = Value::Object(options);
+            // A resolve() that is accepted resolves with nothing, as disconnect() does.
+            format!(
+                r#"(async () => {{
+  try {{
+    await IdentityProvider.resolve({token}, {options});
+    return {{outcome: "disconnected"}};
+  }} {catch}
+}})()"#
+            )
+        }
         PageCall::Disconnect(options) => format!(
             r#"(async () => {{
   const options = {options};

@@ -122,6 +122,7 @@ pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
             }
         }
         Call::Disconnect(options) => urls.extend(options.get("configURL").and_then(|c| c.as_str()).map(String::from)),
+        Call::Store(_) | Call::Resolve(_) => {}
     }
     let mut hosts = BTreeSet::new();
     for u in urls {

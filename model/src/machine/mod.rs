@@ -36,6 +36,7 @@ mod decide;
 pub mod disconnect;
 pub mod fetch;
 mod gates;
+pub mod immediate;
 mod login_popup;
 mod manifests;
 mod outbox;

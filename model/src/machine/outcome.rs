@@ -44,13 +44,13 @@ pub enum ErrorName {
     NetworkError,
     /// The identity assertion failed; carries the IdP's `error` code and `url`.
     IdentityCredentialError,
-    /// Part of the JavaScript surface; no path of the model rejects with it.
+    /// A frame the browser refuses, or `IdentityProvider.resolve()` outside a continuation pop-up.
     NotAllowedError,
     /// The RP's `AbortSignal` fired.
     AbortError,
     /// The request options failed WebIDL conversion or a FedCM check.
     TypeError,
-    /// The options ask for something `IdentityCredential` does not do.
+    /// The options ask for something `IdentityCredential` does not do, or `store()`.
     NotSupportedError,
     /// As [`JsError::InvalidStateError`](crate::JsError::InvalidStateError),
     /// and a `disconnect()` `configURL` that does not parse.
@@ -123,6 +123,10 @@ pub enum Reason {
     ContinuationNotAllowed,
     /// The RP's `AbortSignal` fired.
     Aborted,
+    /// `navigator.credentials.store()` of an `IdentityCredential`.
+    StoreNotSupported,
+    /// `IdentityProvider.resolve()` with no continuation pop-up waiting for it.
+    ResolveOutsideContinuation,
     // disconnect()
     /// `disconnect()`: the `configURL` does not parse.
     DisconnectInvalidConfigUrl,
@@ -142,7 +146,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests that must cover each.
-    pub const ALL: [Reason; 28] = [
+    pub const ALL: [Reason; 30] = [
         Reason::InvalidOptions,
         Reason::FramedProviderCount,
         Reason::FramedCrossOrigin,
@@ -164,6 +168,8 @@ impl Reason {
         Reason::ContinuationClosedByIdp,
         Reason::ContinuationNotAllowed,
         Reason::Aborted,
+        Reason::StoreNotSupported,
+        Reason::ResolveOutsideContinuation,
         Reason::DisconnectInvalidConfigUrl,
         Reason::DisconnectUntrustworthy,
         Reason::DisconnectNoConnection,

@@ -46,6 +46,19 @@ pub enum Event {
         /// The browser state before the call.
         browser: crate::machine::browser::BrowserState,
     },
+    /// A call that settles at once started (`store()`, a stray `resolve()`).
+    StartCall {
+        /// Which call.
+        call: crate::machine::immediate::ImmediateCall,
+        /// The profile the call follows.
+        profile: crate::Profile,
+        /// The calling document's serialized origin.
+        rp: String,
+        /// The top-level document's serialized origin.
+        embedder: String,
+        /// The browser state before the call.
+        browser: crate::machine::browser::BrowserState,
+    },
     /// What a provider ended with: `logged-out`, `mismatch` or accounts
     /// (after filtering), with each account's `approved_clients`.
     ProviderEntry {
