@@ -60,17 +60,20 @@ pub fn parse(response: &HttpResponse, token_url: &Endpoint, profile: Profile) ->
             cx.warn(&root.field("id_token"), Rule::LegacyMember { replacement: "token" });
         }
 
-        let error = dict.get("error");
-        if error.is_some() && rules.error_member == ErrorMember::Unsupported {
-            let instead = "there is no IdentityCredentialError; without a token the call fails with NetworkError";
-            cx.warn(&root.field("error"), Rule::MemberNotRead { instead });
-        }
-        if let Some(value) = error.filter(|_| rules.error_member != ErrorMember::Unsupported) {
+        let error = match (dict.get("error"), rules.error_member) {
+            (Some(_), ErrorMember::Unsupported) => {
+                let instead = "there is no IdentityCredentialError; without a token the call fails with NetworkError";
+                cx.warn(&root.field("error"), Rule::MemberNotRead { instead });
+                None
+            }
+            (error, _) => error,
+        };
+        if let Some(value) = error {
             let path = root.field("error");
             let error = match (value, rules.error_member) {
                 // Chromium only honours an object; a string is skipped.
                 (Json::Object(_), _) | (_, ErrorMember::WebIdl) => idl::dictionary(cx, &path, value),
-                (other, ErrorMember::ObjectWithLegacyCode | ErrorMember::Unsupported) => {
+                (other, _) => {
                     cx.warn(&path, Rule::IgnoredWrongType { expected: "an object", found: other.json_type() });
                     None
                 }

@@ -13,7 +13,7 @@ use crate::http::HttpResponse;
 use crate::idl::{self, Dict, ListPolicy};
 use crate::json::Json;
 use crate::problem::{Document, Path, Problem, Rule};
-use crate::profile::rules::{AssertionEndpointCheck, LoginStatusUse};
+use crate::profile::rules::{AssertionEndpointCheck, LoginStatusUse, WellKnownList};
 use crate::profile::Profile;
 use crate::urls::{ConfigUrl, Endpoint, UrlError};
 use serde::Serialize;
@@ -45,9 +45,9 @@ impl<T> Checked<T> {
 pub struct Config {
     /// Where the credentialed accounts GET goes; checked on arrival.
     pub accounts_endpoint: Endpoint,
-    /// `accounts_endpoint` as the config wrote it (Firefox compares it with
-    /// the well-known file's as strings).
-    pub accounts_endpoint_as_written: String,
+    /// `accounts_endpoint` as the config wrote it, kept only where the
+    /// well-known file is compared as strings (Firefox; decisions F7).
+    pub accounts_endpoint_as_written: Option<String>,
     /// Where the assertion POST goes; checked when used (on arrival under Chromium).
     pub id_assertion_endpoint: Checked<Endpoint>,
     /// The IdP's sign-in page, opened in the login pop-up; checked on
@@ -125,7 +125,9 @@ pub fn parse(response: &HttpResponse, config_url: &ConfigUrl, profile: Profile) 
         }
 
         let accounts_endpoint = required_endpoint(cx, config_url, dict, "accounts_endpoint");
-        let accounts_endpoint_as_written = dict.get("accounts_endpoint").map(idl::to_js_string).unwrap_or_default();
+        let accounts_endpoint_as_written = (profile.rules().well_known_list == WellKnownList::ContainsString)
+            .then(|| dict.get("accounts_endpoint").map(idl::to_js_string))
+            .flatten();
         // Without the Login Status API there is no login pop-up, and
         // `login_url` is not part of the config (Firefox; decisions F4).
         let login_url = match profile.rules().login_status {

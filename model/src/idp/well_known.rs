@@ -98,14 +98,14 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     // The spec resolves entries against the config URL, with the
     // same-origin rule; Chromium resolves them against the well-known URL.
     let base = std::cell::OnceCell::new();
-    let list = profile.rules().well_known_list;
+    let exactly_one = profile.rules().well_known_list == WellKnownList::ExactlyOne;
     let resolve = |field: &str, value: &str| -> Result<url::Url, Problem> {
-        match list {
-            WellKnownList::ExactlyOne => config_url.resolve(value).map(crate::urls::Endpoint::into_url),
-            WellKnownList::AnyOfSet | WellKnownList::ContainsString => base
-                .get_or_init(|| config_url.well_known_url())
+        if exactly_one {
+            config_url.resolve(value).map(crate::urls::Endpoint::into_url)
+        } else {
+            base.get_or_init(|| config_url.well_known_url())
                 .join(value)
-                .map_err(|e| crate::urls::UrlError::Unparsable { value: value.to_string(), reason: e.to_string() }),
+                .map_err(|e| crate::urls::UrlError::Unparsable { value: value.to_string(), reason: e.to_string() })
         }
         .map_err(|e| Problem::error(Document::WellKnown, Some(field.to_string()), Rule::Url(e)))
     };
@@ -135,14 +135,15 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     let Some(first) = well_known.provider_urls.first() else {
         return err("provider_urls", Rule::NoProviderUrls);
     };
-    let allowed: Vec<url::Url> = match list {
-        WellKnownList::ExactlyOne => vec![resolve("provider_urls[0]", first)?],
-        WellKnownList::AnyOfSet | WellKnownList::ContainsString => well_known
+    let allowed: Vec<url::Url> = if exactly_one {
+        vec![resolve("provider_urls[0]", first)?]
+    } else {
+        well_known
             .provider_urls
             .iter()
             .enumerate()
             .map(|(i, u)| resolve(&format!("provider_urls[{i}]"), u))
-            .collect::<Result<_, _>>()?,
+            .collect::<Result<_, _>>()?
     };
     if allowed.iter().any(|u| u == config_url.url()) {
         Ok(())
@@ -171,14 +172,15 @@ fn check_as_strings(well_known: &WellKnown, config_url: &ConfigUrl, config: &Con
             },
         );
     }
-    if well_known.provider_urls.len() != 1
-        && well_known.accounts_endpoint.as_deref() != Some(config.accounts_endpoint_as_written.as_str())
+    let written = config.accounts_endpoint_as_written.as_deref();
+    if well_known.provider_urls.len() != 1 && (well_known.accounts_endpoint.as_deref() != written || written.is_none())
     {
+        let absent = || "(absent)".to_string();
         return err(
             "accounts_endpoint",
             Rule::WellKnownEndpointMismatch {
-                well_known: well_known.accounts_endpoint.clone().unwrap_or_else(|| "(absent)".into()),
-                config: config.accounts_endpoint_as_written.clone(),
+                well_known: well_known.accounts_endpoint.clone().unwrap_or_else(absent),
+                config: written.map_or_else(absent, String::from),
             },
         );
     }
@@ -257,7 +259,9 @@ mod tests {
     /// must match too (decisions F7).
     #[test]
     fn firefox_compares_strings() {
-        let (url, cfg) = config();
+        let (url, _) = config();
+        let body = r#"{"accounts_endpoint":"/accounts","id_assertion_endpoint":"/assert"}"#;
+        let cfg = super::super::config::parse(&ok(body), &url, Profile::Firefox).unwrap().value;
         let ff = |body: &str| parse(&ok(body), Profile::Firefox).unwrap().value;
         let one = ff(r#"{"provider_urls":["https://idp.example/fedcm/config.json"]}"#);
         assert_eq!(check(&one, &url, &cfg, Profile::Firefox), Ok(()));

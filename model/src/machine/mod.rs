@@ -191,12 +191,9 @@ impl Flow {
         // other check reads the options (credential-management-1
         // `#algorithm-request`; decisions P17).
         if converted && signal_already_aborted(options) {
-            let mut flow = Flow::empty(rp, browser, profile);
-            flow.record_start(None);
-            flow.pass(Passing::Validation);
             let message = "the RP's AbortSignal was already aborted when get() was called";
-            flow.settle_reject(Rejection::new(ErrorName::AbortError, Reason::Aborted, false, message));
-            return flow;
+            let rejection = Rejection::new(ErrorName::AbortError, Reason::Aborted, false, message);
+            return Flow::refused(rp, browser, profile, rejection);
         }
         // A frame that is not same-origin with its ancestors: Chromium holds
         // only a request of exactly one provider to the
@@ -219,11 +216,12 @@ impl Flow {
             }
         };
         if let Some((reason, message)) = refused.filter(|_| converted && framed && identity) {
-            let mut flow = Flow::empty(rp, browser, profile);
-            flow.record_start(None);
-            flow.pass(Passing::Validation);
-            flow.settle_reject(Rejection::new(ErrorName::NotAllowedError, reason, false, message));
-            return flow;
+            return Flow::refused(
+                rp,
+                browser,
+                profile,
+                Rejection::new(ErrorName::NotAllowedError, reason, false, message),
+            );
         }
         match parsed {
             Ok(parsed) => {
@@ -253,10 +251,17 @@ impl Flow {
         }
     }
 
-    fn invalid(rp: Rp, browser: BrowserState, profile: Profile, rejected: Rejected) -> Flow {
+    /// A call refused while its options are validated, before any step of
+    /// its own: the start, `request-validation`, then the rejection.
+    fn refused(rp: Rp, browser: BrowserState, profile: Profile, rejection: Rejection) -> Flow {
         let mut flow = Flow::empty(rp, browser, profile);
         flow.record_start(None);
         flow.pass(Passing::Validation);
+        flow.settle_reject(rejection);
+        flow
+    }
+
+    fn invalid(rp: Rp, browser: BrowserState, profile: Profile, rejected: Rejected) -> Flow {
         // WebIDL conversion throws before any step reads the values.
         let first = rejected.errors().find(|p| p.rule.is_conversion()).unwrap_or(rejected.first());
         let name = match first.js_error_in(profile) {
@@ -266,10 +271,9 @@ impl Flow {
             crate::problem::JsError::NetworkError => ErrorName::NetworkError,
         };
         let message = format!("the request options are invalid: {first}");
-        flow.settle_reject(
-            Rejection::new(name, Reason::InvalidOptions, false, message).with_problems(rejected.into_errors()),
-        );
-        flow
+        let rejection =
+            Rejection::new(name, Reason::InvalidOptions, false, message).with_problems(rejected.into_errors());
+        Flow::refused(rp, browser, profile, rejection)
     }
 
     /// Starts a request from validated options.
