@@ -2,10 +2,11 @@
 //! and why.
 
 use crate::driver::RunReport;
+use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::fetch::{Credentials, FetchRequest};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
-use fedcm_model::trace::{Event, ResponseResult};
+use fedcm_model::trace::{Event, ResponseResult, Trace};
 use std::fmt::Write;
 
 fn request_line(r: &FetchRequest) -> String {
@@ -72,7 +73,59 @@ fn action_line(a: &UserAction) -> String {
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "scenario: {} (profile {})", report.name, report.profile);
-    for event in &report.trace.events {
+    if report.steps.is_empty() {
+        render_call(&mut out, "  ", &report.trace, report.outcome, report.credential.as_ref(), report.error.as_ref());
+    }
+    for (i, step) in report.steps.iter().enumerate() {
+        let _ = writeln!(out, "  step {i}: {}", step.action);
+        if let (Some(trace), Some(outcome)) = (&step.trace, step.outcome) {
+            render_call(&mut out, "    ", trace, outcome, step.credential.as_ref(), step.error.as_ref());
+        }
+        let _ = writeln!(out, "    browser now: {}", browser_line(&step.browser_after));
+    }
+    for v in &report.violations {
+        let _ = writeln!(out, "INVARIANT VIOLATED: {v}");
+    }
+    match (report.expect.checked, report.expect.failures.is_empty()) {
+        (false, _) => {}
+        (true, true) => {
+            let _ = writeln!(out, "expect: holds");
+        }
+        (true, false) => {
+            let _ = writeln!(out, "expect: FAILED");
+            for f in &report.expect.failures {
+                let _ = writeln!(out, "  - {f}");
+            }
+        }
+    }
+    // Control characters are escaped where it is printed (output::print).
+    out
+}
+
+/// The browser state in one line: login status, connections, and the RPs
+/// that require mediation.
+fn browser_line(b: &BrowserState) -> String {
+    let status: Vec<String> = b.login_status.iter().map(|(o, s)| format!("{o} {s:?}")).collect();
+    let connected: Vec<String> = b.connections.iter().map(|c| format!("{}@{} to {}", c.account, c.idp, c.rp)).collect();
+    let mediation: Vec<&str> = b.requires_user_mediation.iter().map(String::as_str).collect();
+    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    let mut line = format!("login status {}; connected {}", list(&status), list(&connected));
+    if !mediation.is_empty() {
+        let _ = write!(line, "; requires mediation {}", mediation.join(", "));
+    }
+    line
+}
+
+/// One call's trace and how it settled, each line after `indent`.
+fn render_call(
+    out: &mut String,
+    indent: &str,
+    trace: &Trace,
+    outcome: &str,
+    credential: Option<&serde_json::Value>,
+    error: Option<&serde_json::Value>,
+) {
+    for event in &trace.events {
         let line = match event {
             Event::Start(_) | Event::StartDisconnect { .. } | Event::StartCall { .. } | Event::TokenReceived { .. } => {
                 continue
@@ -142,30 +195,13 @@ pub fn render(report: &RunReport) -> String {
                 }
             },
         };
-        let _ = writeln!(out, "  {line}");
+        let _ = writeln!(out, "{indent}{line}");
     }
-    if report.outcome == "resolve" && report.credential.as_ref().is_some_and(|c| c.is_null()) {
-        let _ = writeln!(out, "  => disconnect() resolved");
+    if outcome == "resolve" && credential.is_some_and(|c| c.is_null()) {
+        let _ = writeln!(out, "{indent}=> disconnect() resolved");
     }
-    if let Some(e) = report.error.as_ref().filter(|_| report.trace.outcome().is_none()) {
-        let _ =
-            writeln!(out, "  => reject: {} [{}]", e["name"].as_str().unwrap_or(""), e["reason"].as_str().unwrap_or(""));
+    if let Some(e) = error.filter(|_| trace.outcome().is_none()) {
+        let (name, reason) = (e["name"].as_str().unwrap_or(""), e["reason"].as_str().unwrap_or(""));
+        let _ = writeln!(out, "{indent}=> reject: {name} [{reason}]");
     }
-    for v in &report.violations {
-        let _ = writeln!(out, "INVARIANT VIOLATED: {v}");
-    }
-    match (report.expect.checked, report.expect.failures.is_empty()) {
-        (false, _) => {}
-        (true, true) => {
-            let _ = writeln!(out, "expect: holds");
-        }
-        (true, false) => {
-            let _ = writeln!(out, "expect: FAILED");
-            for f in &report.expect.failures {
-                let _ = writeln!(out, "  - {f}");
-            }
-        }
-    }
-    // Control characters are escaped where it is printed (output::print).
-    out
 }

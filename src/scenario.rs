@@ -82,7 +82,13 @@ pub struct Scenario {
     pub rp: RpSpec,
     #[serde(default)]
     pub browser: BrowserSpec,
-    pub call: Call,
+    /// The one call of a single-call scenario; absent when `steps` is given.
+    #[serde(default)]
+    pub call: Option<Call>,
+    /// A session: calls and other events on one browser, in order
+    /// (extension). A single-call scenario is a session of one step.
+    #[serde(default)]
+    pub steps: Option<Vec<StepSpec>>,
     /// URL (optionally `"METHOD URL"`) -> response, or a list served in turn
     /// (the last one repeats). Unlisted URLs answer 404.
     #[serde(default)]
@@ -96,6 +102,93 @@ pub struct Scenario {
     /// How `fedcm browser` treats the file; the model ignores it.
     #[serde(default)]
     pub harness: Option<HarnessSpec>,
+}
+
+/// One step of a session, as written: exactly one action member
+/// (`get`, `disconnect`, `store`, `resolve`, `preventSilentAccess`,
+/// `login_status`, `wait`, `abort`) and the members that action takes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    #[serde(default)]
+    pub get: Option<Value>,
+    #[serde(default)]
+    pub disconnect: Option<Value>,
+    #[serde(default)]
+    pub store: Option<Value>,
+    #[serde(default)]
+    pub resolve: Option<Value>,
+    #[serde(default, rename = "preventSilentAccess")]
+    pub prevent_silent_access: Option<Value>,
+    #[serde(default)]
+    pub login_status: Option<LoginStatusStep>,
+    /// Wait for the call made at this step to settle.
+    #[serde(default)]
+    pub wait: Option<usize>,
+    /// The `AbortSignal` of the `get()` made at this step fires.
+    #[serde(default)]
+    pub abort: Option<usize>,
+    /// What the person does at this call's prompts.
+    #[serde(default)]
+    pub user: Vec<Value>,
+    /// What this call must settle with.
+    #[serde(default)]
+    pub expect: Option<Expectations>,
+    /// `false`: the next step starts while this call is pending.
+    #[serde(default, rename = "await")]
+    pub awaited: Option<bool>,
+    /// Transient activation for this `get()` (default: `browser.transient_activation`).
+    #[serde(default)]
+    pub activation: Option<bool>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An IdP's login-status signal in a session.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginStatusStep {
+    /// The IdP's origin.
+    pub idp: String,
+    /// `logged-in` or `logged-out`.
+    pub status: String,
+}
+
+/// What a session step does, once checked.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Call(Call),
+    PreventSilentAccess,
+    LoginStatus { idp: String, status: LoginStatus },
+    Wait(usize),
+    Abort(usize),
+}
+
+/// A session step, checked: its action and, for calls, the person's
+/// answers, the expectation, and whether the session waits for it.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub action: Action,
+    pub user: Vec<Value>,
+    pub expect: Option<Expectations>,
+    pub awaited: bool,
+    pub activation: Option<bool>,
+}
+
+impl Step {
+    /// The action's name, as the file writes it.
+    pub fn name(&self) -> &'static str {
+        match &self.action {
+            Action::Call(Call::Get(_)) => "get",
+            Action::Call(Call::Disconnect(_)) => "disconnect",
+            Action::Call(Call::Store(_)) => "store",
+            Action::Call(Call::Resolve(_)) => "resolve",
+            Action::PreventSilentAccess => "preventSilentAccess",
+            Action::LoginStatus { .. } => "login_status",
+            Action::Wait(_) => "wait",
+            Action::Abort(_) => "abort",
+        }
+    }
 }
 
 /// A scenario's note to the real-browser harness.
@@ -142,7 +235,7 @@ pub struct ConnectedSpec {
     pub embedder: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Call {
     Get(Value),
@@ -339,7 +432,8 @@ impl Scenario {
         Ok(state)
     }
 
-    /// Checks what the machine cannot: that every URL key parses.
+    /// Checks what the machine cannot: that every URL key parses, and
+    /// that the call or the steps are well formed.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         self.rp()?;
         self.browser_state()?;
@@ -347,24 +441,183 @@ impl Scenario {
             let (_, url) = split_key(key);
             Url::parse(url).map_err(|e| ScenarioError::field(format!("idp key {key:?}"), e))?;
         }
-        for (i, step) in self.user.iter().enumerate() {
-            parse_user_step(step).map_err(|e| ScenarioError::field(format!("user[{i}]"), e))?;
-        }
-        if let Call::Resolve(args) = &self.call {
-            if args.get("token").is_none() {
-                return Err(ScenarioError::field("call.resolve.token", "required, as resolve()'s first argument is"));
-            }
-        }
-        if let Call::Get(options) = &self.call {
-            let signal = options.get("signal");
-            if signal.is_some() && !fedcm_model::machine::signal_already_aborted(options) {
-                return Err(ScenarioError::field(
-                    "call.get.signal",
-                    "the only signal a scenario gives is \"aborted\" (a signal aborted before the call); script an \"abort\" step for one that fires later",
-                ));
-            }
-        }
+        self.steps()?;
         Ok(())
+    }
+
+    /// Every `configURL` the scenario's calls name (the one call's, or
+    /// every `get` and `disconnect` step's), in order, as written.
+    pub fn config_urls(&self) -> Vec<String> {
+        let mut gets: Vec<&Value> = Vec::new();
+        let mut disconnects: Vec<&Value> = Vec::new();
+        match &self.call {
+            Some(Call::Get(o)) => gets.push(o),
+            Some(Call::Disconnect(o)) => disconnects.push(o),
+            _ => {}
+        }
+        for step in self.steps.iter().flatten() {
+            gets.extend(&step.get);
+            disconnects.extend(&step.disconnect);
+        }
+        let mut urls = Vec::new();
+        for options in gets {
+            let providers = options.pointer("/identity/providers").and_then(Value::as_array);
+            urls.extend(providers.into_iter().flatten().filter_map(|p| p.get("configURL")?.as_str().map(String::from)));
+        }
+        for options in disconnects {
+            urls.extend(options.get("configURL").and_then(Value::as_str).map(String::from));
+        }
+        urls
+    }
+
+    /// Whether the scenario is a session (`steps`) rather than one call.
+    pub fn is_session(&self) -> bool {
+        self.steps.is_some()
+    }
+
+    /// The steps to run: a session's, checked, or the single call as a
+    /// session of one awaited step.
+    pub fn steps(&self) -> Result<Vec<Step>, ScenarioError> {
+        match (&self.call, &self.steps) {
+            (Some(call), None) => {
+                let step = Step {
+                    action: Action::Call(call.clone()),
+                    user: self.user.clone(),
+                    expect: self.expect.clone(),
+                    awaited: true,
+                    activation: None,
+                };
+                check_call(call, "call")?;
+                check_user(&step.user, "user")?;
+                Ok(vec![step])
+            }
+            (None, Some(steps)) => {
+                if !self.user.is_empty() {
+                    return Err(ScenarioError::field("user", "a session gives each call step its own user actions"));
+                }
+                if self.expect.is_some() {
+                    return Err(ScenarioError::field("expect", "a session gives each call step its own expect"));
+                }
+                if steps.is_empty() {
+                    return Err(ScenarioError::field("steps", "a session has at least one step"));
+                }
+                let mut out: Vec<Step> = Vec::with_capacity(steps.len());
+                for (i, spec) in steps.iter().enumerate() {
+                    let step = spec.check(&format!("steps[{i}]"), &out)?;
+                    out.push(step);
+                }
+                Ok(out)
+            }
+            (Some(_), Some(_)) => Err(ScenarioError::field("steps", "give either call or steps, not both")),
+            (None, None) => Err(ScenarioError::field("call", "missing: give call (one call) or steps (a session)")),
+        }
+    }
+}
+
+/// Checks a call's arguments as far as the machine does not.
+fn check_call(call: &Call, at: &str) -> Result<(), ScenarioError> {
+    if let Call::Resolve(args) = call {
+        if args.get("token").is_none() {
+            return Err(ScenarioError::field(
+                format!("{at}.resolve.token"),
+                "required, as resolve()'s first argument is",
+            ));
+        }
+    }
+    if let Call::Get(options) = call {
+        let signal = options.get("signal");
+        if signal.is_some() && !fedcm_model::machine::signal_already_aborted(options) {
+            return Err(ScenarioError::field(
+                format!("{at}.get.signal"),
+                "the only signal a scenario gives is \"aborted\" (a signal aborted before the call); script an \"abort\" step for one that fires later",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_user(user: &[Value], at: &str) -> Result<(), ScenarioError> {
+    for (i, step) in user.iter().enumerate() {
+        parse_user_step(step).map_err(|e| ScenarioError::field(format!("{at}[{i}]"), e))?;
+    }
+    Ok(())
+}
+
+impl StepSpec {
+    /// The step, checked against the steps before it (`earlier`).
+    fn check(&self, at: &str, earlier: &[Step]) -> Result<Step, ScenarioError> {
+        let mut actions = Vec::new();
+        if let Some(v) = &self.get {
+            actions.push(Action::Call(Call::Get(v.clone())));
+        }
+        if let Some(v) = &self.disconnect {
+            actions.push(Action::Call(Call::Disconnect(v.clone())));
+        }
+        if let Some(v) = &self.store {
+            actions.push(Action::Call(Call::Store(v.clone())));
+        }
+        if let Some(v) = &self.resolve {
+            actions.push(Action::Call(Call::Resolve(v.clone())));
+        }
+        if self.prevent_silent_access.is_some() {
+            actions.push(Action::PreventSilentAccess);
+        }
+        if let Some(l) = &self.login_status {
+            let status = match l.status.as_str() {
+                "logged-in" => LoginStatus::LoggedIn,
+                "logged-out" => LoggedOut,
+                other => {
+                    return Err(ScenarioError::field(
+                        format!("{at}.login_status.status"),
+                        format!("{other:?} is not logged-in or logged-out"),
+                    ))
+                }
+            };
+            let idp = origin_of(&format!("{at}.login_status.idp"), &l.idp)?;
+            actions.push(Action::LoginStatus { idp, status });
+        }
+        let target = |n: usize, what: &str, ok: &dyn Fn(&Action) -> bool| match earlier.get(n) {
+            Some(s) if ok(&s.action) => Ok(n),
+            Some(s) => Err(ScenarioError::field(at, format!("{what}: step {n} is a {} step", s.name()))),
+            None => Err(ScenarioError::field(at, format!("{what}: {n} is not an earlier step"))),
+        };
+        if let Some(n) = self.wait {
+            let ok = |a: &Action| matches!(a, Action::Call(Call::Get(_) | Call::Disconnect(_)));
+            actions.push(Action::Wait(target(n, "wait names a get or disconnect step", &ok)?));
+        }
+        if let Some(n) = self.abort {
+            actions.push(Action::Abort(target(n, "abort names a get step", &|a| {
+                matches!(a, Action::Call(Call::Get(_)))
+            })?));
+        }
+        let action = match actions.len() {
+            1 => actions.remove(0),
+            0 => return Err(ScenarioError::field(at, "no action: give one of get, disconnect, store, resolve, preventSilentAccess, login_status, wait, abort")),
+            _ => return Err(ScenarioError::field(at, "more than one action in one step")),
+        };
+        let is_get = matches!(action, Action::Call(Call::Get(_)));
+        let is_call = matches!(action, Action::Call(_));
+        let waits = matches!(action, Action::Call(Call::Get(_) | Call::Disconnect(_)));
+        let misplaced = [
+            ("user", !self.user.is_empty() && !is_get, "only a get step has user actions"),
+            ("expect", self.expect.is_some() && !is_call, "only a call step has an expect"),
+            ("await", self.awaited.is_some() && !waits, "only a get or disconnect step can be left pending"),
+            ("activation", self.activation.is_some() && !is_get, "only a get step takes activation"),
+        ];
+        if let Some((member, _, why)) = misplaced.iter().find(|m| m.1) {
+            return Err(ScenarioError::field(format!("{at}.{member}"), why));
+        }
+        if let Action::Call(call) = &action {
+            check_call(call, at)?;
+        }
+        check_user(&self.user, &format!("{at}.user"))?;
+        Ok(Step {
+            action,
+            user: self.user.clone(),
+            expect: self.expect.clone(),
+            awaited: self.awaited.unwrap_or(true),
+            activation: self.activation,
+        })
     }
 }
 

@@ -17,7 +17,7 @@ pub use error::ServeError;
 pub use log::LogLevel;
 pub use record::{SeenRequest, Violation, ViolationCounts, MAX_SEEN, MAX_VIOLATION_LINE, RECENT_VIOLATIONS};
 
-use crate::scenario::{clip, Call, MockIdp, Scenario};
+use crate::scenario::{clip, MockIdp, Scenario};
 use bytes::Bytes;
 use fedcm_model::idp::config::Checked;
 use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
@@ -135,19 +135,7 @@ pub struct ServeExtras {
 /// Which FedCM endpoint each URL of the scenario is, from the providers'
 /// config URLs and the config files the scenario serves.
 fn endpoint_kinds(scenario: &Scenario, idp: &MockIdp) -> Vec<(Url, FetchKind)> {
-    let mut config_urls: Vec<String> = Vec::new();
-    match &scenario.call {
-        Call::Get(options) => {
-            if let Some(providers) = options.pointer("/identity/providers").and_then(|p| p.as_array()) {
-                config_urls.extend(providers.iter().filter_map(|p| p.get("configURL")?.as_str().map(String::from)));
-            }
-        }
-        Call::Disconnect(options) => {
-            config_urls.extend(options.get("configURL").and_then(|c| c.as_str()).map(String::from));
-        }
-        // Nothing is fetched.
-        Call::Store(_) | Call::Resolve(_) => {}
-    }
+    let config_urls = scenario.config_urls();
     let mut kinds = Vec::new();
     for raw in config_urls {
         let Ok(config_url) = ConfigUrl::parse(&raw) else { continue };

@@ -48,8 +48,14 @@ fn every_scenario_states_and_meets_its_expectation() {
     }
     // A scenario that states an expectation per profile meets each one.
     for (name, s) in corpus() {
-        let Some(Expectations::PerProfile(per)) = &s.expect else { continue };
-        for profile in per.keys() {
+        let expectations = s.expect.iter().chain(s.steps.iter().flatten().filter_map(|step| step.expect.as_ref()));
+        let mut profiles = BTreeSet::new();
+        for e in expectations {
+            if let Expectations::PerProfile(per) = e {
+                profiles.extend(per.keys().copied());
+            }
+        }
+        for profile in &profiles {
             let r = driver::run(&s, Some(*profile)).unwrap_or_else(|e| panic!("{name} ({profile}): {e}"));
             for f in &r.expect.failures {
                 failures.push(format!("{name} ({profile}): {f}"));
@@ -62,7 +68,7 @@ fn every_scenario_states_and_meets_its_expectation() {
 #[test]
 fn the_corpus_reaches_every_state() {
     let reports = run_all();
-    let reached: BTreeSet<State> = reports.iter().flat_map(|(_, r)| r.trace.states()).collect();
+    let reached: BTreeSet<State> = reports.iter().flat_map(|(_, r)| r.traces().flat_map(|t| t.states())).collect();
     let missing: Vec<String> = State::ALL.iter().filter(|s| !reached.contains(s)).map(|s| s.name()).collect();
     assert!(missing.is_empty(), "no scenario reaches: {missing:?}");
 }
@@ -70,8 +76,11 @@ fn the_corpus_reaches_every_state() {
 #[test]
 fn the_corpus_reaches_every_rejection_reason() {
     let reports = run_all();
-    let reached: BTreeSet<String> =
-        reports.iter().filter_map(|(_, r)| r.error.as_ref()?.get("reason")?.as_str().map(String::from)).collect();
+    let reached: BTreeSet<String> = reports
+        .iter()
+        .flat_map(|(_, r)| r.errors())
+        .filter_map(|e| e.get("reason")?.as_str().map(String::from))
+        .collect();
     let all: Vec<String> = Reason::ALL.iter().map(|r| r.id()).collect();
     let missing: Vec<&String> = all.iter().filter(|r| !reached.contains(*r)).collect();
     assert!(missing.is_empty(), "no scenario rejects with: {missing:?}");

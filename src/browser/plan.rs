@@ -83,7 +83,10 @@ fn frame_host(at: &str, rp: &Url, embedder: Option<&str>) -> Result<Option<Url>,
 
 /// Whether the harness can drive `scenario` today; if not, why.
 pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
-    let (call, config_urls) = match &scenario.call {
+    let Some(call) = &scenario.call else {
+        return Err("sessions (steps) are not driven by the harness yet".into());
+    };
+    let (call, config_urls) = match call {
         Call::Get(options) => {
             let providers = options.pointer("/identity/providers").and_then(Value::as_array);
             let urls = providers.into_iter().flatten().filter_map(|p| p.get("configURL")?.as_str());

@@ -4,7 +4,7 @@
 //! (`--ignore-certificate-errors-spki-list`), so the certificate is
 //! self-signed and the server prints the SHA-256 of its public key.
 
-use crate::scenario::{Call, Scenario};
+use crate::scenario::Scenario;
 use base64::Engine as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use sha2::{Digest, Sha256};
@@ -115,15 +115,7 @@ pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
         urls.extend([c.rp.clone(), c.idp.clone()]);
         urls.extend(c.embedder.clone());
     }
-    match &scenario.call {
-        Call::Get(options) => {
-            if let Some(providers) = options.pointer("/identity/providers").and_then(|p| p.as_array()) {
-                urls.extend(providers.iter().filter_map(|p| p.get("configURL")?.as_str().map(String::from)));
-            }
-        }
-        Call::Disconnect(options) => urls.extend(options.get("configURL").and_then(|c| c.as_str()).map(String::from)),
-        Call::Store(_) | Call::Resolve(_) => {}
-    }
+    urls.extend(scenario.config_urls());
     let mut hosts = BTreeSet::new();
     for u in urls {
         let Ok(url) = Url::parse(&u) else { continue };

@@ -118,6 +118,8 @@ pub struct DisconnectFlow {
     phase: Phase,
     outbox: Outbox,
     trace: Trace,
+    /// Another `disconnect()` of the page was pending when this one began.
+    another_pending: bool,
 }
 
 impl DisconnectFlow {
@@ -139,6 +141,7 @@ impl DisconnectFlow {
             phase: Phase::Start,
             outbox: Outbox::default(),
             trace: Trace::default(),
+            another_pending: false,
         }
     }
 
@@ -147,8 +150,28 @@ impl DisconnectFlow {
     /// with the `TypeError` a page gets, after the validation step, and
     /// nothing is sent.
     pub fn from_json(rp: Rp, browser: BrowserState, options: &serde_json::Value, profile: Profile) -> DisconnectFlow {
+        DisconnectFlow::from_json_in_page(rp, browser, options, profile, false)
+    }
+
+    /// As [`DisconnectFlow::from_json`], in a page where another
+    /// `disconnect()` is pending when `another_pending`: the call then
+    /// rejects once its `configURL` parses (spec
+    /// `#browser-api-identity-credential-disconnect`, before the
+    /// trustworthiness check), and nothing is sent.
+    pub fn from_json_in_page(
+        rp: Rp,
+        browser: BrowserState,
+        options: &serde_json::Value,
+        profile: Profile,
+        another_pending: bool,
+    ) -> DisconnectFlow {
         let problem = match DisconnectOptions::parse(options) {
-            Ok(options) => return DisconnectFlow::new(rp, browser, options, profile),
+            Ok(options) => {
+                let mut flow = DisconnectFlow::unstarted(rp, browser, options, profile);
+                flow.another_pending = another_pending;
+                flow.start();
+                return flow;
+            }
             Err(problem) => problem,
         };
         // What the page passed, as far as it goes, for the trace.
@@ -174,6 +197,14 @@ impl DisconnectFlow {
     /// The browser state, with the connections this call removed.
     pub fn browser(&self) -> &BrowserState {
         &self.browser
+    }
+
+    /// How the call settled, once it has.
+    pub fn outcome(&self) -> Option<&DisconnectOutcome> {
+        match &self.phase {
+            Phase::Done(o) => Some(o),
+            _ => None,
+        }
     }
 
     /// Requests handed out (or queued) and not yet answered.
@@ -213,7 +244,12 @@ impl DisconnectFlow {
     fn start(&mut self) {
         self.record_start();
         self.transition(Phase::Validate);
-        let config_url = match ConfigUrl::parse(&self.options.config_url) {
+        let parsed = ConfigUrl::parse(&self.options.config_url);
+        if self.another_pending && !matches!(parsed, Err(UrlError::Unparsable { .. })) {
+            let msg = "another IdentityCredential.disconnect() of this page is pending";
+            return self.fail(ErrorName::NetworkError, Reason::DisconnectPending, msg.into(), None);
+        }
+        let config_url = match parsed {
             Ok(u) => u,
             Err(e @ UrlError::NotTrustworthy { .. }) => {
                 return self.fail(ErrorName::NetworkError, Reason::DisconnectUntrustworthy, e.to_string(), None)

@@ -44,6 +44,7 @@ pub mod outcome;
 mod permission;
 pub mod prompt;
 mod providers;
+pub mod session;
 mod settle;
 pub mod state;
 pub mod trace;
@@ -261,6 +262,21 @@ impl Flow {
         flow
     }
 
+    /// A valid call the page may not make because another `get()` of the
+    /// page is pending and this one cannot replace it: Credential
+    /// Management's "active credential types" check and Chromium's one
+    /// request per page (decisions A3). Nothing is fetched.
+    pub fn refused_as_pending(rp: Rp, browser: BrowserState, options: RequestOptions, profile: Profile) -> Flow {
+        let mut flow = Flow::empty(rp, browser, profile);
+        flow.mode = options.mode;
+        flow.mediation = options.mediation;
+        flow.record_start(Some(options));
+        flow.pass(Passing::Validation);
+        let message = "another navigator.credentials.get() of this page is pending";
+        flow.settle_reject(Rejection::new(ErrorName::NotAllowedError, Reason::RequestPending, false, message));
+        flow
+    }
+
     fn invalid(rp: Rp, browser: BrowserState, profile: Profile, rejected: Rejected) -> Flow {
         // WebIDL conversion throws before any step reads the values.
         let first = rejected.errors().find(|p| p.rule.is_conversion()).unwrap_or(rejected.first());
@@ -393,6 +409,24 @@ impl Flow {
         }
         self.outbox.close();
         self.settle_reject(Rejection::new(ErrorName::AbortError, Reason::Aborted, false, "the RP aborted the request"));
+    }
+
+    /// An active request replaced this passive one (spec
+    /// `#create-identity-credential`, the mode gate): reject now with
+    /// `NetworkError` and no delay; its requests, dialogs and pop-ups end
+    /// with no further event (decisions A48).
+    pub fn replace_by_active(&mut self) {
+        if matches!(self.control, Control::Done(_)) {
+            return;
+        }
+        self.outbox.close();
+        let message = "an active-mode request of the page replaced this passive one";
+        self.settle_reject(Rejection::new(ErrorName::NetworkError, Reason::ReplacedByActive, false, message));
+    }
+
+    /// `passive` or `active`, as the options asked.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// A driver's answer to a request.

@@ -127,11 +127,17 @@ pub enum Reason {
     StoreNotSupported,
     /// `IdentityProvider.resolve()` with no continuation pop-up waiting for it.
     ResolveOutsideContinuation,
+    /// Another `get()` is pending in the page and this one may not replace it.
+    RequestPending,
+    /// A pending passive `get()` was replaced by an active one.
+    ReplacedByActive,
     // disconnect()
     /// `disconnect()`: the `configURL` does not parse.
     DisconnectInvalidConfigUrl,
     /// `disconnect()`: the `configURL` is not potentially trustworthy.
     DisconnectUntrustworthy,
+    /// `disconnect()`: another `disconnect()` of the page is pending.
+    DisconnectPending,
     /// `disconnect()`: no account of that IdP is connected to the RP, so nothing is sent.
     DisconnectNoConnection,
     /// `disconnect()`: the well-known or config fetch failed.
@@ -146,7 +152,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests that must cover each.
-    pub const ALL: [Reason; 30] = [
+    pub const ALL: [Reason; 33] = [
         Reason::InvalidOptions,
         Reason::FramedProviderCount,
         Reason::FramedCrossOrigin,
@@ -170,8 +176,11 @@ impl Reason {
         Reason::Aborted,
         Reason::StoreNotSupported,
         Reason::ResolveOutsideContinuation,
+        Reason::RequestPending,
+        Reason::ReplacedByActive,
         Reason::DisconnectInvalidConfigUrl,
         Reason::DisconnectUntrustworthy,
+        Reason::DisconnectPending,
         Reason::DisconnectNoConnection,
         Reason::DisconnectConfigFailed,
         Reason::DisconnectEndpointMissing,

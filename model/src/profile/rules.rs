@@ -307,6 +307,27 @@ pub enum DisconnectFailure {
     ForgetsAndResolves,
 }
 
+/// A `get()` made while another `get()` of the page is pending (decisions A3, F9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConcurrentGet {
+    /// Refused with `NotAllowedError`, unless it is active with transient
+    /// activation and the pending one is passive: that one is then
+    /// rejected with `NetworkError` and this one runs.
+    ActiveReplacesPassive,
+    /// Always refused with `NotAllowedError`; nothing is replaced.
+    Refused,
+}
+
+/// A `disconnect()` made while another `disconnect()` of the page is
+/// pending (decisions A55, F9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConcurrentDisconnect {
+    /// Rejected with `NetworkError`; nothing is sent.
+    Refused,
+    /// Runs beside the pending one.
+    Allowed,
+}
+
 /// What `IdentityCredential.configURL` holds (decisions P16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialConfigUrl {
@@ -433,6 +454,10 @@ pub struct Rules {
     pub credential_config_url: CredentialConfigUrl,
     /// F5: a `disconnect()` whose POST fails.
     pub disconnect_failure: DisconnectFailure,
+    /// A3, F9: a `get()` while another of the page is pending.
+    pub concurrent_get: ConcurrentGet,
+    /// A55, F9: a `disconnect()` while another of the page is pending.
+    pub concurrent_disconnect: ConcurrentDisconnect,
 }
 
 /// The Editor's Draft, read literally.
@@ -485,6 +510,8 @@ pub const SPEC: Rules = Rules {
     credential_config_url: CredentialConfigUrl::AsWritten,
     sign_in_clears_mediation: false,
     disconnect_failure: DisconnectFailure::Rejects,
+    concurrent_get: ConcurrentGet::ActiveReplacesPassive,
+    concurrent_disconnect: ConcurrentDisconnect::Refused,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -538,6 +565,8 @@ pub const CHROMIUM: Rules = Rules {
     credential_config_url: CredentialConfigUrl::Parsed,
     sign_in_clears_mediation: true,
     disconnect_failure: DisconnectFailure::Rejects,
+    concurrent_get: ConcurrentGet::ActiveReplacesPassive,
+    concurrent_disconnect: ConcurrentDisconnect::Refused,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -609,4 +638,6 @@ pub const FIREFOX: Rules = Rules {
     credential_config_url: CredentialConfigUrl::AsWritten,
     sign_in_clears_mediation: true,
     disconnect_failure: DisconnectFailure::ForgetsAndResolves,
+    concurrent_get: ConcurrentGet::Refused,
+    concurrent_disconnect: ConcurrentDisconnect::Allowed,
 };

@@ -1,0 +1,314 @@
+//! Several calls on one browser: the state that outlives a call (login
+//! status, connections, `preventSilentAccess()`) carries from one to the
+//! next, and the page's pending-request rules decide what a call made
+//! while another is pending does (spec `#create-identity-credential`
+//! step 3 and the mode gate; `#browser-api-identity-credential-disconnect`;
+//! Credential Management's active credential types).
+//!
+//! Each call is its own machine ([`Flow`], [`DisconnectFlow`],
+//! [`ImmediateFlow`]) that reads the browser state as it was when the call
+//! began (decisions A54). What a call changes is merged into the session's
+//! state as soon as it happens, so the next call sees it. The session is
+//! sans-IO like the machines: a driver polls [`Session::next_step`] for a
+//! call and answers it.
+
+use super::browser::BrowserState;
+use super::disconnect::{DisconnectFlow, DisconnectOutcome, DisconnectStep};
+use super::fetch::{FetchRequest, FetchResult, RequestId};
+use super::immediate::{ImmediateCall, ImmediateFlow};
+use super::outcome::Outcome;
+use super::prompt::{ActionError, Prompt, UserAction};
+use super::trace::Trace;
+use super::{signal_already_aborted, Flow, Rp, Step, Timer, TimerId};
+use crate::options::Mode;
+use crate::profile::rules::{ConcurrentDisconnect, ConcurrentGet};
+use crate::profile::Profile;
+
+/// Identifies a call within its session: the order calls were made in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CallId(pub usize);
+
+/// One call of a session, as its own machine.
+#[derive(Debug, Clone)]
+pub enum Call {
+    /// `navigator.credentials.get({identity})`.
+    Get(Box<Flow>),
+    /// `IdentityCredential.disconnect()`.
+    Disconnect(Box<DisconnectFlow>),
+    /// A call that settled when made (`store()`, a stray `resolve()`).
+    Immediate(Box<ImmediateFlow>),
+}
+
+impl Call {
+    /// Everything the call did so far.
+    pub fn trace(&self) -> &Trace {
+        match self {
+            Call::Get(f) => f.trace(),
+            Call::Disconnect(f) => f.trace(),
+            Call::Immediate(f) => f.trace(),
+        }
+    }
+
+    /// The call's view of the browser, with its own changes.
+    fn browser(&self) -> &BrowserState {
+        match self {
+            Call::Get(f) => f.browser(),
+            Call::Disconnect(f) => f.browser(),
+            Call::Immediate(f) => f.browser(),
+        }
+    }
+
+    /// How the call settled, once it has.
+    pub fn settled(&self) -> Option<Settled<'_>> {
+        match self {
+            Call::Get(f) => f.outcome().map(Settled::Get),
+            Call::Disconnect(f) => f.outcome().map(Settled::Disconnect),
+            Call::Immediate(f) => Some(Settled::Get(f.outcome())),
+        }
+    }
+
+    /// A `get()` that has not settled, in its mode.
+    fn pending_get(&self) -> Option<Mode> {
+        match self {
+            Call::Get(f) if f.outcome().is_none() => Some(f.mode()),
+            _ => None,
+        }
+    }
+
+    fn pending_disconnect(&self) -> bool {
+        matches!(self, Call::Disconnect(f) if f.outcome().is_none())
+    }
+}
+
+/// How a call of a session settled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Settled<'a> {
+    /// A `get()`, `store()` or `resolve()`: the promise's outcome.
+    Get(&'a Outcome),
+    /// A `disconnect()`.
+    Disconnect(&'a DisconnectOutcome),
+}
+
+/// What one call of the session needs next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallStep {
+    /// Send this request and report with [`Session::on_response`].
+    Fetch(FetchRequest),
+    /// Ask the person; answer with [`Session::on_user`].
+    Ask(Prompt),
+    /// Start this timer; report with [`Session::on_timer`].
+    Wait(Timer),
+    /// Nothing until a request handed out earlier is answered.
+    Idle,
+    /// The call settled ([`Session::call`] says how).
+    Done,
+}
+
+/// A call, and the browser state it last showed the session.
+#[derive(Debug, Clone)]
+struct Slot {
+    call: Call,
+    seen: BrowserState,
+}
+
+/// One page of one RP on one browser, and the calls it makes in order.
+#[derive(Debug, Clone)]
+pub struct Session {
+    profile: Profile,
+    rp: Rp,
+    browser: BrowserState,
+    calls: Vec<Slot>,
+}
+
+impl Session {
+    /// A page of `rp` on a browser in state `browser`.
+    pub fn new(rp: Rp, browser: BrowserState, profile: Profile) -> Session {
+        Session { profile, rp, browser, calls: Vec::new() }
+    }
+
+    /// The browser state now, with every change the calls made so far.
+    pub fn browser(&self) -> &BrowserState {
+        &self.browser
+    }
+
+    /// The profile every call follows.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// A call made earlier; `None` for an id this session never gave out.
+    pub fn call(&self, id: CallId) -> Option<&Call> {
+        self.calls.get(id.0).map(|s| &s.call)
+    }
+
+    /// Every call, in the order made.
+    pub fn calls(&self) -> impl Iterator<Item = (CallId, &Call)> {
+        self.calls.iter().enumerate().map(|(i, s)| (CallId(i), &s.call))
+    }
+
+    /// `navigator.credentials.get(options)` with (or without) transient
+    /// activation. With another `get()` pending, the call is refused
+    /// (`NotAllowedError`) unless the profile lets a valid active-mode
+    /// request with activation replace a pending passive one: that one
+    /// then rejects (`NetworkError`) and this one starts.
+    pub fn get(&mut self, options: &serde_json::Value, activation: bool) -> CallId {
+        let mut browser = self.browser.clone();
+        browser.transient_activation = activation;
+        let pending = self.calls.iter().enumerate().find_map(|(i, s)| s.call.pending_get().map(|m| (i, m)));
+        // Options that fail conversion, or an aborted signal, settle the
+        // call before the page's pending request is looked at.
+        let parsed = crate::options::parse(options, self.profile).ok().filter(|_| !signal_already_aborted(options));
+        let flow = match (pending, parsed) {
+            (Some((i, pending_mode)), Some(parsed)) => {
+                let replaces = self.profile.rules().concurrent_get == ConcurrentGet::ActiveReplacesPassive
+                    && parsed.value.mode == Mode::Active
+                    && activation
+                    && pending_mode == Mode::Passive;
+                if replaces {
+                    if let Some(Call::Get(f)) = self.calls.get_mut(i).map(|s| &mut s.call) {
+                        f.replace_by_active();
+                    }
+                    self.merge(i);
+                    Flow::from_json(self.rp.clone(), browser.clone(), options, self.profile)
+                } else {
+                    Flow::refused_as_pending(self.rp.clone(), browser.clone(), parsed.value, self.profile)
+                }
+            }
+            _ => Flow::from_json(self.rp.clone(), browser.clone(), options, self.profile),
+        };
+        self.push(Call::Get(Box::new(flow)), browser)
+    }
+
+    /// `IdentityCredential.disconnect(options)`; refused (`NetworkError`)
+    /// while another `disconnect()` of the page is pending, where the
+    /// profile says so.
+    pub fn disconnect(&mut self, options: &serde_json::Value) -> CallId {
+        let browser = self.browser.clone();
+        let another = self.profile.rules().concurrent_disconnect == ConcurrentDisconnect::Refused
+            && self.calls.iter().any(|s| s.call.pending_disconnect());
+        let flow = DisconnectFlow::from_json_in_page(self.rp.clone(), browser.clone(), options, self.profile, another);
+        self.push(Call::Disconnect(Box::new(flow)), browser)
+    }
+
+    /// `store()` of an `IdentityCredential`, or `IdentityProvider.resolve()`
+    /// outside a continuation pop-up: settled when made.
+    pub fn immediate(&mut self, call: ImmediateCall) -> CallId {
+        let browser = self.browser.clone();
+        let flow = ImmediateFlow::new(&self.rp, browser.clone(), call, self.profile);
+        self.push(Call::Immediate(Box::new(flow)), browser)
+    }
+
+    /// `navigator.credentials.preventSilentAccess()` from the RP's page.
+    pub fn prevent_silent_access(&mut self) {
+        self.browser.requires_user_mediation.insert(crate::urls::origin_string(&self.rp.origin));
+    }
+
+    /// The IdP signals its login status (the `Set-Login` header or
+    /// `navigator.login.setStatus()`), for its serialized origin.
+    pub fn set_login_status(&mut self, idp_origin: &str, status: super::browser::LoginStatus) {
+        self.browser.set_login_status(idp_origin, status);
+    }
+
+    /// What call `id` needs next; `Done` for an unknown id.
+    pub fn next_step(&mut self, id: CallId) -> CallStep {
+        let Some(slot) = self.calls.get_mut(id.0) else { return CallStep::Done };
+        match &mut slot.call {
+            Call::Get(f) => match f.next_step() {
+                Step::Fetch(r) => CallStep::Fetch(r),
+                Step::Ask(p) => CallStep::Ask(p),
+                Step::Wait(t) => CallStep::Wait(t),
+                Step::Idle => CallStep::Idle,
+                Step::Done(_) => CallStep::Done,
+            },
+            Call::Disconnect(f) => match f.next_step() {
+                DisconnectStep::Fetch(r) => CallStep::Fetch(r),
+                DisconnectStep::Idle => CallStep::Idle,
+                DisconnectStep::Done(_) => CallStep::Done,
+            },
+            Call::Immediate(_) => CallStep::Done,
+        }
+    }
+
+    /// A driver's answer to a request of call `id`.
+    pub fn on_response(&mut self, id: CallId, request: RequestId, result: FetchResult) {
+        match self.calls.get_mut(id.0).map(|s| &mut s.call) {
+            Some(Call::Get(f)) => f.on_response(request, result),
+            Some(Call::Disconnect(f)) => f.on_response(request, result),
+            _ => return,
+        }
+        self.merge(id.0);
+    }
+
+    /// The person's answer to call `id`'s prompt.
+    pub fn on_user(&mut self, id: CallId, action: UserAction) -> Result<(), ActionError> {
+        match self.calls.get_mut(id.0).map(|s| &mut s.call) {
+            Some(Call::Get(f)) => f.on_user(action)?,
+            _ => return Err(ActionError::NothingAsked),
+        }
+        self.merge(id.0);
+        Ok(())
+    }
+
+    /// A timer of call `id` fired.
+    pub fn on_timer(&mut self, id: CallId, timer: TimerId) {
+        if let Some(Call::Get(f)) = self.calls.get_mut(id.0).map(|s| &mut s.call) {
+            f.on_timer(timer);
+            self.merge(id.0);
+        }
+    }
+
+    /// The RP's `AbortSignal` of call `id` fired (a `get()`; other calls
+    /// take no signal).
+    pub fn abort(&mut self, id: CallId) {
+        if let Some(Call::Get(f)) = self.calls.get_mut(id.0).map(|s| &mut s.call) {
+            f.abort();
+            self.merge(id.0);
+        }
+    }
+
+    /// Lets a driver note something in call `id`'s trace.
+    pub fn annotate(&mut self, id: CallId, text: impl Into<String>) {
+        if let Some(Call::Get(f)) = self.calls.get_mut(id.0).map(|s| &mut s.call) {
+            f.annotate(text);
+        }
+    }
+
+    fn push(&mut self, call: Call, seen: BrowserState) -> CallId {
+        self.calls.push(Slot { call, seen });
+        let i = self.calls.len() - 1;
+        self.merge(i);
+        CallId(i)
+    }
+
+    /// Carries what call `i` changed since it last reported into the
+    /// session's state: a change is applied, so what another source set
+    /// in between survives where the call did not touch it.
+    fn merge(&mut self, i: usize) {
+        let Some(slot) = self.calls.get_mut(i) else { return };
+        let now = slot.call.browser();
+        if *now == slot.seen {
+            return;
+        }
+        let before = &slot.seen;
+        let b = &mut self.browser;
+        for origin in before.login_status.keys().chain(now.login_status.keys()) {
+            let status = now.login_status(origin);
+            if before.login_status(origin) != status {
+                b.set_login_status(origin, status);
+            }
+        }
+        for c in before.connections.difference(&now.connections) {
+            b.disconnect(c);
+        }
+        for c in now.connections.difference(&before.connections) {
+            b.connect(c.clone());
+        }
+        for o in before.requires_user_mediation.difference(&now.requires_user_mediation) {
+            b.requires_user_mediation.remove(o);
+        }
+        for o in now.requires_user_mediation.difference(&before.requires_user_mediation) {
+            b.requires_user_mediation.insert(o.clone());
+        }
+        slot.seen = now.clone();
+    }
+}
