@@ -349,7 +349,9 @@ fn run_session(
             Some(CallReport::new(step.expect.as_ref().and_then(|e| e.for_profile(profile)), call))
         })
         .collect();
-    Ok(RunReport::from_session(scenario, profile, &steps, &made, &after, reports, d.session.browser()))
+    let mut report = RunReport::from_session(scenario, profile, &steps, &made, &after, reports, d.session.browser());
+    report.violations.extend(fedcm_check::invariants::check_session(d.session.log()));
+    Ok(report)
 }
 
 /// What one call of a session ended with, and how it met its expectation.

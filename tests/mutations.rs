@@ -7,7 +7,7 @@
 //! (about three minutes in release mode; CI runs it).
 #![cfg(feature = "mutations")]
 
-use fedcm_check::explore;
+use fedcm_check::{explore, pairs};
 use fedcm_model::mutation::{self, Mutation};
 use fedcm_model::Profile;
 use fedcm_workbench::driver;
@@ -27,11 +27,17 @@ struct Caught {
     scenarios: Vec<String>,
 }
 
+/// Depth of the two-call exploration per mutation: both calls through
+/// their first dialogs.
+const PAIR_DEPTH: usize = 12;
+
 fn check(m: Option<Mutation>, starts: &[explore::Start], corpus: &[(String, Scenario)]) -> Caught {
     mutation::set(m);
     let report = explore::explore(starts, DEPTH, |_, _| {});
     let mut invariants: BTreeSet<&'static str> =
         report.counterexamples.iter().flat_map(|c| c.violations.iter().map(|v| v.id)).collect();
+    let pairs = pairs::explore(&pairs::starts(&Profile::ALL), PAIR_DEPTH);
+    invariants.extend(pairs.counterexamples.iter().flat_map(|c| c.violations.iter().map(|v| v.id)));
     let mut scenarios = Vec::new();
     for (name, s) in corpus {
         match driver::run(s, None) {
@@ -66,8 +72,9 @@ fn every_mutation_is_caught_and_the_unmutated_model_passes() {
             uncaught.push(m.name());
         }
     }
-    let never: Vec<&str> =
-        fedcm_check::invariants::ALL.iter().map(|i| i.id).filter(|id| !broken.contains(id)).collect();
+    let all = fedcm_check::invariants::ALL.iter().map(|i| i.id);
+    let session = fedcm_check::invariants::SESSION_ALL.iter().map(|i| i.id);
+    let never: Vec<&str> = all.chain(session).filter(|id| !broken.contains(id)).collect();
     println!("invariants no mutation breaks: {never:?}");
     assert!(uncaught.is_empty(), "mutations no test catches: {uncaught:?}");
     // An invariant no broken guard can violate is a property that cannot

@@ -11,6 +11,7 @@
 //!   over a trace.
 //! - [`explore`]: the bounded model checker, every invariant in every state
 //!   it reaches.
+//! - [`pairs`]: the same over two calls of one page, every interleaving.
 //! - [`fuzz`]: the bodies of the cargo-fuzz targets (`fuzz/`) and of their
 //!   stable replay, `tests/fuzz_regressions.rs`.
 //!
@@ -27,6 +28,7 @@ pub mod corpus;
 pub mod drive;
 pub mod explore;
 pub mod fixtures;
+pub mod pairs;
 // Fuzz bodies report a finding by panicking: that is what a fuzzer catches.
 #[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub mod fuzz;

@@ -77,11 +77,19 @@ pub enum Mutation {
     RequestAfterSettle,
     /// Passive mode asks IdPs the RP does not know (where the profile keeps it to known ones).
     PassiveAsksUnknownIdps,
+    /// A `get()` starts whatever other `get()` of the page is pending.
+    NoPendingGetCheck,
+    /// A replaced request is not rejected: it goes on beside the new one.
+    ReplacedCallGoesOn,
+    /// Any second `get()` with activation replaces the pending one, whatever the modes.
+    ReplaceAnyMode,
+    /// A `disconnect()` starts whatever other `disconnect()` is pending.
+    NoPendingDisconnectCheck,
 }
 
 impl Mutation {
     /// Every mutation, for the check that each is caught.
-    pub const ALL: [Mutation; 35] = [
+    pub const ALL: [Mutation; 39] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
         Mutation::SkipSilentConnectionGate,
@@ -117,6 +125,10 @@ impl Mutation {
         Mutation::NetworkErrorWithCode,
         Mutation::RequestAfterSettle,
         Mutation::PassiveAsksUnknownIdps,
+        Mutation::NoPendingGetCheck,
+        Mutation::ReplacedCallGoesOn,
+        Mutation::ReplaceAnyMode,
+        Mutation::NoPendingDisconnectCheck,
     ];
 
     /// The kebab-case name, as `fedcm` and the tests spell it.

@@ -21,10 +21,12 @@ use url::Url;
 mod decisions;
 mod outcome;
 mod requests;
+mod session;
 
 use decisions::*;
 use outcome::*;
 use requests::*;
+pub use session::{check_session, SessionInvariant, SESSION_ALL};
 
 /// One property.
 pub struct Invariant {

@@ -20,12 +20,14 @@ use super::outcome::Outcome;
 use super::prompt::{ActionError, Prompt, UserAction};
 use super::trace::Trace;
 use super::{signal_already_aborted, Flow, Rp, Step, Timer, TimerId};
+use crate::mutation::mutant;
 use crate::options::Mode;
 use crate::profile::rules::{ConcurrentDisconnect, ConcurrentGet};
 use crate::profile::Profile;
+use serde::Serialize;
 
 /// Identifies a call within its session: the order calls were made in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct CallId(pub usize);
 
 /// One call of a session, as its own machine.
@@ -104,6 +106,59 @@ pub enum CallStep {
     Done,
 }
 
+/// What a call of a session is, as its log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallKind {
+    /// `get()`.
+    Get,
+    /// `disconnect()`.
+    Disconnect,
+    /// `store()` or a stray `resolve()`.
+    Immediate,
+}
+
+/// One thing that happened in a session, at the level of its calls; each
+/// call's own trace says the rest. Written by the session, read by the
+/// session invariants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum SessionEvent {
+    /// The session began.
+    Start {
+        /// The profile every call follows.
+        profile: Profile,
+    },
+    /// A call began.
+    Began {
+        /// The call.
+        call: CallId,
+        /// What it is.
+        kind: CallKind,
+        /// A `get()`'s mode, once its options converted.
+        mode: Option<Mode>,
+        /// Whether a `get()` came with transient activation.
+        activation: bool,
+    },
+    /// A pending `get()` was replaced by call `by`.
+    Replaced {
+        /// The replaced call.
+        call: CallId,
+        /// The call that replaced it.
+        by: CallId,
+    },
+    /// The calls pending and the calls showing a prompt, after the
+    /// session's state last changed.
+    Now {
+        /// `get()` calls not settled.
+        gets: Vec<CallId>,
+        /// `disconnect()` calls not settled.
+        disconnects: Vec<CallId>,
+        /// Calls whose dialog or pop-up is showing.
+        prompts: Vec<CallId>,
+    },
+}
+
 /// A call, and the browser state it last showed the session.
 #[derive(Debug, Clone)]
 struct Slot {
@@ -118,12 +173,32 @@ pub struct Session {
     rp: Rp,
     browser: BrowserState,
     calls: Vec<Slot>,
+    log: Vec<SessionEvent>,
 }
 
 impl Session {
     /// A page of `rp` on a browser in state `browser`.
     pub fn new(rp: Rp, browser: BrowserState, profile: Profile) -> Session {
-        Session { profile, rp, browser, calls: Vec::new() }
+        Session { profile, rp, browser, calls: Vec::new(), log: vec![SessionEvent::Start { profile }] }
+    }
+
+    /// What happened at the level of calls, in order.
+    pub fn log(&self) -> &[SessionEvent] {
+        &self.log
+    }
+
+    /// Everything that decides the session's future, as text for a model
+    /// checker to hash (each call's [`Flow::future_key`], the browser).
+    pub fn future_key(&self) -> String {
+        let mut key = format!("{:?}", self.browser);
+        for s in &self.calls {
+            match &s.call {
+                Call::Get(f) => key.push_str(&f.future_key()),
+                Call::Disconnect(f) => key.push_str(&format!("{:?}", f.outcome())),
+                Call::Immediate(_) => key.push('i'),
+            }
+        }
+        key
     }
 
     /// The browser state now, with every change the calls made so far.
@@ -158,16 +233,22 @@ impl Session {
         // Options that fail conversion, or an aborted signal, settle the
         // call before the page's pending request is looked at.
         let parsed = crate::options::parse(options, self.profile).ok().filter(|_| !signal_already_aborted(options));
+        let pending = pending.filter(|_| !mutant!(NoPendingGetCheck));
+        let mode = parsed.as_ref().map(|p| p.value.mode);
+        let id = CallId(self.calls.len());
         let flow = match (pending, parsed) {
             (Some((i, pending_mode)), Some(parsed)) => {
+                let modes = parsed.value.mode == Mode::Active && pending_mode == Mode::Passive;
                 let replaces = self.profile.rules().concurrent_get == ConcurrentGet::ActiveReplacesPassive
-                    && parsed.value.mode == Mode::Active
-                    && activation
-                    && pending_mode == Mode::Passive;
+                    && (modes || mutant!(ReplaceAnyMode))
+                    && activation;
                 if replaces {
                     if let Some(Call::Get(f)) = self.calls.get_mut(i).map(|s| &mut s.call) {
-                        f.replace_by_active();
+                        if !mutant!(ReplacedCallGoesOn) {
+                            f.replace_by_active();
+                        }
                     }
+                    self.log.push(SessionEvent::Replaced { call: CallId(i), by: id });
                     self.merge(i);
                     Flow::from_json(self.rp.clone(), browser.clone(), options, self.profile)
                 } else {
@@ -176,6 +257,7 @@ impl Session {
             }
             _ => Flow::from_json(self.rp.clone(), browser.clone(), options, self.profile),
         };
+        self.log.push(SessionEvent::Began { call: id, kind: CallKind::Get, mode, activation });
         self.push(Call::Get(Box::new(flow)), browser)
     }
 
@@ -185,8 +267,11 @@ impl Session {
     pub fn disconnect(&mut self, options: &serde_json::Value) -> CallId {
         let browser = self.browser.clone();
         let another = self.profile.rules().concurrent_disconnect == ConcurrentDisconnect::Refused
-            && self.calls.iter().any(|s| s.call.pending_disconnect());
+            && self.calls.iter().any(|s| s.call.pending_disconnect())
+            && !mutant!(NoPendingDisconnectCheck);
         let flow = DisconnectFlow::from_json_in_page(self.rp.clone(), browser.clone(), options, self.profile, another);
+        let call = CallId(self.calls.len());
+        self.log.push(SessionEvent::Began { call, kind: CallKind::Disconnect, mode: None, activation: false });
         self.push(Call::Disconnect(Box::new(flow)), browser)
     }
 
@@ -195,6 +280,8 @@ impl Session {
     pub fn immediate(&mut self, call: ImmediateCall) -> CallId {
         let browser = self.browser.clone();
         let flow = ImmediateFlow::new(&self.rp, browser.clone(), call, self.profile);
+        let id = CallId(self.calls.len());
+        self.log.push(SessionEvent::Began { call: id, kind: CallKind::Immediate, mode: None, activation: false });
         self.push(Call::Immediate(Box::new(flow)), browser)
     }
 
@@ -273,6 +360,30 @@ impl Session {
         }
     }
 
+    /// Logs the calls pending and prompting, when that changed.
+    fn record_now(&mut self) {
+        let mut gets = Vec::new();
+        let mut disconnects = Vec::new();
+        let mut prompts = Vec::new();
+        for (i, s) in self.calls.iter().enumerate() {
+            match &s.call {
+                Call::Get(f) if f.outcome().is_none() => {
+                    gets.push(CallId(i));
+                    if f.prompt().is_some() {
+                        prompts.push(CallId(i));
+                    }
+                }
+                Call::Disconnect(f) if f.outcome().is_none() => disconnects.push(CallId(i)),
+                _ => {}
+            }
+        }
+        let now = SessionEvent::Now { gets, disconnects, prompts };
+        let last = self.log.iter().rev().find(|e| matches!(e, SessionEvent::Now { .. }));
+        if last != Some(&now) {
+            self.log.push(now);
+        }
+    }
+
     fn push(&mut self, call: Call, seen: BrowserState) -> CallId {
         self.calls.push(Slot { call, seen });
         let i = self.calls.len() - 1;
@@ -284,6 +395,7 @@ impl Session {
     /// session's state: a change is applied, so what another source set
     /// in between survives where the call did not touch it.
     fn merge(&mut self, i: usize) {
+        self.record_now();
         let Some(slot) = self.calls.get_mut(i) else { return };
         let now = slot.call.browser();
         if *now == slot.seen {
