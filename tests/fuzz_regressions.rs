@@ -35,9 +35,9 @@ fn replay(target: &str) {
             "flow" | "invariants" => {
                 let world: fuzz::world::World = serde_json::from_slice(&data).expect("a world, as JSON");
                 if target == "flow" {
-                    fuzz::world::run(&world);
+                    fuzz::world::run_world(&world);
                 } else {
-                    fuzz::world::run_checked(&world);
+                    fuzz::world::run_world_checked(&world);
                 }
             }
             _ => assert!(fuzz::run_bytes(target, &data), "unknown target {target}"),

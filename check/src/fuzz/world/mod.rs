@@ -44,11 +44,13 @@ use url::Url;
 mod build;
 mod run;
 mod scenario;
+mod session;
 mod tables;
 
 pub use build::MAX_BODY;
 pub use run::{run, run_checked, Run};
 pub use scenario::scenario;
+pub use session::{run_session, run_session_checked, run_world, run_world_checked, Extra, ExtraCall, MAX_EXTRA};
 pub use tables::{options_templates, templates, CONTENT_TYPES, CORS, FLOATS, KEYS, LOCATIONS, STATUSES, STRINGS};
 
 const ACCOUNT_IDS: [&str; 4] = ["1", "2", "3", ""];
@@ -80,6 +82,9 @@ pub struct World {
     pub browser: Browser,
     /// What each of [`IDPS`] serves.
     pub idps: [Idp; 3],
+    /// More calls and signals on the same page, each made at a point of
+    /// the script (a session; empty: the world's one call).
+    pub session: Vec<Extra>,
     /// What happens, in order (at most [`MAX_SCRIPT`] moves).
     pub script: Vec<Move>,
 }

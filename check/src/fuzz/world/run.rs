@@ -62,15 +62,15 @@ impl Idp {
 }
 
 /// Answers fetches from the world's IdPs, each URL's responses in turn.
-struct Server<'w> {
-    world: &'w World,
-    served: HashMap<(usize, FetchKind), usize>,
+pub(super) struct Server<'w> {
+    pub(super) world: &'w World,
+    pub(super) served: HashMap<(usize, FetchKind), usize>,
     /// Requests answered so far, for stray repeats.
-    answered: Vec<RequestId>,
+    pub(super) answered: Vec<RequestId>,
 }
 
 impl Server<'_> {
-    fn respond(&mut self, request: &FetchRequest) -> FetchResult {
+    pub(super) fn respond(&mut self, request: &FetchRequest) -> FetchResult {
         let (i, kind) = match source(request) {
             Source::Picture => return Ok(picture()),
             Source::NotFound => return Ok(not_found()),
