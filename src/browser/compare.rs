@@ -297,4 +297,50 @@ mod tests {
         assert_eq!(js_type(&serde_json::json!([1])), "object");
         assert_eq!(js_type(&serde_json::json!(1.5)), "number");
     }
+
+    #[test]
+    fn a_session_is_compared_call_step_by_call_step() {
+        use crate::browser::harness::{BrowserRun, PageOutcome};
+        use crate::browser::session::StepRun;
+        let text = include_str!("../../tests/scenarios/206-session-second-get-while-pending.json");
+        let scenario = crate::scenario::Scenario::parse(text).unwrap();
+        let model = crate::driver::run(&scenario, Some(fedcm_model::Profile::Chromium)).unwrap();
+        let resolve = PageOutcome::Resolve {
+            token: "t0k3n".into(),
+            token_type: "string".into(),
+            is_auto_selected: Some(false),
+            config_url: Some("https://idp.example/config.json".into()),
+        };
+        let reject =
+            |name: &str| PageOutcome::Reject { name: name.into(), message: String::new(), code: None, url: None };
+        let step = |action, page: Option<PageOutcome>| StepRun { action, page, dialogs: Vec::new() };
+        let mut browser = BrowserRun {
+            page: reject("NotAllowedError"),
+            requests: Vec::new(),
+            dialogs: Vec::new(),
+            call_ms: 0,
+            startup_ms: 0,
+            total_ms: 0,
+            steps: vec![
+                step("get", Some(resolve.clone())),
+                step("get", Some(reject("NotAllowedError"))),
+                step("wait", None),
+            ],
+        };
+        let c = compare(&model, &browser);
+        assert!(c.outcome_agrees, "{:?}", c.differences);
+        // The last call agreeing is not enough: every call step counts.
+        browser.steps[0].page = Some(reject("NetworkError"));
+        let c = compare(&model, &browser);
+        assert!(!c.outcome_agrees);
+        assert!(c.differences[0].starts_with("steps[0] (get): outcome: the model resolves"), "{:?}", c.differences);
+        browser.steps[0].page = Some(resolve);
+        browser.steps[1].page = Some(reject("NetworkError"));
+        let c = compare(&model, &browser);
+        assert!(
+            c.differences[0].starts_with("steps[1] (get): error: the model rejects with \"NotAllowedError\""),
+            "{:?}",
+            c.differences
+        );
+    }
 }

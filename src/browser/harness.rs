@@ -11,9 +11,9 @@
 use super::cdp::{Cdp, CdpError, Events};
 use super::chromium::Chromium;
 use super::plan::{PageCall, Plan, PrimeStep};
-use super::session::{self, StepRun};
 use super::prompts::{self, call_script, STEP_DEADLINE};
 use super::protocol as p;
+use super::session::{self, StepRun};
 use crate::scenario::{Scenario, UserStep};
 use crate::serve::{pages, tls, LogLevel, SeenRequest, ServeExtras, ServeOptions, Server};
 use serde::{Deserialize, Serialize};

@@ -5,8 +5,8 @@
 //! the reason, never guessed.
 
 use crate::scenario::{parse_user_step, Action, Call, Scenario, UserStep};
-use fedcm_model::machine::browser::LoginStatus;
 use crate::serve::{pages, tls};
+use fedcm_model::machine::browser::LoginStatus;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use url::Url;
@@ -65,7 +65,10 @@ pub enum PlanStep {
     PreventSilentAccess,
     /// The IdP at `origin` calls `navigator.login.setStatus(status)` from
     /// a page of its own, in a tab of its own.
-    LoginStatus { origin: Url, status: &'static str },
+    LoginStatus {
+        origin: Url,
+        status: &'static str,
+    },
     /// Wait until the call made at this step settles.
     Wait(usize),
     /// Fire the `AbortController` of the `get()` made at this step.
@@ -423,6 +426,64 @@ mod tests {
         for (patch, why) in cases {
             let err = plan(&scenario(patch.clone())).unwrap_err();
             assert!(err.contains(why), "{patch}: {err}");
+        }
+    }
+
+    fn session(steps: Value, patch: Value) -> Scenario {
+        let mut base = serde_json::json!({"call": null, "user": [], "steps": steps});
+        if let (Value::Object(b), Value::Object(p)) = (&mut base, patch) {
+            b.extend(p);
+        }
+        scenario(base)
+    }
+
+    #[test]
+    fn a_session_plans_each_step_in_order() {
+        let get = serde_json::json!({"identity": {"providers": [{"configURL": "https://idp.example:8443/config.json", "clientId": "1"}]}});
+        let steps = serde_json::json!([
+            {"get": get, "await": false, "user": [{"choose": "1"}]},
+            {"get": get, "activation": false},
+            {"abort": 0},
+            {"preventSilentAccess": {}},
+            {"login_status": {"idp": "https://other.example", "status": "logged-out"}},
+            {"disconnect": {"configURL": "https://idp.example:8443/config.json", "clientId": "1", "accountHint": "1"}},
+            {"wait": 0}
+        ]);
+        let plan = plan(&session(steps, serde_json::json!({}))).unwrap();
+        assert!(plan.session);
+        let names: Vec<&str> = plan.steps.iter().map(PlanStep::name).collect();
+        assert_eq!(names, ["get", "get", "abort", "preventSilentAccess", "login_status", "disconnect", "wait"]);
+        let PlanStep::Call(first) = &plan.steps[0] else { panic!() };
+        assert!(!first.awaited && first.gesture && first.abort, "the abort step wires step 0: {first:?}");
+        assert_eq!(first.user.len(), 1);
+        let PlanStep::Call(second) = &plan.steps[1] else { panic!() };
+        assert!(second.awaited && !second.gesture && !second.abort, "{second:?}");
+        let PlanStep::LoginStatus { origin, status } = &plan.steps[4] else { panic!() };
+        assert_eq!((origin.as_str(), *status), ("https://other.example/", "logged-out"));
+        // The IdP that signals is mapped and visited like the others.
+        assert!(plan.authorities.contains("other.example:443"), "{:?}", plan.authorities);
+        assert!(plan.idp_pages.iter().any(|(o, s)| o == "https://other.example" && s.is_none()));
+    }
+
+    #[test]
+    fn what_a_session_cannot_drive_says_why() {
+        let get = serde_json::json!({"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "1"}]}});
+        let cases = [
+            (serde_json::json!([{"get": get}, {"store": {}}]), serde_json::json!({}), "store()"),
+            (
+                serde_json::json!([{"get": get}]),
+                serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example"}}),
+                "framed",
+            ),
+            (
+                serde_json::json!([{"login_status": {"idp": "http://idp.example", "status": "logged-in"}}, {"get": get}]),
+                serde_json::json!({}),
+                "not https",
+            ),
+        ];
+        for (steps, patch, why) in cases {
+            let err = plan(&session(steps.clone(), patch)).unwrap_err();
+            assert!(err.contains(why), "{steps}: {err}");
         }
     }
 }

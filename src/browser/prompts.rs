@@ -364,6 +364,10 @@ mod tests {
         assert!(script.contains(r#"const options = {"identity":{"providers":[]},"x":"</script>"};"#), "{script}");
         assert!(!script.contains("AbortController"));
         assert!(call_script(&call, true).contains("options.signal = window.__fedcmAbort.signal"));
+        let session = call_script_with(&call, Some("__fedcmAbort3"));
+        assert!(session
+            .contains("window.__fedcmAbort3 = new AbortController(); options.signal = window.__fedcmAbort3.signal;"));
+        assert_eq!(abort_script_for("__fedcmAbort3"), "window.__fedcmAbort3 && window.__fedcmAbort3.abort()");
         let disconnect = call_script(&PageCall::Disconnect(serde_json::json!({"configURL": "x"})), false);
         assert!(disconnect.contains("IdentityCredential.disconnect(options)"), "{disconnect}");
         let rp = url::Url::parse("https://rp.example/.fedcm/rp").unwrap();

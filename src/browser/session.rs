@@ -11,7 +11,9 @@
 //! one of another call is kept, unanswered, until that call is waited for.
 
 use super::cdp::{Cdp, Event, Events};
-use super::harness::{attach_frame, evaluate, navigate, text, Driven, Page, PageOutcome, CALL_DEADLINE, GESTURE_SETTLE};
+use super::harness::{
+    attach_frame, evaluate, navigate, text, Driven, Page, PageOutcome, CALL_DEADLINE, GESTURE_SETTLE,
+};
 use super::plan::{PageCall, Plan, PlanStep, PlannedCall};
 use super::prompts::{self, STEP_DEADLINE};
 use super::protocol as p;
@@ -202,10 +204,7 @@ impl<'a, 'p> Session<'a, 'p> {
                 return Ok(());
             }
             if Instant::now() >= until {
-                return Err(format!(
-                    "the page still had transient activation after {} s",
-                    ACTIVATION_EXPIRY.as_secs()
-                ));
+                return Err(format!("the page still had transient activation after {} s", ACTIVATION_EXPIRY.as_secs()));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -310,8 +309,9 @@ impl<'a, 'p> Session<'a, 'p> {
                 let attach = p::AttachToTarget { target_id: info.target_id.clone(), flatten: true };
                 let popup = cdp.call(&attach, None, STEP_DEADLINE).await.map_err(text)?.session_id;
                 let call = self.calls.get_mut(&driving).ok_or("a pop-up with no call")?;
-                let url = prompts::answer_popup(cdp, Some(self.page.session), (&info.target_id, &popup), &mut call.steps)
-                    .await?;
+                let url =
+                    prompts::answer_popup(cdp, Some(self.page.session), (&info.target_id, &popup), &mut call.steps)
+                        .await?;
                 call.dialogs.push(format!("Popup {url}"));
                 self.dialogs.push(format!("Popup {url}"));
             }
@@ -383,5 +383,39 @@ impl<'a, 'p> Session<'a, 'p> {
             return Ok(());
         }
         prompts::abort(self.cdp, self.s(), &controller(n)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::harness::{run, Outcome};
+    use super::super::plan::plan;
+    use super::*;
+    use crate::scenario::Scenario;
+
+    /// End to end in a real Chromium: `cargo test --lib -- --ignored browser`.
+    /// Says so and passes when no Chromium is installed.
+    #[test]
+    #[ignore = "starts a real Chromium"]
+    fn a_session_with_a_pending_get_in_real_chromium() {
+        let Ok(binary) = super::super::chromium::find(None) else {
+            assert!(std::env::var_os("FEDCM_REQUIRE_CHROMIUM").is_none(), "no Chromium found");
+            eprintln!("SKIPPED: no Chromium found (install Debian's chromium package)");
+            return;
+        };
+        let text = include_str!("../../tests/scenarios/206-session-second-get-while-pending.json");
+        let scenario = Scenario::parse(text).unwrap();
+        let plan = plan(&scenario).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let Outcome::Ran(run) = rt.block_on(run(&scenario, &plan, &binary)) else { panic!("could not run") };
+        let actions: Vec<&str> = run.steps.iter().map(|s| s.action).collect();
+        assert_eq!(actions, ["get", "get", "wait"]);
+        // The first get() waited at its chooser while the second was refused,
+        // then was answered when the wait step came.
+        assert!(matches!(&run.steps[0].page, Some(PageOutcome::Resolve { .. })), "{:?}", run.steps[0]);
+        assert_eq!(run.steps[0].dialogs, ["AccountChooser"]);
+        let Some(PageOutcome::Reject { name, .. }) = &run.steps[1].page else { panic!("{:?}", run.steps[1]) };
+        assert_eq!(name, "NotAllowedError");
+        assert!(run.steps[1].dialogs.is_empty() && run.steps[2].page.is_none());
     }
 }
