@@ -4,7 +4,8 @@
 //! page), the call made in the RP page with a user gesture, every dialog
 //! and pop-up answered from the scenario's `user` steps (the DevTools
 //! `FedCm` domain for dialogs, scripts in the pop-up for the IdP's pages),
-//! and what the page and the server saw. What the harness cannot drive is
+//! and what the page and the server saw. A session's steps run in the same
+//! RP page ([`super::session`]). What the harness cannot drive is
 //! refused up front ([`super::plan`]) or on the way
 //! ([`Outcome::CouldNotRun`]), never guessed.
 
