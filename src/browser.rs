@@ -14,3 +14,4 @@ pub mod minimize;
 pub mod plan;
 pub mod prompts;
 pub mod protocol;
+pub mod session;

@@ -73,20 +73,51 @@ pub(crate) struct ModelSide {
     credential: Option<serde_json::Value>,
     error: Option<serde_json::Value>,
     requests: Vec<super::compare::Wire>,
+    /// A session's steps: each call's outcome.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    steps: Vec<ModelStep>,
+}
+
+/// What `--json` keeps of a session step of the model.
+#[derive(Debug, Serialize)]
+pub(crate) struct ModelStep {
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<serde_json::Value>,
+}
+
+/// The error as the page sees it: the model's explanation is long and not
+/// what the page sees.
+fn page_error(error: &Option<serde_json::Value>) -> Option<serde_json::Value> {
+    let mut error = error.clone();
+    if let Some(serde_json::Value::Object(e)) = &mut error {
+        e.remove("problems");
+    }
+    error
 }
 
 impl ModelSide {
     fn new(r: &RunReport) -> ModelSide {
-        let mut error = r.error.clone();
-        // The model's explanation is long and not what the page sees.
-        if let Some(serde_json::Value::Object(e)) = &mut error {
-            e.remove("problems");
-        }
+        let steps = r
+            .steps
+            .iter()
+            .map(|s| ModelStep {
+                action: s.action,
+                outcome: s.outcome,
+                credential: s.credential.clone(),
+                error: page_error(&s.error),
+            })
+            .collect();
         ModelSide {
             outcome: r.outcome,
             credential: r.credential.clone(),
-            error,
+            error: page_error(&r.error),
             requests: r.requests.iter().map(super::compare::Wire::from_model).collect(),
+            steps,
         }
     }
 }
@@ -103,7 +134,9 @@ impl Row {
     pub(crate) fn line(&self) -> String {
         let (what, detail, ms) = match &self.verdict {
             Verdict::Agree { browser, .. } => {
-                ("agree", format!("{} request(s)", browser.requests.len()), Some(browser.total_ms))
+                let calls = browser.steps.iter().filter(|s| s.page.is_some()).count();
+                let calls = if browser.steps.is_empty() { String::new() } else { format!("{calls} call(s), ") };
+                ("agree", format!("{calls}{} request(s)", browser.requests.len()), Some(browser.total_ms))
             }
             Verdict::Differ { comparison, browser, .. } => {
                 let first = comparison.differences.first().cloned().unwrap_or_default();

@@ -103,36 +103,44 @@ pub(crate) fn js_type(v: &Value) -> &'static str {
     }
 }
 
-fn outcome_differences(model: &RunReport, page: &PageOutcome) -> Vec<String> {
+/// How a call settled in the model: `resolve` or `reject`, the credential
+/// and the error.
+struct Settled<'r> {
+    outcome: &'r str,
+    credential: &'r Option<Value>,
+    error: &'r Option<Value>,
+}
+
+fn outcome_differences(model: &Settled, page: &PageOutcome) -> Vec<String> {
     let mut d = Vec::new();
     let field = |v: &Option<Value>, k: &str| v.as_ref().and_then(|o| o.get(k)).cloned().unwrap_or(Value::Null);
     match (model.outcome, page) {
         ("resolve", PageOutcome::Resolve { token, token_type, is_auto_selected, config_url }) => {
-            let want = field(&model.credential, "token");
+            let want = field(model.credential, "token");
             if js_type(&want) != token_type || &want != token {
                 d.push(format!(
                     "token: the model gives {want} ({}), the browser {token} ({token_type})",
                     js_type(&want)
                 ));
             }
-            let auto = field(&model.credential, "isAutoSelected");
+            let auto = field(model.credential, "isAutoSelected");
             if auto.as_bool() != *is_auto_selected {
                 d.push(format!("isAutoSelected: the model gives {auto}, the browser {is_auto_selected:?}"));
             }
-            let config = field(&model.credential, "configURL");
+            let config = field(model.credential, "configURL");
             if config.as_str() != config_url.as_deref() {
                 d.push(format!("configURL: the model gives {config}, the browser {config_url:?}"));
             }
         }
         ("reject", PageOutcome::Reject { name, code, url, message }) => {
-            let want = field(&model.error, "name");
+            let want = field(model.error, "name");
             if want.as_str() != Some(name.as_str()) {
                 d.push(format!("error: the model rejects with {want}, the browser with {name} ({message:?})"));
             }
             // An empty string is what JavaScript shows for a missing one.
             let present = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(String::from);
             for (key, got) in [("code", code), ("url", url)] {
-                let want = field(&model.error, key);
+                let want = field(model.error, key);
                 if present(want.as_str()) != present(got.as_deref()) {
                     d.push(format!("error {key}: the model gives {want}, the browser {got:?}"));
                 }
@@ -143,16 +151,16 @@ fn outcome_differences(model: &RunReport, page: &PageOutcome) -> Vec<String> {
         (_, PageOutcome::Disconnected) => {
             let what = match model.outcome {
                 "resolve" => "resolves with a credential".to_string(),
-                _ => format!("rejects with {}", field(&model.error, "name")),
+                _ => format!("rejects with {}", field(model.error, "name")),
             };
             d.push(format!("outcome: the model {what}, the browser's disconnect() resolves"))
         }
         (_, PageOutcome::Resolve { token, .. }) => {
-            let name = field(&model.error, "name");
+            let name = field(model.error, "name");
             d.push(format!("outcome: the model rejects with {name}, the browser resolves with token {token}"))
         }
         (_, PageOutcome::Reject { name, message, .. }) => {
-            let token = field(&model.credential, "token");
+            let token = field(model.credential, "token");
             d.push(format!(
                 "outcome: the model resolves with token {token}, the browser rejects with {name} ({message:?})"
             ))
@@ -193,9 +201,34 @@ fn request_differences(a: &Wire, b: &Wire) -> Vec<String> {
     d
 }
 
-/// Compares a model run with a browser run.
+/// A session's call steps, each against the model's step of the same
+/// index, every difference prefixed with the step.
+fn session_differences(model: &RunReport, browser: &BrowserRun) -> Vec<String> {
+    let mut d = Vec::new();
+    for (i, step) in browser.steps.iter().enumerate() {
+        let Some(page) = &step.page else { continue };
+        let at = format!("steps[{i}] ({})", step.action);
+        match model.steps.get(i) {
+            Some(m) if m.outcome.is_some() => {
+                let settled =
+                    Settled { outcome: m.outcome.unwrap_or_default(), credential: &m.credential, error: &m.error };
+                d.extend(outcome_differences(&settled, page).into_iter().map(|x| format!("{at}: {x}")));
+            }
+            _ => d.push(format!("{at}: the browser's call {}, the model made no call there", page.summary())),
+        }
+    }
+    d
+}
+
+/// Compares a model run with a browser run: for a session, every call
+/// step's outcome; the requests of the whole run, matched as a multiset.
 pub fn compare(model: &RunReport, browser: &BrowserRun) -> Comparison {
-    let outcome = outcome_differences(model, &browser.page);
+    let outcome = if browser.steps.is_empty() {
+        let settled = Settled { outcome: model.outcome, credential: &model.credential, error: &model.error };
+        outcome_differences(&settled, &browser.page)
+    } else {
+        session_differences(model, browser)
+    };
     let model_wire: Vec<Wire> = model.requests.iter().map(Wire::from_model).collect();
     let mut browser_wire: Vec<Option<Wire>> = browser.requests.iter().map(|r| Some(Wire::from_browser(r))).collect();
     let mut requests = Vec::new();
@@ -263,5 +296,51 @@ mod tests {
         assert_eq!(js_type(&serde_json::json!(null)), "object");
         assert_eq!(js_type(&serde_json::json!([1])), "object");
         assert_eq!(js_type(&serde_json::json!(1.5)), "number");
+    }
+
+    #[test]
+    fn a_session_is_compared_call_step_by_call_step() {
+        use crate::browser::harness::{BrowserRun, PageOutcome};
+        use crate::browser::session::StepRun;
+        let text = include_str!("../../tests/scenarios/206-session-second-get-while-pending.json");
+        let scenario = crate::scenario::Scenario::parse(text).unwrap();
+        let model = crate::driver::run(&scenario, Some(fedcm_model::Profile::Chromium)).unwrap();
+        let resolve = PageOutcome::Resolve {
+            token: "t0k3n".into(),
+            token_type: "string".into(),
+            is_auto_selected: Some(false),
+            config_url: Some("https://idp.example/config.json".into()),
+        };
+        let reject =
+            |name: &str| PageOutcome::Reject { name: name.into(), message: String::new(), code: None, url: None };
+        let step = |action, page: Option<PageOutcome>| StepRun { action, page, dialogs: Vec::new() };
+        let mut browser = BrowserRun {
+            page: reject("NotAllowedError"),
+            requests: Vec::new(),
+            dialogs: Vec::new(),
+            call_ms: 0,
+            startup_ms: 0,
+            total_ms: 0,
+            steps: vec![
+                step("get", Some(resolve.clone())),
+                step("get", Some(reject("NotAllowedError"))),
+                step("wait", None),
+            ],
+        };
+        let c = compare(&model, &browser);
+        assert!(c.outcome_agrees, "{:?}", c.differences);
+        // The last call agreeing is not enough: every call step counts.
+        browser.steps[0].page = Some(reject("NetworkError"));
+        let c = compare(&model, &browser);
+        assert!(!c.outcome_agrees);
+        assert!(c.differences[0].starts_with("steps[0] (get): outcome: the model resolves"), "{:?}", c.differences);
+        browser.steps[0].page = Some(resolve);
+        browser.steps[1].page = Some(reject("NetworkError"));
+        let c = compare(&model, &browser);
+        assert!(
+            c.differences[0].starts_with("steps[1] (get): error: the model rejects with \"NotAllowedError\""),
+            "{:?}",
+            c.differences
+        );
     }
 }

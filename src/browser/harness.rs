@@ -4,7 +4,8 @@
 //! page), the call made in the RP page with a user gesture, every dialog
 //! and pop-up answered from the scenario's `user` steps (the DevTools
 //! `FedCm` domain for dialogs, scripts in the pop-up for the IdP's pages),
-//! and what the page and the server saw. What the harness cannot drive is
+//! and what the page and the server saw. A session's steps run in the same
+//! RP page ([`super::session`]). What the harness cannot drive is
 //! refused up front ([`super::plan`]) or on the way
 //! ([`Outcome::CouldNotRun`]), never guessed.
 
@@ -13,6 +14,7 @@ use super::chromium::Chromium;
 use super::plan::{PageCall, Plan, PrimeStep};
 use super::prompts::{self, call_script, STEP_DEADLINE};
 use super::protocol as p;
+use super::session::{self, StepRun};
 use crate::scenario::{Scenario, UserStep};
 use crate::serve::{pages, tls, LogLevel, SeenRequest, ServeExtras, ServeOptions, Server};
 use serde::{Deserialize, Serialize};
@@ -24,11 +26,11 @@ use std::time::{Duration, Instant};
 const LAUNCH_DEADLINE: Duration = Duration::from_secs(20);
 /// The whole `get()` call, dialogs included; a call still pending then is
 /// reported as "could not run", not as an outcome.
-const CALL_DEADLINE: Duration = Duration::from_secs(20);
+pub(super) const CALL_DEADLINE: Duration = Duration::from_secs(20);
 /// The wait after the gesture before the call: the activation reaches the
 /// browser process asynchronously, and a call made at once sometimes
 /// failed without a request in Chromium 156.
-const GESTURE_SETTLE: Duration = Duration::from_millis(100);
+pub(super) const GESTURE_SETTLE: Duration = Duration::from_millis(100);
 /// How long the browser may take to exit after `Browser.close`.
 const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
 
@@ -87,6 +89,12 @@ pub struct BrowserRun {
     pub startup_ms: u128,
     /// The whole scenario: server, browser, set-up, call, close.
     pub total_ms: u128,
+    /// A session's steps, in order (none for a single call): each call
+    /// step's outcome and the dialogs its call showed. `page` is then the
+    /// last call's outcome, `dialogs` every call's, and `call_ms` the
+    /// whole session's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepRun>,
 }
 
 /// How a scenario ended in the browser.
@@ -134,7 +142,7 @@ pub async fn run(scenario: &Scenario, plan: &Plan, binary: &Path) -> Outcome {
     let driven = drive(&cdp, &mut events, plan, &server).await;
     let _ = cdp.call(&p::CloseBrowser {}, None, STEP_DEADLINE).await;
     browser.wait_or_kill(CLOSE_DEADLINE).await;
-    let (page, dialogs, call) = match driven {
+    let Driven { page, dialogs, took: call, steps } = match driven {
         Ok(d) => d,
         Err(why) => return Outcome::CouldNotRun(why),
     };
@@ -157,16 +165,17 @@ pub async fn run(scenario: &Scenario, plan: &Plan, binary: &Path) -> Outcome {
         call_ms: call.as_millis(),
         startup_ms: startup.as_millis(),
         total_ms: began.elapsed().as_millis(),
+        steps,
     }))
 }
 
-fn text(e: CdpError) -> String {
+pub(super) fn text(e: CdpError) -> String {
     e.to_string()
 }
 
 /// Navigates the page and waits until `url` has loaded. Polls the page
 /// rather than trusting load events, which may belong to the page before.
-async fn navigate(cdp: &Cdp, session: Option<&str>, url: &str) -> Result<(), String> {
+pub(super) async fn navigate(cdp: &Cdp, session: Option<&str>, url: &str) -> Result<(), String> {
     let navigated = cdp.call(&p::Navigate { url: url.to_string() }, session, STEP_DEADLINE).await.map_err(text)?;
     if let Some(error) = navigated.error_text.filter(|e| !e.is_empty()) {
         return Err(format!("the browser could not load {url}: {error}"));
@@ -191,13 +200,17 @@ async fn navigate(cdp: &Cdp, session: Option<&str>, url: &str) -> Result<(), Str
     Err(format!("{url} did not load within {} s", STEP_DEADLINE.as_secs()))
 }
 
-/// The page outcome, the dialogs shown and how long the call took.
-async fn drive(
-    cdp: &Cdp,
-    events: &mut Events,
-    plan: &Plan,
-    server: &Server,
-) -> Result<(PageOutcome, Vec<String>, Duration), String> {
+/// What the page saw: the (last) call's outcome, the dialogs shown, how
+/// long the call (or the session) took, and a session's steps.
+pub(super) struct Driven {
+    pub page: PageOutcome,
+    pub dialogs: Vec<String>,
+    pub took: Duration,
+    pub steps: Vec<StepRun>,
+}
+
+/// Builds the browser state, then makes the call or runs the session.
+async fn drive(cdp: &Cdp, events: &mut Events, plan: &Plan, server: &Server) -> Result<Driven, String> {
     let create = p::CreateTarget { url: "about:blank".into() };
     let target = cdp.call(&create, None, STEP_DEADLINE).await.map_err(text)?.target_id;
     let attach = p::AttachToTarget { target_id: target.clone(), flatten: true };
@@ -233,22 +246,27 @@ async fn drive(
     // Whatever loading the pages fetched (a favicon, the sign-ins that made
     // the connections) is not the call's.
     server.take_requests();
-    let mut script = call_script(&plan.call, plan.abort);
+    if plan.session {
+        return session::drive(cdp, events, page, plan).await;
+    }
+    let Some(planned) = plan.first_call() else { return Err("the scenario makes no call".into()) };
+    let mut script = call_script(&planned.call, planned.abort);
     if plan.embedder_page.is_some() {
-        add_frame(cdp, s, &plan.rp_page, plan.gesture).await?;
+        add_frame(cdp, s, &plan.rp_page, planned.gesture).await?;
         script = prompts::in_frame(&script, &plan.rp_page);
     }
-    call(cdp, events, page, &script, plan.gesture, &plan.steps).await
+    let (page, dialogs, took) = call(cdp, events, page, &script, planned.gesture, &planned.user).await?;
+    Ok(Driven { page, dialogs, took, steps: Vec::new() })
 }
 
 /// The RP page: its target and its DevTools session.
 #[derive(Clone, Copy)]
-struct Page<'a> {
-    target: &'a str,
-    session: &'a str,
+pub(super) struct Page<'a> {
+    pub target: &'a str,
+    pub session: &'a str,
 }
 
-fn evaluate(expression: String, user_gesture: bool, await_promise: bool) -> p::Evaluate {
+pub(super) fn evaluate(expression: String, user_gesture: bool, await_promise: bool) -> p::Evaluate {
     p::Evaluate { expression, user_gesture, await_promise, return_by_value: true }
 }
 
@@ -286,7 +304,7 @@ async fn connect(
 /// An out-of-process frame of ours was attached: FedCM's DevTools events
 /// for a call made in it come on its session, so the domain is enabled
 /// there and the session joins `ours`. Whether `event` was such an attach.
-async fn attach_frame(cdp: &Cdp, event: &super::cdp::Event, ours: &mut Vec<String>) -> Result<bool, String> {
+pub(super) async fn attach_frame(cdp: &Cdp, event: &super::cdp::Event, ours: &mut Vec<String>) -> Result<bool, String> {
     let Some(attached) = event.parse::<p::AttachedToTarget>(p::ATTACHED_TO_TARGET) else { return Ok(false) };
     let attached = attached.map_err(text)?;
     if attached.target_info.kind == "iframe" {

@@ -4,8 +4,9 @@
 //! call, and the person's steps. What cannot be driven is refused here with
 //! the reason, never guessed.
 
-use crate::scenario::{parse_user_step, Call, Scenario, UserStep};
+use crate::scenario::{parse_user_step, Action, Call, Scenario, UserStep};
 use crate::serve::{pages, tls};
+use fedcm_model::machine::browser::LoginStatus;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use url::Url;
@@ -41,6 +42,56 @@ impl PrimeStep {
     }
 }
 
+/// One call the RP page makes, with the person's answers to it.
+#[derive(Debug, Clone)]
+pub struct PlannedCall {
+    pub call: PageCall,
+    /// The person's answers to this call's dialogs and pop-ups.
+    pub user: Vec<UserStep>,
+    /// Whether the next step waits for it (a single call always is).
+    pub awaited: bool,
+    /// Whether the call follows a gesture (transient activation).
+    pub gesture: bool,
+    /// An `"abort"` user step, or a session's `abort` step naming this
+    /// call, needs it wired to an `AbortController`.
+    pub abort: bool,
+}
+
+/// One step the harness takes in the RP page, in order.
+#[derive(Debug, Clone)]
+pub enum PlanStep {
+    Call(PlannedCall),
+    /// `navigator.credentials.preventSilentAccess()` in the RP page.
+    PreventSilentAccess,
+    /// The IdP at `origin` calls `navigator.login.setStatus(status)` from
+    /// a page of its own, in a tab of its own.
+    LoginStatus {
+        origin: Url,
+        status: &'static str,
+    },
+    /// Wait until the call made at this step settles.
+    Wait(usize),
+    /// Fire the `AbortController` of the `get()` made at this step.
+    Abort(usize),
+}
+
+impl PlanStep {
+    /// The step's name, as the scenario file writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PlanStep::Call(c) => match c.call {
+                PageCall::Get(_) => "get",
+                PageCall::Disconnect(_) => "disconnect",
+                PageCall::Resolve(_) => "resolve",
+            },
+            PlanStep::PreventSilentAccess => "preventSilentAccess",
+            PlanStep::LoginStatus { .. } => "login_status",
+            PlanStep::Wait(_) => "wait",
+            PlanStep::Abort(_) => "abort",
+        }
+    }
+}
+
 /// What the harness will do for a scenario it can drive.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -54,13 +105,111 @@ pub struct Plan {
     pub prevent_silent: Vec<Url>,
     /// IdP origins to visit before the call, with the `Set-Login` value.
     pub idp_pages: Vec<(String, Option<String>)>,
-    pub call: PageCall,
-    /// An `"abort"` step needs the call wired to an `AbortController`.
-    pub abort: bool,
-    pub gesture: bool,
-    pub steps: Vec<UserStep>,
+    /// What happens in the RP page: the one awaited call of a single-call
+    /// scenario, or a session's steps.
+    pub steps: Vec<PlanStep>,
+    /// Whether the scenario is a session (`steps`): every call step's
+    /// outcome is compared, not only one.
+    pub session: bool,
     /// `host:port` the browser must reach, all mapped to the mock.
     pub authorities: BTreeSet<String>,
+}
+
+impl Plan {
+    /// The call of a single-call scenario (a session's first call).
+    pub fn first_call(&self) -> Option<&PlannedCall> {
+        self.steps.iter().find_map(|s| match s {
+            PlanStep::Call(c) => Some(c),
+            _ => None,
+        })
+    }
+}
+
+/// The call as the page makes it, with the config URLs it names; what the
+/// page cannot make is refused with why.
+fn page_call(call: &Call) -> Result<(PageCall, Vec<String>), String> {
+    let (call, config_urls) = match call {
+        Call::Get(options) => {
+            let providers = options.pointer("/identity/providers").and_then(Value::as_array);
+            let urls = providers.into_iter().flatten().filter_map(|p| p.get("configURL")?.as_str());
+            (PageCall::Get(options.clone()), urls.map(String::from).collect::<Vec<_>>())
+        }
+        Call::Disconnect(options) => {
+            let url = options.get("configURL").and_then(Value::as_str).map(String::from);
+            (PageCall::Disconnect(options.clone()), url.into_iter().collect())
+        }
+        Call::Resolve(args) => (PageCall::Resolve(args.clone()), Vec::new()),
+        Call::Store(_) => {
+            return Err("store() needs an IdentityCredential object, which only a completed get() makes; the harness makes one call per page".into())
+        }
+    };
+    if let PageCall::Get(options) = &call {
+        let aborted = fedcm_model::machine::signal_already_aborted(options);
+        if options.get("signal").is_some() && !aborted {
+            return Err("a signal given in the options cannot be expressed in a page; script an \"abort\" step".into());
+        }
+    }
+    Ok((call, config_urls))
+}
+
+/// The person's answers, parsed; `at` names them in an error.
+fn user_steps(user: &[Value], at: &str) -> Result<Vec<UserStep>, String> {
+    let mut steps = Vec::new();
+    for (i, v) in user.iter().enumerate() {
+        steps.push(parse_user_step(v).map_err(|e| format!("{at}[{i}]: {e}"))?);
+    }
+    Ok(steps)
+}
+
+/// A session's steps (`steps`), planned: the calls, with the config URLs
+/// they name, and the other steps.
+fn session_steps(scenario: &Scenario, gesture: bool) -> Result<(Vec<PlanStep>, Vec<String>), String> {
+    let steps = scenario.steps().map_err(|e| e.to_string())?;
+    let mut planned = Vec::new();
+    let mut config_urls = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let at = format!("steps[{i}]");
+        let next = match &step.action {
+            Action::Call(Call::Store(_)) => {
+                return Err(format!(
+                    "{at}: store() of an IdentityCredential from an earlier get() is not driven by the harness yet"
+                ))
+            }
+            Action::Call(call) => {
+                let (call, urls) = page_call(call).map_err(|e| format!("{at}: {e}"))?;
+                config_urls.extend(urls);
+                let user = user_steps(&step.user, &format!("{at}.user"))?;
+                let aborted_later = steps.iter().any(|s| matches!(s.action, Action::Abort(n) if n == i));
+                let abort = user.contains(&UserStep::Abort) || aborted_later;
+                if abort && !matches!(call, PageCall::Get(_)) {
+                    return Err(format!("{at}: only get() takes an AbortSignal"));
+                }
+                // A disconnect() or resolve() follows the page's gesture as a single call does.
+                let gesture = match call {
+                    PageCall::Get(_) => step.activation.unwrap_or(gesture),
+                    _ => gesture,
+                };
+                PlanStep::Call(PlannedCall { call, user, awaited: step.awaited, gesture, abort })
+            }
+            Action::PreventSilentAccess => PlanStep::PreventSilentAccess,
+            Action::LoginStatus { idp, status } => {
+                let status = match status {
+                    LoginStatus::LoggedIn => "logged-in",
+                    LoginStatus::LoggedOut => "logged-out",
+                    LoginStatus::Unknown => return Err(format!("{at}: an IdP cannot set its login status to unknown")),
+                };
+                let origin = https(&format!("{at}.login_status.idp"), idp)?;
+                PlanStep::LoginStatus { origin, status }
+            }
+            Action::Wait(n) => PlanStep::Wait(*n),
+            Action::Abort(n) => PlanStep::Abort(*n),
+        };
+        planned.push(next);
+    }
+    if !planned.iter().any(|s| matches!(s, PlanStep::Call(_))) {
+        return Err("a session without a call has nothing to compare".into());
+    }
+    Ok((planned, config_urls))
 }
 
 fn https(at: &str, origin: &str) -> Result<Url, String> {
@@ -83,30 +232,19 @@ fn frame_host(at: &str, rp: &Url, embedder: Option<&str>) -> Result<Option<Url>,
 
 /// Whether the harness can drive `scenario` today; if not, why.
 pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
-    let Some(call) = &scenario.call else {
-        return Err("sessions (steps) are not driven by the harness yet".into());
+    let gesture = scenario.browser.transient_activation.unwrap_or(true);
+    let (steps, config_urls) = match &scenario.call {
+        Some(call) => {
+            let (call, config_urls) = page_call(call)?;
+            let user = user_steps(&scenario.user, "user")?;
+            let abort = user.contains(&UserStep::Abort);
+            if abort && matches!(call, PageCall::Disconnect(_) | PageCall::Resolve(_)) {
+                return Err("only get() takes an AbortSignal".into());
+            }
+            (vec![PlanStep::Call(PlannedCall { call, user, awaited: true, gesture, abort })], config_urls)
+        }
+        None => session_steps(scenario, gesture)?,
     };
-    let (call, config_urls) = match call {
-        Call::Get(options) => {
-            let providers = options.pointer("/identity/providers").and_then(Value::as_array);
-            let urls = providers.into_iter().flatten().filter_map(|p| p.get("configURL")?.as_str());
-            (PageCall::Get(options.clone()), urls.map(String::from).collect::<Vec<_>>())
-        }
-        Call::Disconnect(options) => {
-            let url = options.get("configURL").and_then(Value::as_str).map(String::from);
-            (PageCall::Disconnect(options.clone()), url.into_iter().collect())
-        }
-        Call::Resolve(args) => (PageCall::Resolve(args.clone()), Vec::new()),
-        Call::Store(_) => {
-            return Err("store() needs an IdentityCredential object, which only a completed get() makes; the harness makes one call per page".into())
-        }
-    };
-    if let PageCall::Get(options) = &call {
-        let aborted = fedcm_model::machine::signal_already_aborted(options);
-        if options.get("signal").is_some() && !aborted {
-            return Err("a signal given in the options cannot be expressed in a page; script an \"abort\" step".into());
-        }
-    }
     let rp = https("rp.origin", &scenario.rp.origin)?;
     let embedder_page = frame_host("rp.embedder", &rp, scenario.rp.embedder.as_deref())?;
     let mut primes = Vec::new();
@@ -137,14 +275,11 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         let url = https("browser.requires_user_mediation", origin)?;
         prevent_silent.push(url.join(pages::RP_PAGE).map_err(|e| e.to_string())?);
     }
-    let mut steps = Vec::new();
-    for (i, v) in scenario.user.iter().enumerate() {
-        steps.push(parse_user_step(v).map_err(|e| format!("user[{i}]: {e}"))?);
+    let session = scenario.is_session();
+    if session && embedder_page.is_some() {
+        return Err("a session in a framed RP (rp.embedder) is not driven yet".into());
     }
-    let abort = steps.contains(&UserStep::Abort);
-    if abort && matches!(call, PageCall::Disconnect(_) | PageCall::Resolve(_)) {
-        return Err("only get() takes an AbortSignal".into());
-    }
+    let abort = steps.iter().any(|s| matches!(s, PlanStep::Call(c) if c.abort));
     if abort && embedder_page.is_some() {
         return Err("an \"abort\" step in a framed RP is not driven yet".into());
     }
@@ -155,6 +290,11 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         }
     }
     idp_origins.extend(scenario.browser.login_status.keys().cloned());
+    for step in &steps {
+        if let PlanStep::LoginStatus { origin, .. } = step {
+            idp_origins.insert(origin.origin().ascii_serialization());
+        }
+    }
     let mut idp_pages = Vec::new();
     for origin in idp_origins {
         let url = Url::parse(&origin).map_err(|e| format!("the IdP {origin:?}: {e}"))?;
@@ -173,7 +313,8 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         authorities.insert(format!("{host}:443"));
     }
     let urls = scenario.idp.keys().map(|k| k.rsplit(' ').next().unwrap_or(k).to_string());
-    for u in urls.chain(config_urls).chain(primes.iter().map(|p| p.idp.to_string())) {
+    let visited = idp_pages.iter().map(|(origin, _)| origin.clone());
+    for u in urls.chain(config_urls).chain(primes.iter().map(|p| p.idp.to_string())).chain(visited) {
         if let Ok(u) = Url::parse(&u) {
             if let (Some(h), Some(port)) = (u.host_str(), u.port_or_known_default()) {
                 authorities.insert(format!("{h}:{port}"));
@@ -181,8 +322,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         }
     }
     let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
-    let gesture = scenario.browser.transient_activation.unwrap_or(true);
-    Ok(Plan { rp_page, embedder_page, primes, prevent_silent, idp_pages, call, abort, gesture, steps, authorities })
+    Ok(Plan { rp_page, embedder_page, primes, prevent_silent, idp_pages, steps, session, authorities })
 }
 
 #[cfg(test)]
@@ -220,7 +360,8 @@ mod tests {
         ];
         assert_eq!(plan.idp_pages, pages);
         assert_eq!(plan.rp_page.as_str(), "https://rp.example/.fedcm/rp");
-        assert!(plan.gesture && !plan.abort && plan.primes.is_empty());
+        let call = plan.first_call().unwrap();
+        assert!(call.gesture && !call.abort && call.awaited && plan.primes.is_empty() && !plan.session);
     }
 
     #[test]
@@ -259,10 +400,10 @@ mod tests {
             "user": []
         })))
         .unwrap();
-        assert!(matches!(plan.call, PageCall::Disconnect(_)));
+        assert!(matches!(plan.first_call().unwrap().call, PageCall::Disconnect(_)));
         assert_eq!(plan.idp_pages[0].0, "https://idp.example");
         let plan = super::plan(&scenario(serde_json::json!({"user": ["abort"]}))).unwrap();
-        assert!(plan.abort);
+        assert!(plan.first_call().unwrap().abort);
     }
 
     #[test]
@@ -285,6 +426,64 @@ mod tests {
         for (patch, why) in cases {
             let err = plan(&scenario(patch.clone())).unwrap_err();
             assert!(err.contains(why), "{patch}: {err}");
+        }
+    }
+
+    fn session(steps: Value, patch: Value) -> Scenario {
+        let mut base = serde_json::json!({"call": null, "user": [], "steps": steps});
+        if let (Value::Object(b), Value::Object(p)) = (&mut base, patch) {
+            b.extend(p);
+        }
+        scenario(base)
+    }
+
+    #[test]
+    fn a_session_plans_each_step_in_order() {
+        let get = serde_json::json!({"identity": {"providers": [{"configURL": "https://idp.example:8443/config.json", "clientId": "1"}]}});
+        let steps = serde_json::json!([
+            {"get": get, "await": false, "user": [{"choose": "1"}]},
+            {"get": get, "activation": false},
+            {"abort": 0},
+            {"preventSilentAccess": {}},
+            {"login_status": {"idp": "https://other.example", "status": "logged-out"}},
+            {"disconnect": {"configURL": "https://idp.example:8443/config.json", "clientId": "1", "accountHint": "1"}},
+            {"wait": 0}
+        ]);
+        let plan = plan(&session(steps, serde_json::json!({}))).unwrap();
+        assert!(plan.session);
+        let names: Vec<&str> = plan.steps.iter().map(PlanStep::name).collect();
+        assert_eq!(names, ["get", "get", "abort", "preventSilentAccess", "login_status", "disconnect", "wait"]);
+        let PlanStep::Call(first) = &plan.steps[0] else { panic!() };
+        assert!(!first.awaited && first.gesture && first.abort, "the abort step wires step 0: {first:?}");
+        assert_eq!(first.user.len(), 1);
+        let PlanStep::Call(second) = &plan.steps[1] else { panic!() };
+        assert!(second.awaited && !second.gesture && !second.abort, "{second:?}");
+        let PlanStep::LoginStatus { origin, status } = &plan.steps[4] else { panic!() };
+        assert_eq!((origin.as_str(), *status), ("https://other.example/", "logged-out"));
+        // The IdP that signals is mapped and visited like the others.
+        assert!(plan.authorities.contains("other.example:443"), "{:?}", plan.authorities);
+        assert!(plan.idp_pages.iter().any(|(o, s)| o == "https://other.example" && s.is_none()));
+    }
+
+    #[test]
+    fn what_a_session_cannot_drive_says_why() {
+        let get = serde_json::json!({"identity": {"providers": [{"configURL": "https://idp.example/config.json", "clientId": "1"}]}});
+        let cases = [
+            (serde_json::json!([{"get": get}, {"store": {}}]), serde_json::json!({}), "store()"),
+            (
+                serde_json::json!([{"get": get}]),
+                serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example"}}),
+                "framed",
+            ),
+            (
+                serde_json::json!([{"login_status": {"idp": "http://idp.example", "status": "logged-in"}}, {"get": get}]),
+                serde_json::json!({}),
+                "not https",
+            ),
+        ];
+        for (steps, patch, why) in cases {
+            let err = plan(&session(steps.clone(), patch)).unwrap_err();
+            assert!(err.contains(why), "{steps}: {err}");
         }
     }
 }

@@ -21,6 +21,12 @@ const ABORT_CONTROLLER: &str = "__fedcmAbort";
 /// `abort`, the call's signal is an `AbortController`'s that [`abort_script`]
 /// fires.
 pub fn call_script(call: &PageCall, abort: bool) -> String {
+    call_script_with(call, abort.then_some(ABORT_CONTROLLER))
+}
+
+/// [`call_script`] with the `AbortController` kept in the global
+/// `controller` (a session keeps one per `get()`).
+pub fn call_script_with(call: &PageCall, controller: Option<&str>) -> String {
     let catch = r#"catch (e) {
     const s = (v) => (typeof v === "string" && v !== "") ? v : null;
     return {outcome: "reject", name: String(e && e.name), message: String(e && e.message),
@@ -28,8 +34,8 @@ pub fn call_script(call: &PageCall, abort: bool) -> String {
   }"#;
     match call {
         PageCall::Get(options) => {
-            let signal = if abort {
-                format!("window.{ABORT_CONTROLLER} = new AbortController(); options.signal = window.{ABORT_CONTROLLER}.signal;")
+            let signal = if let Some(c) = controller {
+                format!("window.{c} = new AbortController(); options.signal = window.{c}.signal;")
             } else if fedcm_model::machine::signal_already_aborted(options) {
                 // The scenario's `"signal": "aborted"`: a signal aborted before the call.
                 "options.signal = AbortSignal.abort();".to_string()
@@ -119,9 +125,10 @@ pub fn in_frame(script: &str, rp_page: &url::Url) -> String {
     )
 }
 
-/// What the RP page runs when the scenario's `"abort"` step comes.
-pub fn abort_script() -> String {
-    format!("window.{ABORT_CONTROLLER} && window.{ABORT_CONTROLLER}.abort()")
+/// What the RP page runs when the scenario's `"abort"` step comes: fires
+/// the `AbortController` kept in the global `controller`.
+pub fn abort_script_for(controller: &str) -> String {
+    format!("window.{controller} && window.{controller}.abort()")
 }
 
 fn text(e: CdpError) -> String {
@@ -132,20 +139,32 @@ fn evaluate(expression: String, await_promise: bool) -> p::Evaluate {
     p::Evaluate { expression, user_gesture: false, await_promise, return_by_value: true }
 }
 
-/// Fires the RP page's `AbortController`.
-pub async fn abort(cdp: &Cdp, page: Option<&str>) -> Result<(), String> {
-    cdp.call(&evaluate(abort_script(), false), page, STEP_DEADLINE).await.map(|_| ()).map_err(text)
+/// Fires the RP page's `AbortController` kept in the global `controller`.
+pub async fn abort(cdp: &Cdp, page: Option<&str>, controller: &str) -> Result<(), String> {
+    cdp.call(&evaluate(abort_script_for(controller), false), page, STEP_DEADLINE).await.map(|_| ()).map_err(text)
 }
 
-/// The person's scripted steps and how many were taken.
+/// The person's scripted steps for one call, how many were taken, and
+/// the global that holds the call's `AbortController`.
 pub struct Steps<'a> {
     steps: &'a [UserStep],
     taken: usize,
+    controller: String,
 }
 
 impl<'a> Steps<'a> {
     pub fn new(steps: &'a [UserStep]) -> Steps<'a> {
-        Steps { steps, taken: 0 }
+        Steps::with_controller(steps, ABORT_CONTROLLER)
+    }
+
+    /// Steps whose `"abort"` fires the controller kept in `controller`.
+    pub fn with_controller(steps: &'a [UserStep], controller: &str) -> Steps<'a> {
+        Steps { steps, taken: 0, controller: controller.to_string() }
+    }
+
+    /// The steps not taken yet.
+    pub fn left(&self) -> usize {
+        self.steps.len() - self.taken
     }
 
     fn peek(&self) -> Option<&'a UserStep> {
@@ -172,7 +191,7 @@ pub async fn answer_dialog(
     shown: &p::DialogShown,
     steps: &mut Steps<'_>,
 ) -> Result<(), String> {
-    match answer_with(cdp, page, shown, steps.peek()).await {
+    match answer_with(cdp, page, shown, steps.peek(), &steps.controller).await {
         Ok(taken) => {
             if taken {
                 steps.next();
@@ -205,6 +224,7 @@ async fn answer_with(
     page: Option<&str>,
     shown: &p::DialogShown,
     step: Option<&UserStep>,
+    controller: &str,
 ) -> Result<bool, Misfit> {
     let dialog_id = shown.dialog_id.clone();
     let dismiss = p::DismissDialog { dialog_id: dialog_id.clone(), trigger_cooldown: false };
@@ -215,7 +235,7 @@ async fn answer_with(
         // Needs no answer; takes no step (the model asks nothing either).
         ("AutoReauthn", _) => return Ok(false),
         (_, Some(UserStep::Abort)) => {
-            cdp.call(&evaluate(abort_script(), false), page, STEP_DEADLINE).await?;
+            cdp.call(&evaluate(abort_script_for(controller), false), page, STEP_DEADLINE).await?;
         }
         ("AccountChooser", Some(UserStep::Choose { account, config_url })) => {
             let fits = |a: &p::DialogAccount| {
@@ -308,7 +328,7 @@ pub async fn answer_popup(
     let (target_id, session) = popup;
     let url = loaded(cdp, Some(session)).await?;
     match steps.next() {
-        Some(UserStep::Abort) => abort(cdp, page).await?,
+        Some(UserStep::Abort) => abort(cdp, page, &steps.controller).await?,
         Some(UserStep::Cancel) | None => {
             let close = p::CloseTarget { target_id: target_id.to_string() };
             cdp.call(&close, None, STEP_DEADLINE).await.map_err(text)?;
@@ -344,6 +364,10 @@ mod tests {
         assert!(script.contains(r#"const options = {"identity":{"providers":[]},"x":"</script>"};"#), "{script}");
         assert!(!script.contains("AbortController"));
         assert!(call_script(&call, true).contains("options.signal = window.__fedcmAbort.signal"));
+        let session = call_script_with(&call, Some("__fedcmAbort3"));
+        assert!(session
+            .contains("window.__fedcmAbort3 = new AbortController(); options.signal = window.__fedcmAbort3.signal;"));
+        assert_eq!(abort_script_for("__fedcmAbort3"), "window.__fedcmAbort3 && window.__fedcmAbort3.abort()");
         let disconnect = call_script(&PageCall::Disconnect(serde_json::json!({"configURL": "x"})), false);
         assert!(disconnect.contains("IdentityCredential.disconnect(options)"), "{disconnect}");
         let rp = url::Url::parse("https://rp.example/.fedcm/rp").unwrap();

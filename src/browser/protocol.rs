@@ -259,6 +259,16 @@ command!(ClickDialogButton, "FedCm.clickDialogButton", Empty);
 /// The event `FedCm.dialogShown`.
 pub const DIALOG_SHOWN: &str = "FedCm.dialogShown";
 
+/// The event `FedCm.dialogClosed`: the dialog went away (answered,
+/// dismissed, or its call ended).
+pub const DIALOG_CLOSED: &str = "FedCm.dialogClosed";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DialogClosed {
+    #[serde(rename = "dialogId")]
+    pub dialog_id: String,
+}
+
 /// The event `Page.loadEventFired`.
 pub const LOAD_EVENT_FIRED: &str = "Page.loadEventFired";
 
