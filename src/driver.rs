@@ -7,6 +7,7 @@ use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::disconnect::DisconnectOutcome;
 use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
 use fedcm_model::machine::immediate::ImmediateCall;
+use fedcm_model::machine::login_signal::SignalResult;
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::session::{self, Call as SessionCall, CallId, CallStep, Session};
@@ -63,6 +64,9 @@ pub struct StepReport {
     /// For a call step: what the call did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Trace>,
+    /// For a login-status step: applied, ignored or refused, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_signal: Option<SignalResult>,
     /// The browser state when the step had run (a call left pending may
     /// change it later).
     pub browser_after: BrowserState,
@@ -123,6 +127,7 @@ impl RunReport {
                         error: c.settled.2,
                         expect: Some(ExpectResult { checked: c.checked, failures: c.failures }),
                         trace: Some(c.trace),
+                        login_signal: None,
                         browser_after,
                     },
                     None => StepReport {
@@ -132,6 +137,7 @@ impl RunReport {
                         error: None,
                         expect: None,
                         trace: None,
+                        login_signal: None,
                         browser_after,
                     },
                 })
@@ -298,6 +304,9 @@ fn run_session(
     };
     // The call each step made, and the browser state after each step.
     let mut made: Vec<Option<CallId>> = Vec::with_capacity(steps.len());
+    // Login-status signals by step, and their expectations not met.
+    let mut signals: Vec<(usize, SignalResult)> = Vec::new();
+    let mut signal_failures: Vec<(usize, String)> = Vec::new();
     let mut after: Vec<BrowserState> = Vec::with_capacity(steps.len());
     for step in &steps {
         let mut call = None;
@@ -317,7 +326,20 @@ fn run_session(
             Action::Call(Call::Store(_)) => call = Some(d.session.immediate(ImmediateCall::Store)),
             Action::Call(Call::Resolve(_)) => call = Some(d.session.immediate(ImmediateCall::Resolve)),
             Action::PreventSilentAccess => d.session.prevent_silent_access(),
-            Action::LoginStatus { idp, status } => d.session.set_login_status(idp, *status),
+            Action::LoginStatus { signal, result } => {
+                let got = d.session.login_signal(signal);
+                let name = match &got {
+                    SignalResult::Applied { .. } => "applied",
+                    SignalResult::Ignored { .. } => "ignored",
+                    SignalResult::Refused { .. } => "refused",
+                };
+                if let Some(want) = result.as_ref().and_then(|r| r.for_profile(profile)) {
+                    if want != name {
+                        signal_failures.push((made.len(), format!("login status signal: expected {want}, got {name}")));
+                    }
+                }
+                signals.push((made.len(), got));
+            }
             Action::Wait(n) => {
                 if let Some(id) = made.get(*n).copied().flatten() {
                     d.drive(id, true)?;
@@ -350,6 +372,15 @@ fn run_session(
         })
         .collect();
     let mut report = RunReport::from_session(scenario, profile, &steps, &made, &after, reports, d.session.browser());
+    for (i, result) in signals {
+        if let Some(step) = report.steps.get_mut(i) {
+            step.login_signal = Some(result);
+        }
+    }
+    for (i, f) in signal_failures {
+        report.expect.failures.push(format!("steps[{i}]: {f}"));
+    }
+    report.expect.checked |= steps.iter().any(|s| matches!(&s.action, Action::LoginStatus { result: Some(_), .. }));
     report.violations.extend(fedcm_check::invariants::check_session(d.session.log()));
     Ok(report)
 }

@@ -4,6 +4,7 @@
 
 use fedcm_model::machine::browser::{BrowserState, Connection, LoginStatus};
 use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, Method, NetworkError};
+use fedcm_model::machine::login_signal::{LoginSignal, Via};
 use fedcm_model::machine::prompt::UserAction;
 use fedcm_model::machine::Rp;
 use fedcm_model::{HttpResponse, Profile};
@@ -148,10 +149,41 @@ pub struct StepSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginStatusStep {
-    /// The IdP's origin.
+    /// The IdP's origin (whose status changes).
     pub idp: String,
-    /// `logged-in` or `logged-out`.
-    pub status: String,
+    /// `logged-in` or `logged-out` (with `via: "header"`, the default value).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `script` (default: `navigator.login.setStatus()`) or `header` (`Set-Login`).
+    #[serde(default)]
+    pub via: Option<String>,
+    /// The `Set-Login` value as sent (`via: "header"` only).
+    #[serde(default)]
+    pub value: Option<String>,
+    /// The origins of the frames around the signal, innermost first.
+    #[serde(default)]
+    pub frame: Vec<String>,
+    /// What must become of it: `applied`, `ignored` or `refused`, or one per profile.
+    #[serde(default)]
+    pub result: Option<SignalExpect>,
+}
+
+/// A login-status step's expected result, one or per profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SignalExpect {
+    Any(String),
+    PerProfile(BTreeMap<Profile, String>),
+}
+
+impl SignalExpect {
+    /// The result a run under `profile` must see, if stated.
+    pub fn for_profile(&self, profile: Profile) -> Option<&str> {
+        match self {
+            SignalExpect::Any(r) => Some(r),
+            SignalExpect::PerProfile(m) => m.get(&profile).map(String::as_str),
+        }
+    }
 }
 
 /// What a session step does, once checked.
@@ -159,7 +191,7 @@ pub struct LoginStatusStep {
 pub enum Action {
     Call(Call),
     PreventSilentAccess,
-    LoginStatus { idp: String, status: LoginStatus },
+    LoginStatus { signal: LoginSignal, result: Option<SignalExpect> },
     Wait(usize),
     Abort(usize),
 }
@@ -514,6 +546,55 @@ impl Scenario {
     }
 }
 
+impl LoginStatusStep {
+    fn check(&self, at: &str) -> Result<Action, ScenarioError> {
+        let status = match self.status.as_deref() {
+            Some("logged-in") => Some(LoginStatus::LoggedIn),
+            Some("logged-out") => Some(LoggedOut),
+            Some(other) => {
+                return Err(ScenarioError::field(
+                    format!("{at}.status"),
+                    format!("{other:?} is not logged-in or logged-out"),
+                ))
+            }
+            None => None,
+        };
+        let via = match (self.via.as_deref().unwrap_or("script"), status, &self.value) {
+            ("script", Some(status), None) => Via::Script { status },
+            ("script", None, _) => return Err(ScenarioError::field(format!("{at}.status"), "required for a script")),
+            ("script", _, Some(_)) => {
+                return Err(ScenarioError::field(format!("{at}.value"), "only a header has a value"))
+            }
+            ("header", _, Some(value)) => Via::Header { value: value.clone() },
+            ("header", Some(status), None) => {
+                Via::Header { value: if status == LoggedOut { "logged-out" } else { "logged-in" }.into() }
+            }
+            ("header", None, None) => return Err(ScenarioError::field(at, "a header needs a status or a value")),
+            (other, _, _) => {
+                return Err(ScenarioError::field(format!("{at}.via"), format!("{other:?} is not script or header")))
+            }
+        };
+        let origin = parse_origin(&format!("{at}.idp"), &self.idp)?;
+        let mut ancestors = Vec::with_capacity(self.frame.len());
+        for (i, f) in self.frame.iter().enumerate() {
+            ancestors.push(parse_origin(&format!("{at}.frame[{i}]"), f)?);
+        }
+        if let Some(r) = &self.result {
+            let results: Vec<&str> = match r {
+                SignalExpect::Any(r) => vec![r.as_str()],
+                SignalExpect::PerProfile(m) => m.values().map(String::as_str).collect(),
+            };
+            if let Some(bad) = results.iter().find(|r| !["applied", "ignored", "refused"].contains(r)) {
+                return Err(ScenarioError::field(
+                    format!("{at}.result"),
+                    format!("{bad:?} is not applied, ignored or refused"),
+                ));
+            }
+        }
+        Ok(Action::LoginStatus { signal: LoginSignal { origin, ancestors, via }, result: self.result.clone() })
+    }
+}
+
 /// Checks a call's arguments as far as the machine does not.
 fn check_call(call: &Call, at: &str) -> Result<(), ScenarioError> {
     if let Call::Resolve(args) = call {
@@ -563,18 +644,7 @@ impl StepSpec {
             actions.push(Action::PreventSilentAccess);
         }
         if let Some(l) = &self.login_status {
-            let status = match l.status.as_str() {
-                "logged-in" => LoginStatus::LoggedIn,
-                "logged-out" => LoggedOut,
-                other => {
-                    return Err(ScenarioError::field(
-                        format!("{at}.login_status.status"),
-                        format!("{other:?} is not logged-in or logged-out"),
-                    ))
-                }
-            };
-            let idp = origin_of(&format!("{at}.login_status.idp"), &l.idp)?;
-            actions.push(Action::LoginStatus { idp, status });
+            actions.push(l.check(&format!("{at}.login_status"))?);
         }
         let target = |n: usize, what: &str, ok: &dyn Fn(&Action) -> bool| match earlier.get(n) {
             Some(s) if ok(&s.action) => Ok(n),

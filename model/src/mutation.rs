@@ -85,11 +85,13 @@ pub enum Mutation {
     ReplaceAnyMode,
     /// A `disconnect()` starts whatever other `disconnect()` is pending.
     NoPendingDisconnectCheck,
+    /// A login-status signal counts from any frame.
+    LoginSignalIgnoresFrames,
 }
 
 impl Mutation {
     /// Every mutation, for the check that each is caught.
-    pub const ALL: [Mutation; 39] = [
+    pub const ALL: [Mutation; 40] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
         Mutation::SkipSilentConnectionGate,
@@ -129,6 +131,7 @@ impl Mutation {
         Mutation::ReplacedCallGoesOn,
         Mutation::ReplaceAnyMode,
         Mutation::NoPendingDisconnectCheck,
+        Mutation::LoginSignalIgnoresFrames,
     ];
 
     /// The kebab-case name, as `fedcm` and the tests spell it.

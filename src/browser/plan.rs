@@ -7,6 +7,7 @@
 use crate::scenario::{parse_user_step, Action, Call, Scenario, UserStep};
 use crate::serve::{pages, tls};
 use fedcm_model::machine::browser::LoginStatus;
+use fedcm_model::machine::login_signal::Via;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use url::Url;
@@ -192,13 +193,19 @@ fn session_steps(scenario: &Scenario, gesture: bool) -> Result<(Vec<PlanStep>, V
                 PlanStep::Call(PlannedCall { call, user, awaited: step.awaited, gesture, abort })
             }
             Action::PreventSilentAccess => PlanStep::PreventSilentAccess,
-            Action::LoginStatus { idp, status } => {
-                let status = match status {
-                    LoginStatus::LoggedIn => "logged-in",
-                    LoginStatus::LoggedOut => "logged-out",
-                    LoginStatus::Unknown => return Err(format!("{at}: an IdP cannot set its login status to unknown")),
+            Action::LoginStatus { signal, .. } => {
+                let status = match &signal.via {
+                    Via::Script { status: LoginStatus::LoggedIn } => "logged-in",
+                    Via::Script { status: LoginStatus::LoggedOut } => "logged-out",
+                    Via::Script { status: LoginStatus::Unknown } => {
+                        return Err(format!("{at}: an IdP cannot set its login status to unknown"))
+                    }
+                    Via::Header { .. } => return Err(format!("{at}: a Set-Login header is not driven yet")),
                 };
-                let origin = https(&format!("{at}.login_status.idp"), idp)?;
+                if !signal.ancestors.is_empty() {
+                    return Err(format!("{at}: a login status signal from a frame is not driven yet"));
+                }
+                let origin = https(&format!("{at}.login_status.idp"), signal.origin.as_str())?;
                 PlanStep::LoginStatus { origin, status }
             }
             Action::Wait(n) => PlanStep::Wait(*n),

@@ -4,9 +4,11 @@
 //! request and the mode gate), `#browser-api-identity-credential-disconnect`.
 
 use super::{ensure, Violation};
+use fedcm_model::machine::login_signal::{self, SignalResult};
 use fedcm_model::machine::session::{CallId, CallKind, SessionEvent};
 use fedcm_model::options::Mode;
-use fedcm_model::profile::rules::{ConcurrentDisconnect, ConcurrentGet};
+use fedcm_model::profile::rules::{ConcurrentDisconnect, ConcurrentGet, LoginSignalScope};
+use fedcm_model::same_site;
 use fedcm_model::Profile;
 
 /// One property of a session's log.
@@ -41,6 +43,12 @@ pub const SESSION_ALL: &[SessionInvariant] = &[
         name: "one-pending-disconnect-per-page",
         anchor: "browser-api-identity-credential-disconnect",
         check: one_disconnect,
+    },
+    SessionInvariant {
+        id: "S5",
+        name: "login-status-set-only-from-its-own-frames",
+        anchor: "login-status-http",
+        check: login_signal_in_scope,
     },
 ];
 
@@ -123,6 +131,27 @@ fn one_disconnect(log: &[SessionEvent]) -> Result<(), String> {
     }
     for (_, disconnects, _) in nows(log) {
         ensure(disconnects.len() <= 1, || format!("disconnect() calls {disconnects:?} are pending at once"))?;
+    }
+    Ok(())
+}
+
+/// A login-status signal changes the status only when the frame it comes
+/// from is same-site (same-origin where the profile says so) with every
+/// frame around it, and only to a status it names.
+fn login_signal_in_scope(log: &[SessionEvent]) -> Result<(), String> {
+    let same_origin = profile(log).is_some_and(|p| p.rules().login_signal_scope == LoginSignalScope::SameOrigin);
+    for e in log {
+        let SessionEvent::LoginSignal { signal, result: SignalResult::Applied { status } } = e else { continue };
+        let origin = &signal.origin;
+        let near = |a: &url::Url| if same_origin { a.origin() == origin.origin() } else { same_site(a, origin) };
+        ensure(signal.ancestors.iter().all(near), || {
+            format!(
+                "{} set its login status from a frame inside {:?}",
+                origin.origin().ascii_serialization(),
+                signal.ancestors.iter().map(url::Url::as_str).collect::<Vec<_>>()
+            )
+        })?;
+        ensure(login_signal::status_of(signal) == Some(*status), || "the status set is not the one signalled".into())?;
     }
     Ok(())
 }

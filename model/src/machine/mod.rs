@@ -38,6 +38,7 @@ pub mod fetch;
 mod gates;
 pub mod immediate;
 mod login_popup;
+pub mod login_signal;
 mod manifests;
 mod outbox;
 pub mod outcome;

@@ -16,6 +16,7 @@ use super::browser::BrowserState;
 use super::disconnect::{DisconnectFlow, DisconnectOutcome, DisconnectStep};
 use super::fetch::{FetchRequest, FetchResult, RequestId};
 use super::immediate::{ImmediateCall, ImmediateFlow};
+use super::login_signal::{self, LoginSignal, SignalResult};
 use super::outcome::Outcome;
 use super::prompt::{ActionError, Prompt, UserAction};
 use super::trace::Trace;
@@ -146,6 +147,13 @@ pub enum SessionEvent {
         call: CallId,
         /// The call that replaced it.
         by: CallId,
+    },
+    /// An IdP's login-status signal, and what became of it.
+    LoginSignal {
+        /// The signal.
+        signal: LoginSignal,
+        /// Applied, ignored or refused.
+        result: SignalResult,
     },
     /// The calls pending and the calls showing a prompt, after the
     /// session's state last changed.
@@ -291,9 +299,28 @@ impl Session {
     }
 
     /// The IdP signals its login status (the `Set-Login` header or
-    /// `navigator.login.setStatus()`), for its serialized origin.
+    /// `navigator.login.setStatus()`), for its serialized origin, from its
+    /// own top-level document.
     pub fn set_login_status(&mut self, idp_origin: &str, status: super::browser::LoginStatus) {
         self.browser.set_login_status(idp_origin, status);
+    }
+
+    /// An IdP's login-status signal from a frame: applied, ignored or
+    /// refused as the profile's rules say ([`login_signal::judge`]).
+    pub fn login_signal(&mut self, signal: &LoginSignal) -> SignalResult {
+        let mut result = login_signal::judge(signal, self.profile.rules());
+        if mutant!(LoginSignalIgnoresFrames) {
+            if let (SignalResult::Ignored { .. } | SignalResult::Refused { .. }, Some(status)) =
+                (&result, login_signal::status_of(signal))
+            {
+                result = SignalResult::Applied { status };
+            }
+        }
+        if let SignalResult::Applied { status } = result {
+            self.browser.set_login_status(&signal.origin.origin().ascii_serialization(), status);
+        }
+        self.log.push(SessionEvent::LoginSignal { signal: signal.clone(), result: result.clone() });
+        result
     }
 
     /// What call `id` needs next; `Done` for an unknown id.

@@ -328,6 +328,25 @@ pub enum ConcurrentDisconnect {
     Allowed,
 }
 
+/// How close to its frames an IdP's login-status signal must be (decisions A56, F10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginSignalScope {
+    /// Same-site with every ancestor frame (the spec, Chromium).
+    SameSite,
+    /// Same-origin with every ancestor frame (Firefox).
+    SameOrigin,
+}
+
+/// What `navigator.login.setStatus()` gets from a frame out of scope
+/// (decisions A56).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SetStatusRefused {
+    /// The promise rejects with `SecurityError`.
+    SecurityError,
+    /// The call is ignored and the promise resolves.
+    Ignored,
+}
+
 /// What `IdentityCredential.configURL` holds (decisions P16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialConfigUrl {
@@ -458,6 +477,10 @@ pub struct Rules {
     pub concurrent_get: ConcurrentGet,
     /// A55, F9: a `disconnect()` while another of the page is pending.
     pub concurrent_disconnect: ConcurrentDisconnect,
+    /// A56, F10: how close to its frames a login-status signal must be.
+    pub login_signal_scope: LoginSignalScope,
+    /// A56: what `setStatus()` gets from a frame out of scope.
+    pub set_status_refused: SetStatusRefused,
 }
 
 /// The Editor's Draft, read literally.
@@ -512,6 +535,8 @@ pub const SPEC: Rules = Rules {
     disconnect_failure: DisconnectFailure::Rejects,
     concurrent_get: ConcurrentGet::ActiveReplacesPassive,
     concurrent_disconnect: ConcurrentDisconnect::Refused,
+    login_signal_scope: LoginSignalScope::SameSite,
+    set_status_refused: SetStatusRefused::SecurityError,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -567,6 +592,8 @@ pub const CHROMIUM: Rules = Rules {
     disconnect_failure: DisconnectFailure::Rejects,
     concurrent_get: ConcurrentGet::ActiveReplacesPassive,
     concurrent_disconnect: ConcurrentDisconnect::Refused,
+    login_signal_scope: LoginSignalScope::SameSite,
+    set_status_refused: SetStatusRefused::Ignored,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -640,4 +667,6 @@ pub const FIREFOX: Rules = Rules {
     disconnect_failure: DisconnectFailure::ForgetsAndResolves,
     concurrent_get: ConcurrentGet::Refused,
     concurrent_disconnect: ConcurrentDisconnect::Allowed,
+    login_signal_scope: LoginSignalScope::SameOrigin,
+    set_status_refused: SetStatusRefused::SecurityError,
 };
