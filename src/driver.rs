@@ -11,6 +11,7 @@ use fedcm_model::machine::login_signal::SignalResult;
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::session::{self, Call as SessionCall, CallId, CallStep, Session};
+use fedcm_model::machine::user_info::UserInfoOutcome;
 use fedcm_model::trace::Trace;
 use fedcm_model::Profile;
 use serde::Serialize;
@@ -323,6 +324,12 @@ fn run_session(
                 d.drive(id, step.awaited)?;
                 call = Some(id);
             }
+            Action::Call(Call::GetUserInfo(args)) => {
+                let (caller, framed, allowed) = crate::scenario::user_info_caller(args, "getUserInfo")?;
+                let id = d.session.user_info(args, caller, framed, allowed);
+                d.drive(id, step.awaited)?;
+                call = Some(id);
+            }
             Action::Call(Call::Store(_)) => call = Some(d.session.immediate(ImmediateCall::Store)),
             Action::Call(Call::Resolve(_)) => call = Some(d.session.immediate(ImmediateCall::Resolve)),
             Action::PreventSilentAccess => d.session.prevent_silent_access(),
@@ -406,6 +413,14 @@ impl CallReport {
                 };
                 (settled, failures)
             }
+            Some(session::Settled::UserInfo(outcome)) => {
+                let failures = check_user_info(expect, outcome, &trace);
+                let settled = match outcome {
+                    UserInfoOutcome::Resolve { accounts } => ("resolve", serde_json::to_value(accounts).ok(), None),
+                    UserInfoOutcome::Reject { error } => ("reject", None, serde_json::to_value(error).ok()),
+                };
+                (settled, failures)
+            }
             Some(session::Settled::Disconnect(outcome)) => {
                 let failures = check_disconnect(expect, outcome, &trace);
                 let settled = match outcome {
@@ -482,6 +497,28 @@ fn check_assertion_body(want: &Option<String>, trace: &Trace, f: &mut Vec<String
         Some(body) => f.push(format!("assertion_body: expected {want:?}, got {body:?}")),
         None => f.push(format!("assertion_body: expected {want:?}, but no assertion request was sent")),
     }
+}
+
+fn check_user_info(expect: Option<&Expect>, outcome: &UserInfoOutcome, trace: &Trace) -> Vec<String> {
+    let mut f = Vec::new();
+    match (expect, outcome) {
+        (None, _) => {}
+        (Some(Expect::Resolve(want)), UserInfoOutcome::Resolve { accounts }) => {
+            let got = serde_json::to_value(accounts).unwrap_or_default();
+            eq("accounts", &want.accounts, &got, &mut f);
+            check_states(&want.states, trace, &mut f);
+        }
+        (Some(Expect::Reject(want)), UserInfoOutcome::Reject { error }) => {
+            eq("name", &want.name, &error.name.as_str().to_string(), &mut f);
+            eq("reason", &want.reason, &error.reason.id(), &mut f);
+            check_states(&want.states, trace, &mut f);
+        }
+        (Some(Expect::Resolve(_)), UserInfoOutcome::Reject { error }) => {
+            f.push(format!("expected resolve, got {} ({}): {}", error.name.as_str(), error.reason.id(), error.message))
+        }
+        (Some(Expect::Reject(_)), UserInfoOutcome::Resolve { .. }) => f.push("expected reject, got resolve".into()),
+    }
+    f
 }
 
 fn check_disconnect(expect: Option<&Expect>, outcome: &DisconnectOutcome, trace: &Trace) -> Vec<String> {

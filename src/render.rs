@@ -127,9 +127,11 @@ fn render_call(
 ) {
     for event in &trace.events {
         let line = match event {
-            Event::Start(_) | Event::StartDisconnect { .. } | Event::StartCall { .. } | Event::TokenReceived { .. } => {
-                continue
-            }
+            Event::Start(_)
+            | Event::StartDisconnect { .. }
+            | Event::StartCall { .. }
+            | Event::StartUserInfo { .. }
+            | Event::TokenReceived { .. } => continue,
             Event::ProviderEntry { provider, entry, accounts, .. } => {
                 if accounts.is_empty() {
                     format!("   provider {provider} counts as {entry}")

@@ -119,6 +119,8 @@ pub struct StepSpec {
     pub store: Option<Value>,
     #[serde(default)]
     pub resolve: Option<Value>,
+    #[serde(default, rename = "getUserInfo")]
+    pub get_user_info: Option<Value>,
     #[serde(default, rename = "preventSilentAccess")]
     pub prevent_silent_access: Option<Value>,
     #[serde(default)]
@@ -215,6 +217,7 @@ impl Step {
             Action::Call(Call::Disconnect(_)) => "disconnect",
             Action::Call(Call::Store(_)) => "store",
             Action::Call(Call::Resolve(_)) => "resolve",
+            Action::Call(Call::GetUserInfo(_)) => "getUserInfo",
             Action::PreventSilentAccess => "preventSilentAccess",
             Action::LoginStatus { .. } => "login_status",
             Action::Wait(_) => "wait",
@@ -277,6 +280,11 @@ pub enum Call {
     /// `IdentityProvider.resolve(token, {accountId})` from a page no
     /// continuation pop-up belongs to: `{"token": ..., "accountId": ...}`.
     Resolve(Value),
+    /// `IdentityProvider.getUserInfo({configURL, clientId})` from an IdP
+    /// iframe the RP embeds; `caller` (default: the configURL's origin),
+    /// `top_level` and `allow` describe the calling document.
+    #[serde(rename = "getUserInfo")]
+    GetUserInfo(Value),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -377,6 +385,9 @@ pub struct ExpectResolve {
     /// The assertion request's form body, exactly (extension).
     #[serde(default)]
     pub assertion_body: Option<String>,
+    /// `getUserInfo()`: the accounts it resolves with, in order.
+    #[serde(default)]
+    pub accounts: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -595,6 +606,35 @@ impl LoginStatusStep {
     }
 }
 
+/// The calling document of a `getUserInfo` call: its origin (`caller`,
+/// default the `configURL`'s), whether the RP's page frames it (unless
+/// `top_level`), and whether the permissions policy allows it (`allow`,
+/// default true).
+pub fn user_info_caller(args: &Value, at: &str) -> Result<(Url, bool, bool), ScenarioError> {
+    let flag = |name: &str, default: bool| match args.get(name) {
+        None => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => {
+            Err(ScenarioError::field(format!("{at}.getUserInfo.{name}"), format!("{other} is not a boolean")))
+        }
+    };
+    let framed = !flag("top_level", false)?;
+    let allowed = flag("allow", true)?;
+    let origin = match args.get("caller") {
+        Some(Value::String(c)) => parse_origin(&format!("{at}.getUserInfo.caller"), c)?,
+        Some(other) => {
+            return Err(ScenarioError::field(format!("{at}.getUserInfo.caller"), format!("{other} is not an origin")))
+        }
+        None => {
+            let config = args.get("configURL").and_then(Value::as_str).unwrap_or_default();
+            parse_origin(&format!("{at}.getUserInfo.configURL"), config).map_err(|_| {
+                ScenarioError::field(format!("{at}.getUserInfo.caller"), "required when configURL has no origin")
+            })?
+        }
+    };
+    Ok((origin, framed, allowed))
+}
+
 /// Checks a call's arguments as far as the machine does not.
 fn check_call(call: &Call, at: &str) -> Result<(), ScenarioError> {
     if let Call::Resolve(args) = call {
@@ -604,6 +644,9 @@ fn check_call(call: &Call, at: &str) -> Result<(), ScenarioError> {
                 "required, as resolve()'s first argument is",
             ));
         }
+    }
+    if let Call::GetUserInfo(args) = call {
+        user_info_caller(args, at)?;
     }
     if let Call::Get(options) = call {
         let signal = options.get("signal");
@@ -640,6 +683,9 @@ impl StepSpec {
         if let Some(v) = &self.resolve {
             actions.push(Action::Call(Call::Resolve(v.clone())));
         }
+        if let Some(v) = &self.get_user_info {
+            actions.push(Action::Call(Call::GetUserInfo(v.clone())));
+        }
         if self.prevent_silent_access.is_some() {
             actions.push(Action::PreventSilentAccess);
         }
@@ -662,7 +708,7 @@ impl StepSpec {
         }
         let action = match actions.len() {
             1 => actions.remove(0),
-            0 => return Err(ScenarioError::field(at, "no action: give one of get, disconnect, store, resolve, preventSilentAccess, login_status, wait, abort")),
+            0 => return Err(ScenarioError::field(at, "no action: give one of get, disconnect, store, resolve, getUserInfo, preventSilentAccess, login_status, wait, abort")),
             _ => return Err(ScenarioError::field(at, "more than one action in one step")),
         };
         let is_get = matches!(action, Action::Call(Call::Get(_)));

@@ -87,11 +87,15 @@ pub enum Mutation {
     NoPendingDisconnectCheck,
     /// A login-status signal counts from any frame.
     LoginSignalIgnoresFrames,
+    /// `getUserInfo()` answers with no connection to the embedding RP.
+    UserInfoWithoutConnection,
+    /// `getUserInfo()`'s accounts request carries the `client_id`.
+    UserInfoCarriesClientId,
 }
 
 impl Mutation {
     /// Every mutation, for the check that each is caught.
-    pub const ALL: [Mutation; 40] = [
+    pub const ALL: [Mutation; 42] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
         Mutation::SkipSilentConnectionGate,
@@ -132,6 +136,8 @@ impl Mutation {
         Mutation::ReplaceAnyMode,
         Mutation::NoPendingDisconnectCheck,
         Mutation::LoginSignalIgnoresFrames,
+        Mutation::UserInfoWithoutConnection,
+        Mutation::UserInfoCarriesClientId,
     ];
 
     /// The kebab-case name, as `fedcm` and the tests spell it.

@@ -143,6 +143,7 @@ fn page_call(call: &Call) -> Result<(PageCall, Vec<String>), String> {
         Call::Store(_) => {
             return Err("store() needs an IdentityCredential object, which only a completed get() makes; the harness makes one call per page".into())
         }
+        Call::GetUserInfo(_) => return Err("getUserInfo() from an IdP iframe is not driven by the harness yet".into()),
     };
     if let PageCall::Get(options) = &call {
         let aborted = fedcm_model::machine::signal_already_aborted(options);

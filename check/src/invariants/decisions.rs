@@ -156,6 +156,12 @@ pub(super) fn passive_asks_only_known_idps(t: &Trace) -> Result<(), String> {
 /// Whether the request reads the Login Status API (Firefox's does not,
 /// decisions F4: I12-I14 hold only where it does).
 fn reads_login_status(t: &Trace) -> bool {
+    // getUserInfo() reads and writes the status only where its profile
+    // says so (decisions A42).
+    if let Some(Event::StartUserInfo { profile, .. }) = t.events.first() {
+        let rules = profile.rules();
+        return rules.user_info_reads_login_status && rules.user_info_sets_login_status;
+    }
     t.start().is_none_or(|s| s.profile.rules().login_status == LoginStatusUse::Consulted)
 }
 

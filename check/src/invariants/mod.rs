@@ -22,11 +22,13 @@ mod decisions;
 mod outcome;
 mod requests;
 mod session;
+mod user_info;
 
 use decisions::*;
 use outcome::*;
 use requests::*;
 pub use session::{check_session, SessionInvariant, SESSION_ALL};
+use user_info::*;
 
 /// One property.
 pub struct Invariant {
@@ -221,6 +223,18 @@ pub const ALL: &[Invariant] = &[
         name: "passive-mode-asks-only-known-idps",
         anchor: "create-identity-credential",
         check: passive_asks_only_known_idps,
+    },
+    Invariant {
+        id: "I33",
+        name: "user-info-sends-no-rp-identity",
+        anchor: "dom-identityprovider-getuserinfo",
+        check: user_info_sends_no_rp_identity,
+    },
+    Invariant {
+        id: "I34",
+        name: "user-info-answers-only-a-connected-rp",
+        anchor: "dom-identityprovider-getuserinfo",
+        check: user_info_answers_only_connected_rp,
     },
     Invariant { id: "T1", name: "exactly-one-outcome-last", anchor: "browser-api-rp-sign-in", check: one_outcome },
     Invariant {

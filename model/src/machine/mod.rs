@@ -49,6 +49,7 @@ pub mod session;
 mod settle;
 pub mod state;
 pub mod trace;
+pub mod user_info;
 
 use super::trace::{Event, ResponseResult, Trace};
 use crate::idp::Rejected;

@@ -131,6 +131,27 @@ pub enum Reason {
     RequestPending,
     /// A pending passive `get()` was replaced by an active one.
     ReplacedByActive,
+    // getUserInfo()
+    /// `getUserInfo()` does not exist in this browser.
+    UserInfoNotSupported,
+    /// `getUserInfo()`: the `identity-credentials-get` policy does not allow the document.
+    UserInfoNotAllowed,
+    /// `getUserInfo()`: the `configURL` does not parse, or `clientId` is empty.
+    UserInfoInvalidConfig,
+    /// `getUserInfo()`: the caller is not same-origin with the `configURL`.
+    UserInfoNotSameOrigin,
+    /// `getUserInfo()` from a top-level document.
+    UserInfoTopLevel,
+    /// `getUserInfo()`: the IdP is logged out.
+    UserInfoNotSignedIn,
+    /// `getUserInfo()`: no account of the IdP is connected to the embedding RP.
+    UserInfoNoConnection,
+    /// `getUserInfo()`: the well-known or config fetch failed.
+    UserInfoConfigFailed,
+    /// `getUserInfo()`: the accounts fetch failed.
+    UserInfoAccountsFailed,
+    /// `getUserInfo()`: no account the IdP returned is returning to the RP.
+    UserInfoNoReturningAccount,
     // disconnect()
     /// `disconnect()`: the `configURL` does not parse.
     DisconnectInvalidConfigUrl,
@@ -152,7 +173,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests that must cover each.
-    pub const ALL: [Reason; 33] = [
+    pub const ALL: [Reason; 43] = [
         Reason::InvalidOptions,
         Reason::FramedProviderCount,
         Reason::FramedCrossOrigin,
@@ -178,6 +199,16 @@ impl Reason {
         Reason::ResolveOutsideContinuation,
         Reason::RequestPending,
         Reason::ReplacedByActive,
+        Reason::UserInfoNotSupported,
+        Reason::UserInfoNotAllowed,
+        Reason::UserInfoInvalidConfig,
+        Reason::UserInfoNotSameOrigin,
+        Reason::UserInfoTopLevel,
+        Reason::UserInfoNotSignedIn,
+        Reason::UserInfoNoConnection,
+        Reason::UserInfoConfigFailed,
+        Reason::UserInfoAccountsFailed,
+        Reason::UserInfoNoReturningAccount,
         Reason::DisconnectInvalidConfigUrl,
         Reason::DisconnectUntrustworthy,
         Reason::DisconnectPending,

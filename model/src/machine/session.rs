@@ -20,12 +20,14 @@ use super::login_signal::{self, LoginSignal, SignalResult};
 use super::outcome::Outcome;
 use super::prompt::{ActionError, Prompt, UserAction};
 use super::trace::Trace;
+use super::user_info::{Caller, UserInfoFlow, UserInfoOutcome, UserInfoStep};
 use super::{signal_already_aborted, Flow, Rp, Step, Timer, TimerId};
 use crate::mutation::mutant;
 use crate::options::Mode;
 use crate::profile::rules::{ConcurrentDisconnect, ConcurrentGet};
 use crate::profile::Profile;
 use serde::Serialize;
+use url::Url;
 
 /// Identifies a call within its session: the order calls were made in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -40,6 +42,8 @@ pub enum Call {
     Disconnect(Box<DisconnectFlow>),
     /// A call that settled when made (`store()`, a stray `resolve()`).
     Immediate(Box<ImmediateFlow>),
+    /// `IdentityProvider.getUserInfo()` from an IdP iframe in the page.
+    UserInfo(Box<UserInfoFlow>),
 }
 
 impl Call {
@@ -49,6 +53,7 @@ impl Call {
             Call::Get(f) => f.trace(),
             Call::Disconnect(f) => f.trace(),
             Call::Immediate(f) => f.trace(),
+            Call::UserInfo(f) => f.trace(),
         }
     }
 
@@ -58,6 +63,7 @@ impl Call {
             Call::Get(f) => f.browser(),
             Call::Disconnect(f) => f.browser(),
             Call::Immediate(f) => f.browser(),
+            Call::UserInfo(f) => f.browser(),
         }
     }
 
@@ -67,6 +73,7 @@ impl Call {
             Call::Get(f) => f.outcome().map(Settled::Get),
             Call::Disconnect(f) => f.outcome().map(Settled::Disconnect),
             Call::Immediate(f) => Some(Settled::Get(f.outcome())),
+            Call::UserInfo(f) => f.outcome().map(Settled::UserInfo),
         }
     }
 
@@ -90,6 +97,8 @@ pub enum Settled<'a> {
     Get(&'a Outcome),
     /// A `disconnect()`.
     Disconnect(&'a DisconnectOutcome),
+    /// A `getUserInfo()`.
+    UserInfo(&'a UserInfoOutcome),
 }
 
 /// What one call of the session needs next.
@@ -117,6 +126,8 @@ pub enum CallKind {
     Disconnect,
     /// `store()` or a stray `resolve()`.
     Immediate,
+    /// `IdentityProvider.getUserInfo()`.
+    UserInfo,
 }
 
 /// One thing that happened in a session, at the level of its calls; each
@@ -204,6 +215,7 @@ impl Session {
                 Call::Get(f) => key.push_str(&f.future_key()),
                 Call::Disconnect(f) => key.push_str(&format!("{:?}", f.outcome())),
                 Call::Immediate(_) => key.push('i'),
+                Call::UserInfo(f) => key.push_str(&format!("{:?}", f.outcome())),
             }
         }
         key
@@ -293,6 +305,23 @@ impl Session {
         self.push(Call::Immediate(Box::new(flow)), browser)
     }
 
+    /// `IdentityProvider.getUserInfo(options)` from an iframe of `caller`'s
+    /// origin that the RP's page embeds (`framed`; else a top-level
+    /// document of that origin), allowed by the permissions policy or not.
+    pub fn user_info(&mut self, options: &serde_json::Value, caller: Url, framed: bool, allowed: bool) -> CallId {
+        let browser = self.browser.clone();
+        let who = Caller {
+            top: if framed { self.rp.embedder.clone() } else { caller.clone() },
+            parent: framed.then(|| self.rp.origin.clone()),
+            origin: caller,
+            allowed,
+        };
+        let flow = UserInfoFlow::from_json(who, browser.clone(), options, self.profile);
+        let id = CallId(self.calls.len());
+        self.log.push(SessionEvent::Began { call: id, kind: CallKind::UserInfo, mode: None, activation: false });
+        self.push(Call::UserInfo(Box::new(flow)), browser)
+    }
+
     /// `navigator.credentials.preventSilentAccess()` from the RP's page.
     pub fn prevent_silent_access(&mut self) {
         self.browser.requires_user_mediation.insert(crate::urls::origin_string(&self.rp.origin));
@@ -340,6 +369,11 @@ impl Session {
                 DisconnectStep::Done(_) => CallStep::Done,
             },
             Call::Immediate(_) => CallStep::Done,
+            Call::UserInfo(f) => match f.next_step() {
+                UserInfoStep::Fetch(r) => CallStep::Fetch(r),
+                UserInfoStep::Idle => CallStep::Idle,
+                UserInfoStep::Done(_) => CallStep::Done,
+            },
         }
     }
 
@@ -348,6 +382,7 @@ impl Session {
         match self.calls.get_mut(id.0).map(|s| &mut s.call) {
             Some(Call::Get(f)) => f.on_response(request, result),
             Some(Call::Disconnect(f)) => f.on_response(request, result),
+            Some(Call::UserInfo(f)) => f.on_response(request, result),
             _ => return,
         }
         self.merge(id.0);

@@ -46,6 +46,21 @@ pub enum Event {
         /// The browser state before the call.
         browser: crate::machine::browser::BrowserState,
     },
+    /// `IdentityProvider.getUserInfo()` started.
+    StartUserInfo {
+        /// The profile the call follows.
+        profile: crate::Profile,
+        /// The calling document's serialized origin.
+        caller: String,
+        /// Its parent's serialized origin (`None`: a top-level document).
+        parent: Option<String>,
+        /// The top-level document's serialized origin.
+        top: String,
+        /// The options as passed.
+        options: crate::machine::user_info::UserInfoOptions,
+        /// The browser state before the call.
+        browser: crate::machine::browser::BrowserState,
+    },
     /// A call that settles at once started (`store()`, a stray `resolve()`).
     StartCall {
         /// Which call.

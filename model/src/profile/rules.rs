@@ -347,6 +347,26 @@ pub enum SetStatusRefused {
     Ignored,
 }
 
+/// Whether the browser has `IdentityProvider.getUserInfo()` (decisions A42, F11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserInfo {
+    /// It does.
+    Supported,
+    /// It does not: calling it throws `TypeError`.
+    Missing,
+}
+
+/// Which accounts `getUserInfo()` counts as returning (decisions A42).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserInfoReturning {
+    /// A non-empty `approved_clients` without the client vetoes; one with
+    /// it is enough; else the connected accounts set decides.
+    Spec,
+    /// Any `approved_clients` without the client (even empty) vetoes; the
+    /// browser's own connection is always needed.
+    Chromium,
+}
+
 /// What `IdentityCredential.configURL` holds (decisions P16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialConfigUrl {
@@ -481,6 +501,14 @@ pub struct Rules {
     pub login_signal_scope: LoginSignalScope,
     /// A56: what `setStatus()` gets from a frame out of scope.
     pub set_status_refused: SetStatusRefused,
+    /// A42, F11: whether `getUserInfo()` exists.
+    pub user_info: UserInfo,
+    /// A42: `getUserInfo()` fails at once for a logged-out IdP.
+    pub user_info_reads_login_status: bool,
+    /// A42: `getUserInfo()`'s accounts fetch writes the login status.
+    pub user_info_sets_login_status: bool,
+    /// A42: which accounts `getUserInfo()` counts as returning.
+    pub user_info_returning: UserInfoReturning,
 }
 
 /// The Editor's Draft, read literally.
@@ -537,6 +565,10 @@ pub const SPEC: Rules = Rules {
     concurrent_disconnect: ConcurrentDisconnect::Refused,
     login_signal_scope: LoginSignalScope::SameSite,
     set_status_refused: SetStatusRefused::SecurityError,
+    user_info: UserInfo::Supported,
+    user_info_reads_login_status: false,
+    user_info_sets_login_status: false,
+    user_info_returning: UserInfoReturning::Spec,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -594,6 +626,10 @@ pub const CHROMIUM: Rules = Rules {
     concurrent_disconnect: ConcurrentDisconnect::Refused,
     login_signal_scope: LoginSignalScope::SameSite,
     set_status_refused: SetStatusRefused::Ignored,
+    user_info: UserInfo::Supported,
+    user_info_reads_login_status: true,
+    user_info_sets_login_status: true,
+    user_info_returning: UserInfoReturning::Chromium,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -669,4 +705,8 @@ pub const FIREFOX: Rules = Rules {
     concurrent_disconnect: ConcurrentDisconnect::Allowed,
     login_signal_scope: LoginSignalScope::SameOrigin,
     set_status_refused: SetStatusRefused::SecurityError,
+    user_info: UserInfo::Missing,
+    user_info_reads_login_status: false,
+    user_info_sets_login_status: false,
+    user_info_returning: UserInfoReturning::Spec,
 };
