@@ -3,6 +3,7 @@
 //! how failures are delayed or refused.
 
 use super::*;
+use fedcm_model::machine::outcome::Reason;
 use fedcm_model::profile::rules::{DelayedFailures, DuplicateKey, LoginStatusUse, PassiveProviders};
 use fedcm_model::same_site;
 
@@ -207,9 +208,12 @@ pub(super) fn no_silent_tracking(t: &Trace) -> Result<(), String> {
     let auto = t.events.iter().any(|e| matches!(e, Event::AutoSelected { .. }));
     ensure(!auto, || "auto re-authentication after a mismatch".into())?;
     let Some((settled, _)) = settled_at(t) else { return Ok(()) };
-    let aborted = matches!(settled_at(t), Some((_, Outcome::Reject { error })) if error.name == ErrorName::AbortError);
+    // The page itself ended the request: its AbortSignal, or an active
+    // request that replaced it (and shows its own UI).
+    let ended_by_page = matches!(settled_at(t), Some((_, Outcome::Reject { error }))
+        if error.name == ErrorName::AbortError || error.reason == Reason::ReplacedByActive);
     let ui = before(t, settled).iter().any(|e| matches!(e, Event::Prompt { .. }));
-    ensure(ui || aborted || o.mediation == Mediation::Silent, || "a mismatch ended without any UI".into())
+    ensure(ui || ended_by_page || o.mediation == Mediation::Silent, || "a mismatch ended without any UI".into())
 }
 
 /// I27: active mode without a gesture or with several providers fails at
