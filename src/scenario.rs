@@ -242,6 +242,23 @@ pub struct RpSpec {
     /// The top-level origin when the RP is in an iframe.
     #[serde(default)]
     pub embedder: Option<String>,
+    /// Frames between the top-level document and the RP's, outermost first.
+    #[serde(default)]
+    pub frames: Vec<FrameSpec>,
+    /// Whether the RP's own iframe has `allow="identity-credentials-get"`
+    /// (default true; only a framed RP has an iframe).
+    #[serde(default)]
+    pub allow: Option<bool>,
+}
+
+/// A frame between the top-level document and the RP's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameSpec {
+    pub origin: String,
+    /// Whether its iframe element has `allow="identity-credentials-get"` (default true).
+    #[serde(default)]
+    pub allow: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -432,7 +449,31 @@ impl Scenario {
             Some(e) => parse_origin("rp.embedder", e)?,
             None => origin.clone(),
         };
-        Ok(Rp { origin, embedder })
+        let mut frames = Vec::with_capacity(self.rp.frames.len());
+        for (i, f) in self.rp.frames.iter().enumerate() {
+            frames.push((parse_origin(&format!("rp.frames[{i}].origin"), &f.origin)?, f.allow.unwrap_or(true)));
+        }
+        if self.rp.embedder.is_none() && (!frames.is_empty() || self.rp.allow.is_some()) {
+            return Err(ScenarioError::field(
+                "rp.embedder",
+                "frames and allow describe a framed RP: give its embedder",
+            ));
+        }
+        // The `identity-credentials-get` policy, down the frame tree: its
+        // default allowlist is `self`, so a frame keeps the feature when
+        // its iframe allows it or it is same-origin with its parent.
+        let mut allowed = true;
+        let mut parent = embedder.clone();
+        for (url, allow) in
+            frames.iter().cloned().chain(std::iter::once((origin.clone(), self.rp.allow.unwrap_or(true))))
+        {
+            allowed = allowed && (allow || url.origin() == parent.origin());
+            parent = url;
+        }
+        let mut rp = Rp::framed(origin, embedder);
+        rp.frames = frames.into_iter().map(|(u, _)| u).collect();
+        rp.policy_allowed = allowed;
+        Ok(rp)
     }
 
     pub fn browser_state(&self) -> Result<BrowserState, ScenarioError> {

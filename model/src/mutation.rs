@@ -91,11 +91,13 @@ pub enum Mutation {
     UserInfoWithoutConnection,
     /// `getUserInfo()`'s accounts request carries the `client_id`.
     UserInfoCarriesClientId,
+    /// `get()` and `disconnect()` ignore the `identity-credentials-get` policy.
+    SkipPermissionsPolicy,
 }
 
 impl Mutation {
     /// Every mutation, for the check that each is caught.
-    pub const ALL: [Mutation; 42] = [
+    pub const ALL: [Mutation; 43] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
         Mutation::SkipSilentConnectionGate,
@@ -138,6 +140,7 @@ impl Mutation {
         Mutation::LoginSignalIgnoresFrames,
         Mutation::UserInfoWithoutConnection,
         Mutation::UserInfoCarriesClientId,
+        Mutation::SkipPermissionsPolicy,
     ];
 
     /// The kebab-case name, as `fedcm` and the tests spell it.

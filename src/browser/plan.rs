@@ -254,6 +254,9 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         None => session_steps(scenario, gesture)?,
     };
     let rp = https("rp.origin", &scenario.rp.origin)?;
+    if !scenario.rp.frames.is_empty() || scenario.rp.allow == Some(false) {
+        return Err("nested frames and an iframe without allow=\"identity-credentials-get\" are not driven yet".into());
+    }
     let embedder_page = frame_host("rp.embedder", &rp, scenario.rp.embedder.as_deref())?;
     let mut primes = Vec::new();
     for c in &scenario.browser.connected {

@@ -236,6 +236,12 @@ pub const ALL: &[Invariant] = &[
         anchor: "dom-identityprovider-getuserinfo",
         check: user_info_answers_only_connected_rp,
     },
+    Invariant {
+        id: "I35",
+        name: "a-frame-the-policy-refuses-sends-nothing",
+        anchor: "permissions-policy-integration",
+        check: policy_refused_sends_nothing,
+    },
     Invariant { id: "T1", name: "exactly-one-outcome-last", anchor: "browser-api-rp-sign-in", check: one_outcome },
     Invariant {
         id: "T2",

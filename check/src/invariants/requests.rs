@@ -254,3 +254,17 @@ pub(super) fn login_popup_url(t: &Trace) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// I35: a document the `identity-credentials-get` policy does not allow
+/// sends nothing, where the profile reads the policy.
+pub(super) fn policy_refused_sends_nothing(t: &Trace) -> Result<(), String> {
+    use fedcm_model::profile::rules::PermissionsPolicy;
+    let Some(s) = t.start() else { return Ok(()) };
+    if s.policy_allowed || s.profile.rules().permissions_policy != PermissionsPolicy::Checked {
+        return Ok(());
+    }
+    match t.requests().next() {
+        Some(r) => Err(format!("{} was requested from a frame the policy does not allow", r.url)),
+        None => Ok(()),
+    }
+}

@@ -15,7 +15,7 @@ use crate::idp::disconnect;
 use crate::json::Json;
 use crate::mutation::mutant;
 use crate::problem::{Document, Problem, Rule};
-use crate::profile::rules::DisconnectFailure;
+use crate::profile::rules::{DisconnectFailure, PermissionsPolicy};
 use crate::profile::Profile;
 use crate::urls::{origin_string, ConfigUrl, UrlError};
 use serde::Serialize;
@@ -244,6 +244,13 @@ impl DisconnectFlow {
     fn start(&mut self) {
         self.record_start();
         self.transition(Phase::Validate);
+        if self.profile.rules().permissions_policy == PermissionsPolicy::Checked
+            && !self.rp.policy_allowed
+            && !mutant!(SkipPermissionsPolicy)
+        {
+            let msg = "the identity-credentials-get permissions policy does not allow this frame";
+            return self.fail(ErrorName::NotAllowedError, Reason::PolicyNotAllowed, msg.into(), None);
+        }
         let parsed = ConfigUrl::parse(&self.options.config_url);
         if self.another_pending && !matches!(parsed, Err(UrlError::Unparsable { .. })) {
             let msg = "another IdentityCredential.disconnect() of this page is pending";

@@ -55,7 +55,7 @@ use super::trace::{Event, ResponseResult, Trace};
 use crate::idp::Rejected;
 use crate::mutation::mutant;
 use crate::options::{Mediation, Mode, RequestOptions};
-use crate::profile::rules::{CrossOriginFrames, DelayedFailures};
+use crate::profile::rules::{CrossOriginFrames, DelayedFailures, PermissionsPolicy};
 use crate::profile::{Profile, Rules};
 use crate::urls::origin_string;
 use browser::{BrowserState, LoginStatus};
@@ -75,12 +75,30 @@ pub struct Rp {
     pub origin: Url,
     /// The top-level document's origin; equal to `origin` when not framed.
     pub embedder: Url,
+    /// The origins of the frames between the top-level document and the
+    /// RP's, outermost first (nested iframes).
+    pub frames: Vec<Url>,
+    /// Whether the `identity-credentials-get` permissions policy allows
+    /// the RP's document (a cross-origin iframe needs the `allow`
+    /// attribute at every level; decisions A57).
+    pub policy_allowed: bool,
 }
 
 impl Rp {
     /// An RP that is not framed: the embedder is the RP itself.
     pub fn new(origin: Url) -> Rp {
-        Rp { embedder: origin.clone(), origin }
+        Rp::framed(origin.clone(), origin)
+    }
+
+    /// An RP in an iframe of `embedder`, the policy allowing it.
+    pub fn framed(origin: Url, embedder: Url) -> Rp {
+        Rp { origin, embedder, frames: Vec::new(), policy_allowed: true }
+    }
+
+    /// Whether some frame around the RP is not same-origin with it.
+    pub fn cross_origin_framed(&self) -> bool {
+        let rp = self.origin.origin();
+        self.embedder.origin() != rp || self.frames.iter().any(|f| f.origin() != rp)
     }
     fn origin_str(&self) -> String {
         origin_string(&self.origin)
@@ -203,17 +221,26 @@ impl Flow {
         // `identity-credentials-get` policy and refuses any other as for
         // other credential types (decisions P14); Firefox refuses every one
         // (decisions F6). Both come after WebIDL conversion.
-        let framed = rp.origin.origin() != rp.embedder.origin();
+        let framed = rp.cross_origin_framed();
         let one = options.pointer("/identity/providers").and_then(serde_json::Value::as_array).map(Vec::len) == Some(1);
         // Without `identity` the request names no credential type, which
         // Credential Management refuses first.
         let identity = options.get("identity").is_some_and(|i| !i.is_null());
-        let refused = match profile.rules().cross_origin_frames {
-            CrossOriginFrames::Allowed => None,
-            CrossOriginFrames::OneProvider => (!one).then_some((
+        // The `identity-credentials-get` policy (decisions A57): Chromium
+        // holds only a one-provider request to it.
+        let rules = profile.rules();
+        let policy = rules.permissions_policy == PermissionsPolicy::Checked
+            && !rp.policy_allowed
+            && !mutant!(SkipPermissionsPolicy);
+        let policy_refusal =
+            || (Reason::PolicyNotAllowed, "the identity-credentials-get permissions policy does not allow this frame");
+        let refused = match rules.cross_origin_frames {
+            CrossOriginFrames::Allowed => policy.then(policy_refusal),
+            CrossOriginFrames::OneProvider if !one => Some((
                 Reason::FramedProviderCount,
                 "a frame that is not same-origin with its ancestors may ask for exactly one provider",
             )),
+            CrossOriginFrames::OneProvider => policy.then(policy_refusal),
             CrossOriginFrames::Refused => {
                 Some((Reason::FramedCrossOrigin, "a frame that is not same-origin with its ancestors may not ask"))
             }
@@ -498,6 +525,7 @@ impl Flow {
             embedder: self.rp_embedder.clone(),
             options,
             browser: self.browser.clone(),
+            policy_allowed: self.rp.policy_allowed,
         };
         self.trace.push(Event::Start(Box::new(start)));
     }

@@ -84,6 +84,8 @@ pub enum Reason {
     FramedProviderCount,
     /// Firefox: any call from a frame that is not same-origin with its ancestors.
     FramedCrossOrigin,
+    /// The `identity-credentials-get` permissions policy does not allow the document.
+    PolicyNotAllowed,
     /// Active mode with other than exactly one provider.
     ActiveModeProviderCount,
     /// Active mode without transient user activation.
@@ -173,10 +175,11 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests that must cover each.
-    pub const ALL: [Reason; 43] = [
+    pub const ALL: [Reason; 44] = [
         Reason::InvalidOptions,
         Reason::FramedProviderCount,
         Reason::FramedCrossOrigin,
+        Reason::PolicyNotAllowed,
         Reason::ActiveModeProviderCount,
         Reason::ActiveModeNoActivation,
         Reason::DuplicateProvider,

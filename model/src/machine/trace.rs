@@ -25,6 +25,14 @@ pub struct Start {
     pub options: Option<crate::options::RequestOptions>,
     /// The browser state before the run changed anything.
     pub browser: crate::machine::browser::BrowserState,
+    /// Whether the `identity-credentials-get` policy allows the RP's
+    /// document (recorded only when it does not).
+    #[serde(skip_serializing_if = "is_true")]
+    pub policy_allowed: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// One thing that happened in a run, as the trace records it.

@@ -367,6 +367,16 @@ pub enum UserInfoReturning {
     Chromium,
 }
 
+/// Whether `get()` and `disconnect()` read the `identity-credentials-get`
+/// permissions policy (decisions A57, F6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PermissionsPolicy {
+    /// A document the policy does not allow gets `NotAllowedError`.
+    Checked,
+    /// The policy is not read (Firefox refuses cross-origin frames instead).
+    Ignored,
+}
+
 /// What `IdentityCredential.configURL` holds (decisions P16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialConfigUrl {
@@ -509,6 +519,8 @@ pub struct Rules {
     pub user_info_sets_login_status: bool,
     /// A42: which accounts `getUserInfo()` counts as returning.
     pub user_info_returning: UserInfoReturning,
+    /// A57: whether the `identity-credentials-get` policy is read.
+    pub permissions_policy: PermissionsPolicy,
 }
 
 /// The Editor's Draft, read literally.
@@ -569,6 +581,7 @@ pub const SPEC: Rules = Rules {
     user_info_reads_login_status: false,
     user_info_sets_login_status: false,
     user_info_returning: UserInfoReturning::Spec,
+    permissions_policy: PermissionsPolicy::Checked,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -630,6 +643,7 @@ pub const CHROMIUM: Rules = Rules {
     user_info_reads_login_status: true,
     user_info_sets_login_status: true,
     user_info_returning: UserInfoReturning::Chromium,
+    permissions_policy: PermissionsPolicy::Checked,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -709,4 +723,5 @@ pub const FIREFOX: Rules = Rules {
     user_info_reads_login_status: false,
     user_info_sets_login_status: false,
     user_info_returning: UserInfoReturning::Spec,
+    permissions_policy: PermissionsPolicy::Ignored,
 };

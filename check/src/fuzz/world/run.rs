@@ -109,8 +109,7 @@ pub fn run(world: &World) -> Run {
     let profile = world.profile();
     let options = world.options.build(&options_templates());
     let browser = world.browser.build();
-    let rp =
-        Rp { origin: Url::parse(RP).expect("valid"), embedder: Url::parse(world.browser.embedder()).expect("valid") };
+    let rp = Rp::framed(Url::parse(RP).expect("valid"), Url::parse(world.browser.embedder()).expect("valid"));
     let mut flow = Flow::from_json(rp, browser, &options, profile);
     let mut server = Server { world, served: HashMap::new(), answered: Vec::new() };
     // Handed out and not answered yet, in the order handed out.

@@ -134,8 +134,7 @@ pub fn run_session(world: &World) -> SessionRun {
     let options = world.options.build(&options_templates());
     let browser = world.browser.build();
     let activation = browser.transient_activation;
-    let rp =
-        Rp { origin: Url::parse(RP).expect("valid"), embedder: Url::parse(world.browser.embedder()).expect("valid") };
+    let rp = Rp::framed(Url::parse(RP).expect("valid"), Url::parse(world.browser.embedder()).expect("valid"));
     let mut session = Session::new(rp, browser, profile);
     session.get(&options, activation);
     let mut server = Server { world, served: HashMap::new(), answered: Vec::new() };
