@@ -249,6 +249,9 @@ pub struct RpSpec {
     /// (default true; only a framed RP has an iframe).
     #[serde(default)]
     pub allow: Option<bool>,
+    /// The RP document's Content-Security-Policy, as its header would say.
+    #[serde(default)]
+    pub csp: Option<String>,
 }
 
 /// A frame between the top-level document and the RP's.
@@ -473,6 +476,7 @@ impl Scenario {
         let mut rp = Rp::framed(origin, embedder);
         rp.frames = frames.into_iter().map(|(u, _)| u).collect();
         rp.policy_allowed = allowed;
+        rp.connect_src = self.rp.csp.as_deref().and_then(fedcm_model::csp::SourceList::from_policy);
         Ok(rp)
     }
 

@@ -22,6 +22,7 @@
     )
 )]
 
+pub mod csp;
 mod http;
 mod idl;
 pub mod idp;

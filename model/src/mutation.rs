@@ -93,11 +93,13 @@ pub enum Mutation {
     UserInfoCarriesClientId,
     /// `get()` and `disconnect()` ignore the `identity-credentials-get` policy.
     SkipPermissionsPolicy,
+    /// A `configURL` the RP's `connect-src` blocks is fetched.
+    IgnoreCsp,
 }
 
 impl Mutation {
     /// Every mutation, for the check that each is caught.
-    pub const ALL: [Mutation; 43] = [
+    pub const ALL: [Mutation; 44] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
         Mutation::SkipSilentConnectionGate,
@@ -141,6 +143,7 @@ impl Mutation {
         Mutation::UserInfoWithoutConnection,
         Mutation::UserInfoCarriesClientId,
         Mutation::SkipPermissionsPolicy,
+        Mutation::IgnoreCsp,
     ];
 
     /// The kebab-case name, as `fedcm` and the tests spell it.

@@ -254,6 +254,9 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         None => session_steps(scenario, gesture)?,
     };
     let rp = https("rp.origin", &scenario.rp.origin)?;
+    if scenario.rp.csp.is_some() {
+        return Err("an RP page with a Content-Security-Policy is not driven yet".into());
+    }
     if !scenario.rp.frames.is_empty() || scenario.rp.allow == Some(false) {
         return Err("nested frames and an iframe without allow=\"identity-credentials-get\" are not driven yet".into());
     }

@@ -242,6 +242,12 @@ pub const ALL: &[Invariant] = &[
         anchor: "permissions-policy-integration",
         check: policy_refused_sends_nothing,
     },
+    Invariant {
+        id: "I36",
+        name: "no-config-fetch-the-csp-blocks",
+        anchor: "fetch-config-file",
+        check: no_fetch_csp_blocks,
+    },
     Invariant { id: "T1", name: "exactly-one-outcome-last", anchor: "browser-api-rp-sign-in", check: one_outcome },
     Invariant {
         id: "T2",

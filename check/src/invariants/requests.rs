@@ -268,3 +268,19 @@ pub(super) fn policy_refused_sends_nothing(t: &Trace) -> Result<(), String> {
         None => Ok(()),
     }
 }
+
+/// I36: no well-known or config request for a provider whose `configURL`
+/// the RP's `connect-src` blocks.
+pub(super) fn no_fetch_csp_blocks(t: &Trace) -> Result<(), String> {
+    let Some(s) = t.start() else { return Ok(()) };
+    let (Some(list), Some(options)) = (&s.connect_src, &s.options) else { return Ok(()) };
+    let Ok(page) = Url::parse(&s.rp) else { return Ok(()) };
+    for r in t.requests().filter(|r| matches!(r.kind, FetchKind::WellKnown | FetchKind::Config)) {
+        let Some(p) = options.providers.get(r.provider) else { continue };
+        let Ok(config) = &p.config_url else { continue };
+        ensure(list.allows(config.url(), &page), || {
+            format!("{} was fetched though connect-src blocks {}", r.url, config.url())
+        })?;
+    }
+    Ok(())
+}

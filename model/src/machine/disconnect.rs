@@ -252,6 +252,15 @@ impl DisconnectFlow {
             return self.fail(ErrorName::NotAllowedError, Reason::PolicyNotAllowed, msg.into(), None);
         }
         let parsed = ConfigUrl::parse(&self.options.config_url);
+        let blocked = match &parsed {
+            Ok(u) => !self.rp.may_connect(u.url()),
+            Err(UrlError::NotTrustworthy { url }) => url::Url::parse(url).is_ok_and(|u| !self.rp.may_connect(&u)),
+            Err(_) => false,
+        };
+        if blocked {
+            let msg = "the page's Content Security Policy (connect-src) blocks the configURL";
+            return self.fail(ErrorName::NetworkError, Reason::CspBlocked, msg.into(), None);
+        }
         if self.another_pending && !matches!(parsed, Err(UrlError::Unparsable { .. })) {
             let msg = "another IdentityCredential.disconnect() of this page is pending";
             return self.fail(ErrorName::NetworkError, Reason::DisconnectPending, msg.into(), None);

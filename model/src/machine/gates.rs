@@ -9,7 +9,7 @@ use super::providers::ProviderIx;
 use super::Flow;
 use crate::mutation::mutant;
 use crate::options::Mode;
-use crate::profile::rules::DuplicateKey;
+use crate::profile::rules::{CspBlocked, DuplicateKey};
 use std::collections::BTreeMap;
 
 impl Flow {
@@ -58,6 +58,18 @@ impl Flow {
         if let Some((j, i, origin)) = duplicate.filter(|_| !mutant!(SkipDuplicateCheck)) {
             let msg = format!("providers {j} and {i} share the IdP origin {origin}");
             return self.reject_now(Reason::DuplicateProvider, msg);
+        }
+        // Chromium's renderer checks each configURL against the page's
+        // connect-src before the request leaves it (decisions A58).
+        if self.rules.csp_blocked == CspBlocked::RejectsAtOnce {
+            let blocked = self.providers.values().find_map(|p| {
+                let url = p.request.config_url.as_ref().ok()?.url();
+                (!self.rp.may_connect(url)).then(|| url.to_string())
+            });
+            if let Some(url) = blocked {
+                let msg = format!("the page's Content Security Policy (connect-src) blocks {url}");
+                return self.reject_now(Reason::CspBlocked, msg);
+            }
         }
         if self.rules.untrustworthy_rejects_call {
             if let Some(p) = self.providers.values().find(|p| p.request.config_url.is_err()) {

@@ -82,6 +82,9 @@ pub struct Rp {
     /// the RP's document (a cross-origin iframe needs the `allow`
     /// attribute at every level; decisions A57).
     pub policy_allowed: bool,
+    /// The RP document's `connect-src` (or `default-src`), if its CSP
+    /// restricts connections: every `configURL` must match it.
+    pub connect_src: Option<crate::csp::SourceList>,
 }
 
 impl Rp {
@@ -92,7 +95,12 @@ impl Rp {
 
     /// An RP in an iframe of `embedder`, the policy allowing it.
     pub fn framed(origin: Url, embedder: Url) -> Rp {
-        Rp { origin, embedder, frames: Vec::new(), policy_allowed: true }
+        Rp { origin, embedder, frames: Vec::new(), policy_allowed: true, connect_src: None }
+    }
+
+    /// Whether the RP's CSP lets it connect to `url`.
+    pub fn may_connect(&self, url: &Url) -> bool {
+        self.connect_src.as_ref().is_none_or(|l| l.allows(url, &self.origin)) || mutant!(IgnoreCsp)
     }
 
     /// Whether some frame around the RP is not same-origin with it.
@@ -526,6 +534,7 @@ impl Flow {
             options,
             browser: self.browser.clone(),
             policy_allowed: self.rp.policy_allowed,
+            connect_src: self.rp.connect_src.clone(),
         };
         self.trace.push(Event::Start(Box::new(start)));
     }

@@ -94,6 +94,8 @@ pub enum Reason {
     DuplicateProvider,
     /// A `configURL` is not potentially trustworthy.
     UntrustworthyConfigUrl,
+    /// The RP's Content Security Policy (`connect-src`) blocks a `configURL`.
+    CspBlocked,
     /// Every provider was skipped (see the trace for each one's reason).
     NoProviderLeft,
     /// Providers answered, but no account to show and nothing to log in to.
@@ -175,7 +177,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests that must cover each.
-    pub const ALL: [Reason; 44] = [
+    pub const ALL: [Reason; 45] = [
         Reason::InvalidOptions,
         Reason::FramedProviderCount,
         Reason::FramedCrossOrigin,
@@ -184,6 +186,7 @@ impl Reason {
         Reason::ActiveModeNoActivation,
         Reason::DuplicateProvider,
         Reason::UntrustworthyConfigUrl,
+        Reason::CspBlocked,
         Reason::NoProviderLeft,
         Reason::NotSignedIn,
         Reason::SilentWithoutAutoReauthn,

@@ -247,6 +247,11 @@ impl Flow {
                 return self.skip(i, "the configURL cannot be fetched", Some(problem));
             }
         };
+        // The spec's fetch-config-file: a configURL the page's connect-src
+        // blocks fails that provider (decisions A58).
+        if !self.rp.may_connect(config_url.url()) {
+            return self.skip(i, "the page's Content Security Policy (connect-src) blocks the configURL", None);
+        }
         // Firefox's passive mode asks only IdPs the RP is connected to or
         // same-site with (decisions F4).
         if self.mode == Mode::Passive

@@ -315,6 +315,7 @@ impl Session {
             parent: framed.then(|| self.rp.origin.clone()),
             origin: caller,
             allowed,
+            connect_src: None,
         };
         let flow = UserInfoFlow::from_json(who, browser.clone(), options, self.profile);
         let id = CallId(self.calls.len());

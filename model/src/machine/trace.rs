@@ -29,6 +29,9 @@ pub struct Start {
     /// document (recorded only when it does not).
     #[serde(skip_serializing_if = "is_true")]
     pub policy_allowed: bool,
+    /// The RP's `connect-src` (recorded only when its CSP has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_src: Option<crate::csp::SourceList>,
 }
 
 fn is_true(b: &bool) -> bool {

@@ -35,6 +35,14 @@ pub struct Caller {
     /// Whether the `identity-credentials-get` policy allows the document
     /// (a cross-origin iframe needs `allow="identity-credentials-get"`).
     pub allowed: bool,
+    /// The calling document's `connect-src`, if its CSP restricts connections.
+    pub connect_src: Option<crate::csp::SourceList>,
+}
+
+impl Caller {
+    fn may_connect(&self, url: &Url) -> bool {
+        self.connect_src.as_ref().is_none_or(|l| l.allows(url, &self.origin)) || mutant!(IgnoreCsp)
+    }
 }
 
 /// `IdentityProviderConfig`: `configURL` and `clientId`, both required.
@@ -243,6 +251,10 @@ impl UserInfoFlow {
             let msg =
                 format!("the caller {} is not same-origin with the configURL", origin_string(&self.caller.origin));
             return self.fail(ErrorName::InvalidStateError, Reason::UserInfoNotSameOrigin, msg);
+        }
+        if !self.caller.may_connect(config_url.url()) {
+            let msg = "the calling document's Content Security Policy (connect-src) blocks the configURL";
+            return self.fail(ErrorName::NetworkError, Reason::CspBlocked, msg);
         }
         let Some(parent) = self.caller.parent.clone() else {
             let msg = "getUserInfo() is called from a top-level document, not from an iframe";

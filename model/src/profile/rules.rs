@@ -377,6 +377,15 @@ pub enum PermissionsPolicy {
     Ignored,
 }
 
+/// What a `configURL` the RP's `connect-src` blocks does (decisions A58).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CspBlocked {
+    /// That provider's config fetch fails: it is skipped like any other.
+    ProviderFails,
+    /// The whole call rejects at once with `NetworkError`, before any request.
+    RejectsAtOnce,
+}
+
 /// What `IdentityCredential.configURL` holds (decisions P16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialConfigUrl {
@@ -521,6 +530,8 @@ pub struct Rules {
     pub user_info_returning: UserInfoReturning,
     /// A57: whether the `identity-credentials-get` policy is read.
     pub permissions_policy: PermissionsPolicy,
+    /// A58: what a `configURL` the RP's `connect-src` blocks does.
+    pub csp_blocked: CspBlocked,
 }
 
 /// The Editor's Draft, read literally.
@@ -582,6 +593,7 @@ pub const SPEC: Rules = Rules {
     user_info_sets_login_status: false,
     user_info_returning: UserInfoReturning::Spec,
     permissions_policy: PermissionsPolicy::Checked,
+    csp_blocked: CspBlocked::ProviderFails,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -644,6 +656,7 @@ pub const CHROMIUM: Rules = Rules {
     user_info_sets_login_status: true,
     user_info_returning: UserInfoReturning::Chromium,
     permissions_policy: PermissionsPolicy::Checked,
+    csp_blocked: CspBlocked::RejectsAtOnce,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -724,4 +737,5 @@ pub const FIREFOX: Rules = Rules {
     user_info_sets_login_status: false,
     user_info_returning: UserInfoReturning::Spec,
     permissions_policy: PermissionsPolicy::Ignored,
+    csp_blocked: CspBlocked::ProviderFails,
 };
