@@ -252,6 +252,10 @@ pub struct RpSpec {
     /// The RP document's Content-Security-Policy, as its header would say.
     #[serde(default)]
     pub csp: Option<String>,
+    /// The RP's iframe is sandboxed (without `allow-same-origin`): its
+    /// origin is opaque. Needs `embedder`.
+    #[serde(default)]
+    pub sandboxed: bool,
 }
 
 /// A frame between the top-level document and the RP's.
@@ -473,6 +477,14 @@ impl Scenario {
             allowed = allowed && (allow || url.origin() == parent.origin());
             parent = url;
         }
+        if self.rp.sandboxed && self.rp.embedder.is_none() {
+            return Err(ScenarioError::field("rp.sandboxed", "a sandboxed frame needs an embedder"));
+        }
+        // An opaque origin serializes as "null"; a data: URL has one.
+        let origin = match self.rp.sandboxed {
+            true => Url::parse("data:text/html,sandboxed").map_err(|e| ScenarioError::field("rp.sandboxed", e))?,
+            false => origin,
+        };
         let mut rp = Rp::framed(origin, embedder);
         rp.frames = frames.into_iter().map(|(u, _)| u).collect();
         rp.policy_allowed = allowed;

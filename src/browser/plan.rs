@@ -254,6 +254,9 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         None => session_steps(scenario, gesture)?,
     };
     let rp = https("rp.origin", &scenario.rp.origin)?;
+    if scenario.rp.sandboxed {
+        return Err("a sandboxed RP frame is not driven yet".into());
+    }
     if scenario.rp.csp.is_some() {
         return Err("an RP page with a Content-Security-Policy is not driven yet".into());
     }

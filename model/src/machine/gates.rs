@@ -9,7 +9,7 @@ use super::providers::ProviderIx;
 use super::Flow;
 use crate::mutation::mutant;
 use crate::options::Mode;
-use crate::profile::rules::{CspBlocked, DuplicateKey};
+use crate::profile::rules::{CspBlocked, DuplicateKey, OpaqueRp};
 use std::collections::BTreeMap;
 
 impl Flow {
@@ -32,6 +32,11 @@ impl Flow {
             if !self.browser.transient_activation {
                 return self.reject_now(Reason::ActiveModeNoActivation, "active mode needs transient user activation");
             }
+        }
+        // Chromium refuses an opaque RP origin (a sandboxed frame) once the
+        // mode gate has passed, with no delay (decisions A59).
+        if self.rules.opaque_rp == OpaqueRp::Rejected && !self.rp.origin.origin().is_tuple() {
+            return self.reject_now(Reason::OpaqueRp, "FedCM is not available to an opaque origin");
         }
         // Duplicates are found before any fetch (ambiguity A35). The spec
         // compares origins; Chromium compares config URLs. One map of first

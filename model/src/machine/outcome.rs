@@ -96,6 +96,8 @@ pub enum Reason {
     UntrustworthyConfigUrl,
     /// The RP's Content Security Policy (`connect-src`) blocks a `configURL`.
     CspBlocked,
+    /// Chromium: the RP's origin is opaque (a sandboxed frame).
+    OpaqueRp,
     /// Every provider was skipped (see the trace for each one's reason).
     NoProviderLeft,
     /// Providers answered, but no account to show and nothing to log in to.
@@ -177,7 +179,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests that must cover each.
-    pub const ALL: [Reason; 45] = [
+    pub const ALL: [Reason; 46] = [
         Reason::InvalidOptions,
         Reason::FramedProviderCount,
         Reason::FramedCrossOrigin,
@@ -187,6 +189,7 @@ impl Reason {
         Reason::DuplicateProvider,
         Reason::UntrustworthyConfigUrl,
         Reason::CspBlocked,
+        Reason::OpaqueRp,
         Reason::NoProviderLeft,
         Reason::NotSignedIn,
         Reason::SilentWithoutAutoReauthn,

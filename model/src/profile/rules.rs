@@ -386,6 +386,15 @@ pub enum CspBlocked {
     RejectsAtOnce,
 }
 
+/// A call from an opaque origin, such as a sandboxed frame (decisions A59).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpaqueRp {
+    /// It goes on (the spec only never takes the same-site shortcut).
+    Proceeds,
+    /// `NetworkError` at once, after the mode gate.
+    Rejected,
+}
+
 /// What `IdentityCredential.configURL` holds (decisions P16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialConfigUrl {
@@ -532,6 +541,8 @@ pub struct Rules {
     pub permissions_policy: PermissionsPolicy,
     /// A58: what a `configURL` the RP's `connect-src` blocks does.
     pub csp_blocked: CspBlocked,
+    /// A59: a call from an opaque origin.
+    pub opaque_rp: OpaqueRp,
 }
 
 /// The Editor's Draft, read literally.
@@ -594,6 +605,7 @@ pub const SPEC: Rules = Rules {
     user_info_returning: UserInfoReturning::Spec,
     permissions_policy: PermissionsPolicy::Checked,
     csp_blocked: CspBlocked::ProviderFails,
+    opaque_rp: OpaqueRp::Proceeds,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -657,6 +669,7 @@ pub const CHROMIUM: Rules = Rules {
     user_info_returning: UserInfoReturning::Chromium,
     permissions_policy: PermissionsPolicy::Checked,
     csp_blocked: CspBlocked::RejectsAtOnce,
+    opaque_rp: OpaqueRp::Rejected,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -738,4 +751,5 @@ pub const FIREFOX: Rules = Rules {
     user_info_returning: UserInfoReturning::Spec,
     permissions_policy: PermissionsPolicy::Ignored,
     csp_blocked: CspBlocked::ProviderFails,
+    opaque_rp: OpaqueRp::Proceeds,
 };
