@@ -35,6 +35,8 @@ pub enum Second {
     },
     /// `disconnect()` of the connected account.
     Disconnect,
+    /// `getUserInfo()` from the first IdP's iframe in the page.
+    UserInfo,
 }
 
 /// One starting configuration.
@@ -79,11 +81,17 @@ impl PairStart {
                     json!({"configURL": format!("{}/config.json", IDPS[0]), "clientId": "c", "accountHint": "1"});
                 session.disconnect(&options);
             }
+            Second::UserInfo => {
+                let options = json!({"configURL": format!("{}/config.json", IDPS[0]), "clientId": "c"});
+                if let Ok(caller) = url::Url::parse(IDPS[0]) {
+                    session.user_info(&options, caller, true, true);
+                }
+            }
         }
     }
 }
 
-/// Every start for `profiles`: two first modes, four second calls, with
+/// Every start for `profiles`: two first modes, five second calls, with
 /// and without a connection.
 pub fn starts(profiles: &[Profile]) -> Vec<PairStart> {
     let seconds = [
@@ -91,6 +99,7 @@ pub fn starts(profiles: &[Profile]) -> Vec<PairStart> {
         Second::Get { mode: "active", activation: true },
         Second::Get { mode: "active", activation: false },
         Second::Disconnect,
+        Second::UserInfo,
     ];
     let mut out = Vec::new();
     for &profile in profiles {
@@ -163,6 +172,7 @@ fn pending(session: &Session, id: CallId) -> Vec<FetchRequest> {
     let ids: HashSet<_> = match session.call(id) {
         Some(Call::Get(f)) => f.pending_requests().map(|p: &Pending| p.id).collect(),
         Some(Call::Disconnect(f)) => f.pending_requests().map(|p: &Pending| p.id).collect(),
+        Some(Call::UserInfo(f)) => f.pending_requests().map(|p: &Pending| p.id).collect(),
         _ => HashSet::new(),
     };
     let Some(call) = session.call(id) else { return Vec::new() };
@@ -354,7 +364,7 @@ mod tests {
             "pairs depth {DEPTH}: {} starts, {} distinct, {} transitions, {} settled",
             s.starts, s.distinct, s.transitions, s.settled
         );
-        assert_eq!((s.starts, s.distinct, s.transitions, s.settled), (80, 28_151, 30_876, 12_910));
+        assert_eq!((s.starts, s.distinct, s.transitions, s.settled), (100, 32_732, 36_348, 14_737));
     }
 
     const DEPTH: usize = 12;
