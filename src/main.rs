@@ -93,7 +93,9 @@ enum Command {
     /// a JSON error naming the rule; a body over 64 KiB gets 413 and a
     /// request head (line and headers) over 128 KiB gets 431. Exit
     /// status 2 when the scenario cannot be read or HTTP cannot carry one of
-    /// its responses (a status outside 200-999, a header with CR or LF).
+    /// its responses (a status outside 200-999, a header with CR or LF). A
+    /// config's login_url the scenario does not script answers a GET with a
+    /// login page sending `Set-Login: logged-in`.
     Serve {
         scenario: PathBuf,
         /// The port to listen on; 0 picks a free one (the banner names it).
@@ -342,6 +344,8 @@ fn dispatch(cli: Cli) -> ExitCode {
                 idle_timeout: std::time::Duration::from_secs(idle_timeout),
                 // In range (clap checked); start_with checks it again.
                 max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+                // A config's login_url the scenario does not script signs in.
+                login_page: true,
             };
             let extras = if tls {
                 use fedcm_workbench::serve::tls;

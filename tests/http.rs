@@ -341,3 +341,45 @@ fn probe_all_sends_each_request_once() {
     let text = fedcm_workbench::probe::render_all(&report);
     assert!(text.contains("answer reused from the fetch above"), "{text}");
 }
+
+/// `fedcm serve` with the login page on (the command's setting) answers a
+/// GET of an unscripted login_url with Set-Login: logged-in, unchecked (a
+/// navigation, no FedCM fetch), also among the harness pages; off (the
+/// browser harness's setting), it answers as before: 404 from the
+/// scenario, and "not a FedCM request" among the harness pages. A POST
+/// there is no login page.
+#[test]
+fn serve_answers_an_unscripted_login_url_with_set_login() {
+    use fedcm_workbench::serve::ServeOptions;
+    let s = scenario(good_config(), good_accounts(), token());
+    let get = |login_page: bool, pages: bool, method| {
+        let options = ServeOptions { log: LogLevel::None, login_page, ..Default::default() };
+        let server =
+            Server::start_full(&s, "127.0.0.1:0", options, ServeExtras { pages, ..Default::default() }).unwrap();
+        let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
+        let url = url::Url::parse("https://idp.example/login?from=rp").unwrap();
+        // A navigation's GET: no Sec-Fetch-Dest: webidentity, no cookies.
+        let request = fedcm_model::machine::fetch::FetchRequest {
+            id: fedcm_model::machine::fetch::RequestId(1),
+            kind: fedcm_model::machine::fetch::FetchKind::WellKnown,
+            provider: 0,
+            method,
+            url,
+            credentials: fedcm_model::machine::fetch::Credentials::Omit,
+            mode: fedcm_model::machine::fetch::RequestMode::NoCors,
+            redirect: fedcm_model::machine::fetch::Redirect::Error,
+            origin: None,
+            headers: vec![("Sec-Fetch-Dest", "document".into())],
+            body: None,
+        };
+        let response = transport.fetch(&request).unwrap();
+        let set_login = response.header("set-login").map(String::from);
+        (response.status, set_login, server.violations().len())
+    };
+    use fedcm_model::machine::fetch::Method;
+    assert_eq!(get(true, false, Method::Get), (200, Some("logged-in".into()), 0));
+    assert_eq!(get(true, true, Method::Get), (200, Some("logged-in".into()), 0));
+    assert_eq!(get(false, false, Method::Get), (404, None, 0));
+    assert_eq!(get(false, true, Method::Get), (404, None, 0));
+    assert_eq!(get(true, false, Method::Post).1, None);
+}
