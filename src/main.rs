@@ -162,8 +162,12 @@ enum Command {
     /// file over HTTP instead (against `fedcm serve`) and checks its
     /// `expect`. Pictures on private addresses (loopback, RFC 1918,
     /// link-local, ...) are not fetched unless --allow-private or they share
-    /// the config URL's host. Exit status 0 when nothing is wrong (in every
-    /// profile), 1 when a response breaks a rule or the request is rejected
+    /// the config URL's host. It also reads every Set-Login header and GETs
+    /// the config's login_url (no cookies; another origin's only with --via)
+    /// to read its headers, and reports on the IdP's login status signals
+    /// (docs/login-status.md). Exit status 0 when nothing is wrong (in every
+    /// profile), 1 when a response breaks a rule (a Set-Login that does not
+    /// parse or comes from another site included) or the request is rejected
     /// (in any profile) or the expectation fails, 2 for bad arguments, 3
     /// when the probe was cut short before the request settled (in any
     /// profile: the --deadline passed, or the model stopped making
@@ -457,6 +461,7 @@ fn dispatch(cli: Cli) -> ExitCode {
                 active,
                 profile: profile.unwrap_or(Profile::Spec),
                 budget: fedcm_workbench::probe::StepBudget::default(),
+                mock: via.is_some(),
             };
             if profile.is_none() {
                 return probe_all(&options, &transport, json);
