@@ -93,7 +93,9 @@ enum Command {
     /// a JSON error naming the rule; a body over 64 KiB gets 413 and a
     /// request head (line and headers) over 128 KiB gets 431. Exit
     /// status 2 when the scenario cannot be read or HTTP cannot carry one of
-    /// its responses (a status outside 200-999, a header with CR or LF).
+    /// its responses (a status outside 200-999, a header with CR or LF). A
+    /// config's login_url the scenario does not script answers a GET with a
+    /// login page sending `Set-Login: logged-in`.
     Serve {
         scenario: PathBuf,
         /// The port to listen on; 0 picks a free one (the banner names it).
@@ -160,8 +162,12 @@ enum Command {
     /// file over HTTP instead (against `fedcm serve`) and checks its
     /// `expect`. Pictures on private addresses (loopback, RFC 1918,
     /// link-local, ...) are not fetched unless --allow-private or they share
-    /// the config URL's host. Exit status 0 when nothing is wrong (in every
-    /// profile), 1 when a response breaks a rule or the request is rejected
+    /// the config URL's host. It also reads every Set-Login header and GETs
+    /// the config's login_url (no cookies; another origin's only with --via)
+    /// to read its headers, and reports on the IdP's login status signals
+    /// (docs/login-status.md). Exit status 0 when nothing is wrong (in every
+    /// profile), 1 when a response breaks a rule (a Set-Login that does not
+    /// parse or comes from another site included) or the request is rejected
     /// (in any profile) or the expectation fails, 2 for bad arguments, 3
     /// when the probe was cut short before the request settled (in any
     /// profile: the --deadline passed, or the model stopped making
@@ -342,6 +348,8 @@ fn dispatch(cli: Cli) -> ExitCode {
                 idle_timeout: std::time::Duration::from_secs(idle_timeout),
                 // In range (clap checked); start_with checks it again.
                 max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+                // A config's login_url the scenario does not script signs in.
+                login_page: true,
             };
             let extras = if tls {
                 use fedcm_workbench::serve::tls;
@@ -453,6 +461,7 @@ fn dispatch(cli: Cli) -> ExitCode {
                 active,
                 profile: profile.unwrap_or(Profile::Spec),
                 budget: fedcm_workbench::probe::StepBudget::default(),
+                mock: via.is_some(),
             };
             if profile.is_none() {
                 return probe_all(&options, &transport, json);

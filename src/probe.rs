@@ -10,18 +10,26 @@
 //! later requests alike, such as one picture shared by many accounts) get
 //! the recorded answer from a [`ResponseCache`]. The assertion POST too is
 //! sent once, with the body of the first profile that reaches it.
+//!
+//! Every report also says how the IdP signals its login status
+//! ([`login_status`]): each `Set-Login` header received, and a plain GET of
+//! the config's `login_url` to read its headers.
+
+pub mod login_status;
 
 use crate::escape;
 use crate::generations;
 use crate::lint::{self, LintContext};
 use crate::transport::{Exchange, HttpTransport, Refusal};
 use fedcm_model::machine::browser::{BrowserState, LoginStatus};
-use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
+use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, Method, RequestId};
 use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::{Flow, Rp, Step};
+use fedcm_model::profile::rules::LoginStatusUse;
 use fedcm_model::trace::{Event, ResponseResult};
 use fedcm_model::{ConfigUrl, Document, Problem, Profile, Severity};
+use login_status::{LoginPage, LoginStatusReport, SetLogin};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -38,6 +46,10 @@ pub struct ProbeOptions {
     pub active: bool,
     pub profile: Profile,
     pub budget: StepBudget,
+    /// Every request goes to a mock IdP (`--via`): the config's
+    /// `login_url` is fetched even on another origin than the config's
+    /// (without it, only on the config's origin, the one a browser opens).
+    pub mock: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -94,6 +106,9 @@ pub struct ProbeReport {
     /// step budget): the report is incomplete, exit status 3.
     pub cut_short: Option<String>,
     pub outcome: Option<Outcome>,
+    /// How the IdP signals its login status (`Set-Login`), and findings.
+    pub login_status: LoginStatusReport,
+    /// Errors and warnings in the responses and in `login_status`.
     pub errors: usize,
     pub warnings: usize,
 }
@@ -174,7 +189,8 @@ impl Default for StepBudget {
 pub const EXIT_CUT_SHORT: u8 = 3;
 
 /// The exit status for a report: 3 when cut short, 1 when a response breaks
-/// a rule or the request is rejected, else 0. A deliberate stop (before the
+/// a rule (a login status error included: a `Set-Login` that does not parse
+/// or comes from another site) or the request is rejected, else 0. A deliberate stop (before the
 /// assertion, at a pop-up) is not a failure.
 pub fn exit_status(r: &ProbeReport) -> u8 {
     if r.cut_short.is_some() {
@@ -360,6 +376,12 @@ fn probe_with(
     let mut stopped = None;
     let mut cut_short = None;
     let mut confirm_idp_login = false;
+    // Every Set-Login received, the config's login_url, and whether the
+    // config was answered at all.
+    let idp_url = config_url.url().clone();
+    let mut set_login: Vec<SetLogin> = Vec::new();
+    let mut login_url: Option<Url> = None;
+    let mut config_answered = false;
     let budget = options.budget;
     let (mut other_steps, mut pictures, mut picture_budget) = (0usize, 0usize, 0usize);
     // A fetch taken from the model while gathering pictures, sent next.
@@ -422,6 +444,16 @@ fn probe_with(
                         });
                         report.verdict = "not-answered";
                     } else {
+                        if let Ok(r) = &result {
+                            let kind = request.kind.name();
+                            set_login.extend(login_status::headers_of(r, &request.url, kind, &idp_url));
+                            if request.kind == FetchKind::Config {
+                                config_answered = true;
+                                if login_url.is_none() {
+                                    login_url = crate::serve::login_url_in(&request.url, &r.body);
+                                }
+                            }
+                        }
                         if let (Ok(r), Some(kind)) = (&result, document(request.kind)) {
                             let cx = LintContext {
                                 config_url: config_url.clone(),
@@ -541,20 +573,115 @@ fn probe_with(
     if outcome.is_none() && stopped.is_none() && cut_short.is_none() {
         cut_short = Some("the request did not settle".into());
     }
+    let consulted = profile.rules().login_status == LoginStatusUse::Consulted;
+    let login_page = match (&login_url, consulted) {
+        (Some(url), true) => {
+            Some(fetch_login_page(url, &idp_url, options.mock, profile, transport, cache, &mut set_login))
+        }
+        _ => None,
+    };
+    // Absence is judged only on a complete look: the config answered, and
+    // nothing cut off by the deadline.
+    let judged_absence = config_answered && !transport.cut_by_deadline();
+    let findings = if consulted {
+        login_status::findings(&set_login, &idp_url, login_page.as_ref(), judged_absence)
+    } else {
+        Vec::new()
+    };
+    let login_status = LoginStatusReport {
+        consulted,
+        idp_origin: idp_url.origin().ascii_serialization(),
+        login_page,
+        set_login,
+        findings,
+    };
     let count = |s: Severity| fetches.iter().flat_map(|f| &f.problems).filter(|p| p.severity == s).count();
-    let errors = count(Severity::Error) + fetches.iter().filter(|f| f.network_error.is_some()).count();
+    let errors = count(Severity::Error)
+        + fetches.iter().filter(|f| f.network_error.is_some()).count()
+        + login_status.count(Severity::Error);
     Ok(ProbeReport {
         config_url: options.config_url.clone(),
         client_id: options.client_id.clone(),
         rp_origin: options.rp_origin.clone(),
         profile,
         errors,
-        warnings: count(Severity::Warning),
+        warnings: count(Severity::Warning) + login_status.count(Severity::Warning),
+        login_status,
         fetches,
         stopped,
         cut_short,
         outcome,
     })
+}
+
+/// A plain GET of the config's `login_url`, only to read its headers (the
+/// `Set-Login` ones go to `set_login`): no cookies and no browser headers;
+/// the transport follows no redirect and reads at most the model's body
+/// limit. Not sent to another origin than the config's unless `mock`: a
+/// browser never opens one (the config check refuses it), and a config
+/// must not steer the probe at any host it likes.
+fn fetch_login_page(
+    url: &Url,
+    idp: &Url,
+    mock: bool,
+    profile: Profile,
+    transport: &HttpTransport,
+    cache: Option<&mut ResponseCache>,
+    set_login: &mut Vec<SetLogin>,
+) -> LoginPage {
+    let mut page = LoginPage {
+        url: url.to_string(),
+        status: None,
+        content_type: None,
+        bytes: 0,
+        millis: 0,
+        network_error: None,
+        not_fetched: None,
+        reused: None,
+    };
+    if url.origin() != idp.origin() && !mock {
+        page.not_fetched = Some(format!(
+            "not fetched: it is not on the config URL's origin {}, so a browser never opens it (the config check refuses it); the probe fetches another origin's login page only with --via",
+            idp.origin().ascii_serialization()
+        ));
+        return page;
+    }
+    // The kind only labels the request: the transport treats every kind
+    // alike but pictures (headers dropped) and configs (host trusted).
+    let request = crate::serve::probe_request(FetchKind::WellKnown, Method::Get, url.clone());
+    let (result, exchange, reused) = match cache {
+        Some(cache) => {
+            let mut got = None;
+            cache.fetch_batch(transport, profile, std::slice::from_ref(&request), |_, result, exchange, reused| {
+                got = Some((result, exchange, reused));
+            });
+            match got {
+                Some(got) => got,
+                None => {
+                    page.network_error = Some("the fetch was not run".into());
+                    return page;
+                }
+            }
+        }
+        None => {
+            let (result, exchange) = transport.fetch_timed(&request);
+            (result, exchange, None)
+        }
+    };
+    page.millis = exchange.elapsed.as_millis();
+    page.reused = reused;
+    page.not_fetched = exchange.refused.as_ref().map(|r| r.to_string());
+    match (result, &exchange.refused) {
+        (_, Some(_)) => {}
+        (Ok(r), None) => {
+            page.status = Some(r.status);
+            page.content_type = r.header("content-type").map(String::from);
+            page.bytes = exchange.bytes;
+            set_login.extend(login_status::headers_of(&r, url, login_status::LOGIN_PAGE, idp));
+        }
+        (Err(e), None) => page.network_error = Some(e.reason),
+    }
+    page
 }
 
 /// How the stop before the assertion begins.
@@ -637,6 +764,7 @@ pub fn render(r: &ProbeReport) -> String {
             let _ = writeln!(out, "    => {c}");
         }
     }
+    login_status::render(&r.login_status, r.profile.name(), &mut out);
     let _ = writeln!(out, "result: {}", result_text(r));
     let _ = writeln!(out, "{} error(s), {} warning(s)", r.errors, r.warnings);
     // Control characters are escaped where it is printed (output::print).
@@ -714,6 +842,12 @@ pub fn why_it_breaks(r: &ProbeReport) -> Option<Vec<String>> {
                     if !why.iter().any(|w| w == id) {
                         why.push(id.to_string());
                     }
+                }
+            }
+            let login = r.login_status.findings.iter().filter(|f| f.severity == Severity::Error);
+            for id in login.map(|f| f.rule) {
+                if !why.iter().any(|w| w == id) {
+                    why.push(id.to_string());
                 }
             }
             Some(why)

@@ -78,6 +78,12 @@ pub struct ServeOptions {
     /// Connections open at once (1 to [`MAX_CONNECTIONS`]); further
     /// clients wait in the listen queue.
     pub max_connections: usize,
+    /// Answer a GET of a config's `login_url` the scenario does not script
+    /// with [`login_page`], which sends `Set-Login: logged-in`, as a real
+    /// IdP's does once the user signs in (`fedcm serve` turns it on). Off
+    /// by default: the browser harness signs in through its own pages and
+    /// closes login pop-ups without signing in, which this page would undo.
+    pub login_page: bool,
 }
 
 impl Default for ServeOptions {
@@ -87,6 +93,7 @@ impl Default for ServeOptions {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            login_page: false,
         }
     }
 }
@@ -160,6 +167,74 @@ fn endpoint_kinds(scenario: &Scenario, idp: &MockIdp) -> Vec<(Url, FetchKind)> {
         }
     }
     kinds
+}
+
+/// A config's `login_url` (as the config writes it, so one the config
+/// check refuses is found too), and whether the scenario scripts a GET of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LoginUrl {
+    url: Url,
+    scripted: bool,
+}
+
+/// The config's `login_url` as written, resolved against the config URL
+/// (`serve` and `probe` alike): read from the JSON itself, so a URL the
+/// config check refuses (on another origin) is found too. `None` when the
+/// body is not a JSON object with a non-empty http(s) URL there.
+pub fn login_url_in(config_url: &Url, body: &[u8]) -> Option<Url> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let raw = json.get("login_url")?.as_str().filter(|s| !s.is_empty())?;
+    config_url.join(raw).ok().filter(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// The `login_url` of every config file the scenario serves.
+fn login_urls(scenario: &Scenario, idp: &MockIdp) -> Vec<LoginUrl> {
+    // The URLs the scenario scripts a GET (or any method) for.
+    let scripted: Vec<Url> = scenario
+        .idp
+        .keys()
+        .filter_map(|key| match key.split_once(' ') {
+            Some(("GET", url)) => Url::parse(url).ok(),
+            Some(_) => None,
+            None => Url::parse(key).ok(),
+        })
+        .collect();
+    let mut out: Vec<LoginUrl> = Vec::new();
+    for raw in scenario.config_urls() {
+        let Ok(config_url) = ConfigUrl::parse(&raw) else { continue };
+        let probe = probe_request(FetchKind::Config, Method::Get, config_url.url().clone());
+        let Ok(response) = idp.peek(&probe) else { continue };
+        let Some(url) = login_url_in(config_url.url(), &response.body) else { continue };
+        let mut bare = url.clone();
+        bare.set_query(None);
+        let scripted = scripted.iter().any(|s| *s == url || *s == bare);
+        if !out.iter().any(|l| l.url == url) {
+            out.push(LoginUrl { url, scripted });
+        }
+    }
+    out
+}
+
+/// What `fedcm serve` answers for a config's `login_url` the scenario does
+/// not script (with [`ServeOptions::login_page`]): a page that signs the
+/// user in at once, saying so with `Set-Login: logged-in`. Its button
+/// closes a login pop-up (`IdentityProvider.close()`), after which the
+/// browser fetches the accounts again.
+pub fn login_page() -> HttpResponse {
+    let body = "<!doctype html><meta charset=utf-8><title>Signed in</title>\n\
+        <p>fedcm serve: the scenario scripts no login page, so this one signs you in: \
+        it answered with <code>Set-Login: logged-in</code>.</p>\n\
+        <button onclick=\"IdentityProvider.close()\">Continue</button>\n";
+    HttpResponse {
+        status: 200,
+        headers: vec![
+            ("content-type".into(), "text/html; charset=utf-8".into()),
+            ("cache-control".into(), "no-store".into()),
+            ("set-login".into(), "logged-in".into()),
+        ],
+        body: body.as_bytes().to_vec(),
+    }
 }
 
 /// A bare request of `kind` (no browser headers), for looking up what the
@@ -284,6 +359,8 @@ pub fn check_request(
 struct State {
     idp: Mutex<MockIdp>,
     kinds: Vec<(Url, FetchKind)>,
+    /// The configs' login pages: navigations, not FedCM fetches.
+    login_urls: Vec<LoginUrl>,
     /// host -> scheme of the scenario's own URLs (clients send the original
     /// authority in Host, so the port comes from there).
     hosts: BTreeMap<String, String>,
@@ -306,6 +383,13 @@ impl State {
         };
         let scheme = self.hosts.get(host).cloned().unwrap_or_else(|| "https".into());
         Url::parse(&format!("{scheme}://{authority}{path_and_query}")).ok()
+    }
+
+    /// The login page a GET of `url` is for, if any.
+    fn login_url(&self, url: &Url) -> Option<&LoginUrl> {
+        let mut bare = url.clone();
+        bare.set_query(None);
+        self.login_urls.iter().find(|l| l.url == *url).or_else(|| self.login_urls.iter().find(|l| l.url == bare))
     }
 
     /// Which endpoint a request is for. One URL may be two endpoints (an
@@ -402,8 +486,15 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
         state.logger.request(true, || log_line(&path, "400: bad Host"));
         return Ok(json_error(400, "fedcm serve: bad Host"));
     };
+    let kind = state.kind(&url, method == "POST");
+    // A GET of a config's login_url (that is no FedCM endpoint too) is a
+    // navigation: the FedCM request rules do not apply to it.
+    let login = if method == "GET" && kind.is_none() { state.login_url(&url).cloned() } else { None };
+    // With the login page on, a login page reaches the browser whatever
+    // the harness pages would answer (they refuse what is no FedCM fetch).
+    let navigation = login.is_some() && state.options.login_page && !path.starts_with(pages::PREFIX);
     let prime = state.prime.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    if let Some(page) = state.pages.then(|| pages::page(&path, &headers, prime.as_ref())).flatten() {
+    if let Some(page) = (state.pages && !navigation).then(|| pages::page(&path, &headers, prime.as_ref())).flatten() {
         state.logger.request(false, || log_line(url.as_str(), &format!("{} [harness page]", page.status)));
         return Ok(to_hyper(page));
     }
@@ -412,12 +503,22 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
             SeenRequest { method: method.clone(), url: url.to_string(), headers: headers.clone(), body: body.clone() };
         seen.lock().unwrap_or_else(|e| e.into_inner()).add(request);
     }
-    let kind = state.kind(&url, method == "POST");
-    let violations = check_request(kind, &method, &url, &headers, &body);
+    if login.as_ref().is_some_and(|l| !l.scripted && state.options.login_page) {
+        let page = login_page();
+        state.logger.request(false, || {
+            format!("{} [login page: serve's own, Set-Login: logged-in]", log_line(url.as_str(), "200"))
+        });
+        return Ok(to_hyper(page));
+    }
+    let violations = if login.is_some() { Vec::new() } else { check_request(kind, &method, &url, &headers, &body) };
     state.logger.request(!violations.is_empty(), || {
         let messages: Vec<&str> = violations.iter().map(|v| v.message.as_str()).collect();
         let verdict = if messages.is_empty() { "ok".to_string() } else { messages.join("; ") };
-        let name = kind.map(|k| k.name()).unwrap_or("other");
+        let name = match (kind, &login) {
+            (Some(k), _) => k.name(),
+            (None, Some(_)) => "login page",
+            (None, None) => "other",
+        };
         format!("{} [{name}]", log_line(url.as_str(), &verdict))
     });
     if !violations.is_empty() {
@@ -540,6 +641,7 @@ impl Server {
         let idp = MockIdp::new(scenario, &rp);
         let state = Arc::new(State {
             kinds: endpoint_kinds(scenario, &idp),
+            login_urls: login_urls(scenario, &idp),
             idp: Mutex::new(idp),
             hosts,
             violations: Mutex::new(record::ViolationRecord::default()),

@@ -319,6 +319,7 @@ fn probe_all_sends_each_request_once() {
         active: true,
         profile: fedcm_model::Profile::Spec,
         budget: Default::default(),
+        mock: true,
     };
     let report = fedcm_workbench::probe::probe_all(&options, &transport).unwrap();
     let seen: Vec<String> = server.take_requests().iter().map(|r| format!("{} {}", r.method, r.url)).collect();
@@ -340,4 +341,200 @@ fn probe_all_sends_each_request_once() {
     assert_eq!(fedcm_workbench::probe::exit_status_all(&report), 0);
     let text = fedcm_workbench::probe::render_all(&report);
     assert!(text.contains("answer reused from the fetch above"), "{text}");
+}
+
+/// The login status part of a probe: a scenario served with the login page
+/// on (as `fedcm serve` runs it), probed in this process through `--via`.
+fn probe_login_status(s: &Scenario, login_page: bool) -> fedcm_workbench::probe::ProbeReport {
+    let options = fedcm_workbench::serve::ServeOptions { log: LogLevel::None, login_page, ..Default::default() };
+    let server = Server::start_with(s, "127.0.0.1:0", options).unwrap();
+    let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
+    let options = fedcm_workbench::probe::ProbeOptions {
+        config_url: "https://idp.example/config.json".into(),
+        client_id: "1".into(),
+        rp_origin: RP.into(),
+        login_status: fedcm_model::machine::browser::LoginStatus::LoggedIn,
+        account: None,
+        assert: false,
+        active: false,
+        profile: fedcm_model::Profile::Chromium,
+        budget: Default::default(),
+        mock: true,
+    };
+    let report = fedcm_workbench::probe::probe(&options, &transport).unwrap();
+    assert!(server.violations().is_empty(), "{:?}", server.violations());
+    report
+}
+
+fn login_rules(r: &fedcm_workbench::probe::ProbeReport) -> Vec<&'static str> {
+    r.login_status.findings.iter().map(|f| f.rule).collect()
+}
+
+/// (i) `fedcm serve` answers a login_url the scenario does not script with
+/// a page that sends `Set-Login: logged-in`, and the probe reads it there:
+/// no advice to send one. Without that page (the library default, a 404)
+/// the probe advises, as a warning that leaves the exit status at 0.
+#[test]
+fn probe_reads_set_login_on_the_login_page() {
+    let s = scenario(good_config(), good_accounts(), token());
+    let report = probe_login_status(&s, true);
+    let seen = &report.login_status.set_login;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        (seen[0].url.as_str(), seen[0].fetch, seen[0].value.as_str()),
+        ("https://idp.example/login", "login-page", "logged-in")
+    );
+    assert!(seen[0].parses && seen[0].read);
+    assert_eq!(seen[0].origin, fedcm_workbench::probe::login_status::Relation::Idp);
+    assert_eq!(report.login_status.login_page.as_ref().and_then(|p| p.status), Some(200));
+    assert_eq!(login_rules(&report), Vec::<&str>::new());
+    assert_eq!((report.errors, report.warnings, fedcm_workbench::probe::exit_status(&report)), (0, 0, 0));
+    let text = fedcm_workbench::probe::render(&report);
+    assert!(
+        text.contains("Set-Login: logged-in on https://idp.example/login [login-page; the IdP's origin] -> logged-in"),
+        "{text}"
+    );
+
+    let report = probe_login_status(&s, false);
+    assert_eq!(report.login_status.login_page.as_ref().and_then(|p| p.status), Some(404));
+    assert_eq!(login_rules(&report), ["set-login-absent"]);
+    let advice = report.login_status.findings[0].to_string();
+    assert!(advice.starts_with("warning: login status: no response from https://idp.example"), "{advice}");
+    assert!(advice.contains("`Set-Login: logged-in`") && advice.contains("navigator.login.setStatus()"), "{advice}");
+    assert_eq!((report.errors, report.warnings, fedcm_workbench::probe::exit_status(&report)), (0, 1, 0));
+}
+
+/// (ii) `Set-Login: Logged-In` on the accounts response (scripted headers
+/// go out untouched) does not parse: an error, which breaks the IdP (exit
+/// status 1), and since browsers do not read Set-Login on FedCM's fetches
+/// the IdP is also told it never signals.
+#[test]
+fn probe_flags_a_set_login_that_does_not_parse() {
+    let mut accounts = good_accounts();
+    accounts["headers"] = json!({"Set-Login": "Logged-In"});
+    let report = probe_login_status(&scenario(good_config(), accounts, token()), true);
+    let seen = &report.login_status.set_login;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        (seen[0].fetch, seen[0].value.as_str(), seen[0].parses, seen[0].read),
+        ("accounts", "Logged-In", false, false)
+    );
+    assert_eq!(login_rules(&report), ["set-login-unparsable"]);
+    let finding = report.login_status.findings[0].to_string();
+    assert!(
+        finding.starts_with("error: login status: Set-Login \"Logged-In\" on https://idp.example/accounts"),
+        "{finding}"
+    );
+    assert!(finding.contains("a browser ignores it"), "{finding}");
+    assert_eq!(fedcm_workbench::probe::exit_status(&report), 1);
+    assert_eq!(fedcm_workbench::probe::why_it_breaks(&report), Some(vec!["set-login-unparsable".to_string()]));
+}
+
+/// (iii) A login page on another origin that sends Set-Login sets that
+/// origin's status, which FedCM never reads for this IdP: an error when
+/// cross-site, a warning when same-site. (The config check refuses such a
+/// login_url too; the probe reads it from the config as written.)
+#[test]
+fn probe_flags_a_set_login_from_another_origin() {
+    for (login_url, rule, severity) in [
+        ("https://login.other.example/signin", "set-login-cross-site", fedcm_model::Severity::Error),
+        ("https://www.idp.example/signin", "set-login-other-origin", fedcm_model::Severity::Warning),
+    ] {
+        let mut config = good_config();
+        config["body"]["login_url"] = json!(login_url);
+        let mut s = scenario(config, good_accounts(), token());
+        let page = json!({"body": "<p>signed in", "headers": {"content-type": "text/html", "Set-Login": "logged-in"}});
+        s.idp.insert(login_url.into(), serde_json::from_value(page).unwrap());
+        let report = probe_login_status(&s, true);
+        let seen = &report.login_status.set_login;
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!((seen[0].url.as_str(), seen[0].fetch, seen[0].parses), (login_url, "login-page", true));
+        assert_eq!(login_rules(&report), [rule, "set-login-absent"], "{login_url}");
+        let finding = &report.login_status.findings[0];
+        assert_eq!(finding.severity, severity);
+        assert!(finding.message.contains("never sees this one"), "{}", finding.message);
+        // The probe already exits 1 for the config's cross-origin login_url.
+        assert_eq!(fedcm_workbench::probe::exit_status(&report), 1);
+        let why = fedcm_workbench::probe::why_it_breaks(&report).unwrap();
+        assert_eq!(
+            why.contains(&"set-login-cross-site".to_string()),
+            severity == fedcm_model::Severity::Error,
+            "{why:?}"
+        );
+    }
+}
+
+/// The login page of a config on another origin is not fetched without
+/// `--via`: a browser never opens it, and a config must not steer the
+/// probe at any host.
+#[test]
+fn probe_fetches_another_origins_login_page_only_through_a_mock() {
+    let mut config = good_config();
+    config["body"]["login_url"] = json!("http://127.0.0.1:9/login");
+    let s = scenario(config, good_accounts(), token());
+    let server = Server::start_with(
+        &s,
+        "127.0.0.1:0",
+        fedcm_workbench::serve::ServeOptions { log: LogLevel::None, ..Default::default() },
+    )
+    .unwrap();
+    let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
+    let options = fedcm_workbench::probe::ProbeOptions {
+        config_url: "https://idp.example/config.json".into(),
+        client_id: "1".into(),
+        rp_origin: RP.into(),
+        login_status: fedcm_model::machine::browser::LoginStatus::LoggedIn,
+        account: None,
+        assert: false,
+        active: false,
+        profile: fedcm_model::Profile::Spec,
+        budget: Default::default(),
+        mock: false,
+    };
+    let report = fedcm_workbench::probe::probe(&options, &transport).unwrap();
+    let page = report.login_status.login_page.clone().unwrap();
+    assert!(page.not_fetched.as_deref().unwrap_or_default().contains("only with --via"), "{page:?}");
+    assert_eq!(page.status, None);
+}
+
+/// `fedcm serve` with the login page on (the command's setting) answers a
+/// GET of an unscripted login_url with Set-Login: logged-in, unchecked (a
+/// navigation, no FedCM fetch), also among the harness pages; off (the
+/// browser harness's setting), it answers as before: 404 from the
+/// scenario, and "not a FedCM request" among the harness pages. A POST
+/// there is no login page.
+#[test]
+fn serve_answers_an_unscripted_login_url_with_set_login() {
+    use fedcm_workbench::serve::ServeOptions;
+    let s = scenario(good_config(), good_accounts(), token());
+    let get = |login_page: bool, pages: bool, method| {
+        let options = ServeOptions { log: LogLevel::None, login_page, ..Default::default() };
+        let server =
+            Server::start_full(&s, "127.0.0.1:0", options, ServeExtras { pages, ..Default::default() }).unwrap();
+        let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
+        let url = url::Url::parse("https://idp.example/login?from=rp").unwrap();
+        // A navigation's GET: no Sec-Fetch-Dest: webidentity, no cookies.
+        let request = fedcm_model::machine::fetch::FetchRequest {
+            id: fedcm_model::machine::fetch::RequestId(1),
+            kind: fedcm_model::machine::fetch::FetchKind::WellKnown,
+            provider: 0,
+            method,
+            url,
+            credentials: fedcm_model::machine::fetch::Credentials::Omit,
+            mode: fedcm_model::machine::fetch::RequestMode::NoCors,
+            redirect: fedcm_model::machine::fetch::Redirect::Error,
+            origin: None,
+            headers: vec![("Sec-Fetch-Dest", "document".into())],
+            body: None,
+        };
+        let response = transport.fetch(&request).unwrap();
+        let set_login = response.header("set-login").map(String::from);
+        (response.status, set_login, server.violations().len())
+    };
+    use fedcm_model::machine::fetch::Method;
+    assert_eq!(get(true, false, Method::Get), (200, Some("logged-in".into()), 0));
+    assert_eq!(get(true, true, Method::Get), (200, Some("logged-in".into()), 0));
+    assert_eq!(get(false, false, Method::Get), (404, None, 0));
+    assert_eq!(get(false, true, Method::Get), (404, None, 0));
+    assert_eq!(get(true, false, Method::Post).1, None);
 }

@@ -101,6 +101,7 @@ fn options(budget: StepBudget) -> ProbeOptions {
         active: false,
         profile: Profile::Spec,
         budget,
+        mock: true,
     }
 }
 
