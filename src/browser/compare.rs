@@ -219,7 +219,9 @@ fn signal_difference(model: Option<&SignalResult>, seen: &SignalSeen) -> Option<
         SignalSeen::Rejected { name, .. } => judged == "refused" && name == "SecurityError",
     };
     let want = if judged == "refused" { "rejects with SecurityError" } else { "resolves" };
-    (!agrees).then(|| format!("login status: the model's signal is {judged} (setStatus() {want}), the browser's setStatus() {seen}"))
+    (!agrees).then(|| {
+        format!("login status: the model's signal is {judged} (setStatus() {want}), the browser's setStatus() {seen}")
+    })
 }
 
 /// A session's call steps, each against the model's step of the same
@@ -386,7 +388,10 @@ mod tests {
         // A header is seen by no page.
         assert_eq!(signal_difference(Some(&refused), &SignalSeen::Sent), None);
         let d = signal_difference(Some(&refused), &SignalSeen::Resolved).unwrap();
-        assert!(d.contains("refused (setStatus() rejects with SecurityError), the browser's setStatus() resolves"), "{d}");
+        assert!(
+            d.contains("refused (setStatus() rejects with SecurityError), the browser's setStatus() resolves"),
+            "{d}"
+        );
         assert!(signal_difference(Some(&refused), &rejected("NotAllowedError")).is_some());
         assert!(signal_difference(Some(&ignored), &rejected("SecurityError")).is_some());
     }
@@ -420,6 +425,10 @@ mod tests {
         browser.steps[0].signal = Some(SignalSeen::Rejected { name: "SecurityError".into(), message: String::new() });
         let c = compare(&model, &browser);
         assert!(!c.outcome_agrees);
-        assert!(c.differences[0].starts_with("steps[0] (login_status): login status: the model's signal is ignored"), "{:?}", c.differences);
+        assert!(
+            c.differences[0].starts_with("steps[0] (login_status): login status: the model's signal is ignored"),
+            "{:?}",
+            c.differences
+        );
     }
 }

@@ -583,7 +583,11 @@ mod tests {
                 let authority = format!("{}:{}", frame.host_str().unwrap(), frame.port_or_known_default().unwrap());
                 assert!(plan.authorities.contains(&authority), "{}: {authority}", scenario.name);
             }
-            assert!(tls::scenario_hosts(&scenario).contains(&page.host_str().unwrap().to_string()), "{}", scenario.name);
+            assert!(
+                tls::scenario_hosts(&scenario).contains(&page.host_str().unwrap().to_string()),
+                "{}",
+                scenario.name
+            );
         }
     }
 }

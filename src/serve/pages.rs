@@ -41,7 +41,11 @@ pub const SET_STATUS_PAGE: &str = "/.fedcm/set-status";
 pub const FETCH_PAGE: &str = "/.fedcm/fetch";
 
 /// A page answered with `Set-Login: ?value` (percent-decoded, as sent);
-/// loaded as a document, its result is `{"signal": "sent"}`.
+/// loaded as a document, its result is `{"signal": "sent"}`. Fetched as a
+/// subresource (`Sec-Fetch-Dest` not a document or frame), it is an empty
+/// script, which Chromium's Opaque Response Blocking lets through to a
+/// no-cors fetch of another origin (an HTML response's headers would not
+/// reach the renderer, which reads `Set-Login`).
 pub const SET_LOGIN_PAGE: &str = "/.fedcm/set-login";
 
 /// The global in which the pages of a signal keep its result, a promise.
@@ -174,6 +178,14 @@ pub(crate) fn page(path_and_query: &str, headers: &[(String, String)], prime: Op
                 return Some(html(400, "value must be given, in visible ASCII"));
             };
             let mut page = html_with(200, "fedcm browser: Set-Login", &set_login_script());
+            // Fetched by a document of another origin in no-cors mode, an
+            // HTML (or JSON) response is withheld by Chromium's Opaque
+            // Response Blocking, headers and all, before the renderer
+            // reads Set-Login; a script is let through.
+            if !matches!(dest, Some("document" | "iframe" | "frame")) {
+                page.headers[0].1 = "text/javascript".into();
+                page.body = b"// fedcm browser: Set-Login\n".to_vec();
+            }
             page.headers.push(("set-login".into(), value.into_owned()));
             Some(page)
         }
@@ -265,8 +277,22 @@ mod tests {
         assert_eq!(page("/.fedcm/set-login?value=Logged-In").unwrap().headers.last().unwrap().1, "Logged-In");
         assert_eq!(page("/.fedcm/set-login").map(|p| p.status), Some(400));
         assert_eq!(page("/.fedcm/set-login?value=a%0D%0Ab").map(|p| p.status), Some(400));
-        for path in ["/.fedcm/frame?next=x", "/.fedcm/set-status?status=logged-out", "/.fedcm/fetch?url=x", "/.fedcm/set-login?value=x"] {
-            let body = String::from_utf8(page(path).unwrap().body).unwrap();
+        // A document gets HTML; a fetch a script, which ORB lets through.
+        let as_doc = |dest: &str| {
+            let headers = [("sec-fetch-dest".to_string(), dest.to_string())];
+            super::page("/.fedcm/set-login?value=logged-out", &headers, None).unwrap().headers[0].1.clone()
+        };
+        assert_eq!(as_doc("document"), "text/html; charset=utf-8");
+        assert_eq!(as_doc("iframe"), "text/html; charset=utf-8");
+        assert_eq!(as_doc("empty"), "text/javascript");
+        for path in [
+            "/.fedcm/frame?next=x",
+            "/.fedcm/set-status?status=logged-out",
+            "/.fedcm/fetch?url=x",
+            "/.fedcm/set-login?value=x",
+        ] {
+            let headers = [("sec-fetch-dest".to_string(), "document".to_string())];
+            let body = String::from_utf8(super::page(path, &headers, None).unwrap().body).unwrap();
             assert!(body.contains(SIGNAL_RESULT), "{path}: {body}");
         }
     }
