@@ -12,9 +12,11 @@
 //! depends on it).
 
 use super::harness::{BrowserRun, PageOutcome};
+use super::session::SignalSeen;
 use crate::driver::RunReport;
 use crate::serve::{pages, SeenRequest};
 use fedcm_model::machine::fetch::{Credentials, FetchRequest, Method};
+use fedcm_model::machine::login_signal::SignalResult;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -201,13 +203,43 @@ fn request_differences(a: &Wire, b: &Wire) -> Vec<String> {
     d
 }
 
+/// A `setStatus()` the page saw against the model's judgement of the
+/// signal: refused is a rejection with `SecurityError`; applied and
+/// ignored both resolve (the next call step tells them apart). A
+/// `Set-Login` header is seen by no page: nothing to compare.
+fn signal_difference(model: Option<&SignalResult>, seen: &SignalSeen) -> Option<String> {
+    let judged = match model? {
+        SignalResult::Applied { .. } => "applied",
+        SignalResult::Ignored { .. } => "ignored",
+        SignalResult::Refused { .. } => "refused",
+    };
+    let agrees = match seen {
+        SignalSeen::Sent => true,
+        SignalSeen::Resolved => judged != "refused",
+        SignalSeen::Rejected { name, .. } => judged == "refused" && name == "SecurityError",
+    };
+    let want = if judged == "refused" { "rejects with SecurityError" } else { "resolves" };
+    (!agrees).then(|| {
+        format!("login status: the model's signal is {judged} (setStatus() {want}), the browser's setStatus() {seen}")
+    })
+}
+
 /// A session's call steps, each against the model's step of the same
-/// index, every difference prefixed with the step.
+/// index, every difference prefixed with the step; a `setStatus()`
+/// step's promise against the model's judgement.
 fn session_differences(model: &RunReport, browser: &BrowserRun) -> Vec<String> {
     let mut d = Vec::new();
     for (i, step) in browser.steps.iter().enumerate() {
-        let Some(page) = &step.page else { continue };
         let at = format!("steps[{i}] ({})", step.action);
+        if let Some(seen) = &step.signal {
+            let judged = model.steps.get(i).and_then(|m| m.login_signal.as_ref());
+            match (judged, signal_difference(judged, seen)) {
+                (None, _) => d.push(format!("{at}: the browser's signal {seen}, the model judged no signal there")),
+                (Some(_), Some(x)) => d.push(format!("{at}: {x}")),
+                (Some(_), None) => {}
+            }
+        }
+        let Some(page) = &step.page else { continue };
         match model.steps.get(i) {
             Some(m) if m.outcome.is_some() => {
                 let settled =
@@ -313,7 +345,7 @@ mod tests {
         };
         let reject =
             |name: &str| PageOutcome::Reject { name: name.into(), message: String::new(), code: None, url: None };
-        let step = |action, page: Option<PageOutcome>| StepRun { action, page, dialogs: Vec::new() };
+        let step = |action, page: Option<PageOutcome>| StepRun { action, page, dialogs: Vec::new(), signal: None };
         let mut browser = BrowserRun {
             page: reject("NotAllowedError"),
             requests: Vec::new(),
@@ -339,6 +371,62 @@ mod tests {
         let c = compare(&model, &browser);
         assert!(
             c.differences[0].starts_with("steps[1] (get): error: the model rejects with \"NotAllowedError\""),
+            "{:?}",
+            c.differences
+        );
+    }
+
+    #[test]
+    fn a_set_status_is_compared_with_the_models_judgement() {
+        let refused = SignalResult::Refused { why: String::new() };
+        let ignored = SignalResult::Ignored { why: String::new() };
+        let applied = SignalResult::Applied { status: fedcm_model::machine::browser::LoginStatus::LoggedOut };
+        let rejected = |name: &str| SignalSeen::Rejected { name: name.into(), message: String::new() };
+        assert_eq!(signal_difference(Some(&refused), &rejected("SecurityError")), None);
+        assert_eq!(signal_difference(Some(&ignored), &SignalSeen::Resolved), None);
+        assert_eq!(signal_difference(Some(&applied), &SignalSeen::Resolved), None);
+        // A header is seen by no page.
+        assert_eq!(signal_difference(Some(&refused), &SignalSeen::Sent), None);
+        let d = signal_difference(Some(&refused), &SignalSeen::Resolved).unwrap();
+        assert!(
+            d.contains("refused (setStatus() rejects with SecurityError), the browser's setStatus() resolves"),
+            "{d}"
+        );
+        assert!(signal_difference(Some(&refused), &rejected("NotAllowedError")).is_some());
+        assert!(signal_difference(Some(&ignored), &rejected("SecurityError")).is_some());
+    }
+
+    #[test]
+    fn a_session_compares_its_signal_steps() {
+        use crate::browser::harness::{BrowserRun, PageOutcome};
+        use crate::browser::session::StepRun;
+        let text = include_str!("../../tests/scenarios/215-login-status-script-in-cross-site-frame.json");
+        let scenario = crate::scenario::Scenario::parse(text).unwrap();
+        let model = crate::driver::run(&scenario, Some(fedcm_model::Profile::Chromium)).unwrap();
+        let resolve = PageOutcome::Resolve {
+            token: "t0k3n".into(),
+            token_type: "string".into(),
+            is_auto_selected: Some(false),
+            config_url: Some("https://idp.example/config.json".into()),
+        };
+        let mut browser = BrowserRun {
+            page: resolve.clone(),
+            requests: Vec::new(),
+            dialogs: Vec::new(),
+            call_ms: 0,
+            startup_ms: 0,
+            total_ms: 0,
+            steps: vec![
+                StepRun { action: "login_status", page: None, dialogs: Vec::new(), signal: Some(SignalSeen::Resolved) },
+                StepRun { action: "get", page: Some(resolve), dialogs: Vec::new(), signal: None },
+            ],
+        };
+        assert!(compare(&model, &browser).outcome_agrees);
+        browser.steps[0].signal = Some(SignalSeen::Rejected { name: "SecurityError".into(), message: String::new() });
+        let c = compare(&model, &browser);
+        assert!(!c.outcome_agrees);
+        assert!(
+            c.differences[0].starts_with("steps[0] (login_status): login status: the model's signal is ignored"),
             "{:?}",
             c.differences
         );

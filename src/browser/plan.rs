@@ -64,11 +64,18 @@ pub enum PlanStep {
     Call(PlannedCall),
     /// `navigator.credentials.preventSilentAccess()` in the RP page.
     PreventSilentAccess,
-    /// The IdP at `origin` calls `navigator.login.setStatus(status)` from
-    /// a page of its own, in a tab of its own.
+    /// The IdP at `origin` signals its login status: the harness opens
+    /// `page` in a tab of its own (the outermost page of the chain of
+    /// frames around the signal, see [`signal_page`]) and reads the
+    /// signal's result there.
     LoginStatus {
         origin: Url,
-        status: &'static str,
+        page: Url,
+        /// Whether the signal is `setStatus()`, whose promise the page
+        /// sees (a `Set-Login` header is seen by no page).
+        script: bool,
+        /// The frames around the signal, innermost first.
+        frames: Vec<Url>,
     },
     /// Wait until the call made at this step settles.
     Wait(usize),
@@ -195,19 +202,14 @@ fn session_steps(scenario: &Scenario, gesture: bool) -> Result<(Vec<PlanStep>, V
             }
             Action::PreventSilentAccess => PlanStep::PreventSilentAccess,
             Action::LoginStatus { signal, .. } => {
-                let status = match &signal.via {
-                    Via::Script { status: LoginStatus::LoggedIn } => "logged-in",
-                    Via::Script { status: LoginStatus::LoggedOut } => "logged-out",
-                    Via::Script { status: LoginStatus::Unknown } => {
-                        return Err(format!("{at}: an IdP cannot set its login status to unknown"))
-                    }
-                    Via::Header { .. } => return Err(format!("{at}: a Set-Login header is not driven yet")),
-                };
-                if !signal.ancestors.is_empty() {
-                    return Err(format!("{at}: a login status signal from a frame is not driven yet"));
-                }
                 let origin = https(&format!("{at}.login_status.idp"), signal.origin.as_str())?;
-                PlanStep::LoginStatus { origin, status }
+                let mut frames = Vec::new();
+                for (j, frame) in signal.ancestors.iter().enumerate() {
+                    frames.push(https(&format!("{at}.login_status.frame[{j}]"), frame.as_str())?);
+                }
+                let page = signal_page(&origin, &signal.via, &frames).map_err(|e| format!("{at}: {e}"))?;
+                let script = matches!(signal.via, Via::Script { .. });
+                PlanStep::LoginStatus { origin, page, script, frames }
             }
             Action::Wait(n) => PlanStep::Wait(*n),
             Action::Abort(n) => PlanStep::Abort(*n),
@@ -218,6 +220,45 @@ fn session_steps(scenario: &Scenario, gesture: bool) -> Result<(Vec<PlanStep>, V
         return Err("a session without a call has nothing to compare".into());
     }
     Ok((planned, config_urls))
+}
+
+/// The page the harness opens for a login-status signal of the IdP at
+/// `origin` sent `via` a script or a header from inside `frames`
+/// (innermost first): the outermost frame's page
+/// ([`pages::FRAME_PAGE`]), which frames the next, down to the page
+/// that signals. A script is the IdP's page calling `setStatus()`
+/// ([`pages::SET_STATUS_PAGE`]) in the innermost frame; a header is the
+/// IdP's response with `Set-Login` ([`pages::SET_LOGIN_PAGE`]), loaded at
+/// the top level without frames, else fetched by the innermost frame's
+/// document ([`pages::FETCH_PAGE`]). Each page keeps the signal's result
+/// and passes it up to the top.
+pub fn signal_page(origin: &Url, via: &Via, frames: &[Url]) -> Result<Url, String> {
+    let at = |base: &Url, path: &str, key: &str, value: &str| -> Result<Url, String> {
+        let mut url = base.join(path).map_err(|e| e.to_string())?;
+        url.query_pairs_mut().append_pair(key, value);
+        Ok(url)
+    };
+    let (mut page, around) = match via {
+        Via::Script { status } => {
+            let status = match status {
+                LoginStatus::LoggedIn => "logged-in",
+                LoginStatus::LoggedOut => "logged-out",
+                LoginStatus::Unknown => return Err("an IdP cannot set its login status to unknown".into()),
+            };
+            (at(origin, pages::SET_STATUS_PAGE, "status", status)?, frames)
+        }
+        Via::Header { value } => {
+            let response = at(origin, pages::SET_LOGIN_PAGE, "value", value)?;
+            match frames.split_first() {
+                None => (response, frames),
+                Some((document, around)) => (at(document, pages::FETCH_PAGE, "url", response.as_str())?, around),
+            }
+        }
+    };
+    for frame in around {
+        page = at(frame, pages::FRAME_PAGE, "next", page.as_str())?;
+    }
+    Ok(page)
 }
 
 fn https(at: &str, origin: &str) -> Result<Url, String> {
@@ -307,9 +348,11 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         }
     }
     idp_origins.extend(scenario.browser.login_status.keys().cloned());
+    let mut framed = Vec::new();
     for step in &steps {
-        if let PlanStep::LoginStatus { origin, .. } = step {
+        if let PlanStep::LoginStatus { origin, frames, .. } = step {
             idp_origins.insert(origin.origin().ascii_serialization());
+            framed.extend(frames.iter().map(Url::to_string));
         }
     }
     let mut idp_pages = Vec::new();
@@ -331,7 +374,8 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     }
     let urls = scenario.idp.keys().map(|k| k.rsplit(' ').next().unwrap_or(k).to_string());
     let visited = idp_pages.iter().map(|(origin, _)| origin.clone());
-    for u in urls.chain(config_urls).chain(primes.iter().map(|p| p.idp.to_string())).chain(visited) {
+    let urls = urls.chain(config_urls).chain(primes.iter().map(|p| p.idp.to_string())).chain(visited).chain(framed);
+    for u in urls {
         if let Ok(u) = Url::parse(&u) {
             if let (Some(h), Some(port)) = (u.host_str(), u.port_or_known_default()) {
                 authorities.insert(format!("{h}:{port}"));
@@ -475,8 +519,10 @@ mod tests {
         assert_eq!(first.user.len(), 1);
         let PlanStep::Call(second) = &plan.steps[1] else { panic!() };
         assert!(second.awaited && !second.gesture && !second.abort, "{second:?}");
-        let PlanStep::LoginStatus { origin, status } = &plan.steps[4] else { panic!() };
-        assert_eq!((origin.as_str(), *status), ("https://other.example/", "logged-out"));
+        let PlanStep::LoginStatus { origin, page, script, frames } = &plan.steps[4] else { panic!() };
+        assert_eq!(origin.as_str(), "https://other.example/");
+        assert_eq!(page.as_str(), "https://other.example/.fedcm/set-status?status=logged-out");
+        assert!(*script && frames.is_empty());
         // The IdP that signals is mapped and visited like the others.
         assert!(plan.authorities.contains("other.example:443"), "{:?}", plan.authorities);
         assert!(plan.idp_pages.iter().any(|(o, s)| o == "https://other.example" && s.is_none()));
@@ -501,6 +547,57 @@ mod tests {
         for (steps, patch, why) in cases {
             let err = plan(&session(steps.clone(), patch)).unwrap_err();
             assert!(err.contains(why), "{steps}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_signal_page_frames_the_signal_in_its_chain_outermost_first() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let idp = u("https://idp.example");
+        let frames = [u("https://www.idp.example"), u("https://news.example:8443")];
+        let script = Via::Script { status: LoginStatus::LoggedOut };
+        let top = signal_page(&idp, &script, &frames).unwrap();
+        assert_eq!(top.origin(), frames[1].origin());
+        assert_eq!(top.path(), pages::FRAME_PAGE);
+        let next = |url: &Url, key: &str| Url::parse(&url.query_pairs().find(|(k, _)| k == key).unwrap().1).unwrap();
+        let inner = next(&top, "next");
+        assert_eq!((inner.origin(), inner.path()), (frames[0].origin(), pages::FRAME_PAGE));
+        assert_eq!(next(&inner, "next").as_str(), "https://idp.example/.fedcm/set-status?status=logged-out");
+        // A header: at the top level, the IdP's response itself; in frames,
+        // fetched by the innermost frame's document.
+        let header = Via::Header { value: "logged-in; type=idp".into() };
+        let top = signal_page(&idp, &header, &[]).unwrap();
+        assert_eq!(top.as_str(), "https://idp.example/.fedcm/set-login?value=logged-in%3B+type%3Didp");
+        let top = signal_page(&idp, &header, &frames[..1]).unwrap();
+        assert_eq!((top.origin(), top.path()), (frames[0].origin(), pages::FETCH_PAGE));
+        assert_eq!(next(&top, "url").path(), pages::SET_LOGIN_PAGE);
+        let unknown = Via::Script { status: LoginStatus::Unknown };
+        assert!(signal_page(&idp, &unknown, &[]).is_err());
+    }
+
+    #[test]
+    fn the_signal_scenarios_are_planned_with_their_frames_mapped() {
+        let texts = [
+            include_str!("../../tests/scenarios/215-login-status-script-in-cross-site-frame.json"),
+            include_str!("../../tests/scenarios/216-login-status-script-in-same-site-frame.json"),
+            include_str!("../../tests/scenarios/217-set-login-header-cross-site-subresource.json"),
+            include_str!("../../tests/scenarios/218-set-login-header-top-level-navigation.json"),
+            include_str!("../../tests/scenarios/219-set-login-header-not-a-token.json"),
+            include_str!("../../tests/scenarios/220-set-login-header-same-site-subresource.json"),
+        ];
+        for text in texts {
+            let scenario = Scenario::parse(text).unwrap();
+            let plan = plan(&scenario).unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+            let PlanStep::LoginStatus { page, frames, .. } = &plan.steps[0] else { panic!("{}", scenario.name) };
+            for frame in frames {
+                let authority = format!("{}:{}", frame.host_str().unwrap(), frame.port_or_known_default().unwrap());
+                assert!(plan.authorities.contains(&authority), "{}: {authority}", scenario.name);
+            }
+            assert!(
+                tls::scenario_hosts(&scenario).contains(&page.host_str().unwrap().to_string()),
+                "{}",
+                scenario.name
+            );
         }
     }
 }

@@ -18,7 +18,7 @@ use super::plan::{PageCall, Plan, PlanStep, PlannedCall};
 use super::prompts::{self, STEP_DEADLINE};
 use super::protocol as p;
 use crate::serve::pages;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -46,6 +46,36 @@ pub struct StepRun {
     /// For a call step: the dialogs and pop-ups its call showed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dialogs: Vec<String>,
+    /// For a login-status step: what the signalling page saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<SignalSeen>,
+}
+
+/// What the page that sent a login-status signal saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "signal", rename_all = "lowercase")]
+pub enum SignalSeen {
+    /// `setStatus()` resolved.
+    Resolved,
+    /// `setStatus()` (or the fetch of a `Set-Login` response) rejected.
+    Rejected {
+        name: String,
+        #[serde(default)]
+        message: String,
+    },
+    /// The `Set-Login` response arrived (a page cannot see the header or
+    /// what the browser made of it).
+    Sent,
+}
+
+impl std::fmt::Display for SignalSeen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignalSeen::Resolved => f.write_str("resolves"),
+            SignalSeen::Rejected { name, message } => write!(f, "rejects with {name} ({message:?})"),
+            SignalSeen::Sent => f.write_str("was sent"),
+        }
+    }
 }
 
 /// A call the page made.
@@ -75,6 +105,8 @@ struct Session<'a, 'p> {
     dialogs: Vec<String>,
     /// Tabs the harness opened itself (an IdP's page): no pop-ups.
     own_targets: Vec<String>,
+    /// What the pages of the login-status steps saw, by step.
+    signals: BTreeMap<usize, SignalSeen>,
 }
 
 /// The global that keeps the `AbortController` of the call made at `step`.
@@ -93,6 +125,7 @@ pub(super) async fn drive(cdp: &Cdp, events: &mut Events, page: Page<'_>, plan: 
         shown: None,
         dialogs: Vec::new(),
         own_targets: Vec::new(),
+        signals: BTreeMap::new(),
     };
     // Events so far (the browser's first tab, the pages' loads) are not the
     // session's, but a frame attached by now is.
@@ -107,7 +140,13 @@ pub(super) async fn drive(cdp: &Cdp, events: &mut Events, page: Page<'_>, plan: 
         match step {
             PlanStep::Call(planned) => session.start(i, planned).await.map_err(at)?,
             PlanStep::PreventSilentAccess => session.prevent_silent_access().await.map_err(at)?,
-            PlanStep::LoginStatus { origin, status } => session.set_login_status(origin, status).await.map_err(at)?,
+            PlanStep::LoginStatus { page, script, .. } => {
+                let seen = session.login_signal(page).await.map_err(at)?;
+                if let (false, SignalSeen::Rejected { name, message }) = (script, &seen) {
+                    return Err(at(format!("the fetch of the Set-Login response failed: {name} ({message})")));
+                }
+                session.signals.insert(i, seen);
+            }
             PlanStep::Wait(n) => {
                 if session.calls.contains_key(n) {
                     session.settle(*n).await.map_err(at)?;
@@ -130,7 +169,8 @@ pub(super) async fn drive(cdp: &Cdp, events: &mut Events, page: Page<'_>, plan: 
         if page.is_some() {
             last = page.clone();
         }
-        steps.push(StepRun { action: step.name(), page, dialogs: call.map(|c| c.dialogs).unwrap_or_default() });
+        let dialogs = call.map(|c| c.dialogs).unwrap_or_default();
+        steps.push(StepRun { action: step.name(), page, dialogs, signal: session.signals.remove(&i) });
     }
     let page = last.ok_or("the session made no call")?;
     Ok(Driven { page, dialogs: session.dialogs, took, steps })
@@ -351,30 +391,43 @@ impl<'a, 'p> Session<'a, 'p> {
         Ok(())
     }
 
-    /// The IdP at `origin` sets its login status from a page of its own, in
-    /// a tab the harness opens and closes; the RP's tab is then brought
-    /// back to the front.
-    async fn set_login_status(&mut self, origin: &url::Url, status: &str) -> Result<(), String> {
+    /// A login-status signal: the harness opens `page` (the outermost page
+    /// of the chain of frames around the signal, [`super::plan::signal_page`])
+    /// in a tab of its own, waits for the result the chain passes up,
+    /// closes the tab and brings the RP's tab back to the front.
+    async fn login_signal(&mut self, page: &url::Url) -> Result<SignalSeen, String> {
         let cdp = self.cdp;
-        let url = origin.join(pages::IDP_PAGE).map_err(|e| e.to_string())?;
         let create = p::CreateTarget { url: "about:blank".into() };
         let target = cdp.call(&create, None, STEP_DEADLINE).await.map_err(text)?.target_id;
         self.own_targets.push(target.clone());
         let attach = p::AttachToTarget { target_id: target.clone(), flatten: true };
         let tab = cdp.call(&attach, None, STEP_DEADLINE).await.map_err(text)?.session_id;
-        let set = async {
-            navigate(cdp, Some(&tab), url.as_str()).await?;
-            let script = format!("navigator.login.setStatus({}).then(() => true)", Value::from(status));
+        let signal = async {
+            navigate(cdp, Some(&tab), page.as_str()).await?;
+            let ms = STEP_DEADLINE.as_millis() / 2;
+            let late = format!("{{signal: 'rejected', name: 'HarnessTimeout', message: 'no result within {ms} ms'}}");
+            let script = format!(
+                "Promise.race([window.{r}, new Promise((r) => setTimeout(() => r({late}), {ms}))])",
+                r = pages::SIGNAL_RESULT
+            );
             let r = cdp.call(&evaluate(script, false, true), Some(&tab), STEP_DEADLINE).await.map_err(text)?;
-            match r.exception_details {
-                Some(thrown) => Err(format!("navigator.login.setStatus() failed in {url}: {}", thrown.message())),
-                None => Ok(()),
+            if let Some(thrown) = r.exception_details {
+                return Err(format!("the harness's signal page {page} failed: {}", thrown.message()));
+            }
+            let value = r.result.value.unwrap_or(Value::Null);
+            let seen: SignalSeen = serde_json::from_value(value.clone())
+                .map_err(|e| format!("the signal page {page} returned {value} ({e})"))?;
+            match &seen {
+                SignalSeen::Rejected { name, message } if name.starts_with("Harness") => {
+                    Err(format!("the harness's signal page {page} did not answer: {message}"))
+                }
+                _ => Ok(seen),
             }
         }
         .await;
         cdp.call(&p::CloseTarget { target_id: target }, None, STEP_DEADLINE).await.map_err(text)?;
         cdp.call(&p::BringToFront {}, self.s(), STEP_DEADLINE).await.map_err(text)?;
-        set
+        signal
     }
 
     /// Fires the `AbortController` of the `get()` made at step `n`.

@@ -3,6 +3,10 @@
 //! and an IdP page that sets the IdP's login status (`Set-Login`) and a
 //! probe cookie. Browsers offer no other way to set login status from
 //! outside, and the cookie shows which FedCM requests carry credentials.
+//! A session's login-status signals have pages of their own: a frame that
+//! frames the next page of a chain, a page that calls
+//! `navigator.login.setStatus()`, one that fetches a URL, and a response
+//! with the `Set-Login` header the query asks for.
 //! They live under one reserved path, [`PREFIX`], on every host.
 
 use fedcm_model::HttpResponse;
@@ -19,6 +23,33 @@ pub const EMBED_PAGE: &str = "/.fedcm/embed";
 /// The IdP page's path; `?login=logged-in` or `?login=logged-out` adds the
 /// `Set-Login` header.
 pub const IDP_PAGE: &str = "/.fedcm/idp";
+
+/// A page that frames `?next=URL` (an https URL) and passes up what the
+/// frame posts: one link of the chain of frames around a login-status
+/// signal. Every page of the chain keeps the signal's result in the
+/// global [`SIGNAL_RESULT`] (a promise) and posts it to its parent.
+pub const FRAME_PAGE: &str = "/.fedcm/frame";
+
+/// A page that calls `navigator.login.setStatus(?status)` when it loads,
+/// its result `{"signal": "resolved"}` or `{"signal": "rejected", "name",
+/// "message"}`.
+pub const SET_STATUS_PAGE: &str = "/.fedcm/set-status";
+
+/// A page that fetches `?url=URL` with `credentials: "include"` and
+/// `mode: "no-cors"` when it loads: `{"signal": "sent"}` once the response
+/// has arrived, `{"signal": "rejected", ...}` if the fetch failed.
+pub const FETCH_PAGE: &str = "/.fedcm/fetch";
+
+/// A page answered with `Set-Login: ?value` (percent-decoded, as sent);
+/// loaded as a document, its result is `{"signal": "sent"}`. Fetched as a
+/// subresource (`Sec-Fetch-Dest` not a document or frame), it is an empty
+/// script, which Chromium's Opaque Response Blocking lets through to a
+/// no-cors fetch of another origin (an HTML response's headers would not
+/// reach the renderer, which reads `Set-Login`).
+pub const SET_LOGIN_PAGE: &str = "/.fedcm/set-login";
+
+/// The global in which the pages of a signal keep its result, a promise.
+pub const SIGNAL_RESULT: &str = "__fedcmSignal";
 
 /// The config of the IdP the harness signs in to before a scenario's call,
 /// to give the browser the connections the scenario declares (no DevTools
@@ -52,6 +83,56 @@ const RP_FRAME_SCRIPT: &str = "<script>addEventListener('message', async (e) => 
     const result = await (0, eval)(e.data);\n\
     parent.postMessage(result, e.origin);\n\
 });</script>";
+
+/// What every signal page does with its result: keeps it and posts it up.
+const SIGNAL_TAIL: &str = "window.__fedcmSignal.then((r) => { if (parent !== window) parent.postMessage(r, '*'); });\n";
+
+/// The chain's frame: frames `next` and passes up what it posts.
+fn frame_script() -> String {
+    format!(
+        "<script>\n\
+const next = new URLSearchParams(location.search).get('next') || '';\n\
+const frame = document.createElement('iframe');\n\
+let settle;\n\
+window.__fedcmSignal = new Promise((r) => {{ settle = r; }});\n\
+addEventListener('message', (e) => {{ if (e.source === frame.contentWindow) settle(e.data); }});\n\
+if (next.startsWith('https://')) {{ frame.src = next; document.body.appendChild(frame); }}\n\
+else settle({{signal: 'rejected', name: 'HarnessError', message: 'next is not an https URL'}});\n\
+{SIGNAL_TAIL}</script>"
+    )
+}
+
+fn set_status_script() -> String {
+    format!(
+        "<script>\n\
+const status = new URLSearchParams(location.search).get('status');\n\
+window.__fedcmSignal = (async () => {{\n\
+    try {{ await navigator.login.setStatus(status); return {{signal: 'resolved'}}; }}\n\
+    catch (e) {{ return {{signal: 'rejected', name: String(e && e.name), message: String(e && e.message)}}; }}\n\
+}})();\n{SIGNAL_TAIL}</script>"
+    )
+}
+
+fn fetch_script() -> String {
+    format!(
+        "<script>\n\
+const url = new URLSearchParams(location.search).get('url');\n\
+window.__fedcmSignal = fetch(url, {{credentials: 'include', mode: 'no-cors'}})\n\
+    .then((r) => r.arrayBuffer())\n\
+    .then(() => ({{signal: 'sent'}}), (e) => ({{signal: 'rejected', name: String(e && e.name), message: String(e && e.message)}}));\n\
+{SIGNAL_TAIL}</script>"
+    )
+}
+
+fn set_login_script() -> String {
+    format!("<script>\nwindow.__fedcmSignal = Promise.resolve({{signal: 'sent'}});\n{SIGNAL_TAIL}</script>")
+}
+
+/// Whether `value` can be sent as a header value as it is: visible ASCII,
+/// spaces and tabs.
+fn header_safe(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+}
 
 fn html(status: u16, title: &str) -> HttpResponse {
     html_with(status, title, "")
@@ -88,6 +169,26 @@ pub(crate) fn page(path_and_query: &str, headers: &[(String, String)], prime: Op
     match path {
         RP_PAGE => Some(html_with(200, "fedcm browser: RP page", RP_FRAME_SCRIPT)),
         EMBED_PAGE => Some(html(200, "fedcm browser: embedder page")),
+        FRAME_PAGE => Some(html_with(200, "fedcm browser: frame", &frame_script())),
+        SET_STATUS_PAGE => Some(html_with(200, "fedcm browser: setStatus()", &set_status_script())),
+        FETCH_PAGE => Some(html_with(200, "fedcm browser: fetch", &fetch_script())),
+        SET_LOGIN_PAGE => {
+            let value = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "value").map(|(_, v)| v);
+            let Some(value) = value.filter(|v| header_safe(v)) else {
+                return Some(html(400, "value must be given, in visible ASCII"));
+            };
+            let mut page = html_with(200, "fedcm browser: Set-Login", &set_login_script());
+            // Fetched by a document of another origin in no-cors mode, an
+            // HTML (or JSON) response is withheld by Chromium's Opaque
+            // Response Blocking, headers and all, before the renderer
+            // reads Set-Login; a script is let through.
+            if !matches!(dest, Some("document" | "iframe" | "frame")) {
+                page.headers[0].1 = "text/javascript".into();
+                page.body = b"// fedcm browser: Set-Login\n".to_vec();
+            }
+            page.headers.push(("set-login".into(), value.into_owned()));
+            Some(page)
+        }
         IDP_PAGE => {
             let login = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "login").map(|(_, v)| v);
             let mut page = html(200, "fedcm browser: IdP page");
@@ -166,5 +267,33 @@ mod tests {
         assert!(out.headers.contains(&("set-login".into(), "logged-out".into())));
         let plain = page("/.fedcm/idp").unwrap();
         assert!(!plain.headers.iter().any(|(k, _)| k == "set-login"));
+    }
+
+    #[test]
+    fn signal_pages_send_set_login_as_asked_and_keep_their_result() {
+        let sent = page("/.fedcm/set-login?value=logged-in%3B+type%3Didp").unwrap();
+        assert_eq!(sent.status, 200);
+        assert!(sent.headers.contains(&("set-login".into(), "logged-in; type=idp".into())), "{:?}", sent.headers);
+        assert_eq!(page("/.fedcm/set-login?value=Logged-In").unwrap().headers.last().unwrap().1, "Logged-In");
+        assert_eq!(page("/.fedcm/set-login").map(|p| p.status), Some(400));
+        assert_eq!(page("/.fedcm/set-login?value=a%0D%0Ab").map(|p| p.status), Some(400));
+        // A document gets HTML; a fetch a script, which ORB lets through.
+        let as_doc = |dest: &str| {
+            let headers = [("sec-fetch-dest".to_string(), dest.to_string())];
+            super::page("/.fedcm/set-login?value=logged-out", &headers, None).unwrap().headers[0].1.clone()
+        };
+        assert_eq!(as_doc("document"), "text/html; charset=utf-8");
+        assert_eq!(as_doc("iframe"), "text/html; charset=utf-8");
+        assert_eq!(as_doc("empty"), "text/javascript");
+        for path in [
+            "/.fedcm/frame?next=x",
+            "/.fedcm/set-status?status=logged-out",
+            "/.fedcm/fetch?url=x",
+            "/.fedcm/set-login?value=x",
+        ] {
+            let headers = [("sec-fetch-dest".to_string(), "document".to_string())];
+            let body = String::from_utf8(super::page(path, &headers, None).unwrap().body).unwrap();
+            assert!(body.contains(SIGNAL_RESULT), "{path}: {body}");
+        }
     }
 }

@@ -104,7 +104,8 @@ impl TlsIdentity {
 }
 
 /// Every host a scenario names (IdP URLs, the RP and its embedder, config
-/// URLs, login status and connections), sorted, without duplicates.
+/// URLs, login status and connections, a session's login-status signals
+/// and the frames around them), sorted, without duplicates.
 pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
     let mut urls: Vec<String> = scenario.idp.keys().map(|k| k.rsplit(' ').next().unwrap_or(k).to_string()).collect();
     urls.push(scenario.rp.origin.clone());
@@ -116,6 +117,12 @@ pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
         urls.extend(c.embedder.clone());
     }
     urls.extend(scenario.config_urls());
+    for step in scenario.steps().unwrap_or_default() {
+        if let crate::scenario::Action::LoginStatus { signal, .. } = step.action {
+            urls.push(signal.origin.to_string());
+            urls.extend(signal.ancestors.iter().map(Url::to_string));
+        }
+    }
     let mut hosts = BTreeSet::new();
     for u in urls {
         let Ok(url) = Url::parse(&u) else { continue };
