@@ -18,7 +18,7 @@ pub const STEP_DEADLINE: Duration = Duration::from_secs(10);
 const ABORT_CONTROLLER: &str = "__fedcmAbort";
 
 /// The page's call: the outcome as a JSON object, whatever happens. With
-/// `abort`, the call's signal is an `AbortController`'s that [`abort_script`]
+/// `abort`, the call's signal is an `AbortController`'s that `abort_script`
 /// fires.
 pub fn call_script(call: &PageCall, abort: bool) -> String {
     call_script_with(call, abort.then_some(ABORT_CONTROLLER))
