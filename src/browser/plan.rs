@@ -4,6 +4,7 @@
 //! call, and the person's steps. What cannot be driven is refused here with
 //! the reason, never guessed.
 
+use super::prompts::Framing;
 use crate::scenario::{parse_user_step, Action, Call, Scenario, UserStep};
 use crate::serve::{pages, tls};
 use fedcm_model::machine::browser::LoginStatus;
@@ -107,6 +108,9 @@ pub struct Plan {
     /// The top-level page that frames the RP page (`rp.embedder`); the
     /// call is made in the frame.
     pub embedder_page: Option<Url>,
+    /// How the embedder's page frames the RP page: directly, or through
+    /// `rp.frames`, each iframe allowing FedCM as the scenario says.
+    pub framing: Framing,
     /// Sign-ins that make the scenario's connections, in order.
     pub primes: Vec<PrimeStep>,
     /// RP pages that call `preventSilentAccess()` after the sign-ins.
@@ -279,6 +283,30 @@ fn frame_host(at: &str, rp: &Url, embedder: Option<&str>) -> Result<Option<Url>,
     top.join(pages::EMBED_PAGE).map(Some).map_err(|e| e.to_string())
 }
 
+/// How the embedder's page frames the RP page at `rp_page`: through the
+/// chain of `rp.frames` (each a [`pages::FRAME_PAGE`] framing the next,
+/// with `allow` where the scenario says), the RP's own iframe allowing
+/// FedCM unless `rp.allow` is false; and the frames' origins.
+fn framing(scenario: &Scenario, rp_page: &Url) -> Result<(Framing, Vec<Url>), String> {
+    let mut framing = Framing::direct(rp_page);
+    let mut allow = scenario.rp.allow.unwrap_or(true);
+    let mut origins = Vec::new();
+    for (j, frame) in scenario.rp.frames.iter().enumerate().rev() {
+        let origin = https(&format!("rp.frames[{j}].origin"), &frame.origin)?;
+        let mut page = origin.join(pages::FRAME_PAGE).map_err(|e| e.to_string())?;
+        page.query_pairs_mut().append_pair("next", framing.src.as_str());
+        if allow {
+            page.query_pairs_mut().append_pair("allow", "1");
+        }
+        framing.src = page;
+        framing.depth += 1;
+        allow = frame.allow.unwrap_or(true);
+        origins.push(origin);
+    }
+    framing.allow = allow;
+    Ok((framing, origins))
+}
+
 /// Whether the harness can drive `scenario` today; if not, why.
 pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     let gesture = scenario.browser.transient_activation.unwrap_or(true);
@@ -301,10 +329,18 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     if scenario.rp.csp.is_some() {
         return Err("an RP page with a Content-Security-Policy is not driven yet".into());
     }
-    if !scenario.rp.frames.is_empty() || scenario.rp.allow == Some(false) {
-        return Err("nested frames and an iframe without allow=\"identity-credentials-get\" are not driven yet".into());
-    }
-    let embedder_page = frame_host("rp.embedder", &rp, scenario.rp.embedder.as_deref())?;
+    let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
+    // Frames between the embedder and the RP, or an iframe that does not
+    // allow FedCM, frame even an RP of the embedder's own origin.
+    let chained = !scenario.rp.frames.is_empty() || scenario.rp.allow == Some(false);
+    let embedder_page = match (frame_host("rp.embedder", &rp, scenario.rp.embedder.as_deref())?, &scenario.rp.embedder)
+    {
+        (None, Some(top)) if chained => {
+            Some(https("rp.embedder", top)?.join(pages::EMBED_PAGE).map_err(|e| e.to_string())?)
+        }
+        (page, _) => page,
+    };
+    let (framing, chain) = framing(scenario, &rp_page)?;
     let mut primes = Vec::new();
     for c in &scenario.browser.connected {
         let idp = Url::parse(&c.idp).map_err(|e| format!("browser.connected idp {:?}: {e}", c.idp))?;
@@ -348,7 +384,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         }
     }
     idp_origins.extend(scenario.browser.login_status.keys().cloned());
-    let mut framed = Vec::new();
+    let mut framed: Vec<String> = chain.iter().map(Url::to_string).collect();
     for step in &steps {
         if let PlanStep::LoginStatus { origin, frames, .. } = step {
             idp_origins.insert(origin.origin().ascii_serialization());
@@ -382,8 +418,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
             }
         }
     }
-    let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
-    Ok(Plan { rp_page, embedder_page, primes, prevent_silent, idp_pages, steps, session, authorities })
+    Ok(Plan { rp_page, embedder_page, framing, primes, prevent_silent, idp_pages, steps, session, authorities })
 }
 
 #[cfg(test)]
@@ -452,6 +487,32 @@ mod tests {
         assert_eq!(plan.embedder_page.as_ref().map(Url::as_str), Some("https://news.example/.fedcm/embed"));
         assert_eq!(plan.primes[0].embedder_page.as_ref().map(Url::as_str), Some("https://other.example/.fedcm/embed"));
         assert!(plan.authorities.contains("other.example:443") && plan.authorities.contains("news.example:443"));
+    }
+
+    #[test]
+    fn nested_frames_chain_down_to_the_rp_with_allow_where_the_scenario_says() {
+        let plan = plan(&scenario(serde_json::json!({
+            "rp": {"origin": "https://rp.example", "embedder": "https://rp.example",
+                   "frames": [{"origin": "https://mid.example", "allow": false}, {"origin": "https://in.example"}],
+                   "allow": false}
+        })))
+        .unwrap();
+        assert_eq!(plan.embedder_page.as_ref().map(Url::as_str), Some("https://rp.example/.fedcm/embed"));
+        let f = &plan.framing;
+        assert!(!f.allow && !f.sandbox && f.depth == 2, "{f:?}");
+        let next = |url: &Url| Url::parse(&url.query_pairs().find(|(k, _)| k == "next").unwrap().1).unwrap();
+        let allows = |url: &Url| url.query_pairs().any(|(k, v)| k == "allow" && v == "1");
+        assert_eq!((f.src.host_str(), f.src.path()), (Some("mid.example"), pages::FRAME_PAGE));
+        // mid.example's iframe (of in.example) allows; in.example's (of the RP) does not.
+        assert!(allows(&f.src));
+        let inner = next(&f.src);
+        assert_eq!(inner.host_str(), Some("in.example"));
+        assert!(!allows(&inner));
+        assert_eq!(next(&inner).as_str(), "https://rp.example/.fedcm/rp");
+        assert!(plan.authorities.contains("mid.example:443") && plan.authorities.contains("in.example:443"));
+        // An RP framed by its own origin with nothing in between is called unframed.
+        let same = serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://rp.example"}});
+        assert!(super::plan(&scenario(same)).unwrap().embedder_page.is_none());
     }
 
     #[test]

@@ -26,8 +26,11 @@ pub const IDP_PAGE: &str = "/.fedcm/idp";
 
 /// A page that frames `?next=URL` (an https URL) and passes up what the
 /// frame posts: one link of the chain of frames around a login-status
-/// signal. Every page of the chain keeps the signal's result in the
-/// global [`SIGNAL_RESULT`] (a promise) and posts it to its parent.
+/// signal, or around a framed RP page (`rp.frames`). Every page of the
+/// chain keeps the signal's result in the global [`SIGNAL_RESULT`] (a
+/// promise) and posts it to its parent. With `&allow=1` the iframe has
+/// `allow="identity-credentials-get"`; it fills the page, so a click in
+/// the outermost frame lands in the innermost.
 pub const FRAME_PAGE: &str = "/.fedcm/frame";
 
 /// A page that calls `navigator.login.setStatus(?status)` when it loads,
@@ -74,14 +77,16 @@ pub struct Prime {
 /// cookie reaches FedCM's credentialed fetches.
 pub const PROBE_COOKIE: &str = "fedcm_probe=1";
 
-/// The RP page, framed, runs the call its embedder posts to it (a script
-/// that evaluates to a promise of a structured-cloneable result) and posts
-/// the result back: a cross-origin frame cannot be scripted from its
-/// embedder, and DevTools would need the frame's own target.
+/// The RP page, framed, runs the call its parent or the top-level page
+/// posts to it (a script that evaluates to a promise of a
+/// structured-cloneable result) and posts the result back to the sender:
+/// a cross-origin frame cannot be scripted from its embedder, and DevTools
+/// would need the frame's own target. The top-level page posts to an RP
+/// page nested in frames directly (`frames[0]` down the chain).
 const RP_FRAME_SCRIPT: &str = "<script>addEventListener('message', async (e) => {\n\
-    if (e.source !== parent) return;\n\
+    if (e.source !== parent && e.source !== top) return;\n\
     const result = await (0, eval)(e.data);\n\
-    parent.postMessage(result, e.origin);\n\
+    e.source.postMessage(result, e.origin === 'null' ? '*' : e.origin);\n\
 });</script>";
 
 /// What every signal page does with its result: keeps it and posts it up.
@@ -96,6 +101,8 @@ const frame = document.createElement('iframe');\n\
 let settle;\n\
 window.__fedcmSignal = new Promise((r) => {{ settle = r; }});\n\
 addEventListener('message', (e) => {{ if (e.source === frame.contentWindow) settle(e.data); }});\n\
+if (new URLSearchParams(location.search).get('allow') === '1') frame.allow = 'identity-credentials-get';\n\
+frame.style = 'position: fixed; inset: 0; width: 100%; height: 100%; border: 0';\n\
 if (next.startsWith('https://')) {{ frame.src = next; document.body.appendChild(frame); }}\n\
 else settle({{signal: 'rejected', name: 'HarnessError', message: 'next is not an https URL'}});\n\
 {SIGNAL_TAIL}</script>"

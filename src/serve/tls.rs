@@ -110,6 +110,7 @@ pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
     let mut urls: Vec<String> = scenario.idp.keys().map(|k| k.rsplit(' ').next().unwrap_or(k).to_string()).collect();
     urls.push(scenario.rp.origin.clone());
     urls.extend(scenario.rp.embedder.clone());
+    urls.extend(scenario.rp.frames.iter().map(|f| f.origin.clone()));
     urls.extend(scenario.browser.login_status.keys().cloned());
     urls.extend(scenario.browser.requires_user_mediation.iter().cloned());
     for c in &scenario.browser.connected {
