@@ -62,6 +62,10 @@ pub enum PageOutcome {
     },
     /// `disconnect()` resolved (with nothing).
     Disconnected,
+    /// `IdentityProvider.getUserInfo()` resolved with these accounts
+    /// (`email`, `name`, `givenName`, `picture`).
+    #[serde(rename = "userinfo")]
+    UserInfo { accounts: Value },
 }
 
 impl PageOutcome {
@@ -71,6 +75,7 @@ impl PageOutcome {
             PageOutcome::Resolve { token, token_type, .. } => format!("resolve {token} ({token_type})"),
             PageOutcome::Reject { name, .. } => format!("reject {name}"),
             PageOutcome::Disconnected => "disconnect() resolves".into(),
+            PageOutcome::UserInfo { accounts } => format!("getUserInfo() resolves with {accounts}"),
         }
     }
 }

@@ -22,6 +22,11 @@ pub enum PageCall {
     Disconnect(Value),
     /// `IdentityProvider.resolve(token, options)` from the RP's page.
     Resolve(Value),
+    /// `IdentityProvider.getUserInfo(options)` from a page on `caller`'s
+    /// origin (the RP page on it, [`pages::RP_PAGE`]): an iframe the RP
+    /// page adds, with `allow="identity-credentials-get"` if `allow`, or,
+    /// `top_level`, the page the tab opens instead of the RP's.
+    GetUserInfo { options: Value, caller: Url, allow: bool, top_level: bool },
 }
 
 /// A connection the browser must hold before the call, made by signing in
@@ -92,6 +97,7 @@ impl PlanStep {
                 PageCall::Get(_) => "get",
                 PageCall::Disconnect(_) => "disconnect",
                 PageCall::Resolve(_) => "resolve",
+                PageCall::GetUserInfo { .. } => "getUserInfo",
             },
             PlanStep::PreventSilentAccess => "preventSilentAccess",
             PlanStep::LoginStatus { .. } => "login_status",
@@ -154,7 +160,19 @@ fn page_call(call: &Call) -> Result<(PageCall, Vec<String>), String> {
         Call::Store(_) => {
             return Err("store() needs an IdentityCredential object, which only a completed get() makes; the harness makes one call per page".into())
         }
-        Call::GetUserInfo(_) => return Err("getUserInfo() from an IdP iframe is not driven by the harness yet".into()),
+        Call::GetUserInfo(args) => {
+            let (caller, framed, allow) = crate::scenario::user_info_caller(args, "call").map_err(|e| e.to_string())?;
+            let caller = https("getUserInfo.caller", caller.as_str())?;
+            // The call's own arguments; the others describe its document.
+            let mut options = args.clone();
+            if let Value::Object(o) = &mut options {
+                for key in ["caller", "top_level", "allow"] {
+                    o.remove(key);
+                }
+            }
+            let url = args.get("configURL").and_then(Value::as_str).map(String::from);
+            (PageCall::GetUserInfo { options, caller, allow, top_level: !framed }, url.into_iter().collect())
+        }
     };
     if let PageCall::Get(options) = &call {
         let aborted = fedcm_model::machine::signal_already_aborted(options);
@@ -190,6 +208,9 @@ fn session_steps(scenario: &Scenario, gesture: bool) -> Result<(Vec<PlanStep>, V
             }
             Action::Call(call) => {
                 let (call, urls) = page_call(call).map_err(|e| format!("{at}: {e}"))?;
+                if matches!(call, PageCall::GetUserInfo { top_level: true, .. }) {
+                    return Err(format!("{at}: a getUserInfo() in a top-level page of its own is driven as a single call only, not in a session"));
+                }
                 config_urls.extend(urls);
                 let user = user_steps(&step.user, &format!("{at}.user"))?;
                 let aborted_later = steps.iter().any(|s| matches!(s.action, Action::Abort(n) if n == i));
@@ -307,6 +328,13 @@ fn framing(scenario: &Scenario, rp_page: &Url) -> Result<(Framing, Vec<Url>), St
     Ok((framing, origins))
 }
 
+fn plan_first_call(steps: &[PlanStep]) -> Option<&PageCall> {
+    steps.iter().find_map(|s| match s {
+        PlanStep::Call(c) => Some(&c.call),
+        _ => None,
+    })
+}
+
 /// Whether the harness can drive `scenario` today; if not, why.
 pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     let gesture = scenario.browser.transient_activation.unwrap_or(true);
@@ -315,7 +343,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
             let (call, config_urls) = page_call(call)?;
             let user = user_steps(&scenario.user, "user")?;
             let abort = user.contains(&UserStep::Abort);
-            if abort && matches!(call, PageCall::Disconnect(_) | PageCall::Resolve(_)) {
+            if abort && !matches!(call, PageCall::Get(_)) {
                 return Err("only get() takes an AbortSignal".into());
             }
             (vec![PlanStep::Call(PlannedCall { call, user, awaited: true, gesture, abort })], config_urls)
@@ -323,6 +351,14 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         None => session_steps(scenario, gesture)?,
     };
     let rp = https("rp.origin", &scenario.rp.origin)?;
+    // The documents getUserInfo() is called from, mapped like the RP's.
+    let callers: Vec<Url> = steps
+        .iter()
+        .filter_map(|s| match s {
+            PlanStep::Call(PlannedCall { call: PageCall::GetUserInfo { caller, .. }, .. }) => Some(caller.clone()),
+            _ => None,
+        })
+        .collect();
     if scenario.rp.sandboxed {
         return Err("a sandboxed RP frame is not driven yet".into());
     }
@@ -384,7 +420,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         }
     }
     idp_origins.extend(scenario.browser.login_status.keys().cloned());
-    let mut framed: Vec<String> = chain.iter().map(Url::to_string).collect();
+    let mut framed: Vec<String> = chain.iter().chain(&callers).map(Url::to_string).collect();
     for step in &steps {
         if let PlanStep::LoginStatus { origin, frames, .. } = step {
             idp_origins.insert(origin.origin().ascii_serialization());
@@ -418,6 +454,17 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
             }
         }
     }
+    // A getUserInfo() made at the top level of its caller's origin: the
+    // tab opens the caller's page instead of the RP's, and calls there.
+    let rp_page = match plan_first_call(&steps) {
+        Some(PageCall::GetUserInfo { caller, top_level: true, .. }) => {
+            if embedder_page.is_some() {
+                return Err("a top-level getUserInfo() has no embedder".into());
+            }
+            caller.join(pages::RP_PAGE).map_err(|e| e.to_string())?
+        }
+        _ => rp_page,
+    };
     Ok(Plan { rp_page, embedder_page, framing, primes, prevent_silent, idp_pages, steps, session, authorities })
 }
 
@@ -513,6 +560,27 @@ mod tests {
         // An RP framed by its own origin with nothing in between is called unframed.
         let same = serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://rp.example"}});
         assert!(super::plan(&scenario(same)).unwrap().embedder_page.is_none());
+    }
+
+    #[test]
+    fn get_user_info_is_called_from_its_callers_frame_or_top_level_page() {
+        let call = |args: Value| serde_json::json!({"call": {"getUserInfo": args}, "user": []});
+        let config = "https://idp.example/config.json";
+        let plan = plan(&scenario(call(serde_json::json!({"configURL": config, "clientId": "1", "caller": "https://other.example", "allow": false})))).unwrap();
+        let PageCall::GetUserInfo { options, caller, allow, top_level } = &plan.first_call().unwrap().call else {
+            panic!()
+        };
+        assert_eq!(options, &serde_json::json!({"configURL": config, "clientId": "1"}));
+        assert_eq!((caller.as_str(), *allow, *top_level), ("https://other.example/", false, false));
+        assert!(plan.authorities.contains("other.example:443"), "{:?}", plan.authorities);
+        assert_eq!(plan.rp_page.as_str(), "https://rp.example/.fedcm/rp");
+        let top =
+            super::plan(&scenario(call(serde_json::json!({"configURL": config, "clientId": "1", "top_level": true}))))
+                .unwrap();
+        assert_eq!(top.rp_page.as_str(), "https://idp.example/.fedcm/rp");
+        let steps = serde_json::json!([{"getUserInfo": {"configURL": config, "clientId": "1", "top_level": true}}]);
+        let err = super::plan(&session(steps, serde_json::json!({}))).unwrap_err();
+        assert!(err.contains("top-level"), "{err}");
     }
 
     #[test]

@@ -73,6 +73,21 @@ pub fn call_script_with(call: &PageCall, controller: Option<&str>) -> String {
 }})()"#
             )
         }
+        PageCall::GetUserInfo { options, caller, allow, top_level } => {
+            // The accounts as the page got them: plain objects.
+            let call = format!(
+                r#"(async () => {{
+  try {{
+    const accounts = await IdentityProvider.getUserInfo({options});
+    return {{outcome: "userinfo", accounts: Array.from(accounts, (a) => Object.assign({{}}, a))}};
+  }} {catch}
+}})()"#
+            );
+            if *top_level {
+                return call;
+            }
+            user_info_frame(&call, caller, *allow)
+        }
         PageCall::Disconnect(options) => format!(
             r#"(async () => {{
   const options = {options};
@@ -83,6 +98,30 @@ pub fn call_script_with(call: &PageCall, controller: Option<&str>) -> String {
 }})()"#
         ),
     }
+}
+
+/// `call` made by the IdP's document the RP page frames: an iframe of the
+/// RP page on `caller`'s origin (with `allow="identity-credentials-get"`
+/// if `allow`), which runs what its parent posts, as a framed RP page does.
+fn user_info_frame(call: &str, caller: &url::Url, allow: bool) -> String {
+    let src = Value::from(caller.join(crate::serve::pages::RP_PAGE).map(String::from).unwrap_or_default());
+    let origin = Value::from(caller.origin().ascii_serialization());
+    let call = Value::from(call);
+    let allow = if allow { "frame.allow = \"identity-credentials-get\";" } else { "" };
+    format!(
+        r#"(async () => {{
+  const frame = document.createElement("iframe");
+  {allow}
+  const loaded = new Promise((r) => frame.addEventListener("load", r, {{once: true}}));
+  frame.src = {src};
+  document.body.appendChild(frame);
+  const late = (what) => new Promise((_, no) => setTimeout(() => no(new Error("the IdP's frame did not " + what)), 9000));
+  await Promise.race([loaded, late("load")]);
+  const reply = new Promise((r) => addEventListener("message", (e) => {{ if (e.source === frame.contentWindow) r(e.data); }}));
+  frame.contentWindow.postMessage({call}, {origin});
+  return await Promise.race([reply, late("answer")]);
+}})()"#
+    )
 }
 
 /// The global the embedder page keeps the RP's frame in.

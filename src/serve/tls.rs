@@ -118,6 +118,21 @@ pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
         urls.extend(c.embedder.clone());
     }
     urls.extend(scenario.config_urls());
+    // getUserInfo()'s config URL and the origin of the document calling it.
+    let mut calls: Vec<crate::scenario::Call> = scenario.call.iter().cloned().collect();
+    for step in scenario.steps().unwrap_or_default() {
+        if let crate::scenario::Action::Call(call) = step.action {
+            calls.push(call);
+        }
+    }
+    for call in calls {
+        if let crate::scenario::Call::GetUserInfo(args) = call {
+            urls.extend(args.get("configURL").and_then(serde_json::Value::as_str).map(String::from));
+            if let Ok((caller, _, _)) = crate::scenario::user_info_caller(&args, "call") {
+                urls.push(caller.to_string());
+            }
+        }
+    }
     for step in scenario.steps().unwrap_or_default() {
         if let crate::scenario::Action::LoginStatus { signal, .. } = step.action {
             urls.push(signal.origin.to_string());
