@@ -362,9 +362,6 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     if scenario.rp.sandboxed {
         return Err("a sandboxed RP frame is not driven yet".into());
     }
-    if scenario.rp.csp.is_some() {
-        return Err("an RP page with a Content-Security-Policy is not driven yet".into());
-    }
     let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
     // Frames between the embedder and the RP, or an iframe that does not
     // allow FedCM, frame even an RP of the embedder's own origin.
@@ -377,6 +374,15 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         (page, _) => page,
     };
     let (framing, chain) = framing(scenario, &rp_page)?;
+    // The RP page the call is made in carries the scenario's policy (the
+    // pages of the sign-ins and of preventSilentAccess() do not).
+    let mut rp_page = rp_page;
+    if let Some(csp) = &scenario.rp.csp {
+        if embedder_page.is_some() {
+            return Err("a Content-Security-Policy on a framed RP page is not driven yet: the page runs what its embedder posts with eval(), which most policies forbid".into());
+        }
+        rp_page.query_pairs_mut().append_pair("csp", csp);
+    }
     let mut primes = Vec::new();
     for c in &scenario.browser.connected {
         let idp = Url::parse(&c.idp).map_err(|e| format!("browser.connected idp {:?}: {e}", c.idp))?;
@@ -581,6 +587,16 @@ mod tests {
         let steps = serde_json::json!([{"getUserInfo": {"configURL": config, "clientId": "1", "top_level": true}}]);
         let err = super::plan(&session(steps, serde_json::json!({}))).unwrap_err();
         assert!(err.contains("top-level"), "{err}");
+    }
+
+    #[test]
+    fn an_rp_csp_is_asked_of_the_rp_page_it_calls_from() {
+        let csp = serde_json::json!({"rp": {"origin": "https://rp.example", "csp": "connect-src 'self'"}});
+        let plan = plan(&scenario(csp)).unwrap();
+        assert_eq!(plan.rp_page.as_str(), "https://rp.example/.fedcm/rp?csp=connect-src+%27self%27");
+        let framed =
+            serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example", "csp": "x"}});
+        assert!(super::plan(&scenario(framed)).unwrap_err().contains("Content-Security-Policy"));
     }
 
     #[test]

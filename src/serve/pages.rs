@@ -14,7 +14,8 @@ use fedcm_model::HttpResponse;
 /// The path prefix of the harness pages.
 pub const PREFIX: &str = "/.fedcm/";
 
-/// The RP page's path.
+/// The RP page's path; `?csp=POLICY` serves it with that
+/// `Content-Security-Policy` header (`rp.csp`).
 pub const RP_PAGE: &str = "/.fedcm/rp";
 
 /// A top-level page that frames the RP page (`rp.embedder`).
@@ -174,7 +175,16 @@ pub(crate) fn page(path_and_query: &str, headers: &[(String, String)], prime: Op
     }
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
     match path {
-        RP_PAGE => Some(html_with(200, "fedcm browser: RP page", RP_FRAME_SCRIPT)),
+        RP_PAGE => {
+            let mut page = html_with(200, "fedcm browser: RP page", RP_FRAME_SCRIPT);
+            if let Some((_, csp)) = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "csp") {
+                if !header_safe(&csp) {
+                    return Some(html(400, "csp must be in visible ASCII"));
+                }
+                page.headers.push(("content-security-policy".into(), csp.into_owned()));
+            }
+            Some(page)
+        }
         EMBED_PAGE => Some(html(200, "fedcm browser: embedder page")),
         FRAME_PAGE => Some(html_with(200, "fedcm browser: frame", &frame_script())),
         SET_STATUS_PAGE => Some(html_with(200, "fedcm browser: setStatus()", &set_status_script())),
@@ -268,6 +278,9 @@ mod tests {
         let favicon = super::page("/favicon.ico", &[("sec-fetch-dest".into(), "image".into())], None);
         assert_eq!(favicon.map(|p| p.status), Some(404));
         assert_eq!(page("/.fedcm/rp").map(|p| p.status), Some(200));
+        let csp = page("/.fedcm/rp?csp=connect-src+%27self%27").unwrap();
+        assert!(csp.headers.contains(&("content-security-policy".into(), "connect-src 'self'".into())));
+        assert!(!page("/.fedcm/rp").unwrap().headers.iter().any(|(k, _)| k == "content-security-policy"));
         assert_eq!(page("/.fedcm/nope").map(|p| p.status), Some(404));
         assert_eq!(page("/.fedcm/idp?login=maybe").map(|p| p.status), Some(400));
         let out = page("/.fedcm/idp?login=logged-out").unwrap();
