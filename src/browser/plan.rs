@@ -325,6 +325,14 @@ fn framing(scenario: &Scenario, rp_page: &Url) -> Result<(Framing, Vec<Url>), St
         origins.push(origin);
     }
     framing.allow = allow;
+    if scenario.rp.sandboxed {
+        if !scenario.rp.frames.is_empty() {
+            return Err("a sandboxed RP frame inside rp.frames is not driven yet".into());
+        }
+        // Its origin is opaque: the embedder posts to it with "*".
+        framing.sandbox = true;
+        framing.rp_origin = None;
+    }
     Ok((framing, origins))
 }
 
@@ -359,13 +367,11 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
             _ => None,
         })
         .collect();
-    if scenario.rp.sandboxed {
-        return Err("a sandboxed RP frame is not driven yet".into());
-    }
     let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
-    // Frames between the embedder and the RP, or an iframe that does not
-    // allow FedCM, frame even an RP of the embedder's own origin.
-    let chained = !scenario.rp.frames.is_empty() || scenario.rp.allow == Some(false);
+    // Frames between the embedder and the RP, an iframe that does not
+    // allow FedCM, or a sandboxed one frame even an RP of the embedder's
+    // own origin.
+    let chained = !scenario.rp.frames.is_empty() || scenario.rp.allow == Some(false) || scenario.rp.sandboxed;
     let embedder_page = match (frame_host("rp.embedder", &rp, scenario.rp.embedder.as_deref())?, &scenario.rp.embedder)
     {
         (None, Some(top)) if chained => {
@@ -476,6 +482,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::prompts;
     use super::*;
 
     pub(crate) fn scenario(patch: Value) -> Scenario {
@@ -597,6 +604,17 @@ mod tests {
         let framed =
             serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example", "csp": "x"}});
         assert!(super::plan(&scenario(framed)).unwrap_err().contains("Content-Security-Policy"));
+    }
+
+    #[test]
+    fn a_sandboxed_rp_is_framed_sandboxed_even_by_its_own_origin() {
+        let rp = serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://rp.example", "sandboxed": true}});
+        let plan = plan(&scenario(rp)).unwrap();
+        assert_eq!(plan.embedder_page.as_ref().map(Url::as_str), Some("https://rp.example/.fedcm/embed"));
+        let f = &plan.framing;
+        assert!(f.sandbox && f.allow && f.rp_origin.is_none() && f.depth == 0, "{f:?}");
+        assert!(prompts::add_frame(f).contains(r#"frame.sandbox = "allow-scripts";"#));
+        assert!(prompts::in_frame("1", f).contains(r#"postMessage("1", "*")"#));
     }
 
     #[test]
