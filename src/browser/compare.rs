@@ -148,6 +148,19 @@ fn outcome_differences(model: &Settled, page: &PageOutcome) -> Vec<String> {
                 }
             }
         }
+        // The model's getUserInfo() resolves with the accounts list.
+        ("resolve", PageOutcome::UserInfo { accounts }) => {
+            let want = model.credential.clone().unwrap_or(Value::Null);
+            if &want != accounts {
+                d.push(format!("accounts: the model gives {want}, the browser {accounts}"));
+            }
+        }
+        (_, PageOutcome::UserInfo { accounts }) => {
+            let name = field(model.error, "name");
+            d.push(format!(
+                "outcome: the model rejects with {name}, the browser's getUserInfo() resolves with {accounts}"
+            ))
+        }
         // The model's disconnect() resolves with null: nothing.
         ("resolve", PageOutcome::Disconnected) if model.credential.as_ref().is_none_or(Value::is_null) => {}
         (_, PageOutcome::Disconnected) => {
@@ -160,6 +173,12 @@ fn outcome_differences(model: &Settled, page: &PageOutcome) -> Vec<String> {
         (_, PageOutcome::Resolve { token, .. }) => {
             let name = field(model.error, "name");
             d.push(format!("outcome: the model rejects with {name}, the browser resolves with token {token}"))
+        }
+        (_, PageOutcome::Reject { name, message, .. }) if model.credential.as_ref().is_some_and(Value::is_array) => {
+            let accounts = model.credential.clone().unwrap_or_default();
+            d.push(format!(
+                "outcome: the model's getUserInfo() resolves with {accounts}, the browser rejects with {name} ({message:?})"
+            ))
         }
         (_, PageOutcome::Reject { name, message, .. }) => {
             let token = field(model.credential, "token");
@@ -320,6 +339,19 @@ mod tests {
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d[0].contains("with cookies, the browser without cookies"), "{d:?}");
         assert!(d[1].contains("Origin"), "{d:?}");
+    }
+
+    #[test]
+    fn get_user_info_accounts_are_compared_whole() {
+        use crate::browser::harness::PageOutcome;
+        let accounts = serde_json::json!([{"email": "e", "name": "n", "givenName": "", "picture": ""}]);
+        let credential = Some(accounts.clone());
+        let model = Settled { outcome: "resolve", credential: &credential, error: &None };
+        assert!(outcome_differences(&model, &PageOutcome::UserInfo { accounts }).is_empty());
+        let other = PageOutcome::UserInfo { accounts: serde_json::json!([]) };
+        assert!(outcome_differences(&model, &other)[0].starts_with("accounts:"));
+        let reject = PageOutcome::Reject { name: "NetworkError".into(), message: String::new(), code: None, url: None };
+        assert!(outcome_differences(&model, &reject)[0].contains("getUserInfo() resolves"));
     }
 
     #[test]

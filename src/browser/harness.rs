@@ -62,6 +62,10 @@ pub enum PageOutcome {
     },
     /// `disconnect()` resolved (with nothing).
     Disconnected,
+    /// `IdentityProvider.getUserInfo()` resolved with these accounts
+    /// (`email`, `name`, `givenName`, `picture`).
+    #[serde(rename = "userinfo")]
+    UserInfo { accounts: Value },
 }
 
 impl PageOutcome {
@@ -71,6 +75,7 @@ impl PageOutcome {
             PageOutcome::Resolve { token, token_type, .. } => format!("resolve {token} ({token_type})"),
             PageOutcome::Reject { name, .. } => format!("reject {name}"),
             PageOutcome::Disconnected => "disconnect() resolves".into(),
+            PageOutcome::UserInfo { accounts } => format!("getUserInfo() resolves with {accounts}"),
         }
     }
 }
@@ -252,8 +257,8 @@ async fn drive(cdp: &Cdp, events: &mut Events, plan: &Plan, server: &Server) -> 
     let Some(planned) = plan.first_call() else { return Err("the scenario makes no call".into()) };
     let mut script = call_script(&planned.call, planned.abort);
     if plan.embedder_page.is_some() {
-        add_frame(cdp, s, &plan.rp_page, planned.gesture).await?;
-        script = prompts::in_frame(&script, &plan.rp_page);
+        add_frame(cdp, s, &plan.framing, planned.gesture).await?;
+        script = prompts::in_frame(&script, &plan.framing);
     }
     let (page, dialogs, took) = call(cdp, events, page, &script, planned.gesture, &planned.user).await?;
     Ok(Driven { page, dialogs, took, steps: Vec::new() })
@@ -290,8 +295,9 @@ async fn connect(
     let steps = [UserStep::Choose { account: prime.account.clone(), config_url: None }];
     let mut script = call_script(&PageCall::Get(options), false);
     if prime.embedder_page.is_some() {
-        add_frame(cdp, s, &prime.rp_page, false).await?;
-        script = prompts::in_frame(&script, &prime.rp_page);
+        let framing = prompts::Framing::direct(&prime.rp_page);
+        add_frame(cdp, s, &framing, false).await?;
+        script = prompts::in_frame(&script, &framing);
     }
     let called = call(cdp, events, page, &script, true, &steps).await;
     server.set_prime(None);
@@ -303,13 +309,17 @@ async fn connect(
 
 /// An out-of-process frame of ours was attached: FedCM's DevTools events
 /// for a call made in it come on its session, so the domain is enabled
-/// there and the session joins `ours`. Whether `event` was such an attach.
+/// there and the session joins `ours`; the frames it holds out of its
+/// process (a chain of `rp.frames`) are attached on its session in turn.
+/// Whether `event` was such an attach.
 pub(super) async fn attach_frame(cdp: &Cdp, event: &super::cdp::Event, ours: &mut Vec<String>) -> Result<bool, String> {
     let Some(attached) = event.parse::<p::AttachedToTarget>(p::ATTACHED_TO_TARGET) else { return Ok(false) };
     let attached = attached.map_err(text)?;
     if attached.target_info.kind == "iframe" {
         let enable = p::FedCmEnable { disable_rejection_delay: true };
         cdp.call(&enable, Some(&attached.session_id), STEP_DEADLINE).await.map_err(text)?;
+        let auto_attach = p::SetAutoAttach { auto_attach: true, wait_for_debugger_on_start: false, flatten: true };
+        cdp.call(&auto_attach, Some(&attached.session_id), STEP_DEADLINE).await.map_err(text)?;
         ours.push(attached.session_id);
     }
     Ok(true)
@@ -318,8 +328,8 @@ pub(super) async fn attach_frame(cdp: &Cdp, event: &super::cdp::Event, ours: &mu
 /// Frames the RP page in the current page; with `gesture`, clicks in the
 /// frame, since a gesture evaluated in the page does not reach a
 /// cross-origin frame.
-async fn add_frame(cdp: &Cdp, s: Option<&str>, rp_page: &url::Url, gesture: bool) -> Result<(), String> {
-    let added = cdp.call(&evaluate(prompts::add_frame(rp_page), false, true), s, STEP_DEADLINE).await.map_err(text)?;
+async fn add_frame(cdp: &Cdp, s: Option<&str>, framing: &prompts::Framing, gesture: bool) -> Result<(), String> {
+    let added = cdp.call(&evaluate(prompts::add_frame(framing), false, true), s, STEP_DEADLINE).await.map_err(text)?;
     if let Some(thrown) = added.exception_details {
         return Err(format!("the harness could not frame the RP page: {}", thrown.message()));
     }
@@ -363,7 +373,7 @@ async fn call(
     // Events so far (the browser's first tab, the pages' loads) are not the
     // call's, but a frame attached by now (the RP's, framed) is.
     while let Some(event) = events.next(Duration::ZERO).await.map_err(text)? {
-        if event.session_id.as_deref() == s {
+        if event.session_id.as_deref().is_some_and(|id| ours.iter().any(|o| o == id)) {
             attach_frame(cdp, &event, &mut ours).await?;
         }
     }

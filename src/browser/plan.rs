@@ -4,6 +4,7 @@
 //! call, and the person's steps. What cannot be driven is refused here with
 //! the reason, never guessed.
 
+use super::prompts::Framing;
 use crate::scenario::{parse_user_step, Action, Call, Scenario, UserStep};
 use crate::serve::{pages, tls};
 use fedcm_model::machine::browser::LoginStatus;
@@ -21,6 +22,11 @@ pub enum PageCall {
     Disconnect(Value),
     /// `IdentityProvider.resolve(token, options)` from the RP's page.
     Resolve(Value),
+    /// `IdentityProvider.getUserInfo(options)` from a page on `caller`'s
+    /// origin (the RP page on it, [`pages::RP_PAGE`]): an iframe the RP
+    /// page adds, with `allow="identity-credentials-get"` if `allow`, or,
+    /// `top_level`, the page the tab opens instead of the RP's.
+    GetUserInfo { options: Value, caller: Url, allow: bool, top_level: bool },
 }
 
 /// A connection the browser must hold before the call, made by signing in
@@ -91,6 +97,7 @@ impl PlanStep {
                 PageCall::Get(_) => "get",
                 PageCall::Disconnect(_) => "disconnect",
                 PageCall::Resolve(_) => "resolve",
+                PageCall::GetUserInfo { .. } => "getUserInfo",
             },
             PlanStep::PreventSilentAccess => "preventSilentAccess",
             PlanStep::LoginStatus { .. } => "login_status",
@@ -107,6 +114,9 @@ pub struct Plan {
     /// The top-level page that frames the RP page (`rp.embedder`); the
     /// call is made in the frame.
     pub embedder_page: Option<Url>,
+    /// How the embedder's page frames the RP page: directly, or through
+    /// `rp.frames`, each iframe allowing FedCM as the scenario says.
+    pub framing: Framing,
     /// Sign-ins that make the scenario's connections, in order.
     pub primes: Vec<PrimeStep>,
     /// RP pages that call `preventSilentAccess()` after the sign-ins.
@@ -150,7 +160,19 @@ fn page_call(call: &Call) -> Result<(PageCall, Vec<String>), String> {
         Call::Store(_) => {
             return Err("store() needs an IdentityCredential object, which only a completed get() makes; the harness makes one call per page".into())
         }
-        Call::GetUserInfo(_) => return Err("getUserInfo() from an IdP iframe is not driven by the harness yet".into()),
+        Call::GetUserInfo(args) => {
+            let (caller, framed, allow) = crate::scenario::user_info_caller(args, "call").map_err(|e| e.to_string())?;
+            let caller = https("getUserInfo.caller", caller.as_str())?;
+            // The call's own arguments; the others describe its document.
+            let mut options = args.clone();
+            if let Value::Object(o) = &mut options {
+                for key in ["caller", "top_level", "allow"] {
+                    o.remove(key);
+                }
+            }
+            let url = args.get("configURL").and_then(Value::as_str).map(String::from);
+            (PageCall::GetUserInfo { options, caller, allow, top_level: !framed }, url.into_iter().collect())
+        }
     };
     if let PageCall::Get(options) = &call {
         let aborted = fedcm_model::machine::signal_already_aborted(options);
@@ -186,6 +208,9 @@ fn session_steps(scenario: &Scenario, gesture: bool) -> Result<(Vec<PlanStep>, V
             }
             Action::Call(call) => {
                 let (call, urls) = page_call(call).map_err(|e| format!("{at}: {e}"))?;
+                if matches!(call, PageCall::GetUserInfo { top_level: true, .. }) {
+                    return Err(format!("{at}: a getUserInfo() in a top-level page of its own is driven as a single call only, not in a session"));
+                }
                 config_urls.extend(urls);
                 let user = user_steps(&step.user, &format!("{at}.user"))?;
                 let aborted_later = steps.iter().any(|s| matches!(s.action, Action::Abort(n) if n == i));
@@ -279,6 +304,45 @@ fn frame_host(at: &str, rp: &Url, embedder: Option<&str>) -> Result<Option<Url>,
     top.join(pages::EMBED_PAGE).map(Some).map_err(|e| e.to_string())
 }
 
+/// How the embedder's page frames the RP page at `rp_page`: through the
+/// chain of `rp.frames` (each a [`pages::FRAME_PAGE`] framing the next,
+/// with `allow` where the scenario says), the RP's own iframe allowing
+/// FedCM unless `rp.allow` is false; and the frames' origins.
+fn framing(scenario: &Scenario, rp_page: &Url) -> Result<(Framing, Vec<Url>), String> {
+    let mut framing = Framing::direct(rp_page);
+    let mut allow = scenario.rp.allow.unwrap_or(true);
+    let mut origins = Vec::new();
+    for (j, frame) in scenario.rp.frames.iter().enumerate().rev() {
+        let origin = https(&format!("rp.frames[{j}].origin"), &frame.origin)?;
+        let mut page = origin.join(pages::FRAME_PAGE).map_err(|e| e.to_string())?;
+        page.query_pairs_mut().append_pair("next", framing.src.as_str());
+        if allow {
+            page.query_pairs_mut().append_pair("allow", "1");
+        }
+        framing.src = page;
+        framing.depth += 1;
+        allow = frame.allow.unwrap_or(true);
+        origins.push(origin);
+    }
+    framing.allow = allow;
+    if scenario.rp.sandboxed {
+        if !scenario.rp.frames.is_empty() {
+            return Err("a sandboxed RP frame inside rp.frames is not driven yet".into());
+        }
+        // Its origin is opaque: the embedder posts to it with "*".
+        framing.sandbox = true;
+        framing.rp_origin = None;
+    }
+    Ok((framing, origins))
+}
+
+fn plan_first_call(steps: &[PlanStep]) -> Option<&PageCall> {
+    steps.iter().find_map(|s| match s {
+        PlanStep::Call(c) => Some(&c.call),
+        _ => None,
+    })
+}
+
 /// Whether the harness can drive `scenario` today; if not, why.
 pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     let gesture = scenario.browser.transient_activation.unwrap_or(true);
@@ -287,7 +351,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
             let (call, config_urls) = page_call(call)?;
             let user = user_steps(&scenario.user, "user")?;
             let abort = user.contains(&UserStep::Abort);
-            if abort && matches!(call, PageCall::Disconnect(_) | PageCall::Resolve(_)) {
+            if abort && !matches!(call, PageCall::Get(_)) {
                 return Err("only get() takes an AbortSignal".into());
             }
             (vec![PlanStep::Call(PlannedCall { call, user, awaited: true, gesture, abort })], config_urls)
@@ -295,16 +359,36 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         None => session_steps(scenario, gesture)?,
     };
     let rp = https("rp.origin", &scenario.rp.origin)?;
-    if scenario.rp.sandboxed {
-        return Err("a sandboxed RP frame is not driven yet".into());
+    // The documents getUserInfo() is called from, mapped like the RP's.
+    let callers: Vec<Url> = steps
+        .iter()
+        .filter_map(|s| match s {
+            PlanStep::Call(PlannedCall { call: PageCall::GetUserInfo { caller, .. }, .. }) => Some(caller.clone()),
+            _ => None,
+        })
+        .collect();
+    let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
+    // Frames between the embedder and the RP, an iframe that does not
+    // allow FedCM, or a sandboxed one frame even an RP of the embedder's
+    // own origin.
+    let chained = !scenario.rp.frames.is_empty() || scenario.rp.allow == Some(false) || scenario.rp.sandboxed;
+    let embedder_page = match (frame_host("rp.embedder", &rp, scenario.rp.embedder.as_deref())?, &scenario.rp.embedder)
+    {
+        (None, Some(top)) if chained => {
+            Some(https("rp.embedder", top)?.join(pages::EMBED_PAGE).map_err(|e| e.to_string())?)
+        }
+        (page, _) => page,
+    };
+    let (framing, chain) = framing(scenario, &rp_page)?;
+    // The RP page the call is made in carries the scenario's policy (the
+    // pages of the sign-ins and of preventSilentAccess() do not).
+    let mut rp_page = rp_page;
+    if let Some(csp) = &scenario.rp.csp {
+        if embedder_page.is_some() {
+            return Err("a Content-Security-Policy on a framed RP page is not driven yet: the page runs what its embedder posts with eval(), which most policies forbid".into());
+        }
+        rp_page.query_pairs_mut().append_pair("csp", csp);
     }
-    if scenario.rp.csp.is_some() {
-        return Err("an RP page with a Content-Security-Policy is not driven yet".into());
-    }
-    if !scenario.rp.frames.is_empty() || scenario.rp.allow == Some(false) {
-        return Err("nested frames and an iframe without allow=\"identity-credentials-get\" are not driven yet".into());
-    }
-    let embedder_page = frame_host("rp.embedder", &rp, scenario.rp.embedder.as_deref())?;
     let mut primes = Vec::new();
     for c in &scenario.browser.connected {
         let idp = Url::parse(&c.idp).map_err(|e| format!("browser.connected idp {:?}: {e}", c.idp))?;
@@ -348,7 +432,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
         }
     }
     idp_origins.extend(scenario.browser.login_status.keys().cloned());
-    let mut framed = Vec::new();
+    let mut framed: Vec<String> = chain.iter().chain(&callers).map(Url::to_string).collect();
     for step in &steps {
         if let PlanStep::LoginStatus { origin, frames, .. } = step {
             idp_origins.insert(origin.origin().ascii_serialization());
@@ -382,12 +466,23 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
             }
         }
     }
-    let rp_page = rp.join(pages::RP_PAGE).map_err(|e| e.to_string())?;
-    Ok(Plan { rp_page, embedder_page, primes, prevent_silent, idp_pages, steps, session, authorities })
+    // A getUserInfo() made at the top level of its caller's origin: the
+    // tab opens the caller's page instead of the RP's, and calls there.
+    let rp_page = match plan_first_call(&steps) {
+        Some(PageCall::GetUserInfo { caller, top_level: true, .. }) => {
+            if embedder_page.is_some() {
+                return Err("a top-level getUserInfo() has no embedder".into());
+            }
+            caller.join(pages::RP_PAGE).map_err(|e| e.to_string())?
+        }
+        _ => rp_page,
+    };
+    Ok(Plan { rp_page, embedder_page, framing, primes, prevent_silent, idp_pages, steps, session, authorities })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::prompts;
     use super::*;
 
     pub(crate) fn scenario(patch: Value) -> Scenario {
@@ -452,6 +547,74 @@ mod tests {
         assert_eq!(plan.embedder_page.as_ref().map(Url::as_str), Some("https://news.example/.fedcm/embed"));
         assert_eq!(plan.primes[0].embedder_page.as_ref().map(Url::as_str), Some("https://other.example/.fedcm/embed"));
         assert!(plan.authorities.contains("other.example:443") && plan.authorities.contains("news.example:443"));
+    }
+
+    #[test]
+    fn nested_frames_chain_down_to_the_rp_with_allow_where_the_scenario_says() {
+        let plan = plan(&scenario(serde_json::json!({
+            "rp": {"origin": "https://rp.example", "embedder": "https://rp.example",
+                   "frames": [{"origin": "https://mid.example", "allow": false}, {"origin": "https://in.example"}],
+                   "allow": false}
+        })))
+        .unwrap();
+        assert_eq!(plan.embedder_page.as_ref().map(Url::as_str), Some("https://rp.example/.fedcm/embed"));
+        let f = &plan.framing;
+        assert!(!f.allow && !f.sandbox && f.depth == 2, "{f:?}");
+        let next = |url: &Url| Url::parse(&url.query_pairs().find(|(k, _)| k == "next").unwrap().1).unwrap();
+        let allows = |url: &Url| url.query_pairs().any(|(k, v)| k == "allow" && v == "1");
+        assert_eq!((f.src.host_str(), f.src.path()), (Some("mid.example"), pages::FRAME_PAGE));
+        // mid.example's iframe (of in.example) allows; in.example's (of the RP) does not.
+        assert!(allows(&f.src));
+        let inner = next(&f.src);
+        assert_eq!(inner.host_str(), Some("in.example"));
+        assert!(!allows(&inner));
+        assert_eq!(next(&inner).as_str(), "https://rp.example/.fedcm/rp");
+        assert!(plan.authorities.contains("mid.example:443") && plan.authorities.contains("in.example:443"));
+        // An RP framed by its own origin with nothing in between is called unframed.
+        let same = serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://rp.example"}});
+        assert!(super::plan(&scenario(same)).unwrap().embedder_page.is_none());
+    }
+
+    #[test]
+    fn get_user_info_is_called_from_its_callers_frame_or_top_level_page() {
+        let call = |args: Value| serde_json::json!({"call": {"getUserInfo": args}, "user": []});
+        let config = "https://idp.example/config.json";
+        let plan = plan(&scenario(call(serde_json::json!({"configURL": config, "clientId": "1", "caller": "https://other.example", "allow": false})))).unwrap();
+        let PageCall::GetUserInfo { options, caller, allow, top_level } = &plan.first_call().unwrap().call else {
+            panic!()
+        };
+        assert_eq!(options, &serde_json::json!({"configURL": config, "clientId": "1"}));
+        assert_eq!((caller.as_str(), *allow, *top_level), ("https://other.example/", false, false));
+        assert!(plan.authorities.contains("other.example:443"), "{:?}", plan.authorities);
+        assert_eq!(plan.rp_page.as_str(), "https://rp.example/.fedcm/rp");
+        let top =
+            super::plan(&scenario(call(serde_json::json!({"configURL": config, "clientId": "1", "top_level": true}))))
+                .unwrap();
+        assert_eq!(top.rp_page.as_str(), "https://idp.example/.fedcm/rp");
+        let steps = serde_json::json!([{"getUserInfo": {"configURL": config, "clientId": "1", "top_level": true}}]);
+        let err = super::plan(&session(steps, serde_json::json!({}))).unwrap_err();
+        assert!(err.contains("top-level"), "{err}");
+    }
+
+    #[test]
+    fn an_rp_csp_is_asked_of_the_rp_page_it_calls_from() {
+        let csp = serde_json::json!({"rp": {"origin": "https://rp.example", "csp": "connect-src 'self'"}});
+        let plan = plan(&scenario(csp)).unwrap();
+        assert_eq!(plan.rp_page.as_str(), "https://rp.example/.fedcm/rp?csp=connect-src+%27self%27");
+        let framed =
+            serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://top.example", "csp": "x"}});
+        assert!(super::plan(&scenario(framed)).unwrap_err().contains("Content-Security-Policy"));
+    }
+
+    #[test]
+    fn a_sandboxed_rp_is_framed_sandboxed_even_by_its_own_origin() {
+        let rp = serde_json::json!({"rp": {"origin": "https://rp.example", "embedder": "https://rp.example", "sandboxed": true}});
+        let plan = plan(&scenario(rp)).unwrap();
+        assert_eq!(plan.embedder_page.as_ref().map(Url::as_str), Some("https://rp.example/.fedcm/embed"));
+        let f = &plan.framing;
+        assert!(f.sandbox && f.allow && f.rp_origin.is_none() && f.depth == 0, "{f:?}");
+        assert!(prompts::add_frame(f).contains(r#"frame.sandbox = "allow-scripts";"#));
+        assert!(prompts::in_frame("1", f).contains(r#"postMessage("1", "*")"#));
     }
 
     #[test]

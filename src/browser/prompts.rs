@@ -73,6 +73,21 @@ pub fn call_script_with(call: &PageCall, controller: Option<&str>) -> String {
 }})()"#
             )
         }
+        PageCall::GetUserInfo { options, caller, allow, top_level } => {
+            // The accounts as the page got them: plain objects.
+            let call = format!(
+                r#"(async () => {{
+  try {{
+    const accounts = await IdentityProvider.getUserInfo({options});
+    return {{outcome: "userinfo", accounts: Array.from(accounts, (a) => Object.assign({{}}, a))}};
+  }} {catch}
+}})()"#
+            );
+            if *top_level {
+                return call;
+            }
+            user_info_frame(&call, caller, *allow)
+        }
         PageCall::Disconnect(options) => format!(
             r#"(async () => {{
   const options = {options};
@@ -85,18 +100,69 @@ pub fn call_script_with(call: &PageCall, controller: Option<&str>) -> String {
     }
 }
 
-/// The global the embedder page keeps the RP's frame in.
-const FRAME: &str = "__fedcmFrame";
-
-/// Adds the RP page at `rp_page` in an iframe of the current page (with
-/// `allow="identity-credentials-get"`), waits for it to load, and answers
-/// the centre of the frame (`{x, y}`, CSS pixels), where a click lands in it.
-pub fn add_frame(rp_page: &url::Url) -> String {
-    let src = Value::from(rp_page.as_str());
+/// `call` made by the IdP's document the RP page frames: an iframe of the
+/// RP page on `caller`'s origin (with `allow="identity-credentials-get"`
+/// if `allow`), which runs what its parent posts, as a framed RP page does.
+fn user_info_frame(call: &str, caller: &url::Url, allow: bool) -> String {
+    let src = Value::from(caller.join(crate::serve::pages::RP_PAGE).map(String::from).unwrap_or_default());
+    let origin = Value::from(caller.origin().ascii_serialization());
+    let call = Value::from(call);
+    let allow = if allow { "frame.allow = \"identity-credentials-get\";" } else { "" };
     format!(
         r#"(async () => {{
   const frame = document.createElement("iframe");
-  frame.allow = "identity-credentials-get";
+  {allow}
+  const loaded = new Promise((r) => frame.addEventListener("load", r, {{once: true}}));
+  frame.src = {src};
+  document.body.appendChild(frame);
+  const late = (what) => new Promise((_, no) => setTimeout(() => no(new Error("the IdP's frame did not " + what)), 9000));
+  await Promise.race([loaded, late("load")]);
+  const reply = new Promise((r) => addEventListener("message", (e) => {{ if (e.source === frame.contentWindow) r(e.data); }}));
+  frame.contentWindow.postMessage({call}, {origin});
+  return await Promise.race([reply, late("answer")]);
+}})()"#
+    )
+}
+
+/// The global the embedder page keeps the RP's frame in.
+const FRAME: &str = "__fedcmFrame";
+
+/// How the RP page is framed in its embedder's page: the iframe the
+/// embedder's page adds loads `src` (the RP page, or the outermost page of
+/// a chain of [`crate::serve::pages::FRAME_PAGE`]s around it), with
+/// `allow="identity-credentials-get"` if `allow`, sandboxed (scripts only)
+/// if `sandbox`; the RP page is `depth` frames below that iframe's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Framing {
+    pub src: url::Url,
+    pub allow: bool,
+    pub sandbox: bool,
+    pub depth: usize,
+    /// The RP page's origin, to post to; `None` for an opaque one.
+    pub rp_origin: Option<String>,
+}
+
+impl Framing {
+    /// The RP page itself in an iframe that allows FedCM.
+    pub fn direct(rp_page: &url::Url) -> Framing {
+        let rp_origin = Some(rp_page.origin().ascii_serialization());
+        Framing { src: rp_page.clone(), allow: true, sandbox: false, depth: 0, rp_origin }
+    }
+}
+
+/// Adds the frame of `framing` in the current page, waits for it (and the
+/// frames in it) to load, and answers the centre of the frame (`{x, y}`,
+/// CSS pixels), where a click lands in it (the frames of a chain fill
+/// their parents).
+pub fn add_frame(framing: &Framing) -> String {
+    let src = Value::from(framing.src.as_str());
+    let allow = if framing.allow { "frame.allow = \"identity-credentials-get\";" } else { "" };
+    let sandbox = if framing.sandbox { "frame.sandbox = \"allow-scripts\";" } else { "" };
+    format!(
+        r#"(async () => {{
+  const frame = document.createElement("iframe");
+  {allow}
+  {sandbox}
   const loaded = new Promise((r) => frame.addEventListener("load", r, {{once: true}}));
   frame.src = {src};
   document.body.appendChild(frame);
@@ -109,17 +175,20 @@ pub fn add_frame(rp_page: &url::Url) -> String {
     )
 }
 
-/// `script` run in the RP page framed by [`add_frame`]: posted to the
-/// frame, and its result awaited (the RP page runs what its parent posts).
-pub fn in_frame(script: &str, rp_page: &url::Url) -> String {
+/// `script` run in the RP page framed by [`add_frame`]: posted to the RP's
+/// window (`depth` frames down), and its result awaited (the RP page runs
+/// what its parent or the top-level page posts, and answers the sender).
+pub fn in_frame(script: &str, framing: &Framing) -> String {
     let script = Value::from(script);
-    let origin = Value::from(rp_page.origin().ascii_serialization());
+    let origin = Value::from(framing.rp_origin.as_deref().unwrap_or("*"));
+    let depth = framing.depth;
     format!(
         r#"(async () => {{
-  const frame = window.{FRAME};
+  let target = window.{FRAME}.contentWindow;
+  for (let i = 0; i < {depth}; i++) target = target.frames[0];
   const late = new Promise((_, no) => setTimeout(() => no(new Error("the framed RP page did not answer")), 18000));
-  const reply = new Promise((r) => addEventListener("message", (e) => {{ if (e.source === frame.contentWindow) r(e.data); }}));
-  frame.contentWindow.postMessage({script}, {origin});
+  const reply = new Promise((r) => addEventListener("message", (e) => {{ if (e.source === target) r(e.data); }}));
+  target.postMessage({script}, {origin});
   return await Promise.race([reply, late]);
 }})()"#
     )
@@ -371,8 +440,11 @@ mod tests {
         let disconnect = call_script(&PageCall::Disconnect(serde_json::json!({"configURL": "x"})), false);
         assert!(disconnect.contains("IdentityCredential.disconnect(options)"), "{disconnect}");
         let rp = url::Url::parse("https://rp.example/.fedcm/rp").unwrap();
-        assert!(add_frame(&rp).contains(r#"frame.src = "https://rp.example/.fedcm/rp";"#));
-        let framed = in_frame("1 + \"</script>\"", &rp);
+        let direct = Framing::direct(&rp);
+        let added = add_frame(&direct);
+        assert!(added.contains(r#"frame.src = "https://rp.example/.fedcm/rp";"#));
+        assert!(added.contains(r#"frame.allow = "identity-credentials-get";"#) && !added.contains("sandbox"));
+        let framed = in_frame("1 + \"</script>\"", &direct);
         assert!(framed.contains(r#"postMessage("1 + \"</script>\"", "https://rp.example")"#), "{framed}");
     }
 }

@@ -14,7 +14,8 @@ use fedcm_model::HttpResponse;
 /// The path prefix of the harness pages.
 pub const PREFIX: &str = "/.fedcm/";
 
-/// The RP page's path.
+/// The RP page's path; `?csp=POLICY` serves it with that
+/// `Content-Security-Policy` header (`rp.csp`).
 pub const RP_PAGE: &str = "/.fedcm/rp";
 
 /// A top-level page that frames the RP page (`rp.embedder`).
@@ -26,8 +27,11 @@ pub const IDP_PAGE: &str = "/.fedcm/idp";
 
 /// A page that frames `?next=URL` (an https URL) and passes up what the
 /// frame posts: one link of the chain of frames around a login-status
-/// signal. Every page of the chain keeps the signal's result in the
-/// global [`SIGNAL_RESULT`] (a promise) and posts it to its parent.
+/// signal, or around a framed RP page (`rp.frames`). Every page of the
+/// chain keeps the signal's result in the global [`SIGNAL_RESULT`] (a
+/// promise) and posts it to its parent. With `&allow=1` the iframe has
+/// `allow="identity-credentials-get"`; it fills the page, so a click in
+/// the outermost frame lands in the innermost.
 pub const FRAME_PAGE: &str = "/.fedcm/frame";
 
 /// A page that calls `navigator.login.setStatus(?status)` when it loads,
@@ -74,14 +78,16 @@ pub struct Prime {
 /// cookie reaches FedCM's credentialed fetches.
 pub const PROBE_COOKIE: &str = "fedcm_probe=1";
 
-/// The RP page, framed, runs the call its embedder posts to it (a script
-/// that evaluates to a promise of a structured-cloneable result) and posts
-/// the result back: a cross-origin frame cannot be scripted from its
-/// embedder, and DevTools would need the frame's own target.
+/// The RP page, framed, runs the call its parent or the top-level page
+/// posts to it (a script that evaluates to a promise of a
+/// structured-cloneable result) and posts the result back to the sender:
+/// a cross-origin frame cannot be scripted from its embedder, and DevTools
+/// would need the frame's own target. The top-level page posts to an RP
+/// page nested in frames directly (`frames[0]` down the chain).
 const RP_FRAME_SCRIPT: &str = "<script>addEventListener('message', async (e) => {\n\
-    if (e.source !== parent) return;\n\
+    if (e.source !== parent && e.source !== top) return;\n\
     const result = await (0, eval)(e.data);\n\
-    parent.postMessage(result, e.origin);\n\
+    e.source.postMessage(result, e.origin === 'null' ? '*' : e.origin);\n\
 });</script>";
 
 /// What every signal page does with its result: keeps it and posts it up.
@@ -96,6 +102,8 @@ const frame = document.createElement('iframe');\n\
 let settle;\n\
 window.__fedcmSignal = new Promise((r) => {{ settle = r; }});\n\
 addEventListener('message', (e) => {{ if (e.source === frame.contentWindow) settle(e.data); }});\n\
+if (new URLSearchParams(location.search).get('allow') === '1') frame.allow = 'identity-credentials-get';\n\
+frame.style = 'position: fixed; inset: 0; width: 100%; height: 100%; border: 0';\n\
 if (next.startsWith('https://')) {{ frame.src = next; document.body.appendChild(frame); }}\n\
 else settle({{signal: 'rejected', name: 'HarnessError', message: 'next is not an https URL'}});\n\
 {SIGNAL_TAIL}</script>"
@@ -167,7 +175,16 @@ pub(crate) fn page(path_and_query: &str, headers: &[(String, String)], prime: Op
     }
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
     match path {
-        RP_PAGE => Some(html_with(200, "fedcm browser: RP page", RP_FRAME_SCRIPT)),
+        RP_PAGE => {
+            let mut page = html_with(200, "fedcm browser: RP page", RP_FRAME_SCRIPT);
+            if let Some((_, csp)) = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "csp") {
+                if !header_safe(&csp) {
+                    return Some(html(400, "csp must be in visible ASCII"));
+                }
+                page.headers.push(("content-security-policy".into(), csp.into_owned()));
+            }
+            Some(page)
+        }
         EMBED_PAGE => Some(html(200, "fedcm browser: embedder page")),
         FRAME_PAGE => Some(html_with(200, "fedcm browser: frame", &frame_script())),
         SET_STATUS_PAGE => Some(html_with(200, "fedcm browser: setStatus()", &set_status_script())),
@@ -261,6 +278,9 @@ mod tests {
         let favicon = super::page("/favicon.ico", &[("sec-fetch-dest".into(), "image".into())], None);
         assert_eq!(favicon.map(|p| p.status), Some(404));
         assert_eq!(page("/.fedcm/rp").map(|p| p.status), Some(200));
+        let csp = page("/.fedcm/rp?csp=connect-src+%27self%27").unwrap();
+        assert!(csp.headers.contains(&("content-security-policy".into(), "connect-src 'self'".into())));
+        assert!(!page("/.fedcm/rp").unwrap().headers.iter().any(|(k, _)| k == "content-security-policy"));
         assert_eq!(page("/.fedcm/nope").map(|p| p.status), Some(404));
         assert_eq!(page("/.fedcm/idp?login=maybe").map(|p| p.status), Some(400));
         let out = page("/.fedcm/idp?login=logged-out").unwrap();

@@ -110,6 +110,7 @@ pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
     let mut urls: Vec<String> = scenario.idp.keys().map(|k| k.rsplit(' ').next().unwrap_or(k).to_string()).collect();
     urls.push(scenario.rp.origin.clone());
     urls.extend(scenario.rp.embedder.clone());
+    urls.extend(scenario.rp.frames.iter().map(|f| f.origin.clone()));
     urls.extend(scenario.browser.login_status.keys().cloned());
     urls.extend(scenario.browser.requires_user_mediation.iter().cloned());
     for c in &scenario.browser.connected {
@@ -117,6 +118,21 @@ pub fn scenario_hosts(scenario: &Scenario) -> Vec<String> {
         urls.extend(c.embedder.clone());
     }
     urls.extend(scenario.config_urls());
+    // getUserInfo()'s config URL and the origin of the document calling it.
+    let mut calls: Vec<crate::scenario::Call> = scenario.call.iter().cloned().collect();
+    for step in scenario.steps().unwrap_or_default() {
+        if let crate::scenario::Action::Call(call) = step.action {
+            calls.push(call);
+        }
+    }
+    for call in calls {
+        if let crate::scenario::Call::GetUserInfo(args) = call {
+            urls.extend(args.get("configURL").and_then(serde_json::Value::as_str).map(String::from));
+            if let Ok((caller, _, _)) = crate::scenario::user_info_caller(&args, "call") {
+                urls.push(caller.to_string());
+            }
+        }
+    }
     for step in scenario.steps().unwrap_or_default() {
         if let crate::scenario::Action::LoginStatus { signal, .. } = step.action {
             urls.push(signal.origin.to_string());
