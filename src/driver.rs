@@ -2,13 +2,15 @@
 //! request at once, the scripted person answers every prompt, timers fire
 //! at once. Then `expect` is checked.
 
-use crate::scenario::{parse_user_step, Action, Call, Expect, MockIdp, Scenario, ScenarioError, Step, UserStep};
+use crate::scenario::{
+    parse_user_step, Action, Call, Expect, ExpectReject, MockIdp, Scenario, ScenarioError, Step, UserStep,
+};
 use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::disconnect::DisconnectOutcome;
 use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, RequestId};
 use fedcm_model::machine::immediate::ImmediateCall;
 use fedcm_model::machine::login_signal::SignalResult;
-use fedcm_model::machine::outcome::Outcome;
+use fedcm_model::machine::outcome::{Outcome, Rejection};
 use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::session::{self, Call as SessionCall, CallId, CallStep, Session};
 use fedcm_model::machine::user_info::UserInfoOutcome;
@@ -469,23 +471,28 @@ fn check_get(expect: Option<&Expect>, outcome: &Outcome, trace: &Trace) -> Vec<S
             check_states(&want.states, trace, &mut f);
             check_assertion_body(&want.assertion_body, trace, &mut f);
         }
-        (Some(Expect::Reject(want)), Outcome::Reject { error }) => {
-            eq("name", &want.name, &error.name.as_str().to_string(), &mut f);
-            eq("code", &want.code.clone().map(Some), &error.code, &mut f);
-            eq("url", &want.url.clone().map(Some), &error.url, &mut f);
-            eq("reason", &want.reason, &error.reason.id(), &mut f);
-            eq("delayed", &want.delayed, &error.delayed, &mut f);
-            check_states(&want.states, trace, &mut f);
-            check_assertion_body(&want.assertion_body, trace, &mut f);
-        }
-        (Some(Expect::Resolve(_)), Outcome::Reject { error }) => {
-            f.push(format!("expected resolve, got {} ({}): {}", error.name.as_str(), error.reason.id(), error.message))
-        }
+        (Some(Expect::Reject(want)), Outcome::Reject { error }) => check_rejection(want, error, trace, &mut f),
+        (Some(Expect::Resolve(_)), Outcome::Reject { error }) => unexpected_rejection(error, &mut f),
         (Some(Expect::Reject(_)), Outcome::Resolve { credential }) => {
             f.push(format!("expected reject, got resolve with token {}", credential.token()))
         }
     }
     f
+}
+
+/// What every call's rejection is checked for, whichever call it was.
+fn check_rejection(want: &ExpectReject, error: &Rejection, trace: &Trace, f: &mut Vec<String>) {
+    eq("name", &want.name, &error.name.as_str().to_string(), f);
+    eq("code", &want.code.clone().map(Some), &error.code, f);
+    eq("url", &want.url.clone().map(Some), &error.url, f);
+    eq("reason", &want.reason, &error.reason.id(), f);
+    eq("delayed", &want.delayed, &error.delayed, f);
+    check_states(&want.states, trace, f);
+    check_assertion_body(&want.assertion_body, trace, f);
+}
+
+fn unexpected_rejection(error: &Rejection, f: &mut Vec<String>) {
+    f.push(format!("expected resolve, got {} ({}): {}", error.name.as_str(), error.reason.id(), error.message))
 }
 
 /// The assertion request's body, when the scenario states it.
@@ -508,14 +515,8 @@ fn check_user_info(expect: Option<&Expect>, outcome: &UserInfoOutcome, trace: &T
             eq("accounts", &want.accounts, &got, &mut f);
             check_states(&want.states, trace, &mut f);
         }
-        (Some(Expect::Reject(want)), UserInfoOutcome::Reject { error }) => {
-            eq("name", &want.name, &error.name.as_str().to_string(), &mut f);
-            eq("reason", &want.reason, &error.reason.id(), &mut f);
-            check_states(&want.states, trace, &mut f);
-        }
-        (Some(Expect::Resolve(_)), UserInfoOutcome::Reject { error }) => {
-            f.push(format!("expected resolve, got {} ({}): {}", error.name.as_str(), error.reason.id(), error.message))
-        }
+        (Some(Expect::Reject(want)), UserInfoOutcome::Reject { error }) => check_rejection(want, error, trace, &mut f),
+        (Some(Expect::Resolve(_)), UserInfoOutcome::Reject { error }) => unexpected_rejection(error, &mut f),
         (Some(Expect::Reject(_)), UserInfoOutcome::Resolve { .. }) => f.push("expected reject, got resolve".into()),
     }
     f
@@ -527,13 +528,9 @@ fn check_disconnect(expect: Option<&Expect>, outcome: &DisconnectOutcome, trace:
         (None, _) => {}
         (Some(Expect::Resolve(want)), DisconnectOutcome::Resolve) => check_states(&want.states, trace, &mut f),
         (Some(Expect::Reject(want)), DisconnectOutcome::Reject { error }) => {
-            eq("name", &want.name, &error.name.as_str().to_string(), &mut f);
-            eq("reason", &want.reason, &error.reason.id(), &mut f);
-            check_states(&want.states, trace, &mut f);
+            check_rejection(want, error, trace, &mut f)
         }
-        (Some(Expect::Resolve(_)), DisconnectOutcome::Reject { error }) => {
-            f.push(format!("expected resolve, got {} ({})", error.name.as_str(), error.reason.id()))
-        }
+        (Some(Expect::Resolve(_)), DisconnectOutcome::Reject { error }) => unexpected_rejection(error, &mut f),
         (Some(Expect::Reject(_)), DisconnectOutcome::Resolve) => f.push("expected reject, got resolve".into()),
     }
     f

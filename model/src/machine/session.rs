@@ -328,13 +328,6 @@ impl Session {
         self.browser.requires_user_mediation.insert(crate::urls::origin_string(&self.rp.origin));
     }
 
-    /// The IdP signals its login status (the `Set-Login` header or
-    /// `navigator.login.setStatus()`), for its serialized origin, from its
-    /// own top-level document.
-    pub fn set_login_status(&mut self, idp_origin: &str, status: super::browser::LoginStatus) {
-        self.browser.set_login_status(idp_origin, status);
-    }
-
     /// An IdP's login-status signal from a frame: applied, ignored or
     /// refused as the profile's rules say ([`login_signal::judge`]).
     pub fn login_signal(&mut self, signal: &LoginSignal) -> SignalResult {

@@ -8,6 +8,7 @@
 
 use super::run::Server;
 use super::*;
+use fedcm_model::machine::login_signal::{LoginSignal, Via};
 use fedcm_model::machine::session::{Call, CallId, CallStep, Session};
 
 /// At most this many extra calls and signals in a session.
@@ -118,7 +119,10 @@ fn make(session: &mut Session, options: &Value, extra: &ExtraCall) {
         ExtraCall::LoginStatus { idp, logged_in } => {
             let idp = IDPS[usize::from(*idp) % IDPS.len()];
             let status = if *logged_in { LoginStatus::LoggedIn } else { LoginStatus::LoggedOut };
-            session.set_login_status(idp, status);
+            if let Ok(origin) = Url::parse(idp) {
+                // The IdP's own top-level page: always in scope.
+                session.login_signal(&LoginSignal { origin, ancestors: Vec::new(), via: Via::Script { status } });
+            }
         }
         ExtraCall::Abort(n) => {
             let calls = session.calls().count().max(1);
