@@ -3,7 +3,7 @@
 //! at once. Then `expect` is checked.
 
 use crate::scenario::{
-    parse_user_step, Action, Call, Expect, ExpectReject, MockIdp, Scenario, ScenarioError, Step, UserStep,
+    parse_user_step, Action, Call, Expect, ExpectDialog, ExpectReject, MockIdp, Scenario, ScenarioError, Step, UserStep,
 };
 use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::disconnect::DisconnectOutcome;
@@ -470,6 +470,7 @@ fn check_get(expect: Option<&Expect>, outcome: &Outcome, trace: &Trace) -> Vec<S
             eq("configURL", &want.config_url, &credential.config_url().to_string(), &mut f);
             check_states(&want.states, trace, &mut f);
             check_assertion_body(&want.assertion_body, trace, &mut f);
+            check_dialog(&want.dialog, trace, &mut f);
         }
         (Some(Expect::Reject(want)), Outcome::Reject { error }) => check_rejection(want, error, trace, &mut f),
         (Some(Expect::Resolve(_)), Outcome::Reject { error }) => unexpected_rejection(error, &mut f),
@@ -489,6 +490,49 @@ fn check_rejection(want: &ExpectReject, error: &Rejection, trace: &Trace, f: &mu
     eq("delayed", &want.delayed, &error.delayed, f);
     check_states(&want.states, trace, f);
     check_assertion_body(&want.assertion_body, trace, f);
+    check_dialog(&want.dialog, trace, f);
+}
+
+/// An account chooser's dialog (the first unless the scenario says which),
+/// member by member as the scenario states it.
+fn check_dialog(want: &Option<Box<ExpectDialog>>, trace: &Trace, f: &mut Vec<String>) {
+    let Some(want) = want else { return };
+    let mut choosers = trace.prompts().filter_map(|p| match p {
+        Prompt::AccountChooser { accounts, dialog, .. } => Some((accounts, dialog)),
+        _ => None,
+    });
+    let Some((accounts, dialog)) = choosers.nth(want.chooser) else {
+        return f.push(format!("dialog: no account chooser number {} was shown", want.chooser));
+    };
+    let got = serde_json::to_value(dialog).unwrap_or_default();
+    let member = |name: &str| got.get(name).cloned().unwrap_or(Value::Null);
+    let strings = [("context", &want.context), ("rp", &want.rp), ("form", &want.form)];
+    for (name, w) in strings {
+        if let Some(w) = w {
+            if member(name) != Value::String(w.clone()) {
+                f.push(format!("dialog.{name}: expected {w:?}, got {}", member(name)));
+            }
+        }
+    }
+    let values = [
+        ("top", &want.top),
+        ("idp", &want.idp),
+        ("title", &want.title),
+        ("subtitle", &want.subtitle),
+        ("brands", &want.brands),
+    ];
+    for (name, w) in values {
+        let got = if name == "brands" && member(name).is_null() { Value::Array(Vec::new()) } else { member(name) };
+        if let Some(w) = w.as_ref().filter(|w| **w != got) {
+            f.push(format!("dialog.{name}: expected {w}, got {got}"));
+        }
+    }
+    if let Some(order) = &want.order {
+        let got: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
+        if *order != got {
+            f.push(format!("dialog order: expected {order:?}, got {got:?}"));
+        }
+    }
 }
 
 fn unexpected_rejection(error: &Rejection, f: &mut Vec<String>) {

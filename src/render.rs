@@ -5,7 +5,7 @@ use crate::driver::RunReport;
 use fedcm_model::machine::browser::BrowserState;
 use fedcm_model::machine::fetch::{Credentials, FetchRequest};
 use fedcm_model::machine::outcome::Outcome;
-use fedcm_model::machine::prompt::{Prompt, UserAction};
+use fedcm_model::machine::prompt::{Form, Prompt, UserAction};
 use fedcm_model::trace::{Event, ResponseResult, Trace};
 use std::fmt::Write;
 
@@ -24,11 +24,14 @@ fn request_line(r: &FetchRequest) -> String {
 
 fn prompt_line(p: &Prompt) -> String {
     match p {
-        Prompt::AccountChooser { accounts, use_other_account, login_to } => {
+        Prompt::AccountChooser { accounts, use_other_account, login_to, dialog } => {
             let list: Vec<String> = accounts
                 .iter()
                 .map(|a| {
                     let mut kind = String::from(if a.returning { "returning" } else { "new" });
+                    if a.newly_logged_in {
+                        kind.push_str(", just logged in");
+                    }
                     for (label, link) in [("privacy", &a.privacy_policy_url), ("terms", &a.terms_of_service_url)] {
                         if let Some(link) = link {
                             let _ = write!(kind, "; {label} {link}");
@@ -37,7 +40,21 @@ fn prompt_line(p: &Prompt) -> String {
                     format!("{} \"{}\" ({kind})", a.account_id, a.display_name)
                 })
                 .collect();
-            let mut s = format!("?  account chooser: {}", list.join(", "));
+            let form = match dialog.form {
+                Form::Confirm => "one account to confirm",
+                Form::List => "a list",
+                Form::ReturningAccount => "the returning account, then the list",
+            };
+            let heading = match (&dialog.title, &dialog.subtitle) {
+                (Some(t), Some(sub)) => format!("\"{t}\" / \"{sub}\""),
+                (Some(t), None) => format!("\"{t}\""),
+                (None, _) => {
+                    let idp = dialog.idp.as_deref().map(|i| format!(" with {i}")).unwrap_or_default();
+                    let context = serde_json::to_value(dialog.context).ok().and_then(|v| v.as_str().map(String::from));
+                    format!("{} to {}{idp}", context.unwrap_or_default(), dialog.rp)
+                }
+            };
+            let mut s = format!("?  account chooser {heading}, {form}: {}", list.join(", "));
             if *use_other_account {
                 s.push_str("; offers \"use another account\"");
             }

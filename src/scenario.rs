@@ -412,6 +412,9 @@ pub struct ExpectResolve {
     /// `getUserInfo()`: the accounts it resolves with, in order.
     #[serde(default)]
     pub accounts: Option<Value>,
+    /// What the first account chooser showed (extension).
+    #[serde(default)]
+    pub dialog: Option<Box<ExpectDialog>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -434,6 +437,41 @@ pub struct ExpectReject {
     /// The assertion request's form body, exactly (extension).
     #[serde(default)]
     pub assertion_body: Option<String>,
+    /// What the first account chooser showed (extension).
+    #[serde(default)]
+    pub dialog: Option<Box<ExpectDialog>>,
+}
+
+/// What the first account chooser of a call showed: each member given is
+/// compared with the prompt's `dialog` member of that name, and `order`
+/// with the ids of the accounts as listed (extension).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDialog {
+    /// Which account chooser of the call, counting from 0 (the first).
+    #[serde(default)]
+    pub chooser: usize,
+    #[serde(default)]
+    pub context: Option<String>,
+    #[serde(default)]
+    pub rp: Option<String>,
+    /// `null`: no top frame is named.
+    #[serde(default, deserialize_with = "present")]
+    pub top: Option<Value>,
+    /// `null`: no single IdP is named.
+    #[serde(default, deserialize_with = "present")]
+    pub idp: Option<Value>,
+    /// `null`: the profile gives no words.
+    #[serde(default, deserialize_with = "present")]
+    pub title: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub subtitle: Option<Value>,
+    #[serde(default)]
+    pub form: Option<String>,
+    #[serde(default)]
+    pub brands: Option<Value>,
+    #[serde(default)]
+    pub order: Option<Vec<String>>,
 }
 
 impl Scenario {

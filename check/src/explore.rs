@@ -113,7 +113,7 @@ pub fn responses(kind: FetchKind, url: &Url) -> Vec<(&'static str, FetchResult)>
 /// The answers the person can give to a prompt.
 pub fn answers(prompt: &Prompt) -> Vec<UserAction> {
     match prompt {
-        Prompt::AccountChooser { accounts, use_other_account, login_to } => {
+        Prompt::AccountChooser { accounts, use_other_account, login_to, .. } => {
             let mut v: Vec<UserAction> = accounts
                 .iter()
                 .map(|a| UserAction::Choose {

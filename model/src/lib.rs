@@ -22,6 +22,7 @@
     )
 )]
 
+pub mod color;
 pub mod csp;
 mod http;
 mod idl;

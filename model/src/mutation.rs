@@ -95,11 +95,17 @@ pub enum Mutation {
     SkipPermissionsPolicy,
     /// A `configURL` the RP's `connect-src` blocks is fetched.
     IgnoreCsp,
+    /// The dialog names a cross-site iframe RP without the top frame's site.
+    IframeNameWithoutTop,
+    /// Brand colours are used whatever their contrast.
+    IgnoreBrandContrast,
+    /// The chooser's accounts are not sorted (new after returning stays).
+    UnsortedAccounts,
 }
 
 impl Mutation {
     /// Every mutation, for the check that each is caught.
-    pub const ALL: [Mutation; 44] = [
+    pub const ALL: [Mutation; 47] = [
         Mutation::SkipModeGate,
         Mutation::SkipDuplicateCheck,
         Mutation::SkipSilentConnectionGate,
@@ -144,6 +150,9 @@ impl Mutation {
         Mutation::UserInfoCarriesClientId,
         Mutation::SkipPermissionsPolicy,
         Mutation::IgnoreCsp,
+        Mutation::IframeNameWithoutTop,
+        Mutation::IgnoreBrandContrast,
+        Mutation::UnsortedAccounts,
     ];
 
     /// The kebab-case name, as `fedcm` and the tests spell it.

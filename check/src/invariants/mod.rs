@@ -19,12 +19,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use url::Url;
 
 mod decisions;
+mod dialog;
 mod outcome;
 mod requests;
 mod session;
 mod user_info;
 
 use decisions::*;
+use dialog::*;
 use outcome::*;
 use requests::*;
 pub use session::{check_session, SessionInvariant, SESSION_ALL};
@@ -247,6 +249,24 @@ pub const ALL: &[Invariant] = &[
         name: "no-config-fetch-the-csp-blocks",
         anchor: "fetch-config-file",
         check: no_fetch_csp_blocks,
+    },
+    Invariant {
+        id: "I37",
+        name: "dialog-names-the-top-site",
+        anchor: "create-identity-credential",
+        check: dialog_names_the_top_site,
+    },
+    Invariant {
+        id: "I38",
+        name: "brand-colours-readable",
+        anchor: "idp-api-config-file",
+        check: brand_colours_readable,
+    },
+    Invariant {
+        id: "I39",
+        name: "accounts-in-display-order",
+        anchor: "create-identity-credential",
+        check: accounts_in_display_order,
     },
     Invariant { id: "T1", name: "exactly-one-outcome-last", anchor: "browser-api-rp-sign-in", check: one_outcome },
     Invariant {

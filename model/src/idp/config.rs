@@ -9,11 +9,12 @@
 //! `id_assertion_endpoint` up front too.
 
 use super::{parse_document, Cx, ParseResult, Transport};
+use crate::color::{self, Grammar, Rgb};
 use crate::http::HttpResponse;
 use crate::idl::{self, Dict, ListPolicy};
 use crate::json::Json;
 use crate::problem::{Document, Path, Problem, Rule};
-use crate::profile::rules::{AssertionEndpointCheck, LoginStatusUse, WellKnownList};
+use crate::profile::rules::{AssertionEndpointCheck, BrandColors, LoginStatusUse, WellKnownList};
 use crate::profile::Profile;
 use crate::urls::{ConfigUrl, Endpoint, UrlError};
 use serde::Serialize;
@@ -85,10 +86,11 @@ impl Config {
 /// `branding`: how the browser's dialog may show the IdP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Branding {
-    /// A CSS color for the dialog's background.
-    pub background_color: Option<String>,
+    /// A CSS color for the dialog's background, read in the profile's
+    /// grammar (decisions A60).
+    pub background_color: Option<Rgb>,
     /// A CSS color for text on that background.
-    pub color: Option<String>,
+    pub color: Option<Rgb>,
     /// The usable icons, in document order.
     pub icons: Vec<Icon>,
     /// The IdP's name for the dialog.
@@ -234,12 +236,15 @@ fn branding(cx: &mut Cx, config_url: &ConfigUrl, dict: Dict) -> Branding {
     let color = |cx: &mut Cx, name: &'static str| {
         let p = path.field(name);
         let value = idl::string(cx, &p, dict.get(name))?;
-        if is_css_color(&value) {
-            Some(value.into_owned())
-        } else {
+        let grammar = match cx.profile.rules().brand_colors {
+            BrandColors::Contrast => Grammar::Chromium,
+            BrandColors::AsGiven | BrandColors::Unused => Grammar::Css,
+        };
+        let rgb = color::parse(&value, grammar);
+        if rgb.is_none() {
             cx.warn(&p, Rule::InvalidColor { value: value.into_owned() });
-            None
         }
+        rgb
     };
     let background_color = color(cx, "background_color");
     let text_color = color(cx, "color");
@@ -247,42 +252,6 @@ fn branding(cx: &mut Cx, config_url: &ConfigUrl, dict: Dict) -> Branding {
     let icons = super::icons::parse(cx, Some(config_url.url()), &path.field("icons"), dict.get("icons"));
     Branding { background_color, color: text_color, icons, name }
 }
-
-/// The spec allows "a subset of CSS `<color>`": hex colors, `rgb()`/`rgba()`,
-/// `hsl()`/`hsla()` and named colors.
-pub(crate) fn is_css_color(value: &str) -> bool {
-    let v = value.trim().to_ascii_lowercase();
-    if let Some(hex) = v.strip_prefix('#') {
-        return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    }
-    for func in ["rgb(", "rgba(", "hsl(", "hsla("] {
-        if let Some(args) = v.strip_prefix(func).and_then(|r| r.strip_suffix(')')) {
-            let parts: Vec<&str> =
-                args.split(|c: char| c == ',' || c == '/' || c.is_whitespace()).filter(|s| !s.is_empty()).collect();
-            let numeric = |s: &str| {
-                let s = s.trim_end_matches('%').trim_end_matches("deg");
-                !s.is_empty() && s.parse::<f64>().is_ok()
-            };
-            return (parts.len() == 3 || parts.len() == 4) && parts.iter().all(|p| numeric(p) || *p == "none");
-        }
-    }
-    NAMED_COLORS.split(' ').any(|n| n == v)
-}
-
-const NAMED_COLORS: &str = "aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue \
-blueviolet brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue \
-darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta darkolivegreen darkorange darkorchid \
-darkred darksalmon darkseagreen darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink \
-deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite gold \
-goldenrod gray green greenyellow grey honeydew hotpink indianred indigo ivory khaki lavender lavenderblush \
-lawngreen lemonchiffon lightblue lightcoral lightcyan lightgoldenrodyellow lightgray lightgreen lightgrey \
-lightpink lightsalmon lightseagreen lightskyblue lightslategray lightslategrey lightsteelblue lightyellow lime \
-limegreen linen magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen \
-mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream mistyrose moccasin \
-navajowhite navy oldlace olive olivedrab orange orangered orchid palegoldenrod palegreen paleturquoise \
-palevioletred papayawhip peachpuff peru pink plum powderblue purple rebeccapurple red rosybrown royalblue \
-saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue slategray slategrey snow \
-springgreen steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow yellowgreen";
 
 /// Icons the config lists, parsed into URLs (for drivers that fetch them).
 pub fn icon_urls(config: &Config) -> Vec<Url> {
@@ -386,7 +355,7 @@ mod tests {
         );
         for p in Profile::ALL {
             let b = parse(&ok(&body), &url(), p).unwrap().value.branding.unwrap();
-            assert_eq!(b.background_color.as_deref(), Some("#1a73e8"));
+            assert_eq!(b.background_color, Some(Rgb(0x1a, 0x73, 0xe8)));
             assert_eq!(b.icons[0], Icon { url: "https://idp.example/fedcm/icon.png".into(), size: Some(32) });
             assert_eq!(b.icons[1].size, None);
         }
@@ -415,11 +384,16 @@ mod tests {
         assert_eq!(warning_ids(&r), ["invalid-color"]);
         assert_eq!(r.unwrap().value.branding.unwrap().background_color, None);
         for ok_color in ["#abc", "rgb(1, 2, 3)", "hsl(120deg 50% 50%)", "rebeccapurple", "rgba(0,0,0,0.5)"] {
-            assert!(is_css_color(ok_color), "{ok_color}");
+            assert!(color::parse(ok_color, Grammar::Css).is_some(), "{ok_color}");
         }
         for bad in ["#ab", "rgb(1,2)", "url(x)", "blu"] {
-            assert!(!is_css_color(bad), "{bad}");
+            assert!(color::parse(bad, Grammar::Css).is_none(), "{bad}");
         }
+        // Chromium reads a stricter grammar: a CSS 4 colour is invalid there.
+        let r = chromium(&with(r#""branding":{"background_color":"rgb(1 2 3)","color":"white"}"#));
+        assert_eq!(warning_ids(&r), ["invalid-color"]);
+        let b = r.unwrap().value.branding.unwrap();
+        assert_eq!((b.background_color, b.color), (None, Some(Rgb::WHITE)));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::trace::Event;
 use super::Flow;
 use crate::mutation::mutant;
 use crate::options::Mode;
-use crate::profile::rules::UseOtherAccount;
+use crate::profile::rules::{AccountOrder, UseOtherAccount};
 
 /// The chooser is shown; what it lists is read from the providers.
 #[derive(Debug, Clone)]
@@ -116,7 +116,7 @@ impl Flow {
     }
 
     pub(super) fn chooser_prompt(&self) -> Prompt {
-        let accounts = self
+        let mut accounts: Vec<AccountChoice> = self
             .accounts_shown()
             .into_iter()
             .map(|(i, a)| {
@@ -131,13 +131,18 @@ impl Flow {
                     returning,
                     privacy_policy_url: links.and_then(|m| m.privacy_policy_url.clone()),
                     terms_of_service_url: links.and_then(|m| m.terms_of_service_url.clone()),
+                    newly_logged_in: self.providers[i].newly_logged_in(&a.id),
                 }
             })
             .collect();
-        Prompt::AccountChooser {
-            accounts,
-            use_other_account: self.supports_use_other_account(),
-            login_to: self.mismatched().into_iter().map(ProviderIx::get).collect(),
+        // Chromium's stable sort: new since the login pop-up, then
+        // returning, each group in the order fetched (decisions A60).
+        if self.rules.account_order == AccountOrder::NewThenReturning && !mutant!(UnsortedAccounts) {
+            accounts.sort_by_key(|a| (!a.newly_logged_in, !a.returning));
         }
+        let use_other_account = self.supports_use_other_account();
+        let login_to: Vec<usize> = self.mismatched().into_iter().map(ProviderIx::get).collect();
+        let dialog = self.dialog(&accounts, use_other_account, &login_to);
+        Prompt::AccountChooser { accounts, use_other_account, login_to, dialog }
     }
 }

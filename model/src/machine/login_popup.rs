@@ -6,7 +6,7 @@ use super::browser::LoginStatus;
 use super::control::{Control, Refused};
 use super::outcome::Reason;
 use super::prompt::{Prompt, UserAction};
-use super::providers::ProviderIx;
+use super::providers::{ProviderEntry, ProviderIx};
 use super::trace::Event;
 use super::Flow;
 use crate::mutation::mutant;
@@ -121,6 +121,11 @@ impl LoginPopup {
 
 impl Flow {
     pub(super) fn open_login_popup(&mut self, i: ProviderIx, then: AfterLogin) {
+        let listed = match self.providers[i].entry() {
+            Some(ProviderEntry::Accounts(list)) => list.iter().map(|a| a.id.clone()).collect(),
+            _ => Vec::new(),
+        };
+        self.providers[i].before_login.get_or_insert(listed);
         let Some(config) = &self.providers[i].config else {
             return self.reject_with(Reason::LoginPopupFailed, false, "no config to take login_url from", Vec::new());
         };

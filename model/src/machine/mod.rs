@@ -33,6 +33,7 @@ mod chooser;
 mod continuation;
 mod control;
 mod decide;
+pub mod dialog;
 pub mod disconnect;
 pub mod fetch;
 mod gates;
@@ -54,7 +55,7 @@ pub mod user_info;
 use super::trace::{Event, ResponseResult, Trace};
 use crate::idp::Rejected;
 use crate::mutation::mutant;
-use crate::options::{Mediation, Mode, RequestOptions};
+use crate::options::{Context, Mediation, Mode, RequestOptions};
 use crate::profile::rules::{CrossOriginFrames, DelayedFailures, PermissionsPolicy};
 use crate::profile::{Profile, Rules};
 use crate::urls::origin_string;
@@ -176,6 +177,8 @@ pub struct Flow {
     browser: BrowserState,
     mode: Mode,
     mediation: Mediation,
+    /// `identity.context`: the dialog's wording.
+    context: Context,
     providers: Providers,
     /// Where the call is; changed only by [`Flow::transition`].
     control: Control,
@@ -277,6 +280,7 @@ impl Flow {
             browser,
             mode: Mode::Passive,
             mediation: Mediation::Optional,
+            context: Context::Signin,
             providers: Providers::default(),
             control: Control::Gather,
             outbox: Outbox::default(),
@@ -346,6 +350,7 @@ impl Flow {
         let mut flow = Flow::empty(rp, browser, profile);
         flow.mode = options.mode;
         flow.mediation = options.mediation;
+        flow.context = options.context;
         flow.record_start(Some(options.clone()));
         flow.pass(Passing::Validation);
         for text in notes {

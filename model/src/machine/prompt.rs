@@ -1,5 +1,6 @@
 //! What the browser asks the person, and what they can answer.
 
+pub use super::dialog::{Brand, Dialog, Form};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -24,6 +25,14 @@ pub struct AccountChoice {
     /// The RP's terms of service, as `privacy_policy_url`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terms_of_service_url: Option<String>,
+    /// The account appeared through the login pop-up of this request (it
+    /// was not listed before it): Chromium lists it first.
+    #[serde(skip_serializing_if = "is_false")]
+    pub newly_logged_in: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A question the browser puts to the person, through its own UI or a
@@ -42,6 +51,8 @@ pub enum Prompt {
         use_other_account: bool,
         /// Indices of the mismatched providers.
         login_to: Vec<usize>,
+        /// What the dialog around the accounts shows.
+        dialog: Dialog,
     },
     /// No account to show, but the IdP was logged in: offer to log in
     /// again (spec "confirm IdP login").

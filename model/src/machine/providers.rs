@@ -163,6 +163,9 @@ pub(super) struct Provider {
     pub(super) metadata_asked: bool,
     /// Why the provider dropped out, for the rejection's explanation.
     pub(super) skipped: Option<(String, Option<Problem>)>,
+    /// The account ids listed when a login pop-up for this provider
+    /// opened: any other account is newly logged in.
+    pub(super) before_login: Option<Vec<String>>,
 }
 
 impl Provider {
@@ -179,7 +182,13 @@ impl Provider {
             metadata: None,
             metadata_asked: false,
             skipped: None,
+            before_login: None,
         }
+    }
+
+    /// Whether account `id` appeared through this request's login pop-up.
+    pub(super) fn newly_logged_in(&self, id: &str) -> bool {
+        self.before_login.as_ref().is_some_and(|before| !before.iter().any(|b| b == id))
     }
 
     pub(super) fn entry(&self) -> Option<&ProviderEntry> {
@@ -195,7 +204,7 @@ impl Provider {
 
     /// What of the provider decides the call's future (for [`Flow::future_key`]).
     pub(super) fn key(&self) -> impl std::fmt::Debug + '_ {
-        (&self.stage, &self.config, &self.metadata, self.metadata_asked, self.status_at_start)
+        (&self.stage, &self.config, &self.metadata, self.metadata_asked, self.status_at_start, &self.before_login)
     }
 }
 

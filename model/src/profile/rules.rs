@@ -395,6 +395,71 @@ pub enum OpaqueRp {
     Rejected,
 }
 
+/// The words of the account chooser's title (decisions A60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DialogWords {
+    /// The spec gives no words: the dialog says who asks and for what
+    /// (`context`), not how.
+    Unspecified,
+    /// Chromium's desktop strings: "Sign in to RP with IDP" and the three
+    /// other contexts; "Sign in to RP" for several IdPs; "on TOP" under an
+    /// iframe RP's name.
+    Chromium,
+    /// Firefox's strings: the RP's host alone, whatever the `context`.
+    Firefox,
+}
+
+/// The order of the chooser's accounts (decisions A60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountOrder {
+    /// As fetched: providers in the RP's order, each IdP's accounts in
+    /// its response's order (the spec sets no order).
+    AsFetched,
+    /// Chromium's stable sort of that list: accounts new since a login
+    /// pop-up first, then returning before new.
+    NewThenReturning,
+}
+
+/// How brand colours are read and when the dialog uses them (decisions A60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BrandColors {
+    /// The spec's CSS subset, used as given: no contrast rule.
+    AsGiven,
+    /// Chromium: its stricter grammar; the text colour dropped without a
+    /// background or below 4.5:1 against it; the "Continue" button
+    /// unbranded when the background is below 3:1 against the dialog's,
+    /// and always in the active-mode modal.
+    Contrast,
+    /// Not read: the dialog shows no brand colour.
+    Unused,
+}
+
+/// When one account is confirmed rather than chosen from a list
+/// (decisions A60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SingleAccount {
+    /// Exactly one account, no "use another account" and no mismatch.
+    Spec,
+    /// Chromium's passive bubble: one IdP whose one row is an account and
+    /// that does not offer another account, or one account new since the
+    /// login pop-up; with several IdPs and exactly one returning account,
+    /// that account above a "Choose an account" button. The active modal
+    /// always lists.
+    ChromiumBubble,
+}
+
+/// Which site the title names when the RP is a cross-site iframe
+/// (decisions A60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IframeRpName {
+    /// The RP frame's site, with the top frame's under it, when some
+    /// client metadata says `client_is_third_party_to_top_frame_origin`;
+    /// else the top frame's.
+    WhenThirdParty,
+    /// Always the top frame's site.
+    TopFrame,
+}
+
 /// What `IdentityCredential.configURL` holds (decisions P16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialConfigUrl {
@@ -543,6 +608,16 @@ pub struct Rules {
     pub csp_blocked: CspBlocked,
     /// A59: a call from an opaque origin.
     pub opaque_rp: OpaqueRp,
+    /// A60: the words of the dialog's title.
+    pub dialog_words: DialogWords,
+    /// A60: the order of the chooser's accounts.
+    pub account_order: AccountOrder,
+    /// A60: brand colours.
+    pub brand_colors: BrandColors,
+    /// A60: one account confirmed rather than chosen.
+    pub single_account: SingleAccount,
+    /// A60: the site a cross-site iframe RP is named by.
+    pub iframe_rp_name: IframeRpName,
 }
 
 /// The Editor's Draft, read literally.
@@ -606,6 +681,11 @@ pub const SPEC: Rules = Rules {
     permissions_policy: PermissionsPolicy::Checked,
     csp_blocked: CspBlocked::ProviderFails,
     opaque_rp: OpaqueRp::Proceeds,
+    dialog_words: DialogWords::Unspecified,
+    account_order: AccountOrder::AsFetched,
+    brand_colors: BrandColors::AsGiven,
+    single_account: SingleAccount::Spec,
+    iframe_rp_name: IframeRpName::WhenThirdParty,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -670,6 +750,11 @@ pub const CHROMIUM: Rules = Rules {
     permissions_policy: PermissionsPolicy::Checked,
     csp_blocked: CspBlocked::RejectsAtOnce,
     opaque_rp: OpaqueRp::Rejected,
+    dialog_words: DialogWords::Chromium,
+    account_order: AccountOrder::NewThenReturning,
+    brand_colors: BrandColors::Contrast,
+    single_account: SingleAccount::ChromiumBubble,
+    iframe_rp_name: IframeRpName::WhenThirdParty,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -752,4 +837,9 @@ pub const FIREFOX: Rules = Rules {
     permissions_policy: PermissionsPolicy::Ignored,
     csp_blocked: CspBlocked::ProviderFails,
     opaque_rp: OpaqueRp::Proceeds,
+    dialog_words: DialogWords::Firefox,
+    account_order: AccountOrder::AsFetched,
+    brand_colors: BrandColors::Unused,
+    single_account: SingleAccount::Spec,
+    iframe_rp_name: IframeRpName::TopFrame,
 };
