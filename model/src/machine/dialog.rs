@@ -12,7 +12,7 @@ use crate::color::Rgb;
 use crate::idp::icons;
 use crate::mutation::mutant;
 use crate::options::{Context, Mode};
-use crate::profile::rules::{BrandColors, DialogWords, IframeRpName, SingleAccount};
+use crate::profile::rules::{BrandColors, DialogWords, SingleAccount};
 use crate::urls::{registrable_domain, same_site};
 use serde::Serialize;
 use url::Url;
@@ -147,9 +147,8 @@ impl Flow {
         let third_party = shown
             .iter()
             .any(|i| self.providers[*i].metadata.as_ref().is_some_and(|m| m.client_is_third_party_to_top_frame_origin));
-        let iframe = !same_site(&self.rp.origin, &self.rp.embedder)
-            && self.rules.iframe_rp_name == IframeRpName::WhenThirdParty
-            && third_party;
+        // (Firefox refuses a cross-origin frame before any dialog.)
+        let iframe = !same_site(&self.rp.origin, &self.rp.embedder) && third_party;
         let (rp, top) = if iframe { (site_for_display(&self.rp.origin), Some(top)) } else { (top, None) };
         let top = top.filter(|_| !mutant!(IframeNameWithoutTop));
         let one = match shown.as_slice() {

@@ -448,18 +448,6 @@ pub enum SingleAccount {
     ChromiumBubble,
 }
 
-/// Which site the title names when the RP is a cross-site iframe
-/// (decisions A60).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum IframeRpName {
-    /// The RP frame's site, with the top frame's under it, when some
-    /// client metadata says `client_is_third_party_to_top_frame_origin`;
-    /// else the top frame's.
-    WhenThirdParty,
-    /// Always the top frame's site.
-    TopFrame,
-}
-
 /// What `IdentityCredential.configURL` holds (decisions P16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CredentialConfigUrl {
@@ -616,8 +604,6 @@ pub struct Rules {
     pub brand_colors: BrandColors,
     /// A60: one account confirmed rather than chosen.
     pub single_account: SingleAccount,
-    /// A60: the site a cross-site iframe RP is named by.
-    pub iframe_rp_name: IframeRpName,
 }
 
 /// The Editor's Draft, read literally.
@@ -685,7 +671,6 @@ pub const SPEC: Rules = Rules {
     account_order: AccountOrder::AsFetched,
     brand_colors: BrandColors::AsGiven,
     single_account: SingleAccount::Spec,
-    iframe_rp_name: IframeRpName::WhenThirdParty,
 };
 
 /// Chromium as measured on 156 (`fedcm browser`) and read in
@@ -754,7 +739,6 @@ pub const CHROMIUM: Rules = Rules {
     account_order: AccountOrder::NewThenReturning,
     brand_colors: BrandColors::Contrast,
     single_account: SingleAccount::ChromiumBubble,
-    iframe_rp_name: IframeRpName::WhenThirdParty,
 };
 
 /// The spec before the August 2025 changes (w3c-fedid/FedCM PR 771 made the
@@ -841,5 +825,4 @@ pub const FIREFOX: Rules = Rules {
     account_order: AccountOrder::AsFetched,
     brand_colors: BrandColors::Unused,
     single_account: SingleAccount::Spec,
-    iframe_rp_name: IframeRpName::TopFrame,
 };
