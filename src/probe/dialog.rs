@@ -26,6 +26,9 @@ pub const WIDTH: usize = 78;
 /// The text inside the box: `| ` and ` |` take four columns.
 const INNER: usize = WIDTH - 4;
 
+/// Account rows drawn in a list: an IdP may list thousands.
+const ROWS_DRAWN: usize = 20;
+
 /// The chooser the probe reached: what `--json` shows as `dialog`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DialogReport {
@@ -357,8 +360,11 @@ pub fn mockup(d: &DialogReport, profile: Profile) -> String {
             }
         }
         Form::List => {
-            for a in &d.accounts {
+            for a in d.accounts.iter().take(ROWS_DRAWN) {
                 account_row(&mut b, a);
+            }
+            if let Some(more) = d.accounts.len().checked_sub(ROWS_DRAWN).filter(|n| *n > 0) {
+                b.text(2, 2, &format!("... and {more} more account(s) (all are in --json)"));
             }
             // The disclosure shows once a new account is picked; the first
             // new account of each IdP stands for its IdP's.
@@ -532,6 +538,15 @@ mod tests {
         assert!(at("picking a new idp.example account shows:") < at("+ Use a different account"));
         assert!(at("+ Use a different account") < at("+ Sign in to other.example"));
         assert!(!text.contains("Continue as"), "{text}");
+    }
+
+    #[test]
+    fn a_long_list_is_cut_short() {
+        let accounts = (0..1000).map(|i| account(&i.to_string(), &format!("n{i}"), true)).collect();
+        let text = mockup(&report(Some(TITLE), Form::List, accounts), Profile::Chromium);
+        boxed(&text);
+        assert!(text.contains("o n19 (returning)") && !text.contains("o n20 "), "{text}");
+        assert!(text.contains("... and 980 more account(s) (all are in --json)"), "{text}");
     }
 
     #[test]
