@@ -15,6 +15,7 @@
 //! ([`login_status`]): each `Set-Login` header received, and a plain GET of
 //! the config's `login_url` to read its headers.
 
+pub mod dialog;
 pub mod login_status;
 
 use crate::escape;
@@ -28,7 +29,7 @@ use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::{Flow, Rp, Step};
 use fedcm_model::profile::rules::LoginStatusUse;
 use fedcm_model::trace::{Event, ResponseResult};
-use fedcm_model::{ConfigUrl, Document, Problem, Profile, Severity};
+use fedcm_model::{ConfigUrl, Document, HttpResponse, Problem, Profile, Severity};
 use login_status::{LoginPage, LoginStatusReport, SetLogin};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -108,6 +109,13 @@ pub struct ProbeReport {
     pub outcome: Option<Outcome>,
     /// How the IdP signals its login status (`Set-Login`), and findings.
     pub login_status: LoginStatusReport,
+    /// The account chooser the run reached: the model's dialog and its
+    /// accounts. Absent when none was reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialog: Option<dialog::DialogReport>,
+    /// Why no account chooser was reached, when none was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_dialog: Option<String>,
     /// Errors and warnings in the responses and in `login_status`.
     pub errors: usize,
     pub warnings: usize,
@@ -382,6 +390,10 @@ fn probe_with(
     let mut set_login: Vec<SetLogin> = Vec::new();
     let mut login_url: Option<Url> = None;
     let mut config_answered = false;
+    // The config's answer, for the branding it gave (the dialog's rules
+    // may drop some).
+    let mut config_response: Option<HttpResponse> = None;
+    let mut shown: Option<dialog::DialogReport> = None;
     let budget = options.budget;
     let (mut other_steps, mut pictures, mut picture_budget) = (0usize, 0usize, 0usize);
     // A fetch taken from the model while gathering pictures, sent next.
@@ -449,6 +461,7 @@ fn probe_with(
                             set_login.extend(login_status::headers_of(r, &request.url, kind, &idp_url));
                             if request.kind == FetchKind::Config {
                                 config_answered = true;
+                                config_response.get_or_insert_with(|| r.clone());
                                 if login_url.is_none() {
                                     login_url = crate::serve::login_url_in(&request.url, &r.body);
                                 }
@@ -495,7 +508,20 @@ fn probe_with(
                 }
             }
             Step::Ask(prompt) => match prompt {
-                Prompt::AccountChooser { accounts, .. } => {
+                Prompt::AccountChooser { accounts, use_other_account, login_to, dialog } => {
+                    if shown.is_none() {
+                        shown = Some(dialog_report(
+                            options,
+                            &config_url,
+                            profile,
+                            flow.mode(),
+                            config_response.as_ref(),
+                            dialog,
+                            &accounts,
+                            use_other_account,
+                            &login_to,
+                        ));
+                    }
                     let ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
                     if !options.assert {
                         stopped = Some(format!(
@@ -573,6 +599,12 @@ fn probe_with(
     if outcome.is_none() && stopped.is_none() && cut_short.is_none() {
         cut_short = Some("the request did not settle".into());
     }
+    let no_dialog = match &shown {
+        Some(_) => None,
+        None => {
+            Some(no_dialog_why(confirm_idp_login, &fetches, outcome.as_ref(), stopped.as_deref(), cut_short.is_some()))
+        }
+    };
     let consulted = profile.rules().login_status == LoginStatusUse::Consulted;
     let login_page = match (&login_url, consulted) {
         (Some(url), true) => {
@@ -607,6 +639,8 @@ fn probe_with(
         errors,
         warnings: count(Severity::Warning) + login_status.count(Severity::Warning),
         login_status,
+        dialog: shown,
+        no_dialog,
         fetches,
         stopped,
         cut_short,
@@ -682,6 +716,74 @@ fn fetch_login_page(
         (Err(e), None) => page.network_error = Some(e.reason),
     }
     page
+}
+
+/// The fields the probe's call asks to share: it names none, so the
+/// default the sign-up disclosure lists.
+const DEFAULT_FIELDS: [&str; 3] = ["name", "email", "picture"];
+
+/// The chooser the run reached, for the report: the model's dialog, the
+/// accounts, and the config's branding as given.
+#[allow(clippy::too_many_arguments)]
+fn dialog_report(
+    options: &ProbeOptions,
+    config_url: &ConfigUrl,
+    profile: Profile,
+    mode: fedcm_model::options::Mode,
+    config: Option<&HttpResponse>,
+    dialog: fedcm_model::machine::prompt::Dialog,
+    accounts: &[fedcm_model::machine::prompt::AccountChoice],
+    use_other_account: bool,
+    login_to: &[usize],
+) -> dialog::DialogReport {
+    // The probe's call names one provider.
+    let providers = [options.config_url.as_str()];
+    let given = config.and_then(|r| {
+        let parsed = fedcm_model::idp::config::parse(r, config_url, profile).ok();
+        dialog::GivenBrand::of(&r.body, parsed.as_ref().and_then(|p| p.value.branding.as_ref()))
+    });
+    dialog::DialogReport {
+        dialog,
+        accounts: accounts.to_vec(),
+        use_other_account,
+        login_to: login_to.iter().filter_map(|i| providers.get(*i)).map(|s| s.to_string()).collect(),
+        fields: DEFAULT_FIELDS.iter().map(|s| s.to_string()).collect(),
+        mode,
+        given,
+    }
+}
+
+/// Why the run reached no account chooser, in a line.
+fn no_dialog_why(
+    confirm_idp_login: bool,
+    fetches: &[FetchReport],
+    outcome: Option<&Outcome>,
+    stopped: Option<&str>,
+    cut_short: bool,
+) -> String {
+    let accounts_refused = fetches
+        .iter()
+        .rev()
+        .find(|f| f.kind == FetchKind::Accounts.name())
+        .is_some_and(|f| matches!(f.verdict, "rejected" | "network-error"));
+    let why = if cut_short {
+        "the probe was cut short before it".to_string()
+    } else if confirm_idp_login && accounts_refused {
+        "the accounts list was refused, so a browser shows the confirm-IdP-login dialog instead".to_string()
+    } else if confirm_idp_login {
+        "the IdP returned no account for this session (no session cookie, or signed out): a browser shows the confirm-IdP-login dialog instead".to_string()
+    } else if stopped.is_some_and(|s| s.contains("login pop-up")) {
+        "the IdP's login status is not logged-in: a browser opens the login pop-up first".to_string()
+    } else {
+        match outcome {
+            Some(Outcome::Reject { error }) => {
+                format!("the request was rejected first ({}: {})", error.name.as_str(), error.reason.id())
+            }
+            Some(Outcome::Resolve { .. }) => "the request resolved without it".to_string(),
+            None => "the request did not get that far".to_string(),
+        }
+    };
+    format!("no account chooser was shown: {why}")
 }
 
 /// How the stop before the assertion begins.
@@ -765,6 +867,13 @@ pub fn render(r: &ProbeReport) -> String {
         }
     }
     login_status::render(&r.login_status, r.profile.name(), &mut out);
+    match (&r.dialog, &r.no_dialog) {
+        (Some(d), _) => out.push_str(&dialog::render(d, r.profile)),
+        (None, Some(why)) => {
+            let _ = writeln!(out, "{}", e(why));
+        }
+        (None, None) => {}
+    }
     let _ = writeln!(out, "result: {}", result_text(r));
     let _ = writeln!(out, "{} error(s), {} warning(s)", r.errors, r.warnings);
     // Control characters are escaped where it is printed (output::print).
@@ -996,6 +1105,47 @@ fn brief_result(r: &ProbeReport) -> String {
     }
 }
 
+/// The account chooser across profiles, after the first profile's report,
+/// which draws its mock-up in full (or says why there is none).
+///
+/// Each other mock-up is drawn once, for all the profiles that draw it
+/// alike, and only where it differs from the first's; when every profile
+/// agrees, one line says so. Why: a mock-up is a dozen lines or more, and
+/// five copies of one box would bury the line that differs (a title only
+/// Chromium words, a colour its contrast rule drops), while a diff of boxes
+/// would be harder to read than the boxes. Grouping on the box's exact
+/// text means that whatever is drawn here differs somewhere from the box
+/// above, and profiles drawn together (spec and spec-2024, say) see the
+/// same dialog.
+fn dialogs_across(reports: &[ProbeReport], out: &mut String) {
+    let e = escape::line;
+    let mut groups: ProfilesBy<(String, bool)> = ProfilesBy::default();
+    for p in reports {
+        let key = match (&p.dialog, &p.no_dialog) {
+            (Some(d), _) => (dialog::mockup(d, p.profile), true),
+            (None, why) => (why.clone().unwrap_or_default(), false),
+        };
+        groups.add(key, p.profile);
+    }
+    let mut groups = groups.groups.into_iter();
+    let Some(((_, drawn), first)) = groups.next() else { return };
+    let rest: Vec<_> = groups.collect();
+    let what = if drawn { "the dialog drawn above" } else { "no account chooser" };
+    if rest.is_empty() {
+        let _ = writeln!(out, "  dialog: {what} under every profile");
+        return;
+    }
+    let _ = writeln!(out, "  dialog: {what} under {}; it differs under the others:", generations::names(&first));
+    for ((text, drawn), profiles) in rest {
+        if drawn {
+            let _ = writeln!(out, "  dialog under {}:", generations::names(&profiles));
+            out.push_str(&text);
+        } else {
+            let _ = writeln!(out, "  dialog under {}: {}", generations::names(&profiles), e(&text));
+        }
+    }
+}
+
 /// The report across profiles as text: the first profile's report in
 /// full, then a line per profile, the problems not every profile reports,
 /// the answers reused for a request with another body, and the summary.
@@ -1019,6 +1169,7 @@ pub fn render_all(r: &AcrossReport) -> String {
             p.warnings
         );
     }
+    dialogs_across(&r.profiles, &mut out);
     for (text, profiles) in differing_problems(&r.profiles) {
         let _ = writeln!(out, "  - [{}] {}", generations::names(&profiles), e(&text));
     }

@@ -257,6 +257,67 @@ fn serve_and_probe_from_the_command_line() {
     assert!(stopped.contains("accounts list was refused") && !stopped.contains("--cookie"), "{stopped}");
 }
 
+/// The account chooser a probe reaches is drawn as a text mock-up under
+/// the fetch report and given as `dialog` in `--json`; a logged-out IdP
+/// shows none, and the report says why in one line.
+#[test]
+fn probe_draws_the_dialog_the_idps_documents_produce() {
+    let scenario = fedcm_check::corpus::scenarios_dir().join("267-dialog-context-signup-title.json");
+    let (mut server, addr) = serve_process(&scenario);
+    let run_probe = |extra: &[&str]| {
+        let mut probe = Command::new(env!("CARGO_BIN_EXE_fedcm"));
+        probe.args(["probe", "https://idp.example/config.json", "--client-id", "123", "--via", &addr]);
+        probe.args(extra).output().unwrap()
+    };
+    let text = run_probe(&["--profile", "chromium"]);
+    let json = run_probe(&["--profile", "chromium", "--json"]);
+    let all = run_probe(&["--profile", "all"]);
+    let out = run_probe(&["--profile", "chromium", "--login-status", "logged-out", "--json"]);
+    server.kill().unwrap();
+    let _ = server.wait();
+
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    let mockup: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("dialog a browser would show (chromium"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("result:"))
+        .collect();
+    assert!(mockup.iter().all(|l| l.chars().count() == 78), "{stdout}");
+    for row in [
+        "| Sign in to rp.example with idp.example ",
+        "|   o John Doe (new) ",
+        "|   [ Continue as John Doe ] ",
+        "|   To continue, idp.example will share your name, email address, and ",
+        "|     privacy policy: https://rp.example/privacy ",
+        "| background: #1a73e8 ",
+        "| text: #ffffff ",
+    ] {
+        assert!(mockup.iter().any(|l| l.starts_with(row)), "{row:?} not in\n{stdout}");
+    }
+
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let dialog = &report["dialog"];
+    assert_eq!(dialog["title"], "Sign in to rp.example with idp.example");
+    assert_eq!(dialog["form"], "confirm");
+    assert_eq!(dialog["brands"][0]["color"], "#ffffff");
+    assert_eq!(dialog["given"]["color"], "white");
+    assert_eq!(dialog["accounts"][0]["display_name"], "John Doe");
+    assert!(report.get("no_dialog").is_none(), "{report}");
+
+    // Firefox asks a new IdP only in active mode: its line says so, once.
+    let across = String::from_utf8_lossy(&all.stdout);
+    assert!(across.contains("\n  dialog under chromium, chromium-142:\n+---"), "{across}");
+    assert!(across.contains("\n  dialog under firefox: no account chooser was shown: the request was rejected first (NetworkError: no-provider-left)\n"), "{across}");
+
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report.get("dialog").is_none(), "{report}");
+    assert_eq!(
+        report["no_dialog"],
+        "no account chooser was shown: the request was rejected first (NetworkError: not-signed-in)"
+    );
+}
+
 /// `--profile all` answers "does my IdP work in the browsers my users
 /// have?": a config served as text/plain breaks the spec and Chromium,
 /// while Firefox (which reads any type, and asks a new IdP only in active
