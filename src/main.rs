@@ -194,6 +194,10 @@ enum Command {
         /// same-site with it, which a probe never is.
         #[arg(long, default_value = "passive")]
         mode: String,
+        /// The call's `context`, which the dialog's title words: signin,
+        /// signup, use or continue.
+        #[arg(long, default_value = "signin")]
+        context: String,
         /// The IdP's login status in the browser: logged-in, logged-out or unknown.
         #[arg(long, default_value = "logged-in")]
         login_status: String,
@@ -404,6 +408,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             account,
             assert,
             mode,
+            context,
             login_status,
             via,
             scenario,
@@ -451,7 +456,11 @@ fn dispatch(cli: Cli) -> ExitCode {
                 "active" => true,
                 other => return usage(&format!("--mode {other:?}: passive or active")),
             };
+            if !["signin", "signup", "use", "continue"].contains(&context.as_str()) {
+                return usage(&format!("--context {context:?}: signin, signup, use or continue"));
+            }
             let options = fedcm_workbench::probe::ProbeOptions {
+                context,
                 config_url,
                 client_id,
                 rp_origin,

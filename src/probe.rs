@@ -45,6 +45,8 @@ pub struct ProbeOptions {
     pub assert: bool,
     /// Call in active mode (after a click) instead of passive mode.
     pub active: bool,
+    /// The call's `context` (`signin`, `signup`, `use`, `continue`).
+    pub context: String,
     pub profile: Profile,
     pub budget: StepBudget,
     /// Every request goes to a mock IdP (`--via`): the config's
@@ -379,6 +381,7 @@ fn probe_with(
     if options.active {
         call["identity"]["mode"] = "active".into();
     }
+    call["identity"]["context"] = options.context.as_str().into();
     let mut flow = Flow::from_json(Rp::new(rp_url), browser, &call, profile);
     let mut fetches: Vec<(RequestId, FetchKind, FetchReport)> = Vec::new();
     let mut stopped = None;

@@ -371,6 +371,7 @@ fn probe_all_sends_each_request_once() {
         Server::start_full(&s, "127.0.0.1:0", quiet, ServeExtras { record: true, ..Default::default() }).unwrap();
     let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
     let options = fedcm_workbench::probe::ProbeOptions {
+        context: "signin".into(),
         config_url: "https://idp.example/config.json".into(),
         client_id: "1".into(),
         rp_origin: RP.into(),
@@ -411,6 +412,7 @@ fn probe_login_status(s: &Scenario, login_page: bool) -> fedcm_workbench::probe:
     let server = Server::start_with(s, "127.0.0.1:0", options).unwrap();
     let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
     let options = fedcm_workbench::probe::ProbeOptions {
+        context: "signin".into(),
         config_url: "https://idp.example/config.json".into(),
         client_id: "1".into(),
         rp_origin: RP.into(),
@@ -541,6 +543,7 @@ fn probe_fetches_another_origins_login_page_only_through_a_mock() {
     .unwrap();
     let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
     let options = fedcm_workbench::probe::ProbeOptions {
+        context: "signin".into(),
         config_url: "https://idp.example/config.json".into(),
         client_id: "1".into(),
         rp_origin: RP.into(),

@@ -92,6 +92,7 @@ fn an_idp_with_a_thousand_pictured_accounts_settles() {
 
 fn options(budget: StepBudget) -> ProbeOptions {
     ProbeOptions {
+        context: "signin".into(),
         config_url: "https://idp.example/config.json".into(),
         client_id: "1".into(),
         rp_origin: RP.into(),
