@@ -627,7 +627,7 @@ mod tests {
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"title": "Sign in to widget.example with idp.example", "subtitle": "on news.example", "order": ["b", "a"]})
+            serde_json::json!({"dialogId": "7", "title": "Sign in to widget.example with idp.example", "subtitle": "on news.example", "order": ["b", "a"]})
         );
         let no_subtitle = serde_json::json!({"dialogId": "8", "dialogType": "AccountChooser", "title": "t"});
         let no_subtitle: crate::browser::protocol::DialogShown = serde_json::from_value(no_subtitle).unwrap();

@@ -85,7 +85,7 @@ impl PageOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChooserSeen {
     /// The event's `dialogId` (not compared).
-    #[serde(skip)]
+    #[serde(rename = "dialogId")]
     pub dialog_id: String,
     pub title: String,
     /// `None` when the event has none.
@@ -94,8 +94,10 @@ pub struct ChooserSeen {
     /// The accounts' `accountId`, in the order the dialog lists them.
     pub order: Vec<String>,
     /// Chromium replaced the dialog with a newer one before the answer
-    /// reached it (a multi-IdP chooser once every IdP has answered): the
-    /// person never answered it, and it is not compared.
+    /// reached it (a multi-IdP chooser once every IdP has answered), or
+    /// showed a newer dialog for the same call while a session kept this
+    /// one unanswered: the person never answered it, and it is not
+    /// compared.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub replaced: bool,
 }

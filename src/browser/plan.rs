@@ -522,7 +522,8 @@ mod tests {
         let authorities: Vec<&str> = plan.authorities.iter().map(String::as_str).collect();
         assert_eq!(authorities, ["idp.example:443", "idp.example:8443", "rp.example:443"]);
         // An RP page on a port of its own is mapped on that port.
-        let on_port = plan(&scenario(serde_json::json!({"rp": {"origin": "https://www.rp.example:8444"}}))).unwrap();
+        let on_port =
+            super::plan(&scenario(serde_json::json!({"rp": {"origin": "https://www.rp.example:8444"}}))).unwrap();
         assert!(on_port.authorities.contains("www.rp.example:8444"), "{:?}", on_port.authorities);
         // Login status is per origin: the config URL's own origin (port
         // 8443) is unknown, but its page is visited for the probe cookie.

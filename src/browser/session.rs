@@ -379,6 +379,11 @@ impl<'a, 'p> Session<'a, 'p> {
         self.dialogs.push(shown.dialog_type.clone());
         let call = self.calls.get_mut(&owner).ok_or("a dialog with no call")?;
         call.dialogs.push(shown.dialog_type.clone());
+        // A dialog of this call kept unanswered is gone: the browser shows
+        // this one instead, and the person never answered that one.
+        if let Some(kept) = self.shown.as_ref().filter(|k| k.owner == owner) {
+            ChooserSeen::mark_replaced(&mut call.choosers, &kept.shown.dialog_id, true);
+        }
         call.choosers.extend(ChooserSeen::of(&shown));
         if answer && owner == driving {
             self.shown = None;
