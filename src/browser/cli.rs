@@ -5,7 +5,7 @@
 //! some could not run (no Chromium, or a scenario the harness cannot drive).
 
 use super::chromium;
-use super::compare::{compare, Comparison};
+use super::compare::{compare, model_choosers, Comparison, ModelChooser};
 use super::harness::{self, BrowserRun, Outcome};
 use crate::driver::{self, RunReport};
 use crate::escape;
@@ -73,7 +73,10 @@ pub(crate) struct ModelSide {
     credential: Option<serde_json::Value>,
     error: Option<serde_json::Value>,
     requests: Vec<super::compare::Wire>,
-    /// A session's steps: each call's outcome.
+    /// A single call's account choosers: title, subtitle, accounts' order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    choosers: Vec<ModelChooser>,
+    /// A session's steps: each call's outcome and account choosers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     steps: Vec<ModelStep>,
 }
@@ -88,6 +91,8 @@ pub(crate) struct ModelStep {
     credential: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    choosers: Vec<ModelChooser>,
 }
 
 /// The error as the page sees it: the model's explanation is long and not
@@ -110,6 +115,7 @@ impl ModelSide {
                 outcome: s.outcome,
                 credential: s.credential.clone(),
                 error: page_error(&s.error),
+                choosers: s.trace.as_ref().map(model_choosers).unwrap_or_default(),
             })
             .collect();
         ModelSide {
@@ -117,6 +123,7 @@ impl ModelSide {
             credential: r.credential.clone(),
             error: page_error(&r.error),
             requests: r.requests.iter().map(super::compare::Wire::from_model).collect(),
+            choosers: if r.steps.is_empty() { model_choosers(&r.trace) } else { Vec::new() },
             steps,
         }
     }
@@ -304,6 +311,7 @@ pub fn main(options: Options) -> u8 {
         "agree": count(&|v| matches!(v, Verdict::Agree { .. })),
         "agree_on_outcome": ran(&|c| c.outcome_agrees),
         "agree_on_requests": ran(&|c| c.requests_agree),
+        "agree_on_dialogs": ran(&|c| c.dialogs_agree),
         "differ": count(&|v| matches!(v, Verdict::Differ { .. })),
         "could_not_run": count(&|v| matches!(v, Verdict::CouldNotRun { .. })),
         "skipped": count(&|v| matches!(v, Verdict::Skipped { .. })),
@@ -322,11 +330,12 @@ pub fn main(options: Options) -> u8 {
         let n = |k: &str| summary[k].as_u64().unwrap_or(0);
         let ran = n("agree") + n("differ");
         outln!(
-            "\n{} scenario(s), {ran} run in both: agree {}, agree on outcome {}, agree on requests {}, differ {}, could not run {}, skipped {}, invalid {}",
+            "\n{} scenario(s), {ran} run in both: agree {}, agree on outcome {}, agree on requests {}, agree on dialogs {}, differ {}, could not run {}, skipped {}, invalid {}",
             rows.len(),
             n("agree"),
             n("agree_on_outcome"),
             n("agree_on_requests"),
+            n("agree_on_dialogs"),
             n("differ"),
             n("could_not_run"),
             n("skipped"),

@@ -10,13 +10,20 @@
 //! Form fields are compared as a set of name=value pairs, decoded; their
 //! order is shown in `--json` but is not a difference (no IdP parser
 //! depends on it).
+//!
+//! Where the model's profile words the dialog as Chromium does, each call's
+//! account choosers are compared too, the n-th the browser showed with the
+//! model's n-th: the title, the subtitle and the accounts' order.
 
-use super::harness::{BrowserRun, PageOutcome};
+use super::harness::{BrowserRun, ChooserSeen, PageOutcome};
 use super::session::SignalSeen;
 use crate::driver::RunReport;
 use crate::serve::{pages, SeenRequest};
 use fedcm_model::machine::fetch::{Credentials, FetchRequest, Method};
 use fedcm_model::machine::login_signal::SignalResult;
+use fedcm_model::machine::prompt::{Dialog, Prompt};
+use fedcm_model::profile::rules::DialogWords;
+use fedcm_model::trace::Trace;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -85,14 +92,104 @@ fn form(body: &str) -> Vec<(String, String)> {
 pub struct Comparison {
     pub outcome_agrees: bool,
     pub requests_agree: bool,
-    /// Every difference found, the outcome's first.
+    /// The account choosers' title, subtitle and order (true where the
+    /// model's profile gives no Chromium words to compare).
+    pub dialogs_agree: bool,
+    /// Every difference found: the outcome's, the dialogs', the requests'.
     pub differences: Vec<String>,
 }
 
 impl Comparison {
     pub fn agrees(&self) -> bool {
-        self.outcome_agrees && self.requests_agree
+        self.outcome_agrees && self.requests_agree && self.dialogs_agree
     }
+}
+
+/// An account chooser as the model showed it: the title, subtitle and
+/// the accounts' order, what the browser's is compared on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelChooser {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtitle: Option<String>,
+    pub order: Vec<String>,
+}
+
+impl ModelChooser {
+    fn new(dialog: &Dialog, order: Vec<String>) -> ModelChooser {
+        ModelChooser { title: dialog.title.clone(), subtitle: dialog.subtitle.clone(), order }
+    }
+}
+
+/// The account choosers of one call of the model, in the order shown.
+pub fn model_choosers(trace: &Trace) -> Vec<ModelChooser> {
+    trace
+        .prompts()
+        .filter_map(|p| match p {
+            Prompt::AccountChooser { accounts, dialog, .. } => {
+                Some(ModelChooser::new(dialog, accounts.iter().map(|a| a.account_id.clone()).collect()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The n-th account chooser the browser showed in a call (those it
+/// replaced before they were answered left out) against the model's n-th
+/// in the same call: its title, subtitle (none when the event has none)
+/// and the accounts' order. Only a chooser the model words as Chromium
+/// does (a title) is compared; one only a side shows is a difference.
+pub(crate) fn dialog_differences(model: &[ModelChooser], seen: &[ChooserSeen]) -> Vec<String> {
+    let seen: Vec<&ChooserSeen> = seen.iter().filter(|c| !c.replaced).collect();
+    let mut d = Vec::new();
+    for n in 0..model.len().max(seen.len()) {
+        let at = format!("account chooser #{}", n + 1);
+        match (model.get(n), seen.get(n)) {
+            (Some(m), Some(b)) => {
+                let Some(title) = &m.title else { continue };
+                if *title != b.title {
+                    d.push(format!("{at}: title: the model shows {title:?}, the browser {:?}", b.title));
+                }
+                if m.subtitle != b.subtitle {
+                    d.push(format!("{at}: subtitle: the model shows {:?}, the browser {:?}", m.subtitle, b.subtitle));
+                }
+                if m.order != b.order {
+                    d.push(format!("{at}: accounts' order: the model lists {:?}, the browser {:?}", m.order, b.order));
+                }
+            }
+            (Some(m), None) if m.title.is_some() => {
+                d.push(format!("{at}: the model shows {:?} {:?}, the browser shows no such chooser", m.title, m.order))
+            }
+            (None, Some(b)) => {
+                d.push(format!("{at}: the browser shows {:?} {:?}, the model shows no such chooser", b.title, b.order))
+            }
+            _ => {}
+        }
+    }
+    d
+}
+
+/// Every call's account choosers against the model's, when the model's
+/// profile words them as Chromium does: a session's call step by call
+/// step (prefixed with the step), a single call's alone.
+fn all_dialog_differences(model: &RunReport, browser: &BrowserRun) -> Vec<String> {
+    if model.profile.rules().dialog_words != DialogWords::Chromium {
+        return Vec::new();
+    }
+    if browser.steps.is_empty() {
+        return dialog_differences(&model_choosers(&model.trace), &browser.choosers);
+    }
+    let mut d = Vec::new();
+    for (i, step) in browser.steps.iter().enumerate() {
+        if step.page.is_none() {
+            continue;
+        }
+        let want = model.steps.get(i).and_then(|m| m.trace.as_ref()).map(model_choosers).unwrap_or_default();
+        let at = format!("steps[{i}] ({})", step.action);
+        d.extend(dialog_differences(&want, &step.choosers).into_iter().map(|x| format!("{at}: {x}")));
+    }
+    d
 }
 
 /// JavaScript's `typeof` for a JSON value.
@@ -294,10 +391,12 @@ pub fn compare(model: &RunReport, browser: &BrowserRun) -> Comparison {
     for b in browser_wire.into_iter().flatten() {
         requests.push(format!("{}: the browser sends it, the model does not", b.label()));
     }
+    let dialogs = all_dialog_differences(model, browser);
     Comparison {
         outcome_agrees: outcome.is_empty(),
         requests_agree: requests.is_empty(),
-        differences: outcome.into_iter().chain(requests).collect(),
+        dialogs_agree: dialogs.is_empty(),
+        differences: outcome.into_iter().chain(dialogs).chain(requests).collect(),
     }
 }
 
@@ -377,11 +476,18 @@ mod tests {
         };
         let reject =
             |name: &str| PageOutcome::Reject { name: name.into(), message: String::new(), code: None, url: None };
-        let step = |action, page: Option<PageOutcome>| StepRun { action, page, dialogs: Vec::new(), signal: None };
+        let step = |action, page: Option<PageOutcome>| StepRun {
+            action,
+            page,
+            dialogs: Vec::new(),
+            choosers: Vec::new(),
+            signal: None,
+        };
         let mut browser = BrowserRun {
             page: reject("NotAllowedError"),
             requests: Vec::new(),
             dialogs: Vec::new(),
+            choosers: Vec::new(),
             call_ms: 0,
             startup_ms: 0,
             total_ms: 0,
@@ -445,12 +551,19 @@ mod tests {
             page: resolve.clone(),
             requests: Vec::new(),
             dialogs: Vec::new(),
+            choosers: Vec::new(),
             call_ms: 0,
             startup_ms: 0,
             total_ms: 0,
             steps: vec![
-                StepRun { action: "login_status", page: None, dialogs: Vec::new(), signal: Some(SignalSeen::Resolved) },
-                StepRun { action: "get", page: Some(resolve), dialogs: Vec::new(), signal: None },
+                StepRun {
+                    action: "login_status",
+                    page: None,
+                    dialogs: Vec::new(),
+                    choosers: Vec::new(),
+                    signal: Some(SignalSeen::Resolved),
+                },
+                StepRun { action: "get", page: Some(resolve), dialogs: Vec::new(), choosers: Vec::new(), signal: None },
             ],
         };
         assert!(compare(&model, &browser).outcome_agrees);
@@ -462,5 +575,154 @@ mod tests {
             "{:?}",
             c.differences
         );
+    }
+
+    /// The model's request as the mock would have seen it from the browser.
+    fn as_seen(r: &FetchRequest) -> SeenRequest {
+        let mut headers: Vec<(String, String)> =
+            r.headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        headers.extend(r.origin.clone().map(|o| ("origin".to_string(), o)));
+        if r.credentials == Credentials::Include {
+            headers.push(("cookie".into(), pages::PROBE_COOKIE.into()));
+        }
+        SeenRequest {
+            method: Wire::from_model(r).method,
+            url: r.url.to_string(),
+            headers,
+            body: r.body.clone().unwrap_or_default(),
+        }
+    }
+
+    fn seen(title: &str, subtitle: Option<&str>, order: &[&str]) -> ChooserSeen {
+        ChooserSeen {
+            dialog_id: "d".into(),
+            title: title.into(),
+            subtitle: subtitle.map(String::from),
+            order: order.iter().map(|a| a.to_string()).collect(),
+            replaced: false,
+        }
+    }
+
+    fn shown(title: Option<&str>, subtitle: Option<&str>, order: &[&str]) -> ModelChooser {
+        ModelChooser {
+            title: title.map(String::from),
+            subtitle: subtitle.map(String::from),
+            order: order.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_chooser_is_read_from_the_dialog_shown_event() {
+        let event = serde_json::json!({
+            "dialogId": "7", "dialogType": "AccountChooser", "title": "Sign in to widget.example with idp.example",
+            "subtitle": "on news.example",
+            "accounts": [{"accountId": "b", "idpConfigUrl": "https://idp.example/config.json"}, {"accountId": "a"}]
+        });
+        let event: crate::browser::protocol::DialogShown = serde_json::from_value(event).unwrap();
+        let c = ChooserSeen::of(&event).unwrap();
+        assert_eq!(
+            c,
+            ChooserSeen { dialog_id: "7".into(), ..seen(&event.title, Some("on news.example"), &["b", "a"]) }
+        );
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"dialogId": "7", "title": "Sign in to widget.example with idp.example", "subtitle": "on news.example", "order": ["b", "a"]})
+        );
+        let no_subtitle = serde_json::json!({"dialogId": "8", "dialogType": "AccountChooser", "title": "t"});
+        let no_subtitle: crate::browser::protocol::DialogShown = serde_json::from_value(no_subtitle).unwrap();
+        assert_eq!(ChooserSeen::of(&no_subtitle).unwrap().subtitle, None);
+        // Only account choosers are compared.
+        for kind in ["AutoReauthn", "ConfirmIdpLogin", "Error"] {
+            let other = serde_json::json!({"dialogId": "9", "dialogType": kind, "title": "x", "accounts": [{"accountId": "a"}]});
+            let other: crate::browser::protocol::DialogShown = serde_json::from_value(other).unwrap();
+            assert_eq!(ChooserSeen::of(&other), None, "{kind}");
+        }
+        let mut choosers = vec![c];
+        ChooserSeen::mark_replaced(&mut choosers, "7", false);
+        assert!(!choosers[0].replaced);
+        ChooserSeen::mark_replaced(&mut choosers, "8", true);
+        assert!(!choosers[0].replaced);
+        ChooserSeen::mark_replaced(&mut choosers, "7", true);
+        assert!(choosers[0].replaced);
+    }
+
+    #[test]
+    fn choosers_are_compared_on_title_subtitle_and_order() {
+        let title = "Sign in to rp.example with idp.example";
+        let model = [shown(Some(title), None, &["a", "b"])];
+        assert!(dialog_differences(&model, &[seen(title, None, &["a", "b"])]).is_empty());
+        let d = dialog_differences(&model, &[seen("Sign in to rp.example", Some("on top.example"), &["b", "a"])]);
+        assert_eq!(
+            d,
+            [
+                "account chooser #1: title: the model shows \"Sign in to rp.example with idp.example\", the browser \"Sign in to rp.example\"",
+                "account chooser #1: subtitle: the model shows None, the browser Some(\"on top.example\")",
+                "account chooser #1: accounts' order: the model lists [\"a\", \"b\"], the browser [\"b\", \"a\"]",
+            ]
+        );
+        // The n-th with the n-th: the second chooser differs.
+        let model = [shown(Some(title), None, &["a"]), shown(Some(title), None, &["new", "a"])];
+        let d = dialog_differences(&model, &[seen(title, None, &["a"]), seen(title, None, &["a", "new"])]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].starts_with("account chooser #2: accounts' order"), "{d:?}");
+    }
+
+    #[test]
+    fn only_chromium_words_and_answered_choosers_are_compared() {
+        // A profile without Chromium's words: nothing to compare.
+        let model = [shown(None, None, &["a"])];
+        assert!(dialog_differences(&model, &[seen("anything", Some("x"), &["z"])]).is_empty());
+        assert!(dialog_differences(&model, &[]).is_empty());
+        // A chooser the browser replaced before it was answered is left out.
+        let title = "Sign in to rp.example";
+        let model = [shown(Some(title), None, &["a", "b"])];
+        let early = ChooserSeen { replaced: true, ..seen(title, None, &["a"]) };
+        assert!(dialog_differences(&model, &[early.clone(), seen(title, None, &["a", "b"])]).is_empty());
+        // A chooser only one side shows is a difference.
+        let d = dialog_differences(&model, &[early]);
+        assert_eq!(d, ["account chooser #1: the model shows Some(\"Sign in to rp.example\") [\"a\", \"b\"], the browser shows no such chooser"]);
+        let d = dialog_differences(&[], &[seen(title, None, &["a"])]);
+        assert_eq!(d, ["account chooser #1: the browser shows \"Sign in to rp.example\" [\"a\"], the model shows no such chooser"]);
+    }
+
+    #[test]
+    fn a_dialog_scenario_is_compared_with_what_the_browser_showed() {
+        let text = include_str!("../../tests/scenarios/285-dialog-iframe-rp-third-party-named.json");
+        let scenario = crate::scenario::Scenario::parse(text).unwrap();
+        let model = crate::driver::run(&scenario, Some(fedcm_model::Profile::Chromium)).unwrap();
+        let page = PageOutcome::Resolve {
+            token: "t0k3n".into(),
+            token_type: "string".into(),
+            is_auto_selected: Some(false),
+            config_url: Some("https://idp.example/config.json".into()),
+        };
+        let title = "Sign in to widget.example with idp.example";
+        let mut browser = BrowserRun {
+            page,
+            requests: model.requests.iter().map(as_seen).collect(),
+            dialogs: vec!["AccountChooser".into()],
+            choosers: vec![seen(title, Some("on news.example"), &["1234"])],
+            call_ms: 0,
+            startup_ms: 0,
+            total_ms: 0,
+            steps: Vec::new(),
+        };
+        let c = compare(&model, &browser);
+        assert!(c.agrees(), "{:?}", c.differences);
+        // Chromium naming the top frame's site instead, with no subtitle.
+        browser.choosers = vec![seen("Sign in to news.example with idp.example", None, &["1234"])];
+        let c = compare(&model, &browser);
+        assert!(c.outcome_agrees && c.requests_agree && !c.dialogs_agree && !c.agrees());
+        assert_eq!(c.differences.len(), 2, "{:?}", c.differences);
+        assert!(
+            c.differences[0].contains("the browser \"Sign in to news.example with idp.example\""),
+            "{:?}",
+            c.differences
+        );
+        assert!(c.differences[1].contains("subtitle: the model shows Some(\"on news.example\"), the browser None"));
+        // Under a profile without Chromium's words nothing is compared.
+        let spec = crate::driver::run(&scenario, Some(fedcm_model::Profile::Spec)).unwrap();
+        assert!(all_dialog_differences(&spec, &browser).is_empty());
     }
 }

@@ -80,6 +80,48 @@ impl PageOutcome {
     }
 }
 
+/// An account chooser as the browser showed it (`FedCm.dialogShown` of
+/// type `AccountChooser`): what is compared with the model's dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChooserSeen {
+    /// The event's `dialogId` (not compared).
+    #[serde(rename = "dialogId")]
+    pub dialog_id: String,
+    pub title: String,
+    /// `None` when the event has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtitle: Option<String>,
+    /// The accounts' `accountId`, in the order the dialog lists them.
+    pub order: Vec<String>,
+    /// Chromium replaced the dialog with a newer one before the answer
+    /// reached it (a multi-IdP chooser once every IdP has answered), or
+    /// showed a newer dialog for the same call while a session kept this
+    /// one unanswered: the person never answered it, and it is not
+    /// compared.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replaced: bool,
+}
+
+impl ChooserSeen {
+    /// The chooser of `shown`, if it is one.
+    pub fn of(shown: &p::DialogShown) -> Option<ChooserSeen> {
+        (shown.dialog_type == "AccountChooser").then(|| ChooserSeen {
+            dialog_id: shown.dialog_id.clone(),
+            title: shown.title.clone(),
+            subtitle: shown.subtitle.clone(),
+            order: shown.accounts.iter().map(|a| a.account_id.clone()).collect(),
+            replaced: false,
+        })
+    }
+
+    /// Marks the chooser of dialog `id` in `seen` as replaced, if `replaced`.
+    pub fn mark_replaced(seen: &mut [ChooserSeen], id: &str, replaced: bool) {
+        if let Some(c) = seen.iter_mut().find(|c| c.dialog_id == id).filter(|_| replaced) {
+            c.replaced = true;
+        }
+    }
+}
+
 /// A run in the browser.
 #[derive(Debug, Clone, Serialize)]
 pub struct BrowserRun {
@@ -88,6 +130,10 @@ pub struct BrowserRun {
     pub requests: Vec<SeenRequest>,
     /// The dialogs shown, in order (`AccountChooser`, ...).
     pub dialogs: Vec<String>,
+    /// The account choosers among them: title, subtitle, accounts' order
+    /// (a session's: in its `steps`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choosers: Vec<ChooserSeen>,
     /// From the call to its settling.
     pub call_ms: u128,
     /// From spawning the browser to its DevTools address.
@@ -147,7 +193,7 @@ pub async fn run(scenario: &Scenario, plan: &Plan, binary: &Path) -> Outcome {
     let driven = drive(&cdp, &mut events, plan, &server).await;
     let _ = cdp.call(&p::CloseBrowser {}, None, STEP_DEADLINE).await;
     browser.wait_or_kill(CLOSE_DEADLINE).await;
-    let Driven { page, dialogs, took: call, steps } = match driven {
+    let Driven { page, dialogs, choosers, took: call, steps } = match driven {
         Ok(d) => d,
         Err(why) => return Outcome::CouldNotRun(why),
     };
@@ -167,6 +213,7 @@ pub async fn run(scenario: &Scenario, plan: &Plan, binary: &Path) -> Outcome {
         page,
         requests,
         dialogs,
+        choosers,
         call_ms: call.as_millis(),
         startup_ms: startup.as_millis(),
         total_ms: began.elapsed().as_millis(),
@@ -210,6 +257,8 @@ pub(super) async fn navigate(cdp: &Cdp, session: Option<&str>, url: &str) -> Res
 pub(super) struct Driven {
     pub page: PageOutcome,
     pub dialogs: Vec<String>,
+    /// A single call's account choosers (a session's are in its steps).
+    pub choosers: Vec<ChooserSeen>,
     pub took: Duration,
     pub steps: Vec<StepRun>,
 }
@@ -260,8 +309,9 @@ async fn drive(cdp: &Cdp, events: &mut Events, plan: &Plan, server: &Server) -> 
         add_frame(cdp, s, &plan.framing, planned.gesture).await?;
         script = prompts::in_frame(&script, &plan.framing);
     }
-    let (page, dialogs, took) = call(cdp, events, page, &script, planned.gesture, &planned.user).await?;
-    Ok(Driven { page, dialogs, took, steps: Vec::new() })
+    let Called { page, dialogs, choosers, took } =
+        call(cdp, events, page, &script, planned.gesture, &planned.user).await?;
+    Ok(Driven { page, dialogs, choosers, took, steps: Vec::new() })
 }
 
 /// The RP page: its target and its DevTools session.
@@ -301,7 +351,7 @@ async fn connect(
     }
     let called = call(cdp, events, page, &script, true, &steps).await;
     server.set_prime(None);
-    match called?.0 {
+    match called?.page {
         PageOutcome::Resolve { token, .. } if token == pages::PRIME_TOKEN => Ok(()),
         other => Err(format!("it ended with {other:?}")),
     }
@@ -353,6 +403,15 @@ async fn add_frame(cdp: &Cdp, s: Option<&str>, framing: &prompts::Framing, gestu
     Ok(())
 }
 
+/// A call as the page saw it: its outcome, the dialogs and pop-ups shown,
+/// the account choosers among them, and how long it took.
+struct Called {
+    page: PageOutcome,
+    dialogs: Vec<String>,
+    choosers: Vec<ChooserSeen>,
+    took: Duration,
+}
+
 /// Makes the call in the RP page (after a gesture if `gesture`) and
 /// answers its dialogs and pop-ups with `steps`, until it settles.
 async fn call(
@@ -362,7 +421,7 @@ async fn call(
     script: &str,
     gesture: bool,
     steps: &[UserStep],
-) -> Result<(PageOutcome, Vec<String>, Duration), String> {
+) -> Result<Called, String> {
     let s = Some(page.session);
     if gesture {
         cdp.call(&evaluate("0".into(), true, false), s, STEP_DEADLINE).await.map_err(text)?;
@@ -383,6 +442,7 @@ async fn call(
     tokio::pin!(call);
     let mut steps = prompts::Steps::new(steps);
     let mut dialogs = Vec::new();
+    let mut choosers = Vec::new();
     let evaluated = loop {
         tokio::select! {
             r = &mut call => break r,
@@ -409,7 +469,9 @@ async fn call(
                 let Some(shown) = event.parse::<p::DialogShown>(p::DIALOG_SHOWN) else { continue };
                 let shown = shown.map_err(text)?;
                 dialogs.push(shown.dialog_type.clone());
-                prompts::answer_dialog(cdp, Some(from), &shown, &mut steps).await?;
+                choosers.extend(ChooserSeen::of(&shown));
+                let replaced = prompts::answer_dialog(cdp, Some(from), &shown, &mut steps).await?;
+                ChooserSeen::mark_replaced(&mut choosers, &shown.dialog_id, replaced);
             }
         }
     };
@@ -431,7 +493,7 @@ async fn call(
     let value = evaluated.result.value.unwrap_or(Value::Null);
     let outcome = serde_json::from_value(value.clone())
         .map_err(|e| format!("the page returned {value} ({e}), not an outcome"))?;
-    Ok((outcome, dialogs, took))
+    Ok(Called { page: outcome, dialogs, choosers, took })
 }
 
 #[cfg(test)]

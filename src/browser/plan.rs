@@ -458,7 +458,20 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, String> {
     }
     let urls = scenario.idp.keys().map(|k| k.rsplit(' ').next().unwrap_or(k).to_string());
     let visited = idp_pages.iter().map(|(origin, _)| origin.clone());
-    let urls = urls.chain(config_urls).chain(primes.iter().map(|p| p.idp.to_string())).chain(visited).chain(framed);
+    // The pages the tab loads, on their own ports too (an RP origin with a port).
+    let loaded = [Some(&rp_page), embedder_page.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(&prevent_silent)
+        .chain(primes.iter().flat_map(|p| [Some(&p.rp_page), p.embedder_page.as_ref()]).flatten())
+        .map(Url::to_string)
+        .collect::<Vec<_>>();
+    let urls = urls
+        .chain(config_urls)
+        .chain(primes.iter().map(|p| p.idp.to_string()))
+        .chain(visited)
+        .chain(framed)
+        .chain(loaded);
     for u in urls {
         if let Ok(u) = Url::parse(&u) {
             if let (Some(h), Some(port)) = (u.host_str(), u.port_or_known_default()) {
@@ -508,6 +521,10 @@ mod tests {
         let plan = plan(&scenario(serde_json::json!({}))).unwrap();
         let authorities: Vec<&str> = plan.authorities.iter().map(String::as_str).collect();
         assert_eq!(authorities, ["idp.example:443", "idp.example:8443", "rp.example:443"]);
+        // An RP page on a port of its own is mapped on that port.
+        let on_port =
+            super::plan(&scenario(serde_json::json!({"rp": {"origin": "https://www.rp.example:8444"}}))).unwrap();
+        assert!(on_port.authorities.contains("www.rp.example:8444"), "{:?}", on_port.authorities);
         // Login status is per origin: the config URL's own origin (port
         // 8443) is unknown, but its page is visited for the probe cookie.
         let pages = [

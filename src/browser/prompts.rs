@@ -253,21 +253,22 @@ impl<'a> Steps<'a> {
 /// Chromium may replace a dialog with a newer one (a multi-IdP chooser
 /// once every IdP has answered) before the answer arrives; the browser
 /// then refuses the answer for its dialog id, and the step waits for the
-/// newer dialog's event instead of being spent.
+/// newer dialog's event instead of being spent. Whether the dialog had
+/// been so replaced.
 pub async fn answer_dialog(
     cdp: &Cdp,
     page: Option<&str>,
     shown: &p::DialogShown,
     steps: &mut Steps<'_>,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     match answer_with(cdp, page, shown, steps.peek(), &steps.controller).await {
         Ok(taken) => {
             if taken {
                 steps.next();
             }
-            Ok(())
+            Ok(false)
         }
-        Err(Misfit::Cdp(CdpError::Command { message, .. })) if message.contains("Dialog ID does not match") => Ok(()),
+        Err(Misfit::Cdp(CdpError::Command { message, .. })) if message.contains("Dialog ID does not match") => Ok(true),
         Err(Misfit::Cdp(e)) => Err(text(e)),
         Err(Misfit::Step(why)) => Err(why),
     }

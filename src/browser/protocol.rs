@@ -283,6 +283,10 @@ pub struct DialogShown {
     pub accounts: Vec<DialogAccount>,
     #[serde(default)]
     pub title: String,
+    /// Absent when the dialog has none (Chromium: an iframe RP's "on
+    /// top.example" line).
+    #[serde(default)]
+    pub subtitle: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -12,7 +12,7 @@
 
 use super::cdp::{Cdp, Event, Events};
 use super::harness::{
-    attach_frame, evaluate, navigate, text, Driven, Page, PageOutcome, CALL_DEADLINE, GESTURE_SETTLE,
+    attach_frame, evaluate, navigate, text, ChooserSeen, Driven, Page, PageOutcome, CALL_DEADLINE, GESTURE_SETTLE,
 };
 use super::plan::{PageCall, Plan, PlanStep, PlannedCall};
 use super::prompts::{self, STEP_DEADLINE};
@@ -46,6 +46,9 @@ pub struct StepRun {
     /// For a call step: the dialogs and pop-ups its call showed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dialogs: Vec<String>,
+    /// For a call step: the account choosers among its dialogs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choosers: Vec<ChooserSeen>,
     /// For a login-status step: what the signalling page saw.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signal: Option<SignalSeen>,
@@ -84,6 +87,7 @@ struct CallState<'p> {
     steps: prompts::Steps<'p>,
     outcome: Option<PageOutcome>,
     dialogs: Vec<String>,
+    choosers: Vec<ChooserSeen>,
 }
 
 /// A dialog shown and not answered yet: whose, and on which session.
@@ -169,11 +173,11 @@ pub(super) async fn drive(cdp: &Cdp, events: &mut Events, page: Page<'_>, plan: 
         if page.is_some() {
             last = page.clone();
         }
-        let dialogs = call.map(|c| c.dialogs).unwrap_or_default();
-        steps.push(StepRun { action: step.name(), page, dialogs, signal: session.signals.remove(&i) });
+        let (dialogs, choosers) = call.map(|c| (c.dialogs, c.choosers)).unwrap_or_default();
+        steps.push(StepRun { action: step.name(), page, dialogs, choosers, signal: session.signals.remove(&i) });
     }
     let page = last.ok_or("the session made no call")?;
-    Ok(Driven { page, dialogs: session.dialogs, took, steps })
+    Ok(Driven { page, dialogs: session.dialogs, choosers: Vec::new(), took, steps })
 }
 
 /// The outcome a page script returned.
@@ -222,7 +226,7 @@ impl<'a, 'p> Session<'a, 'p> {
             return Err(format!("the harness's page script failed: {}", thrown.message()));
         }
         let steps = prompts::Steps::with_controller(&planned.user, &abort);
-        self.calls.insert(i, CallState { planned, steps, outcome: None, dialogs: Vec::new() });
+        self.calls.insert(i, CallState { planned, steps, outcome: None, dialogs: Vec::new(), choosers: Vec::new() });
         if planned.awaited {
             self.settle(i).await
         } else if matches!(planned.call, PageCall::Get(_)) {
@@ -276,7 +280,8 @@ impl<'a, 'p> Session<'a, 'p> {
             // A call may have ended on its own (replaced, aborted) since.
             if !self.done(i).await? {
                 let call = self.calls.get_mut(&i).ok_or("no such call")?;
-                prompts::answer_dialog(self.cdp, Some(&kept.from), &kept.shown, &mut call.steps).await?;
+                let replaced = prompts::answer_dialog(self.cdp, Some(&kept.from), &kept.shown, &mut call.steps).await?;
+                ChooserSeen::mark_replaced(&mut call.choosers, &kept.shown.dialog_id, replaced);
             }
         }
         let cdp = self.cdp;
@@ -374,9 +379,16 @@ impl<'a, 'p> Session<'a, 'p> {
         self.dialogs.push(shown.dialog_type.clone());
         let call = self.calls.get_mut(&owner).ok_or("a dialog with no call")?;
         call.dialogs.push(shown.dialog_type.clone());
+        // A dialog of this call kept unanswered is gone: the browser shows
+        // this one instead, and the person never answered that one.
+        if let Some(kept) = self.shown.as_ref().filter(|k| k.owner == owner) {
+            ChooserSeen::mark_replaced(&mut call.choosers, &kept.shown.dialog_id, true);
+        }
+        call.choosers.extend(ChooserSeen::of(&shown));
         if answer && owner == driving {
             self.shown = None;
-            prompts::answer_dialog(cdp, Some(&from), &shown, &mut call.steps).await?;
+            let replaced = prompts::answer_dialog(cdp, Some(&from), &shown, &mut call.steps).await?;
+            ChooserSeen::mark_replaced(&mut call.choosers, &shown.dialog_id, replaced);
         } else {
             self.shown = Some(Shown { owner, from, shown });
         }
