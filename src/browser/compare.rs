@@ -702,7 +702,7 @@ mod tests {
             page,
             requests: model.requests.iter().map(as_seen).collect(),
             dialogs: vec!["AccountChooser".into()],
-            choosers: vec![seen(title, Some("on news.example"), &["1234"])],
+            choosers: vec![seen(title, Some("news.example embeds content from widget.example"), &["1234"])],
             call_ms: 0,
             startup_ms: 0,
             total_ms: 0,
@@ -720,7 +720,9 @@ mod tests {
             "{:?}",
             c.differences
         );
-        assert!(c.differences[1].contains("subtitle: the model shows Some(\"on news.example\"), the browser None"));
+        assert!(c.differences[1].contains(
+            "subtitle: the model shows Some(\"news.example embeds content from widget.example\"), the browser None"
+        ));
         // Under a profile without Chromium's words nothing is compared.
         let spec = crate::driver::run(&scenario, Some(fedcm_model::Profile::Spec)).unwrap();
         assert!(all_dialog_differences(&spec, &browser).is_empty());

@@ -420,6 +420,7 @@ mod tests {
             privacy_policy_url: (!returning).then(|| "https://rp.example/privacy".into()),
             terms_of_service_url: (!returning).then(|| "https://rp.example/terms".into()),
             newly_logged_in: false,
+            last_used: None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::ensure;
 use fedcm_model::color::Rgb;
-use fedcm_model::machine::dialog::{site_for_display, BUTTON_CONTRAST, TEXT_CONTRAST};
+use fedcm_model::machine::dialog::{display_key, site_for_display, BUTTON_CONTRAST, TEXT_CONTRAST};
 use fedcm_model::machine::prompt::{AccountChoice, Dialog, Prompt};
 use fedcm_model::profile::rules::{AccountOrder, BrandColors, DialogWords};
 use fedcm_model::trace::Trace;
@@ -67,18 +67,19 @@ pub(super) fn brand_colours_readable(t: &Trace) -> Result<(), String> {
 }
 
 /// I39: where the profile sorts the chooser, accounts new since a login
-/// pop-up come first and returning accounts before new ones, so the
-/// account a person just added or already uses is the first they see.
+/// pop-up come first, then returning accounts (the most recently used
+/// first), then new ones, so the account a person just added or uses most
+/// is the first they see.
 pub(super) fn accounts_in_display_order(t: &Trace) -> Result<(), String> {
     let Some(s) = t.start() else { return Ok(()) };
     if s.profile.rules().account_order != AccountOrder::NewThenReturning {
         return Ok(());
     }
     for (accounts, _) in choosers(t) {
-        let keys: Vec<(bool, bool)> = accounts.iter().map(|a| (!a.newly_logged_in, !a.returning)).collect();
+        let keys: Vec<_> = accounts.iter().map(display_key).collect();
         ensure(keys.is_sorted(), || {
             let ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
-            format!("accounts {ids:?} are not newly logged in, then returning, then new")
+            format!("accounts {ids:?} are not newly logged in, then returning by last use, then new")
         })?;
     }
     Ok(())

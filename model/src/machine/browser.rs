@@ -32,14 +32,103 @@ pub struct Connection {
     pub account: String,
 }
 
+/// The connected accounts set, each connection with when it was last used
+/// (a count of uses, not a clock: the model has none). Chromium lists the
+/// returning accounts most recently used first (decisions A60). It
+/// serializes as a list, least recently used first, and a list read in
+/// is taken as used in its order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Connections {
+    used: BTreeMap<Connection, u64>,
+    uses: u64,
+}
+
+impl Connections {
+    /// A set lookup.
+    pub fn contains(&self, c: &Connection) -> bool {
+        self.used.contains_key(c)
+    }
+
+    /// When `c` was last used, as a count that grows with each use.
+    pub fn last_used(&self, c: &Connection) -> Option<u64> {
+        self.used.get(c).copied()
+    }
+
+    /// Adds `c`, or marks it used again; `false` when it was already there.
+    pub fn insert(&mut self, c: Connection) -> bool {
+        self.uses += 1;
+        self.used.insert(c, self.uses).is_none()
+    }
+
+    /// Removes `c`; `false` when it was not there.
+    pub fn remove(&mut self, c: &Connection) -> bool {
+        self.used.remove(c).is_some()
+    }
+
+    /// Keeps the connections `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Connection) -> bool) {
+        self.used.retain(|c, _| keep(c));
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.used.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.used.is_empty()
+    }
+
+    /// In key order: (embedder, rp, idp, account).
+    pub fn iter(&self) -> impl Iterator<Item = &Connection> {
+        self.used.keys()
+    }
+
+    /// Least recently used first.
+    pub fn by_use(&self) -> Vec<&Connection> {
+        let mut all: Vec<(&Connection, u64)> = self.used.iter().map(|(c, n)| (c, *n)).collect();
+        all.sort_by_key(|(_, n)| *n);
+        all.into_iter().map(|(c, _)| c).collect()
+    }
+
+    /// The first connection at or after `key`, in key order.
+    fn first_from(&self, key: &Connection) -> Option<&Connection> {
+        self.used.range(key..).next().map(|(c, _)| c)
+    }
+}
+
+impl FromIterator<Connection> for Connections {
+    fn from_iter<I: IntoIterator<Item = Connection>>(iter: I) -> Connections {
+        let mut set = Connections::default();
+        for c in iter {
+            set.insert(c);
+        }
+        set
+    }
+}
+
+impl Serialize for Connections {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.by_use())
+    }
+}
+
+impl<'de> Deserialize<'de> for Connections {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Connections, D::Error> {
+        Vec::<Connection>::deserialize(d).map(|list| list.into_iter().collect())
+    }
+}
+
 /// What the browser remembers between calls; the machine reads it at the start
 /// and changes it as the spec says.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BrowserState {
     /// IdP origin -> status; a missing origin is `unknown`.
     pub login_status: BTreeMap<String, LoginStatus>,
-    /// Accounts the person has used with an RP (the connected accounts set).
-    pub connections: BTreeSet<Connection>,
+    /// Accounts the person has used with an RP (the connected accounts
+    /// set), least recently used first.
+    pub connections: Connections,
     /// RP origins that called `navigator.credentials.preventSilentAccess()`.
     /// The spec reads the flag of the IdP origin; WPT and Chromium key it by
     /// the RP (ambiguity A5), as the model does.
@@ -74,7 +163,7 @@ impl BrowserState {
     /// account, so the first entry at or after that key decides.
     pub fn has_connection(&self, embedder: &str, rp: &str, idp: &str) -> bool {
         let least = Connection { embedder: embedder.into(), rp: rp.into(), idp: idp.into(), account: String::new() };
-        self.connections.range(least..).next().is_some_and(|c| c.embedder == embedder && c.rp == rp && c.idp == idp)
+        self.connections.first_from(&least).is_some_and(|c| c.embedder == embedder && c.rp == rp && c.idp == idp)
     }
 
     /// Adds an entry; `false` when it was there already.

@@ -86,6 +86,17 @@ impl Chooser {
 }
 
 impl Flow {
+    /// When the browser last used provider `i`'s account `id` with this RP.
+    fn last_used(&self, i: ProviderIx, id: &str) -> Option<u64> {
+        let c = Connection {
+            embedder: self.rp_embedder.clone(),
+            rp: self.rp_origin.clone(),
+            idp: self.providers[i].origin.clone(),
+            account: id.to_string(),
+        };
+        self.browser.connections.last_used(&c)
+    }
+
     /// Shows the chooser (its label and prompt).
     pub(super) fn show_chooser(&mut self) {
         if mutant!(AssertionWithoutChoice) {
@@ -132,13 +143,15 @@ impl Flow {
                     privacy_policy_url: links.and_then(|m| m.privacy_policy_url.clone()),
                     terms_of_service_url: links.and_then(|m| m.terms_of_service_url.clone()),
                     newly_logged_in: self.providers[i].newly_logged_in(&a.id),
+                    last_used: self.last_used(i, &a.id),
                 }
             })
             .collect();
         // Chromium's stable sort: new since the login pop-up, then
-        // returning, each group in the order fetched (decisions A60).
+        // returning, the most recently used first, then the rest in the
+        // order fetched (decisions A60).
         if self.rules.account_order == AccountOrder::NewThenReturning && !mutant!(UnsortedAccounts) {
-            accounts.sort_by_key(|a| (!a.newly_logged_in, !a.returning));
+            accounts.sort_by_key(super::dialog::display_key);
         }
         let use_other_account = self.supports_use_other_account();
         let login_to: Vec<usize> = self.mismatched().into_iter().map(ProviderIx::get).collect();

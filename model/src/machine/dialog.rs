@@ -81,6 +81,12 @@ pub struct Brand {
     pub color: Option<Rgb>,
 }
 
+/// Where Chromium lists an account: newly logged in, then returning (most
+/// recently used first, then never used here), then new.
+pub fn display_key(a: &AccountChoice) -> (bool, bool, std::cmp::Reverse<Option<u64>>) {
+    (!a.newly_logged_in, !a.returning, std::cmp::Reverse(a.last_used.filter(|_| a.returning)))
+}
+
 /// A URL's site as a dialog names it: its registrable domain (private
 /// registries included), or its host where it has none; never the scheme
 /// or the port.
@@ -159,7 +165,10 @@ impl Flow {
         let (title, subtitle) = match self.rules.dialog_words {
             DialogWords::Unspecified => (None, None),
             DialogWords::Chromium => {
-                (Some(chromium_title(context, &rp, idp.as_deref())), top.as_ref().map(|t| format!("on {t}")))
+                // The subtitle as Chromium 156 words it (measured; older
+                // builds said "on TOP").
+                let subtitle = top.as_ref().map(|t| format!("{t} embeds content from {rp}"));
+                (Some(chromium_title(context, &rp, idp.as_deref())), subtitle)
             }
             DialogWords::Firefox => {
                 // Firefox names the IdP alone: its brand name, else the

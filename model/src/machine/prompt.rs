@@ -29,6 +29,11 @@ pub struct AccountChoice {
     /// was not listed before it): Chromium lists it first.
     #[serde(skip_serializing_if = "is_false")]
     pub newly_logged_in: bool,
+    /// When this browser last used the account with this RP (a count of
+    /// uses that grows, not a time): Chromium lists the most recent
+    /// returning account first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<u64>,
 }
 
 fn is_false(b: &bool) -> bool {

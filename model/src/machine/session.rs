@@ -465,11 +465,15 @@ impl Session {
                 b.set_login_status(origin, status);
             }
         }
-        for c in before.connections.difference(&now.connections) {
+        for c in before.connections.iter().filter(|c| !now.connections.contains(c)) {
             b.disconnect(c);
         }
-        for c in now.connections.difference(&before.connections) {
-            b.connect(c.clone());
+        // New connections, and ones the call used again, in the order it
+        // used them.
+        for c in now.connections.by_use() {
+            if before.connections.last_used(c) != now.connections.last_used(c) {
+                b.connect(c.clone());
+            }
         }
         for o in before.requires_user_mediation.difference(&now.requires_user_mediation) {
             b.requires_user_mediation.remove(o);

@@ -402,7 +402,8 @@ pub enum DialogWords {
     /// (`context`), not how.
     Unspecified,
     /// Chromium's desktop strings: "Sign in to RP with IDP" and the three
-    /// other contexts; "Sign in to RP" for several IdPs; "on TOP" under an
+    /// other contexts; "Sign in to RP" for several IdPs; "TOP embeds content
+    /// from RP" under an
     /// iframe RP's name.
     Chromium,
     /// Firefox's strings: the RP's host alone, whatever the `context`.
