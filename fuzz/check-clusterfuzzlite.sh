@@ -61,7 +61,7 @@ check_build() {
         fi
     done
     echo "$label: expected in \$OUT: $(echo "$targets" | wc -w) targets x (binary, seed corpus zip, dict, options)"
-    find "$out" -maxdepth 1 -type f -printf '%f\t%s bytes\n' | sort
+    find "$out" -maxdepth 1 -type f ! -name '*.log' -printf '%f\t%s bytes\n' | sort
 }
 
 check_build ClusterFuzzLite .clusterfuzzlite/build.sh
