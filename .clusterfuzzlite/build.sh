@@ -3,7 +3,8 @@
 # with its seed corpus ($OUT/<target>_seed_corpus.zip), the dictionary
 # ($OUT/<target>.dict) and libFuzzer options ($OUT/<target>.options).
 # The base image's cargo adds the sanitizer flags for $SANITIZER.
-# fuzz/check-clusterfuzzlite.sh runs these steps locally.
+# OSS-Fuzz runs the same file (fuzz/oss-fuzz/build.sh calls it), and
+# fuzz/check-clusterfuzzlite.sh runs both locally.
 cd "$SRC/fedcm-workbench"
 
 # FUZZ_TARGET_DIR (unset in the image) lets the local check build elsewhere.
