@@ -33,13 +33,13 @@ pub fn assertion_endpoint() -> Endpoint {
 
 /// [`config_url`], parsed once per process (the targets ran a URL parse per
 /// input).
-fn cached_config_url() -> &'static ConfigUrl {
+pub(crate) fn cached_config_url() -> &'static ConfigUrl {
     static URL: OnceLock<ConfigUrl> = OnceLock::new();
     URL.get_or_init(config_url)
 }
 
 /// [`assertion_endpoint`], resolved once per process.
-fn cached_assertion_endpoint() -> &'static Endpoint {
+pub(crate) fn cached_assertion_endpoint() -> &'static Endpoint {
     static ENDPOINT: OnceLock<Endpoint> = OnceLock::new();
     ENDPOINT.get_or_init(assertion_endpoint)
 }
