@@ -4,12 +4,22 @@
 # (libFuzzer's `corp:` units/bytes at the end), crashes (new files under
 # fuzz/artifacts/<target>/).
 #
-#   fuzz/run-all.sh [--sanitizer none|address] [--merge] [--targets "a b"] SECONDS
+#   fuzz/run-all.sh [--sanitizer none|address] [-O] [--merge] [--targets "a b"]
+#                   [--work DIR] [--bin DIR] SECONDS
 #
 # --sanitizer  default `none`: this is the long-campaign script, and safe
 #              Rust gains little from ASan at a 4-5x cost in speed
 #              (fuzz/smoke.sh, what CI runs, keeps ASan). Debug assertions
 #              and overflow checks are on either way (cargo-fuzz's default).
+# -O           build with `cargo fuzz build -O`: release without debug
+#              assertions and overflow checks (its own build directory,
+#              fuzz/target/sanitizer-<s>-O). The throughput measurement of
+#              docs/fuzzing.md uses `--sanitizer none -O`.
+# --work DIR   where new inputs and logs go (default fuzz/work); a fresh
+#              scratch directory makes runs comparable (each starts from the
+#              seeds only).
+# --bin DIR    run the binaries in DIR as they are, without building
+#              (e.g. a copy of an earlier build, to compare two builds).
 # --merge      afterwards, merge into fuzz/corpus/<target>/ the inputs of
 #              the run that add coverage (libFuzzer -merge=1): the committed
 #              corpus grows by a minimized set only.
@@ -28,6 +38,9 @@ ROOT=$(pwd)
 
 SANITIZER=none
 MERGE=0
+OPT=0
+WORK="$ROOT/fuzz/work"
+PREBUILT=""
 TARGETS=""
 SECONDS_EACH=""
 while [ $# -gt 0 ]; do
@@ -35,8 +48,11 @@ while [ $# -gt 0 ]; do
         --sanitizer) SANITIZER=$2; shift 2 ;;
         --sanitizer=*) SANITIZER=${1#*=}; shift ;;
         --merge) MERGE=1; shift ;;
+        -O|--release) OPT=1; shift ;;
+        --work) WORK=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
+        --bin) PREBUILT=$(cd "$2" && pwd); shift 2 ;;
         --targets) TARGETS=$2; shift 2 ;;
-        -h|--help) sed -n "2,28p" "$0"; exit 0 ;;
+        -h|--help) sed -n "2,38p" "$0"; exit 0 ;;
         *) SECONDS_EACH=$1; shift ;;
     esac
 done
@@ -50,22 +66,29 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 # the ASan smoke run does not rebuild everything.
 TARGET_DIR="$ROOT/fuzz/target"
 [ "$SANITIZER" = address ] || TARGET_DIR="$ROOT/fuzz/target/sanitizer-$SANITIZER"
+[ "$OPT" = 0 ] || TARGET_DIR="$ROOT/fuzz/target/sanitizer-$SANITIZER-O"
 FUZZ=(cargo +nightly fuzz)
 BUILD_ARGS=(--sanitizer "$SANITIZER" --target-dir "$TARGET_DIR")
+[ "$OPT" = 0 ] || BUILD_ARGS+=(-O)
 
 [ -n "$TARGETS" ] || TARGETS=$("${FUZZ[@]}" list)
-echo "building $(echo $TARGETS | wc -w) targets (sanitizer: $SANITIZER)"
-"${FUZZ[@]}" build "${BUILD_ARGS[@]}"
-BIN="$TARGET_DIR/x86_64-unknown-linux-gnu/release"
+if [ -n "$PREBUILT" ]; then
+    BIN=$PREBUILT
+    echo "running the $(echo $TARGETS | wc -w) targets in $BIN (not rebuilt)"
+else
+    echo "building $(echo $TARGETS | wc -w) targets (sanitizer: $SANITIZER, -O: $OPT)"
+    "${FUZZ[@]}" build "${BUILD_ARGS[@]}"
+    BIN="$TARGET_DIR/x86_64-unknown-linux-gnu/release"
+fi
 
-mkdir -p fuzz/work/logs
+mkdir -p "$WORK/logs"
 ROWS=()
 TOTAL_CRASHES=0
 for t in $TARGETS; do
-    work="$ROOT/fuzz/work/$t"
+    work="$WORK/$t"
     seeds="$ROOT/fuzz/corpus/$t"
     artifacts="$ROOT/fuzz/artifacts/$t"
-    log="$ROOT/fuzz/work/logs/$t.log"
+    log="$WORK/logs/$t.log"
     mkdir -p "$work" "$seeds" "$artifacts"
     rm -f "$log.cpu"
     before=$(ls "$artifacts" | grep -cE '^(crash|oom|timeout|leak)-' || true)
@@ -95,14 +118,14 @@ for t in $TARGETS; do
         grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written' "$log" | head -5 || true
     fi
     if [ "$MERGE" = 1 ]; then
-        "$BIN/$t" -merge=1 -rss_limit_mb=2048 -timeout=10 "$seeds" "$work" >"$ROOT/fuzz/work/logs/$t.merge.log" 2>&1 ||
-            echo "merge of $t failed: see fuzz/work/logs/$t.merge.log"
+        "$BIN/$t" -merge=1 -rss_limit_mb=2048 -timeout=10 "$seeds" "$work" >"$WORK/logs/$t.merge.log" 2>&1 ||
+            echo "merge of $t failed: see $WORK/logs/$t.merge.log"
     fi
 done
 
 {
-    echo "fuzz/run-all.sh $SECONDS_EACH s per target, sanitizer: $SANITIZER, $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "fuzz/run-all.sh $SECONDS_EACH s per target, sanitizer: $SANITIZER, -O: $OPT, $(date -u +%Y-%m-%dT%H:%MZ)"
     printf '%-16s %7s %12s %9s %7s %14s %8s\n' target cpu-s runs exec/s edges corpus crashes
     printf '%s\n' "${ROWS[@]}"
-} | tee "$ROOT/fuzz/work/summary.txt"
+} | tee "$WORK/summary.txt"
 [ "$TOTAL_CRASHES" -eq 0 ]

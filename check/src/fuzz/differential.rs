@@ -58,7 +58,7 @@
 //!   before `;`), other than `*/*`, decides: accepted iff its essence is
 //!   `application/json`, `text/json` or ends in `+json`.
 
-use super::docs::{assertion_endpoint, config_url};
+use super::docs::{cached_assertion_endpoint as assertion_endpoint, cached_config_url as config_url};
 use fedcm_model::idp::{self, ParseResult};
 use fedcm_model::{HttpResponse, Profile};
 use serde_json::{Map, Value};
@@ -234,12 +234,19 @@ fn lossy(data: &[u8]) -> String {
 pub fn run(data: &[u8]) {
     content_type(data);
     let response = HttpResponse::json(data.to_vec());
+    // `read` depends on the family only: each family's reading, once.
+    let mut reads: Vec<(Family, Option<Value>)> = Vec::with_capacity(3);
     for generation in Profile::ALL {
         // The documents' rules are the family's; only the token differs
         // between a family's generations.
         let profile = family(generation);
-        let value = read(data, generation);
-        let v = value.as_ref();
+        let v = match reads.iter().position(|(f, _)| *f == profile) {
+            Some(i) => reads[i].1.as_ref(),
+            None => {
+                reads.push((profile, read(data, generation)));
+                reads[reads.len() - 1].1.as_ref()
+            }
+        };
         agree(
             "accounts",
             generation,
@@ -259,7 +266,7 @@ pub fn run(data: &[u8]) {
             "config",
             generation,
             data,
-            &idp::config::parse(&response, &url, generation),
+            &idp::config::parse(&response, url, generation),
             config(v, profile),
             |c, t| {
                 let assertion = c.id_assertion_endpoint.valid().map(|e| e.as_str().to_string());
@@ -306,7 +313,7 @@ pub fn run(data: &[u8]) {
             "assertion",
             generation,
             data,
-            &idp::assertion::parse(&response, &endpoint, generation),
+            &idp::assertion::parse(&response, endpoint, generation),
             assertion(v, generation),
             |a, t| {
                 use idp::assertion::AssertionResponse as A;

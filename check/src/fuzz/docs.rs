@@ -31,6 +31,42 @@ pub fn assertion_endpoint() -> Endpoint {
     config_url().resolve("/fedcm/assertion").expect("same-origin")
 }
 
+/// [`config_url`], parsed once per process (the targets ran a URL parse per
+/// input).
+pub(crate) fn cached_config_url() -> &'static ConfigUrl {
+    static URL: OnceLock<ConfigUrl> = OnceLock::new();
+    URL.get_or_init(config_url)
+}
+
+/// [`assertion_endpoint`], resolved once per process.
+pub(crate) fn cached_assertion_endpoint() -> &'static Endpoint {
+    static ENDPOINT: OnceLock<Endpoint> = OnceLock::new();
+    ENDPOINT.get_or_init(assertion_endpoint)
+}
+
+/// A writer that keeps nothing: rendering a problem or serializing a value
+/// runs all of its code (and panics where it would), without building the
+/// text.
+struct Sink;
+
+impl std::fmt::Write for Sink {
+    fn write_str(&mut self, _: &str) -> std::fmt::Result {
+        Ok(())
+    }
+}
+
+/// Renders with `Display`, as `to_string` would, into [`Sink`].
+fn render(value: &impl std::fmt::Display) {
+    use std::fmt::Write;
+    // `to_string` panics when `Display` returns an error; so does this.
+    write!(Sink, "{value}").expect("a Display implementation returned an error unexpectedly");
+}
+
+/// Serializes to JSON, as `serde_json::to_string` would, into nothing.
+fn serialize(value: &impl Serialize, what: &str) {
+    serde_json::to_writer(std::io::sink(), value).expect(what);
+}
+
 /// Statuses for selector values 192..=255 (below that: 200).
 const STATUSES: [u16; 24] = [
     200, 201, 204, 206, 299, 300, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 429, 500, 503, 0, 100, 199, 999,
@@ -93,7 +129,7 @@ pub fn check_result<T: Serialize>(result: &ParseResult<T>) {
             for w in &parsed.warnings {
                 assert_eq!(w.severity, Severity::Warning, "an error among the warnings of an accepted document: {w}");
             }
-            serde_json::to_string(&parsed.value).expect("an accepted document serializes");
+            serialize(&parsed.value, "an accepted document serializes");
         }
         Err(rejected) => {
             // At least one error is guaranteed by the type (`Rejected::first`).
@@ -103,12 +139,12 @@ pub fn check_result<T: Serialize>(result: &ParseResult<T>) {
             for w in rejected.warnings() {
                 assert_eq!(w.severity, Severity::Warning, "an error among the warnings: {w}");
             }
-            let _ = rejected.first().to_string();
+            render(rejected.first());
         }
     }
     for problem in idp::problems(result) {
-        let _ = problem.to_string();
-        serde_json::to_string(problem).expect("a problem serializes");
+        render(problem);
+        serialize(problem, "a problem serializes");
     }
 }
 
@@ -136,15 +172,15 @@ fn fixed_configs() -> &'static [(Profile, idp::config::Config)] {
 /// The `well_known` target: the well-known parser under both profiles.
 pub fn well_known(data: &[u8]) {
     let response = response(data);
-    let url = config_url();
+    let url = cached_config_url();
     for profile in Profile::ALL {
         let result = idp::well_known::parse(&response, profile);
         check_result(&result);
         if let Ok(parsed) = &result {
             for (p, config) in fixed_configs().iter().filter(|(p, _)| *p == profile) {
-                if let Err(problem) = idp::well_known::check(&parsed.value, &url, config, *p) {
+                if let Err(problem) = idp::well_known::check(&parsed.value, url, config, *p) {
                     assert_eq!(problem.severity, Severity::Error);
-                    let _ = problem.to_string();
+                    render(&problem);
                 }
             }
         }
@@ -154,9 +190,9 @@ pub fn well_known(data: &[u8]) {
 /// The `config` target: the config parser under both profiles.
 pub fn config(data: &[u8]) {
     let response = response(data);
-    let url = config_url();
+    let url = cached_config_url();
     for profile in Profile::ALL {
-        let result = idp::config::parse(&response, &url, profile);
+        let result = idp::config::parse(&response, url, profile);
         check_result(&result);
         if let Ok(parsed) = &result {
             let config = &parsed.value;
@@ -213,9 +249,9 @@ pub fn client_metadata(data: &[u8]) {
 /// The `assertion` target: the assertion parser under both profiles.
 pub fn assertion(data: &[u8]) {
     let response = response(data);
-    let endpoint = assertion_endpoint();
+    let endpoint = cached_assertion_endpoint();
     for profile in Profile::ALL {
-        let result = idp::assertion::parse(&response, &endpoint, profile);
+        let result = idp::assertion::parse(&response, endpoint, profile);
         check_result(&result);
         if let Ok(parsed) = &result {
             use idp::assertion::AssertionResponse;

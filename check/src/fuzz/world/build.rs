@@ -1,7 +1,7 @@
 //! Building the world: documents from templates and mutations, responses
 //! from their bytes, the browser's state.
 
-use super::tables::NETWORK_ERROR;
+use super::tables::{cached_templates, Template, NETWORK_ERROR};
 use super::*;
 
 fn text(t: &Text) -> String {
@@ -150,6 +150,24 @@ impl Doc {
         }
         v
     }
+
+    /// As [`Doc::build`], from cached templates.
+    fn build_cached(&self, templates: &[Template]) -> Value {
+        let mut v = templates[usize::from(self.template) % templates.len()].value.clone();
+        for m in self.mutations.iter().take(MAX_MUTATIONS) {
+            mutate(&mut v, m);
+        }
+        v
+    }
+
+    /// `to_bytes(&self.build(..))`: without mutations, the template's
+    /// bytes as serialized once (the same bytes), with no tree cloned.
+    fn bytes(&self, templates: &[Template]) -> Vec<u8> {
+        if self.mutations.is_empty() {
+            return templates[usize::from(self.template) % templates.len()].bytes.clone();
+        }
+        to_bytes(&self.build_cached(templates))
+    }
 }
 
 fn to_bytes(v: &Value) -> Vec<u8> {
@@ -163,15 +181,15 @@ const LIMIT: usize = 1024 * 1024;
 /// not the harness's.
 pub const MAX_BODY: usize = 16 * LIMIT;
 
-fn body(b: &Body, templates: &[Value]) -> Vec<u8> {
+fn body(b: &Body, templates: &[Template]) -> Vec<u8> {
     let out = unbounded_body(b, templates);
     assert!(out.len() <= MAX_BODY, "the harness built a {} byte body", out.len());
     out
 }
 
-fn unbounded_body(b: &Body, templates: &[Value]) -> Vec<u8> {
+fn unbounded_body(b: &Body, templates: &[Template]) -> Vec<u8> {
     match b {
-        Body::Template(doc) => to_bytes(&doc.build(templates)),
+        Body::Template(doc) => doc.bytes(templates),
         Body::Raw(bytes) => bytes[..bytes.len().min(4096)].to_vec(),
         Body::Nasty(n) => match n {
             Nasty::DeepArray(depth) => vec![b'['; usize::from(*depth)],
@@ -181,14 +199,14 @@ fn unbounded_body(b: &Body, templates: &[Value]) -> Vec<u8> {
                 for i in 0..depth {
                     out.extend_from_slice(if i % 2 == 0 { b"[" } else { b"{\"accounts\":" });
                 }
-                out.extend(to_bytes(&doc.build(templates)));
+                out.extend(doc.bytes(templates));
                 for i in (0..depth).rev() {
                     out.push(if i % 2 == 0 { b']' } else { b'}' });
                 }
                 out
             }
             Nasty::ManyElements(n, doc) => {
-                let mut v = doc.build(templates);
+                let mut v = doc.build_cached(templates);
                 fn first_array(v: &mut Value) -> Option<&mut Vec<Value>> {
                     match v {
                         Value::Array(a) => Some(a),
@@ -208,20 +226,20 @@ fn unbounded_body(b: &Body, templates: &[Value]) -> Vec<u8> {
                 to_bytes(&v)
             }
             Nasty::Padded(extra, doc) => {
-                let mut out = to_bytes(&doc.build(templates));
+                let mut out = doc.bytes(templates);
                 let target = (LIMIT + usize::from(*extra)).max(out.len());
                 out.resize(target, b' ');
                 out
             }
             Nasty::Bom(doc) => {
                 let mut out = "\u{feff}".as_bytes().to_vec();
-                out.extend(to_bytes(&doc.build(templates)));
+                out.extend(doc.bytes(templates));
                 out
             }
-            Nasty::InvalidUtf8(doc) => splice_first_string(to_bytes(&doc.build(templates)), b"\xff"),
-            Nasty::LoneSurrogate(doc) => splice_first_string(to_bytes(&doc.build(templates)), b"\\ud800"),
+            Nasty::InvalidUtf8(doc) => splice_first_string(doc.bytes(templates), b"\xff"),
+            Nasty::LoneSurrogate(doc) => splice_first_string(doc.bytes(templates), b"\\ud800"),
             Nasty::DuplicateKey(value, doc) => {
-                let v = doc.build(templates);
+                let v = doc.build_cached(templates);
                 let text = to_bytes(&v);
                 match v.as_object().and_then(|o| o.keys().next()) {
                     // `{"k":X,...}` becomes `{"k":VALUE,"k":X,...}`.
@@ -246,7 +264,8 @@ fn splice_first_string(mut text: Vec<u8>, bytes: &[u8]) -> Vec<u8> {
 }
 
 impl Response {
-    pub(super) fn build(&self, kind: FetchKind, origin: &str) -> FetchResult {
+    /// The response IdP `idp` (an index into [`IDPS`]) sends for `kind`.
+    pub(super) fn build(&self, kind: FetchKind, idp: usize) -> FetchResult {
         let status = match self.status {
             0..=159 => 200,
             s => STATUSES[usize::from(s - 160) % STATUSES.len()],
@@ -276,7 +295,7 @@ impl Response {
             let location = LOCATIONS[usize::from(self.location) % LOCATIONS.len()];
             headers.push(("Location".to_string(), location.to_string()));
         }
-        Ok(HttpResponse { status, headers, body: body(&self.body, &templates(kind, origin)) })
+        Ok(HttpResponse { status, headers, body: body(&self.body, cached_templates(kind, idp)) })
     }
 }
 
@@ -307,6 +326,62 @@ impl Browser {
             0 => RP,
             1 => "https://top.example",
             _ => "https://www.rp.example",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KINDS: [FetchKind; 7] = [
+        FetchKind::WellKnown,
+        FetchKind::Config,
+        FetchKind::Accounts,
+        FetchKind::ClientMetadata,
+        FetchKind::Assertion,
+        FetchKind::Picture,
+        FetchKind::Disconnect,
+    ];
+
+    /// The cached templates are [`templates`] and their bytes, so a
+    /// response is the one the uncached harness built.
+    #[test]
+    fn cached_templates_are_the_templates() {
+        for (i, origin) in IDPS.iter().enumerate() {
+            for kind in KINDS {
+                let fresh = templates(kind, origin);
+                let cached = cached_templates(kind, i);
+                assert_eq!(fresh.len(), cached.len());
+                for (f, c) in fresh.iter().zip(cached) {
+                    assert_eq!(f, &c.value);
+                    assert_eq!(to_bytes(f), c.bytes);
+                }
+            }
+        }
+        assert_eq!(super::super::cached_options_templates(), options_templates().as_slice());
+    }
+
+    /// A document's bytes, with and without mutations, are those of the
+    /// tree it builds.
+    #[test]
+    fn doc_bytes_are_the_built_tree() {
+        let mutations = vec![
+            Mutation { node: 3, op: Op::Stringify },
+            Mutation { node: 1, op: Op::Set { key: Key::Known(2), value: Scalar::Float(3) } },
+        ];
+        for (i, origin) in IDPS.iter().enumerate() {
+            for kind in KINDS {
+                let fresh = templates(kind, origin);
+                for template in 0..=7u8 {
+                    for mutations in [Vec::new(), mutations.clone()] {
+                        let doc = Doc { template, mutations };
+                        let cached = cached_templates(kind, i);
+                        assert_eq!(doc.bytes(cached), to_bytes(&doc.build(&fresh)));
+                        assert_eq!(doc.build_cached(cached), doc.build(&fresh));
+                    }
+                }
+            }
         }
     }
 }

@@ -51,6 +51,7 @@ pub use build::MAX_BODY;
 pub use run::{run, run_checked, Run};
 pub use scenario::scenario;
 pub use session::{run_session, run_session_checked, run_world, run_world_checked, Extra, ExtraCall, MAX_EXTRA};
+use tables::cached_options_templates;
 pub use tables::{options_templates, templates, CONTENT_TYPES, CORS, FLOATS, KEYS, LOCATIONS, STATUSES, STRINGS};
 
 const ACCOUNT_IDS: [&str; 4] = ["1", "2", "3", ""];

@@ -5,7 +5,12 @@ use super::*;
 
 /// Which IdP serves a URL.
 fn idp_of(url: &Url) -> Option<usize> {
-    IDPS.iter().position(|idp| Url::parse(idp).is_ok_and(|u| u.origin() == url.origin()))
+    use std::sync::OnceLock;
+    // The IdPs' origins, parsed once (not three URL parses per request).
+    static ORIGINS: OnceLock<Vec<Option<url::Origin>>> = OnceLock::new();
+    let origins = ORIGINS.get_or_init(|| IDPS.iter().map(|idp| Url::parse(idp).ok().map(|u| u.origin())).collect());
+    let origin = url.origin();
+    origins.iter().position(|o| o.as_ref() == Some(&origin))
 }
 
 /// Where a request's answer comes from.
@@ -67,9 +72,20 @@ pub(super) struct Server<'w> {
     pub(super) served: HashMap<(usize, FetchKind), usize>,
     /// Requests answered so far, for stray repeats.
     pub(super) answered: Vec<RequestId>,
+    /// Responses built so far, by (IdP, kind, index in the list; `usize::MAX`
+    /// for the default response): each is built once per run and sent as
+    /// a copy (bodies above [`CACHED_BODY`] are rebuilt instead).
+    built: HashMap<(usize, FetchKind, usize), FetchResult>,
 }
 
-impl Server<'_> {
+/// The largest body [`Server`] keeps a copy of.
+const CACHED_BODY: usize = 64 * 1024;
+
+impl<'w> Server<'w> {
+    pub(super) fn new(world: &'w World) -> Server<'w> {
+        Server { world, served: HashMap::new(), answered: Vec::new(), built: HashMap::new() }
+    }
+
     pub(super) fn respond(&mut self, request: &FetchRequest) -> FetchResult {
         let (i, kind) = match source(request) {
             Source::Picture => return Ok(picture()),
@@ -78,10 +94,18 @@ impl Server<'_> {
         };
         let list = self.world.idps[i].responses(kind);
         let n = self.served.entry((i, kind)).or_insert(0);
-        let default = Response::default();
-        let response = list.get(*n).or(list.last()).unwrap_or(&default);
+        let index = if list.is_empty() { usize::MAX } else { (*n).min(list.len() - 1) };
         *n += 1;
-        response.build(kind, IDPS[i])
+        if let Some(result) = self.built.get(&(i, kind, index)) {
+            return result.clone();
+        }
+        let default = Response::default();
+        let response = list.get(index).unwrap_or(&default);
+        let result = response.build(kind, i);
+        if result.as_ref().map_or(true, |r| r.body.len() <= CACHED_BODY) {
+            self.built.insert((i, kind, index), result.clone());
+        }
+        result
     }
 }
 
@@ -107,11 +131,11 @@ const LATE_RESPONSES: usize = 64;
 pub fn run(world: &World) -> Run {
     dump(world);
     let profile = world.profile();
-    let options = world.options.build(&options_templates());
+    let options = world.options.build(cached_options_templates());
     let browser = world.browser.build();
     let rp = Rp::framed(Url::parse(RP).expect("valid"), Url::parse(world.browser.embedder()).expect("valid"));
     let mut flow = Flow::from_json(rp, browser, &options, profile);
-    let mut server = Server { world, served: HashMap::new(), answered: Vec::new() };
+    let mut server = Server::new(world);
     // Handed out and not answered yet, in the order handed out.
     let mut pending: Vec<FetchRequest> = Vec::new();
     let mut steps = 0;

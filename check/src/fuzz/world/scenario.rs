@@ -79,8 +79,7 @@ fn idp(world: &World, run: &Run) -> Result<Value, String> {
                     [] => &default[..],
                     list => list,
                 };
-                let list =
-                    list.iter().map(|r| response(&r.build(kind, IDPS[i]), kind)).collect::<Result<Vec<_>, _>>()?;
+                let list = list.iter().map(|r| response(&r.build(kind, i), kind)).collect::<Result<Vec<_>, _>>()?;
                 let seen = urls.entry((i, kind.name().to_string())).or_default();
                 if !seen.contains(&key) {
                     seen.push(key.clone());

@@ -135,13 +135,13 @@ fn make(session: &mut Session, options: &Value, extra: &ExtraCall) {
 /// settles twice.
 pub fn run_session(world: &World) -> SessionRun {
     let profile = world.profile();
-    let options = world.options.build(&options_templates());
+    let options = world.options.build(cached_options_templates());
     let browser = world.browser.build();
     let activation = browser.transient_activation;
     let rp = Rp::framed(Url::parse(RP).expect("valid"), Url::parse(world.browser.embedder()).expect("valid"));
     let mut session = Session::new(rp, browser, profile);
     session.get(&options, activation);
-    let mut server = Server { world, served: HashMap::new(), answered: Vec::new() };
+    let mut server = Server::new(world);
     let mut pending: Vec<(CallId, FetchRequest)> = Vec::new();
     let script = &world.script[..world.script.len().min(MAX_SCRIPT)];
     let extras = &world.session[..world.session.len().min(MAX_EXTRA)];

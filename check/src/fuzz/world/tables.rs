@@ -2,6 +2,7 @@
 //! the mutations start from.
 
 use super::*;
+use std::sync::OnceLock;
 
 /// Statuses for [`Response::status`] past 159; [`u16::MAX`] is a network error.
 pub const STATUSES: [u16; 22] = [
@@ -282,4 +283,65 @@ pub fn templates(kind: FetchKind, origin: &str) -> Vec<Value> {
         ],
         FetchKind::Picture | FetchKind::Disconnect => vec![json!({})],
     }
+}
+
+/// A template document and its JSON text (`serde_json::to_vec`), built once.
+pub(super) struct Template {
+    /// The document.
+    pub(super) value: Value,
+    /// Its bytes, as a body without mutations sends them.
+    pub(super) bytes: Vec<u8>,
+}
+
+/// [`options_templates`], built once per process.
+pub(super) fn cached_options_templates() -> &'static [Value] {
+    static CACHE: OnceLock<Vec<Value>> = OnceLock::new();
+    CACHE.get_or_init(options_templates)
+}
+
+/// The index of a fetch kind in [`cached_templates`]' table.
+fn kind_index(kind: FetchKind) -> usize {
+    match kind {
+        FetchKind::WellKnown => 0,
+        FetchKind::Config => 1,
+        FetchKind::Accounts => 2,
+        FetchKind::ClientMetadata => 3,
+        FetchKind::Assertion => 4,
+        FetchKind::Picture => 5,
+        FetchKind::Disconnect => 6,
+    }
+}
+
+/// [`templates`]`(kind, IDPS[idp])` with each document's bytes, built once
+/// per process: a response no longer rebuilds every template of its kind
+/// (and re-serializes the one it sends) on every fetch.
+pub(super) fn cached_templates(kind: FetchKind, idp: usize) -> &'static [Template] {
+    const KINDS: [FetchKind; 7] = [
+        FetchKind::WellKnown,
+        FetchKind::Config,
+        FetchKind::Accounts,
+        FetchKind::ClientMetadata,
+        FetchKind::Assertion,
+        FetchKind::Picture,
+        FetchKind::Disconnect,
+    ];
+    type Table = Vec<Vec<Vec<Template>>>;
+    static CACHE: OnceLock<Table> = OnceLock::new();
+    let table = CACHE.get_or_init(|| {
+        IDPS.iter()
+            .map(|origin| {
+                KINDS
+                    .iter()
+                    .map(|&kind| {
+                        templates(kind, origin)
+                            .into_iter()
+                            .map(|value| Template { bytes: serde_json::to_vec(&value).unwrap_or_default(), value })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    debug_assert!(KINDS.iter().enumerate().all(|(i, &k)| kind_index(k) == i));
+    &table[idp][kind_index(kind)]
 }
