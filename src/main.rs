@@ -84,6 +84,19 @@ enum Command {
         out: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Search only shard K of N (1-based): the starting configurations
+        /// whose 0-based index i has i % N == K-1. Run each shard with
+        /// --json (on as many machines) and merge them with --merge.
+        #[arg(long, default_value = "1/1")]
+        shard: fedcm_check::explore::Shard,
+        /// Worker threads (default: RAYON_NUM_THREADS, else one per core).
+        /// The report does not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
+        /// Instead of searching, merge these `--json` reports of the shards
+        /// of one search into the report the unsharded search gives.
+        #[arg(long, num_args = 1.., value_name = "FILE")]
+        merge: Vec<PathBuf>,
     },
     /// Serve a scenario's IdP responses on loopback, checking each request.
     ///
@@ -490,7 +503,10 @@ fn dispatch(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::Explore { depth, max_states, progress_every, profile, out, json } => {
+        Command::Explore { depth, max_states, progress_every, profile, out, json, shard, jobs, merge } => {
+            if !merge.is_empty() {
+                return explore::merge(&merge, out, json);
+            }
             let profiles: Vec<Profile> = match profile.as_str() {
                 "all" => Profile::ALL.to_vec(),
                 p => match p.parse() {
@@ -498,7 +514,8 @@ fn dispatch(cli: Cli) -> ExitCode {
                     Err(e) => return usage(&e),
                 },
             };
-            explore::main(explore::Options { depth, max_states, progress_every }, &profiles, out, json)
+            let jobs = jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX));
+            explore::main(explore::Options { depth, max_states, progress_every, shard, jobs }, &profiles, out, json)
         }
         Command::Lint { kind, file, profile, config_url, assertion_endpoint, status, content_type, json } => {
             let profiles: Vec<Profile> = match profile.as_str() {

@@ -20,7 +20,7 @@ use fedcm_model::machine::fetch::{FetchKind, FetchRequest, FetchResult, NetworkE
 use fedcm_model::machine::prompt::{Prompt, UserAction};
 use fedcm_model::machine::{Flow, Step};
 use fedcm_model::{HttpResponse, Profile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{HashSet, VecDeque};
 use url::Url;
@@ -301,6 +301,10 @@ pub fn apply(flow: &mut Flow, m: &Move) -> bool {
 /// A shortest path from a start to a state that breaks invariants.
 #[derive(Debug, Clone, Serialize)]
 pub struct Counterexample {
+    /// The start's position in the list searched (for a shard, in the
+    /// whole list): merging shards keeps, per invariant, the counterexample
+    /// of the earliest start, as one unsharded search does.
+    pub index: usize,
     /// The start the path begins at.
     pub start: Start,
     /// The moves, in order.
@@ -310,7 +314,7 @@ pub struct Counterexample {
 }
 
 /// How much a search did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// Moves applied, including those that led to a state already seen.
     pub transitions: u64,
@@ -324,6 +328,19 @@ pub struct Stats {
     pub max_depth: usize,
     /// Starting configurations searched.
     pub starts: usize,
+}
+
+impl Stats {
+    /// Adds another search's counts to these (the deepest level is the
+    /// larger of the two).
+    pub fn add(&mut self, other: &Stats) {
+        self.transitions += other.transitions;
+        self.visited += other.visited;
+        self.distinct += other.distinct;
+        self.settled += other.settled;
+        self.max_depth = self.max_depth.max(other.max_depth);
+        self.starts += other.starts;
+    }
 }
 
 /// What a search found.
@@ -356,7 +373,7 @@ impl Limits {
 }
 
 /// Why a search stopped early.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "bound", rename_all = "kebab-case")]
 pub enum Stopped {
     /// Start `start` (1-based) reached `Limits::max_states` distinct
@@ -372,7 +389,8 @@ pub enum Stopped {
 /// Where a search is, for a progress display.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress<'a> {
-    /// Starts finished.
+    /// Starts finished (in a parallel search, the first `done` starts are
+    /// all finished; later ones may be too).
     pub done: usize,
     /// Whether this call ends a start (else it is a periodic one within it).
     pub start_finished: bool,
@@ -382,20 +400,114 @@ pub struct Progress<'a> {
     pub stats: &'a Stats,
 }
 
+/// Which part of the starting configurations a search takes: shard `k` of
+/// `n` (1-based) takes the starts whose 0-based position `i` in
+/// [`starts`] has `i % n == k - 1`. The shards of one `n` partition the
+/// starts, so `n` machines can each search one and [`merge`] their reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// This shard, 1-based.
+    pub k: usize,
+    /// How many shards there are.
+    pub n: usize,
+}
+
+impl Shard {
+    /// The whole search, unsharded.
+    pub const ALL: Shard = Shard { k: 1, n: 1 };
+
+    /// Whether the start at position `index` belongs to this shard.
+    pub fn holds(self, index: usize) -> bool {
+        index % self.n == self.k - 1
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("invalid shard {s:?}: expected K/N with 1 <= K <= N");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (usize, usize) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+/// A `std::hash::Hasher` fed by `Debug` formatting, so a value's text is
+/// hashed without building a `String`: the same bytes reach the hasher as
+/// `text.hash(&mut hasher)` would give it.
+struct HashWriter(std::collections::hash_map::DefaultHasher);
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        std::hash::Hasher::write(&mut self.0, s.as_bytes());
+        Ok(())
+    }
+}
+
+/// The hash of `value`'s `Debug` text, as `format!("{value:?}")` hashed
+/// as a `str`.
+fn hash_debug(value: &impl std::fmt::Debug) -> u64 {
+    use std::fmt::Write as _;
+    use std::hash::Hasher as _;
+    let mut w = HashWriter(std::collections::hash_map::DefaultHasher::new());
+    let _ = write!(w, "{value:?}");
+    // `str`'s `Hash` ends the bytes with 0xff.
+    w.0.write_u8(0xff);
+    w.0.finish()
+}
+
+/// A running history hash: the wrapping sum of the hashes of the trace's
+/// events (an unordered set, see [`fingerprint`]). The trace only grows, so
+/// a child state adds the hashes of the events appended since its parent
+/// instead of hashing the whole trace again.
+#[derive(Debug, Clone, Copy, Default)]
+struct History {
+    sum: u64,
+    len: usize,
+}
+
+impl History {
+    fn advance(mut self, flow: &Flow) -> History {
+        let events = &flow.trace().events;
+        for e in events.get(self.len..).unwrap_or(&[]) {
+            self.sum = self.sum.wrapping_add(hash_debug(e));
+        }
+        self.len = events.len();
+        self
+    }
+
+    fn fingerprint(self, flow: &Flow) -> u64 {
+        hash_debug(&FutureKey(flow)) ^ self.sum.rotate_left(17)
+    }
+}
+
+/// `Flow::future_key`'s text, written straight into a hasher.
+struct FutureKey<'a>(&'a Flow);
+
+impl std::fmt::Debug for FutureKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key's text itself, as `future_key` returns it (not quoted).
+        self.0.write_future_key(f)
+    }
+}
+
 /// A hash of a state: everything that decides the machine's future, plus
 /// the history as an unordered set of events. Two runs that differ only in
 /// the order parallel responses arrived share a fingerprint; runs that saw
 /// different content never do, so every invariant (which reads the history)
 /// is checked on every distinct history.
 pub fn fingerprint(flow: &Flow) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let hash = |text: &str| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        text.hash(&mut h);
-        h.finish()
-    };
-    let history = flow.trace().events.iter().fold(0u64, |acc, e| acc.wrapping_add(hash(&format!("{e:?}"))));
-    hash(&flow.future_key()) ^ history.rotate_left(17)
+    History::default().advance(flow).fingerprint(flow)
 }
 
 /// Explores every start to `depth` moves. `progress` is called after each
@@ -408,72 +520,264 @@ pub fn explore(starts: &[Start], depth: usize, mut progress: impl FnMut(usize, &
     })
 }
 
+/// What searching one start found.
+struct StartReport {
+    stats: Stats,
+    counterexamples: Vec<Counterexample>,
+    /// Whether `Limits::max_states` stopped it.
+    stopped: bool,
+}
+
+/// A queued state: the flow, its history hash, its depth and where its path
+/// is in the search's arena.
+struct Queued {
+    flow: Flow,
+    history: History,
+    depth: usize,
+    node: u32,
+}
+
+/// The moves from the start to `node`: each arena entry is (parent, the
+/// index of its move in [`moves`] of the parent's state), so the path is
+/// found by replaying it from the root. Only counterexamples need it.
+fn path(start: &Start, arena: &[(u32, u16)], node: u32) -> Vec<Move> {
+    let mut indices = Vec::new();
+    let mut at = node;
+    while at != 0 {
+        let Some(&(parent, index)) = arena.get(at as usize) else { break };
+        indices.push(index);
+        at = parent;
+    }
+    let mut flow = start.flow();
+    settle_outbox(&mut flow);
+    let mut out = Vec::new();
+    for &i in indices.iter().rev() {
+        let m = moves(&mut flow).swap_remove(usize::from(i));
+        apply(&mut flow, &m);
+        settle_outbox(&mut flow);
+        out.push(m);
+    }
+    out
+}
+
+/// Searches one start, breadth first. `tick` is called every
+/// `limits.progress_every` visited states with the start's counts and
+/// queue length; `None` when `cancel` said to give up.
+fn explore_start(
+    index: usize,
+    start: &Start,
+    depth: usize,
+    limits: Limits,
+    cancel: &dyn Fn() -> bool,
+    tick: &mut dyn FnMut(&Stats, usize),
+) -> Option<StartReport> {
+    let mut stats = Stats { starts: 1, ..Stats::default() };
+    let mut counterexamples: Vec<Counterexample> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut arena: Vec<(u32, u16)> = vec![(0, 0)];
+    let mut queue: VecDeque<Queued> = VecDeque::new();
+    let mut root = start.flow();
+    settle_outbox(&mut root);
+    let history = History::default().advance(&root);
+    seen.insert(history.fingerprint(&root));
+    stats.distinct += 1;
+    queue.push_back(Queued { flow: root, history, depth: 0, node: 0 });
+    while let Some(Queued { mut flow, history, depth: level, node }) = queue.pop_front() {
+        if cancel() {
+            return None;
+        }
+        stats.visited += 1;
+        if limits.progress_every > 0 && stats.visited % limits.progress_every == 0 {
+            tick(&stats, queue.len());
+        }
+        stats.max_depth = stats.max_depth.max(level);
+        let violations = invariants::check_all(flow.trace());
+        if !violations.is_empty() {
+            for v in &violations {
+                if !counterexamples.iter().any(|c| c.violations.iter().any(|w| w.id == v.id)) {
+                    counterexamples.push(Counterexample {
+                        index,
+                        start: start.clone(),
+                        moves: path(start, &arena, node),
+                        violations: vec![v.clone()],
+                    });
+                }
+            }
+            continue;
+        }
+        if flow.outcome().is_some() {
+            stats.settled += 1;
+            continue;
+        }
+        if level >= depth {
+            continue;
+        }
+        for (i, m) in moves(&mut flow).iter().enumerate() {
+            let mut next = flow.clone();
+            if !apply(&mut next, m) {
+                continue;
+            }
+            settle_outbox(&mut next);
+            stats.transitions += 1;
+            let history = history.advance(&next);
+            let fingerprint = history.fingerprint(&next);
+            if !seen.contains(&fingerprint) && seen.len() as u64 >= limits.max_states {
+                tick(&stats, queue.len());
+                return Some(StartReport { stats, counterexamples, stopped: true });
+            }
+            if seen.insert(fingerprint) {
+                stats.distinct += 1;
+                // Beyond 2^32 states of one start (or 2^16 moves of one
+                // state) the arena cannot say the path: a bound.
+                let (Ok(child), Ok(i)) = (u32::try_from(arena.len()), u16::try_from(i)) else {
+                    return Some(StartReport { stats, counterexamples, stopped: true });
+                };
+                arena.push((node, i));
+                queue.push_back(Queued { flow: next, history, depth: level + 1, node: child });
+            }
+        }
+    }
+    Some(StartReport { stats, counterexamples, stopped: false })
+}
+
+/// Adds one start's report to a search's, in start order: a counterexample
+/// is kept when no earlier one broke the same invariant.
+fn absorb(report: &mut Report, start: StartReport, limit: u64) {
+    report.stats.add(&start.stats);
+    for c in start.counterexamples {
+        let known = |v: &Violation| report.counterexamples.iter().any(|k| k.violations.iter().any(|w| w.id == v.id));
+        if !c.violations.iter().all(known) {
+            report.counterexamples.push(c);
+        }
+    }
+    if start.stopped {
+        report.stopped = Some(Stopped::MaxStates { limit, start: report.stats.starts });
+    }
+}
+
 /// [`explore`] within `limits`: stops (with [`Report::stopped`] set) once
 /// the distinct states reach the bound, and reports progress within a start
 /// too, so a long search is never silent. The caller decides what to print
-/// and when (the model has no clock).
+/// and when (the model has no clock). One thread, in start order; see
+/// [`explore_parallel`] for every core.
 pub fn explore_bounded(starts: &[Start], depth: usize, limits: Limits, mut progress: impl FnMut(Progress)) -> Report {
-    let mut stats = Stats { starts: starts.len(), ..Stats::default() };
-    let mut counterexamples: Vec<Counterexample> = Vec::new();
-    let mut stopped = None;
-    'starts: for (n, start) in starts.iter().enumerate() {
-        let mut seen = HashSet::new();
-        let mut queue: VecDeque<(Flow, Vec<Move>)> = VecDeque::new();
-        let mut root = start.flow();
-        settle_outbox(&mut root);
-        seen.insert(fingerprint(&root));
-        stats.distinct += 1;
-        queue.push_back((root, Vec::new()));
-        while let Some((mut flow, path)) = queue.pop_front() {
-            stats.visited += 1;
-            if limits.progress_every > 0 && stats.visited % limits.progress_every == 0 {
-                progress(Progress { done: n, start_finished: false, queued: queue.len(), stats: &stats });
-            }
-            stats.max_depth = stats.max_depth.max(path.len());
-            let violations = invariants::check_all(flow.trace());
-            if !violations.is_empty() {
-                for v in &violations {
-                    if !counterexamples.iter().any(|c| c.violations.iter().any(|w| w.id == v.id)) {
-                        counterexamples.push(Counterexample {
-                            start: start.clone(),
-                            moves: path.clone(),
-                            violations: vec![v.clone()],
-                        });
-                    }
-                }
-                continue;
-            }
-            if flow.outcome().is_some() {
-                stats.settled += 1;
-                continue;
-            }
-            if path.len() >= depth {
-                continue;
-            }
-            for m in moves(&mut flow) {
-                let mut next = flow.clone();
-                if !apply(&mut next, &m) {
-                    continue;
-                }
-                settle_outbox(&mut next);
-                stats.transitions += 1;
-                let fingerprint = fingerprint(&next);
-                if !seen.contains(&fingerprint) && seen.len() as u64 >= limits.max_states {
-                    stopped = Some(Stopped::MaxStates { limit: limits.max_states, start: n + 1 });
-                    progress(Progress { done: n, start_finished: false, queued: queue.len(), stats: &stats });
-                    break 'starts;
-                }
-                if seen.insert(fingerprint) {
-                    stats.distinct += 1;
-                    let mut p = path.clone();
-                    p.push(m);
-                    queue.push_back((next, p));
-                }
-            }
+    let mut report = Report { stats: Stats::default(), counterexamples: Vec::new(), stopped: None };
+    for (n, start) in starts.iter().enumerate() {
+        let before = report.stats.clone();
+        let mut tick = |local: &Stats, queued: usize| {
+            let mut stats = before.clone();
+            stats.add(local);
+            progress(Progress { done: n, start_finished: false, queued, stats: &stats });
+        };
+        let Some(one) = explore_start(n, start, depth, limits, &|| false, &mut tick) else { break };
+        let stopped = one.stopped;
+        absorb(&mut report, one, limits.max_states);
+        if stopped {
+            break;
         }
-        progress(Progress { done: n + 1, start_finished: true, queued: 0, stats: &stats });
+        progress(Progress { done: n + 1, start_finished: true, queued: 0, stats: &report.stats });
     }
-    Report { stats, counterexamples, stopped }
+    report.stats.starts = starts.len();
+    report
+}
+
+/// [`explore_bounded`] over the starts of `shard`, on every thread of the
+/// current rayon pool (`RAYON_NUM_THREADS`, or a pool's `install`): each
+/// start is searched on its own and the results are added up in start
+/// order, so the report (counts, counterexamples, where a bound stopped
+/// it) is the one a sequential search of the shard's starts gives.
+/// Counterexamples name their start's position in `starts`. `progress` is
+/// called from the worker threads, one at a time.
+pub fn explore_parallel(
+    starts: &[Start],
+    depth: usize,
+    limits: Limits,
+    shard: Shard,
+    progress: impl FnMut(Progress) + Send,
+) -> Report {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let chosen: Vec<(usize, &Start)> = starts.iter().enumerate().filter(|(i, _)| shard.holds(*i)).collect();
+    // The position (in `chosen`) of the earliest start a bound stopped:
+    // later ones are not needed.
+    let stop_at = AtomicUsize::new(usize::MAX);
+    struct Shared<F> {
+        progress: F,
+        totals: Stats,
+        finished: Vec<bool>,
+        done: usize,
+    }
+    let shared =
+        Mutex::new(Shared { progress, totals: Stats::default(), finished: vec![false; chosen.len()], done: 0 });
+    let results: Vec<Option<StartReport>> = chosen
+        .par_iter()
+        .enumerate()
+        .map(|(pos, &(index, start))| {
+            if stop_at.load(Ordering::Relaxed) < pos {
+                return None;
+            }
+            let cancel = || stop_at.load(Ordering::Relaxed) < pos;
+            let mut tick = |local: &Stats, queued: usize| {
+                let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+                let s = &mut *guard;
+                let mut stats = s.totals.clone();
+                stats.add(local);
+                (s.progress)(Progress { done: s.done, start_finished: false, queued, stats: &stats });
+            };
+            let one = explore_start(index, start, depth, limits, &cancel, &mut tick)?;
+            if one.stopped {
+                stop_at.fetch_min(pos, Ordering::Relaxed);
+            } else {
+                let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+                let s = &mut *guard;
+                s.totals.add(&one.stats);
+                if let Some(f) = s.finished.get_mut(pos) {
+                    *f = true;
+                }
+                while s.finished.get(s.done) == Some(&true) {
+                    s.done += 1;
+                }
+                (s.progress)(Progress { done: s.done, start_finished: true, queued: 0, stats: &s.totals });
+            }
+            Some(one)
+        })
+        .collect();
+    let mut report = Report { stats: Stats::default(), counterexamples: Vec::new(), stopped: None };
+    for one in results {
+        let Some(one) = one else { break };
+        let stopped = one.stopped;
+        absorb(&mut report, one, limits.max_states);
+        if stopped {
+            break;
+        }
+    }
+    report.stats.starts = chosen.len();
+    report
+}
+
+/// Merges the reports of the shards of one search (each from
+/// [`explore_parallel`] with its own [`Shard`] of the same `n`): counts
+/// added, and per invariant the counterexample of the earliest start, as
+/// the unsharded search reports it. A bound that stopped any shard stops
+/// the merged report.
+pub fn merge(reports: Vec<Report>) -> Report {
+    let mut out = Report { stats: Stats::default(), counterexamples: Vec::new(), stopped: None };
+    let mut all: Vec<Counterexample> = Vec::new();
+    for r in reports {
+        out.stats.add(&r.stats);
+        all.extend(r.counterexamples);
+        out.stopped = out.stopped.or(r.stopped);
+    }
+    // Stable: within a start, the order the search found them in.
+    all.sort_by_key(|c| c.index);
+    for c in all {
+        let known = |v: &Violation| out.counterexamples.iter().any(|k| k.violations.iter().any(|w| w.id == v.id));
+        if !c.violations.iter().all(known) {
+            out.counterexamples.push(c);
+        }
+    }
+    out
 }
 
 /// A counterexample as a scenario file (docs/scenario-format.md). The exact
@@ -569,6 +873,63 @@ mod tests {
         let below = explore_bounded(&starts, 3, Limits { max_states: most - 1, progress_every: 1000 }, |_| {});
         assert!(matches!(below.stopped, Some(Stopped::MaxStates { .. })), "{:?}", below.stopped);
         assert_eq!(free.stopped, None);
+    }
+
+    /// Per counterexample: its start, the invariants it breaks and its length.
+    type Found = Vec<(usize, Vec<&'static str>, usize)>;
+
+    /// What a search decided, to compare two searches by.
+    fn summary(r: &Report) -> (Stats, Option<Stopped>, Found) {
+        let cx =
+            r.counterexamples.iter().map(|c| (c.index, c.violations.iter().map(|v| v.id).collect(), c.moves.len()));
+        (r.stats.clone(), r.stopped, cx.collect())
+    }
+
+    #[test]
+    fn parallel_and_sharded_searches_report_what_the_sequential_one_does() {
+        let starts = starts(&[Profile::Spec, Profile::Firefox]);
+        let sequential = explore(&starts, 3, |_, _| {});
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let parallel = two.install(|| explore_parallel(&starts, 3, Limits::UNBOUNDED, Shard::ALL, |_| {}));
+        assert_eq!(summary(&parallel), summary(&sequential));
+        let shards: Vec<Report> = (1..=3)
+            .map(|k| two.install(|| explore_parallel(&starts, 3, Limits::UNBOUNDED, Shard { k, n: 3 }, |_| {})))
+            .collect();
+        assert_eq!(shards.iter().map(|r| r.stats.starts).sum::<usize>(), starts.len());
+        assert_eq!(summary(&merge(shards)), summary(&sequential));
+        // A bound stops both at the same place with the same counts.
+        let limits = Limits { max_states: 200, progress_every: 0 };
+        let bounded = explore_bounded(&starts, 40, limits, |_| {});
+        let parallel = two.install(|| explore_parallel(&starts, 40, limits, Shard::ALL, |_| {}));
+        assert!(bounded.stopped.is_some());
+        assert_eq!(summary(&parallel), summary(&bounded));
+    }
+
+    #[test]
+    fn shards_parse_and_partition_the_starts() {
+        assert_eq!("2/3".parse::<Shard>(), Ok(Shard { k: 2, n: 3 }));
+        for bad in ["0/2", "3/2", "1", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let n = 4;
+        for i in 0..20 {
+            assert_eq!((1..=n).filter(|&k| Shard { k, n }.holds(i)).count(), 1);
+        }
+    }
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_text() {
+        use std::hash::{Hash, Hasher};
+        let mut flow = starts(&[Profile::Chromium])[5].flow();
+        settle_outbox(&mut flow);
+        for e in &flow.trace().events {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            format!("{e:?}").hash(&mut h);
+            assert_eq!(hash_debug(e), h.finish());
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        flow.future_key().hash(&mut h);
+        assert_eq!(hash_debug(&FutureKey(&flow)), h.finish());
     }
 
     /// The explorer's counts at depth 3 over every start, as they were

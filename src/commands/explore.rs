@@ -1,8 +1,9 @@
 //! `fedcm explore`: the bounded model checker's front end.
 
-use fedcm_check::explore::{self, to_scenario, Limits, Stopped};
+use fedcm_check::explore::{self, to_scenario, Limits, Shard};
 use fedcm_model::Profile;
 use fedcm_workbench::{errln, outln, output};
+use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,11 @@ pub struct Options {
     /// logs); `None`: by the clock (a line rewritten in place on a TTY,
     /// else one every few seconds).
     pub progress_every: Option<u64>,
+    /// Search only this shard of the starting configurations.
+    pub shard: Shard,
+    /// Worker threads; `None`: rayon's default (`RAYON_NUM_THREADS`, else
+    /// one per core).
+    pub jobs: Option<usize>,
 }
 
 fn megabytes(states: u64) -> u64 {
@@ -39,39 +45,49 @@ fn megabytes(states: u64) -> u64 {
 }
 
 pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: bool) -> ExitCode {
-    let Options { depth, max_states, progress_every } = opts;
+    let Options { depth, max_states, progress_every, shard, jobs } = opts;
     let starts = explore::starts(profiles);
+    let total = (0..starts.len()).filter(|&i| shard.holds(i)).count();
     let began = Instant::now();
     let tty = std::io::stderr().is_terminal();
     let mut last_print = began;
     let limits = Limits { max_states, progress_every: progress_every.unwrap_or(CHECK_IN_EVERY) };
-    let report = explore::explore_bounded(&starts, depth, limits, |p| {
-        let stats = p.stats;
-        let line = format!(
-            "[{}/{}] {} states visited, {} distinct, {} queued, {:.1}s",
-            p.done,
-            starts.len(),
-            stats.visited,
-            stats.distinct,
-            p.queued,
-            began.elapsed().as_secs_f64()
-        );
-        let since = last_print.elapsed();
-        let print = match (progress_every.is_some(), tty, p.start_finished) {
-            (true, _, false) => true,
-            (_, true, _) => since >= Duration::from_millis(200) || p.done == starts.len(),
-            (_, false, true) => p.done % 12 == 0 || p.done == starts.len(),
-            (_, false, false) => since >= Duration::from_secs(5),
-        };
-        if !print {
-            return;
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            errln!("fedcm: cannot start the worker threads: {e}");
+            return ExitCode::from(2);
         }
-        last_print = Instant::now();
-        if tty && progress_every.is_none() {
-            output::progress(&format!("\r{line}   "));
-        } else {
-            errln!("{line}");
-        }
+    };
+    let report = pool.install(|| {
+        explore::explore_parallel(&starts, depth, limits, shard, |p| {
+            let stats = p.stats;
+            let line = format!(
+                "[{}/{}] {} states visited, {} distinct, {} queued, {:.1}s",
+                p.done,
+                total,
+                stats.visited,
+                stats.distinct,
+                p.queued,
+                began.elapsed().as_secs_f64()
+            );
+            let since = last_print.elapsed();
+            let print = match (progress_every.is_some(), tty, p.start_finished) {
+                (true, _, false) => true,
+                (_, true, _) => since >= Duration::from_millis(200) || p.done == total,
+                (_, false, true) => p.done % 12 == 0 || p.done == total,
+                (_, false, false) => since >= Duration::from_secs(5),
+            };
+            if !print {
+                return;
+            }
+            last_print = Instant::now();
+            if tty && progress_every.is_none() {
+                output::progress(&format!("\r{line}   "));
+            } else {
+                errln!("{line}");
+            }
+        })
     });
     if tty && progress_every.is_none() {
         output::progress(
@@ -80,13 +96,116 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
         );
     }
     let elapsed = began.elapsed().as_secs_f64();
-    let s = &report.stats;
-    let stopped = report.stopped.map(|Stopped::MaxStates { limit, start }| {
+    let v = json!({
+        "depth": depth,
+        "seconds": elapsed,
+        "shard": shard.to_string(),
+        "stats": report.stats,
+        "stopped": report.stopped,
+        "invariants": fedcm_check::invariants::ALL.len(),
+        "counterexamples": report.counterexamples.iter().map(|c| json!({
+            "start": c.index, "moves": c.moves.len(), "violations": c.violations, "scenario": to_scenario(c)})).collect::<Vec<_>>(),
+    });
+    finish(&v, total, out, json)
+}
+
+/// `fedcm explore --merge FILES...`: the `--json` reports of the shards of
+/// one search as one report, as the unsharded search gives it (counts
+/// added, per invariant the counterexample of the earliest start).
+pub fn merge(files: &[PathBuf], out: Option<PathBuf>, json: bool) -> ExitCode {
+    let mut reports = Vec::new();
+    for f in files {
+        let parsed = std::fs::read_to_string(f)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(v) => reports.push(v),
+            Err(e) => {
+                errln!("fedcm: cannot read {}: {e}", f.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match merge_values(&reports) {
+        Ok((v, total)) => finish(&v, total, out, json),
+        Err(e) => {
+            errln!("fedcm: cannot merge: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Merges shard reports (the `--json` form); also returns the starts
+/// searched. Refuses reports of different depths or shard counts, and a
+/// shard given twice or missing.
+pub fn merge_values(reports: &[Value]) -> Result<(Value, usize), String> {
+    let first = reports.first().ok_or("no reports")?;
+    let depth = &first["depth"];
+    let mut shards: Vec<Shard> = Vec::new();
+    let mut stats = explore::Stats::default();
+    let mut stopped = Value::Null;
+    let mut seconds: f64 = 0.0;
+    let mut all: Vec<&Value> = Vec::new();
+    for r in reports {
+        if &r["depth"] != depth {
+            return Err(format!("depths differ: {} and {}", depth, r["depth"]));
+        }
+        let shard: Shard = r["shard"].as_str().unwrap_or("1/1").parse()?;
+        if shards.contains(&shard) {
+            return Err(format!("shard {shard} given twice"));
+        }
+        shards.push(shard);
+        let s: explore::Stats = serde_json::from_value(r["stats"].clone()).map_err(|e| e.to_string())?;
+        stats.add(&s);
+        if stopped.is_null() {
+            stopped = r["stopped"].clone();
+        }
+        seconds = seconds.max(r["seconds"].as_f64().unwrap_or(0.0));
+        all.extend(r["counterexamples"].as_array().into_iter().flatten());
+    }
+    let n = shards[0].n;
+    if shards.iter().any(|s| s.n != n) || shards.len() != n {
+        let given: Vec<String> = shards.iter().map(Shard::to_string).collect();
+        return Err(format!("expected the {n} shards of one search, got {}", given.join(", ")));
+    }
+    all.sort_by_key(|c| c["start"].as_u64().unwrap_or(u64::MAX));
+    let mut counterexamples: Vec<Value> = Vec::new();
+    let ids = |c: &Value| -> Vec<Value> {
+        c["violations"].as_array().into_iter().flatten().map(|v| v["id"].clone()).collect()
+    };
+    for c in all {
+        let known: Vec<Value> = counterexamples.iter().flat_map(ids).collect();
+        if !ids(c).iter().all(|id| known.contains(id)) {
+            counterexamples.push(c.clone());
+        }
+    }
+    let total = stats.starts;
+    let v = json!({
+        "depth": depth,
+        "seconds": seconds,
+        "shard": "1/1",
+        "stats": stats,
+        "stopped": stopped,
+        "invariants": first["invariants"],
+        "counterexamples": counterexamples,
+    });
+    Ok((v, total))
+}
+
+/// Prints a report (the `--json` form), writes its counterexamples into
+/// `out`, and gives the exit status.
+fn finish(v: &Value, total: usize, out: Option<PathBuf>, json: bool) -> ExitCode {
+    let s: explore::Stats = serde_json::from_value(v["stats"].clone()).unwrap_or_default();
+    let elapsed = v["seconds"].as_f64().unwrap_or(0.0);
+    let depth = &v["depth"];
+    let counterexamples = v["counterexamples"].as_array().cloned().unwrap_or_default();
+    let stopped = v["stopped"].as_object().map(|o| {
+        let limit = o.get("limit").and_then(Value::as_u64).unwrap_or(0);
+        let start = o.get("start").and_then(Value::as_u64).unwrap_or(1);
         format!(
-            "stopped: --max-states {limit} reached in starting configuration {start} of {} (about {} MB at \
+            "stopped: --max-states {limit} reached in starting configuration {start} of {total} (about {} MB at \
              ~{} KB per state); {} distinct states, {} checked to depth {}, {} configurations complete; raise \
              --max-states or lower --depth",
-            starts.len(),
             megabytes(limit),
             BYTES_PER_STATE / 1024,
             s.distinct,
@@ -96,16 +215,7 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
         )
     });
     if json {
-        let v = serde_json::json!({
-            "depth": depth,
-            "seconds": elapsed,
-            "stats": s,
-            "stopped": report.stopped,
-            "invariants": fedcm_check::invariants::ALL.len(),
-            "counterexamples": report.counterexamples.iter().map(|c| serde_json::json!({
-                "violations": c.violations, "scenario": to_scenario(c)})).collect::<Vec<_>>(),
-        });
-        outln!("{}", output::json(&v));
+        outln!("{}", output::json(v));
     } else {
         outln!("depth bound        {depth}");
         outln!("starting configs   {}", s.starts);
@@ -114,19 +224,20 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
         outln!("distinct states    {}", s.distinct);
         outln!("settled states     {}", s.settled);
         outln!("deepest path       {}", s.max_depth);
-        outln!("invariants checked {} in every state", fedcm_check::invariants::ALL.len());
+        outln!("invariants checked {} in every state", v["invariants"]);
         outln!("time               {elapsed:.2}s ({:.0} states/s)", s.visited as f64 / elapsed.max(1e-9));
-        match (&stopped, report.counterexamples.is_empty()) {
+        match (&stopped, counterexamples.is_empty()) {
             (Some(_), true) => outln!("result             incomplete: no violation in the states explored"),
             (None, true) => outln!("result             every invariant holds"),
             _ => {}
         }
-        for c in &report.counterexamples {
-            for v in &c.violations {
-                outln!("VIOLATION {v}");
+        for c in &counterexamples {
+            for v in c["violations"].as_array().into_iter().flatten() {
+                let text = |k: &str| v[k].as_str().unwrap_or("").to_string();
+                outln!("VIOLATION {} {} (spec #{}): {}", text("id"), text("name"), text("anchor"), text("message"));
             }
-            outln!("shortest counterexample ({} moves):", c.moves.len());
-            outln!("{}", output::json(&to_scenario(c)));
+            outln!("shortest counterexample ({} moves):", c["moves"]);
+            outln!("{}", output::json(&c["scenario"]));
         }
     }
     if let Some(dir) = out {
@@ -134,9 +245,10 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
             errln!("fedcm: cannot create {}: {e}", dir.display());
             return ExitCode::from(2);
         }
-        for (i, c) in report.counterexamples.iter().enumerate() {
-            let path = dir.join(format!("counterexample-{:02}-{}.json", i + 1, c.violations[0].name));
-            let text = output::json(&to_scenario(c));
+        for (i, c) in counterexamples.iter().enumerate() {
+            let name = c["violations"][0]["name"].as_str().unwrap_or("violation");
+            let path = dir.join(format!("counterexample-{:02}-{name}.json", i + 1));
+            let text = output::json(&c["scenario"]);
             if let Err(e) = std::fs::write(&path, text + "\n") {
                 errln!("fedcm: cannot write {}: {e}", path.display());
                 return ExitCode::from(2);
@@ -146,7 +258,7 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
     if let Some(message) = &stopped {
         errln!("fedcm: {message}");
     }
-    match (report.counterexamples.is_empty(), stopped) {
+    match (counterexamples.is_empty(), stopped) {
         (false, _) => ExitCode::from(1),
         (true, Some(_)) => ExitCode::from(EXIT_BOUND),
         (true, None) => ExitCode::SUCCESS,

@@ -43,3 +43,40 @@ fn max_states_zero_is_refused() {
     let (code, _, stderr, _) = explore(&["--max-states", "0"]);
     assert_eq!(code, Some(2), "{stderr}");
 }
+
+/// `--shard 1/2` and `--shard 2/2`, merged with `--merge`, report what the
+/// unsharded search does: the same counts and the same verdict.
+#[test]
+fn two_shards_merged_report_what_the_whole_search_does() {
+    let dir = std::env::temp_dir().join(format!("fedcm-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = ["--depth", "3", "--profile", "chromium", "--progress-every", "1000000"];
+    let search = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr, _) = explore(&args);
+        assert_eq!(code, Some(0), "{stderr}");
+        stdout
+    };
+    let mut files = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let path = dir.join(format!("shard-{}.json", &k[..1]));
+        std::fs::write(&path, search(&["--json", "--shard", k])).unwrap();
+        files.push(path.to_string_lossy().into_owned());
+    }
+    let whole = search(&["--jobs", "1"]);
+    let mut args = vec!["--merge"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, merged, stderr, _) = explore(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    // Everything but the time line.
+    let counts = |text: &str| text.lines().filter(|l| !l.starts_with("time")).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(counts(&merged), counts(&whole));
+    assert!(whole.contains("every invariant holds"), "{whole}");
+    // A shard given twice, or one missing, is refused.
+    let (code, _, stderr, _) = explore(&["--merge", &files[0], &files[0]]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, _, _, _) = explore(&["--merge", &files[0]]);
+    assert_eq!(code, Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -429,7 +429,17 @@ impl Flow {
     /// Everything that decides the machine's future, as text for a model
     /// checker to hash (the checker adds the history from the trace).
     pub fn future_key(&self) -> String {
-        format!(
+        let mut key = String::new();
+        // Writing into a `String` cannot fail.
+        let _ = self.write_future_key(&mut key);
+        key
+    }
+
+    /// [`Flow::future_key`]'s text, written into `out` (a hasher, say)
+    /// without building the `String`.
+    pub fn write_future_key(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        write!(
+            out,
             "{:?}|{:?}|{:?}|{:?}",
             self.control,
             self.providers.values().map(Provider::key).collect::<Vec<_>>(),
