@@ -370,19 +370,7 @@ fn probe_all_sends_each_request_once() {
     let server =
         Server::start_full(&s, "127.0.0.1:0", quiet, ServeExtras { record: true, ..Default::default() }).unwrap();
     let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
-    let options = fedcm_workbench::probe::ProbeOptions {
-        context: "signin".into(),
-        config_url: "https://idp.example/config.json".into(),
-        client_id: "1".into(),
-        rp_origin: RP.into(),
-        login_status: fedcm_model::machine::browser::LoginStatus::LoggedIn,
-        account: None,
-        assert: true,
-        active: true,
-        profile: fedcm_model::Profile::Spec,
-        budget: Default::default(),
-        mock: true,
-    };
+    let options = probe_options(fedcm_model::Profile::Spec, ProbeCall { assert: true, active: true, mock: true });
     let report = fedcm_workbench::probe::probe_all(&options, &transport).unwrap();
     let seen: Vec<String> = server.take_requests().iter().map(|r| format!("{} {}", r.method, r.url)).collect();
     let mut once = seen.clone();
@@ -411,19 +399,7 @@ fn probe_login_status(s: &Scenario, login_page: bool) -> fedcm_workbench::probe:
     let options = fedcm_workbench::serve::ServeOptions { log: LogLevel::None, login_page, ..Default::default() };
     let server = Server::start_with(s, "127.0.0.1:0", options).unwrap();
     let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
-    let options = fedcm_workbench::probe::ProbeOptions {
-        context: "signin".into(),
-        config_url: "https://idp.example/config.json".into(),
-        client_id: "1".into(),
-        rp_origin: RP.into(),
-        login_status: fedcm_model::machine::browser::LoginStatus::LoggedIn,
-        account: None,
-        assert: false,
-        active: false,
-        profile: fedcm_model::Profile::Chromium,
-        budget: Default::default(),
-        mock: true,
-    };
+    let options = probe_options(fedcm_model::Profile::Chromium, ProbeCall { assert: false, active: false, mock: true });
     let report = fedcm_workbench::probe::probe(&options, &transport).unwrap();
     assert!(server.violations().is_empty(), "{:?}", server.violations());
     report
@@ -542,19 +518,7 @@ fn probe_fetches_another_origins_login_page_only_through_a_mock() {
     )
     .unwrap();
     let transport = HttpTransport::new(Some(&server.addr().to_string()), None, Duration::from_secs(5)).unwrap();
-    let options = fedcm_workbench::probe::ProbeOptions {
-        context: "signin".into(),
-        config_url: "https://idp.example/config.json".into(),
-        client_id: "1".into(),
-        rp_origin: RP.into(),
-        login_status: fedcm_model::machine::browser::LoginStatus::LoggedIn,
-        account: None,
-        assert: false,
-        active: false,
-        profile: fedcm_model::Profile::Spec,
-        budget: Default::default(),
-        mock: false,
-    };
+    let options = probe_options(fedcm_model::Profile::Spec, ProbeCall { assert: false, active: false, mock: false });
     let report = fedcm_workbench::probe::probe(&options, &transport).unwrap();
     let page = report.login_status.login_page.clone().unwrap();
     assert!(page.not_fetched.as_deref().unwrap_or_default().contains("only with --via"), "{page:?}");
@@ -601,4 +565,30 @@ fn serve_answers_an_unscripted_login_url_with_set_login() {
     assert_eq!(get(false, false, Method::Get), (404, None, 0));
     assert_eq!(get(false, true, Method::Get), (404, None, 0));
     assert_eq!(get(true, false, Method::Post).1, None);
+}
+
+/// Which way a test's probe calls: send the assertion, active mode, every
+/// request to the mock.
+struct ProbeCall {
+    assert: bool,
+    active: bool,
+    mock: bool,
+}
+
+/// The probe the tests run: client 1 at idp.example for the test RP, the
+/// IdP logged in, context signin.
+fn probe_options(profile: fedcm_model::Profile, call: ProbeCall) -> fedcm_workbench::probe::ProbeOptions {
+    fedcm_workbench::probe::ProbeOptions {
+        context: "signin".into(),
+        config_url: "https://idp.example/config.json".into(),
+        client_id: "1".into(),
+        rp_origin: RP.into(),
+        login_status: fedcm_model::machine::browser::LoginStatus::LoggedIn,
+        account: None,
+        assert: call.assert,
+        active: call.active,
+        profile,
+        budget: Default::default(),
+        mock: call.mock,
+    }
 }

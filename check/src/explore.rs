@@ -234,6 +234,8 @@ pub fn starts(profiles: &[Profile]) -> Vec<Start> {
 /// Every move possible in this state.
 pub fn moves(flow: &mut Flow) -> Vec<Move> {
     let step = settle_outbox(flow);
+    // The session's cheap question and the prompt agree in every explored state.
+    debug_assert_eq!(flow.is_asking(), flow.prompt().is_some());
     let mut out = Vec::new();
     if let Step::Done(_) = step {
         return out;

@@ -453,6 +453,17 @@ mod tests {
         assert!(outcome_differences(&model, &reject)[0].contains("getUserInfo() resolves"));
     }
 
+    /// The page's outcome of the usual sign-in: the scenarios' token from
+    /// idp.example's config.
+    fn signed_in() -> crate::browser::harness::PageOutcome {
+        crate::browser::harness::PageOutcome::Resolve {
+            token: "t0k3n".into(),
+            token_type: "string".into(),
+            is_auto_selected: Some(false),
+            config_url: Some("https://idp.example/config.json".into()),
+        }
+    }
+
     #[test]
     fn javascript_types_of_tokens() {
         assert_eq!(js_type(&serde_json::json!("t")), "string");
@@ -468,12 +479,7 @@ mod tests {
         let text = include_str!("../../tests/scenarios/206-session-second-get-while-pending.json");
         let scenario = crate::scenario::Scenario::parse(text).unwrap();
         let model = crate::driver::run(&scenario, Some(fedcm_model::Profile::Chromium)).unwrap();
-        let resolve = PageOutcome::Resolve {
-            token: "t0k3n".into(),
-            token_type: "string".into(),
-            is_auto_selected: Some(false),
-            config_url: Some("https://idp.example/config.json".into()),
-        };
+        let resolve = signed_in();
         let reject =
             |name: &str| PageOutcome::Reject { name: name.into(), message: String::new(), code: None, url: None };
         let step = |action, page: Option<PageOutcome>| StepRun {
@@ -536,17 +542,12 @@ mod tests {
 
     #[test]
     fn a_session_compares_its_signal_steps() {
-        use crate::browser::harness::{BrowserRun, PageOutcome};
+        use crate::browser::harness::BrowserRun;
         use crate::browser::session::StepRun;
         let text = include_str!("../../tests/scenarios/215-login-status-script-in-cross-site-frame.json");
         let scenario = crate::scenario::Scenario::parse(text).unwrap();
         let model = crate::driver::run(&scenario, Some(fedcm_model::Profile::Chromium)).unwrap();
-        let resolve = PageOutcome::Resolve {
-            token: "t0k3n".into(),
-            token_type: "string".into(),
-            is_auto_selected: Some(false),
-            config_url: Some("https://idp.example/config.json".into()),
-        };
+        let resolve = signed_in();
         let mut browser = BrowserRun {
             page: resolve.clone(),
             requests: Vec::new(),
@@ -691,12 +692,7 @@ mod tests {
         let text = include_str!("../../tests/scenarios/285-dialog-iframe-rp-third-party-named.json");
         let scenario = crate::scenario::Scenario::parse(text).unwrap();
         let model = crate::driver::run(&scenario, Some(fedcm_model::Profile::Chromium)).unwrap();
-        let page = PageOutcome::Resolve {
-            token: "t0k3n".into(),
-            token_type: "string".into(),
-            is_auto_selected: Some(false),
-            config_url: Some("https://idp.example/config.json".into()),
-        };
+        let page = signed_in();
         let title = "Sign in to widget.example with idp.example";
         let mut browser = BrowserRun {
             page,

@@ -409,6 +409,20 @@ impl Flow {
         }
     }
 
+    /// Whether a question is waiting for an answer: [`Flow::prompt`]
+    /// without building the prompt (the chooser's sorts its accounts and
+    /// builds its dialog).
+    pub fn is_asking(&self) -> bool {
+        matches!(
+            self.control,
+            Control::Chooser(_)
+                | Control::ConfirmIdpLogin(_)
+                | Control::LoginPopup(_)
+                | Control::Continuation(_)
+                | Control::ErrorDialog(_)
+        )
+    }
+
     /// The question currently waiting for an answer.
     pub fn prompt(&self) -> Option<Prompt> {
         match &self.control {

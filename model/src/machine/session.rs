@@ -425,7 +425,7 @@ impl Session {
             match &s.call {
                 Call::Get(f) if f.outcome().is_none() => {
                     gets.push(CallId(i));
-                    if f.prompt().is_some() {
+                    if f.is_asking() {
                         prompts.push(CallId(i));
                     }
                 }

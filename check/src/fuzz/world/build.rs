@@ -332,17 +332,8 @@ impl Browser {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tables::KINDS;
     use super::*;
-
-    const KINDS: [FetchKind; 7] = [
-        FetchKind::WellKnown,
-        FetchKind::Config,
-        FetchKind::Accounts,
-        FetchKind::ClientMetadata,
-        FetchKind::Assertion,
-        FetchKind::Picture,
-        FetchKind::Disconnect,
-    ];
 
     /// The cached templates are [`templates`] and their bytes, so a
     /// response is the one the uncached harness built.

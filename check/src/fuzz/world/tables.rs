@@ -312,19 +312,21 @@ fn kind_index(kind: FetchKind) -> usize {
     }
 }
 
+/// Every kind of fetch, in the order the template cache keeps them.
+pub(super) const KINDS: [FetchKind; 7] = [
+    FetchKind::WellKnown,
+    FetchKind::Config,
+    FetchKind::Accounts,
+    FetchKind::ClientMetadata,
+    FetchKind::Assertion,
+    FetchKind::Picture,
+    FetchKind::Disconnect,
+];
+
 /// [`templates`]`(kind, IDPS[idp])` with each document's bytes, built once
 /// per process: a response no longer rebuilds every template of its kind
 /// (and re-serializes the one it sends) on every fetch.
 pub(super) fn cached_templates(kind: FetchKind, idp: usize) -> &'static [Template] {
-    const KINDS: [FetchKind; 7] = [
-        FetchKind::WellKnown,
-        FetchKind::Config,
-        FetchKind::Accounts,
-        FetchKind::ClientMetadata,
-        FetchKind::Assertion,
-        FetchKind::Picture,
-        FetchKind::Disconnect,
-    ];
     type Table = Vec<Vec<Vec<Template>>>;
     static CACHE: OnceLock<Table> = OnceLock::new();
     let table = CACHE.get_or_init(|| {
