@@ -286,7 +286,7 @@ impl Flow {
             outbox: Outbox::default(),
             unsettled: 0,
             work: 0,
-            trace: Trace::default(),
+            trace: Trace::for_call(),
             rp_origin: rp.origin_str(),
             rp_embedder: rp.embedder_str(),
             rp,

@@ -143,9 +143,9 @@ impl Flow {
     fn settle(&mut self, outcome: Outcome) {
         self.transition(Control::Done(outcome.clone()));
         self.outbox.close();
-        self.trace.push(Event::Settled { outcome: outcome.clone() });
         if mutant!(DoubleSettle) {
-            self.trace.push(Event::Settled { outcome });
+            self.trace.push(Event::Settled { outcome: outcome.clone() });
         }
+        self.trace.push(Event::Settled { outcome });
     }
 }

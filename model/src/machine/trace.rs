@@ -229,6 +229,12 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// An empty trace with room for a typical call's events, so recording
+    /// a sign-in does not grow (and copy) the list several times.
+    pub(crate) fn for_call() -> Trace {
+        Trace { events: Vec::with_capacity(48) }
+    }
+
     pub(crate) fn push(&mut self, event: Event) {
         self.events.push(event);
     }
