@@ -3,6 +3,8 @@
 //! flag (spec `#browser-connected-accounts-set`; Login Status API).
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An IdP origin's entry in the Login Status map, as the IdP last set it.
@@ -32,6 +34,54 @@ pub struct Connection {
     pub account: String,
 }
 
+/// A connection's key, (embedder, rp, idp, account), borrowed: the set is
+/// searched with one, so a lookup on the sign-in path builds no
+/// `Connection` (four `String`s) just to compare it.
+pub trait ConnectionKey {
+    /// The four parts, in the set's order.
+    fn parts(&self) -> (&str, &str, &str, &str);
+}
+
+impl ConnectionKey for Connection {
+    fn parts(&self) -> (&str, &str, &str, &str) {
+        (&self.embedder, &self.rp, &self.idp, &self.account)
+    }
+}
+
+impl ConnectionKey for (&str, &str, &str, &str) {
+    fn parts(&self) -> (&str, &str, &str, &str) {
+        *self
+    }
+}
+
+impl<'a> Borrow<dyn ConnectionKey + 'a> for Connection {
+    fn borrow(&self) -> &(dyn ConnectionKey + 'a) {
+        self
+    }
+}
+
+// The key order is `Connection`'s derived order (fields in declaration
+// order), as `Borrow` requires.
+impl PartialEq for dyn ConnectionKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn ConnectionKey + '_ {}
+
+impl PartialOrd for dyn ConnectionKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn ConnectionKey + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
 /// The connected accounts set, each connection with when it was last used
 /// (a count of uses, not a clock: the model has none). Chromium lists the
 /// returning accounts most recently used first (decisions A60). It
@@ -45,12 +95,12 @@ pub struct Connections {
 
 impl Connections {
     /// A set lookup.
-    pub fn contains(&self, c: &Connection) -> bool {
+    pub fn contains(&self, c: &dyn ConnectionKey) -> bool {
         self.used.contains_key(c)
     }
 
     /// When `c` was last used, as a count that grows with each use.
-    pub fn last_used(&self, c: &Connection) -> Option<u64> {
+    pub fn last_used(&self, c: &dyn ConnectionKey) -> Option<u64> {
         self.used.get(c).copied()
     }
 
@@ -93,8 +143,9 @@ impl Connections {
     }
 
     /// The first connection at or after `key`, in key order.
-    fn first_from(&self, key: &Connection) -> Option<&Connection> {
-        self.used.range(key..).next().map(|(c, _)| c)
+    fn first_from(&self, key: &dyn ConnectionKey) -> Option<&Connection> {
+        use std::ops::Bound;
+        self.used.range::<dyn ConnectionKey, _>((Bound::Included(key), Bound::Unbounded)).next().map(|(c, _)| c)
     }
 }
 
@@ -154,16 +205,16 @@ impl BrowserState {
 
     /// A set lookup, not a scan: the chooser asks this for every account.
     pub fn is_connected(&self, embedder: &str, rp: &str, idp: &str, account: &str) -> bool {
-        let key = Connection { embedder: embedder.into(), rp: rp.into(), idp: idp.into(), account: account.into() };
-        self.connections.contains(&key)
+        self.connections.contains(&(embedder, rp, idp, account))
     }
 
     /// Whether any account of `idp` is connected to this RP. The set is
     /// ordered by (embedder, rp, idp, account) and `""` is the least
     /// account, so the first entry at or after that key decides.
     pub fn has_connection(&self, embedder: &str, rp: &str, idp: &str) -> bool {
-        let least = Connection { embedder: embedder.into(), rp: rp.into(), idp: idp.into(), account: String::new() };
-        self.connections.first_from(&least).is_some_and(|c| c.embedder == embedder && c.rp == rp && c.idp == idp)
+        self.connections
+            .first_from(&(embedder, rp, idp, ""))
+            .is_some_and(|c| c.embedder == embedder && c.rp == rp && c.idp == idp)
     }
 
     /// Adds an entry; `false` when it was there already.

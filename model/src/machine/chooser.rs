@@ -88,13 +88,8 @@ impl Chooser {
 impl Flow {
     /// When the browser last used provider `i`'s account `id` with this RP.
     fn last_used(&self, i: ProviderIx, id: &str) -> Option<u64> {
-        let c = Connection {
-            embedder: self.rp_embedder.clone(),
-            rp: self.rp_origin.clone(),
-            idp: self.providers[i].origin.clone(),
-            account: id.to_string(),
-        };
-        self.browser.connections.last_used(&c)
+        let key = (self.rp_embedder.as_str(), self.rp_origin.as_str(), self.providers[i].origin.as_str(), id);
+        self.browser.connections.last_used(&key)
     }
 
     /// Shows the chooser (its label and prompt).

@@ -465,7 +465,7 @@ impl Session {
                 b.set_login_status(origin, status);
             }
         }
-        for c in before.connections.iter().filter(|c| !now.connections.contains(c)) {
+        for c in before.connections.iter().filter(|c| !now.connections.contains(*c)) {
             b.disconnect(c);
         }
         // New connections, and ones the call used again, in the order it
