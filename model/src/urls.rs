@@ -86,6 +86,11 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
     if a.scheme() != b.scheme() {
         return false;
     }
+    // One host has one registrable domain: no list lookups for the usual
+    // case of a top-level RP (its own embedder).
+    if a.host_str() == b.host_str() {
+        return true;
+    }
     match (registrable_domain(a), registrable_domain(b)) {
         (Some(x), Some(y)) => x == y,
         (None, None) => a.host_str() == b.host_str(),
