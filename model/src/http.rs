@@ -169,6 +169,10 @@ fn is_json_mime(essence: &str) -> bool {
 
 /// `is_json_mime(&mime_essence(content_type)?)`, without allocating.
 pub(crate) fn is_json_content_type(content_type: &str) -> bool {
+    // What nearly every IdP sends, without the general parse below.
+    if content_type.eq_ignore_ascii_case("application/json") {
+        return true;
+    }
     let Some(essence) = content_type.split(';').next().map(|e| e.trim_matches(is_http_whitespace)) else {
         return false;
     };
