@@ -34,6 +34,7 @@ use login_status::{LoginPage, LoginStatusReport, SetLogin};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
+use std::sync::Arc;
 use url::Url;
 
 pub struct ProbeOptions {
@@ -309,11 +310,11 @@ impl ResponseCache {
         &mut self,
         transport: &HttpTransport,
         profile: Profile,
-        batch: &[FetchRequest],
+        batch: &[Arc<FetchRequest>],
         mut done: impl FnMut(usize, FetchResult, Exchange, Option<Reused>),
     ) {
         // What goes out; for each, its index in `batch` and those alike.
-        let mut requests: Vec<FetchRequest> = Vec::new();
+        let mut requests: Vec<Arc<FetchRequest>> = Vec::new();
         let mut sent: Vec<(usize, Vec<usize>)> = Vec::new();
         let mut going: HashMap<(&'static str, Url), usize> = HashMap::new();
         for (i, request) in batch.iter().enumerate() {
@@ -328,7 +329,7 @@ impl ResponseCache {
             } else {
                 going.insert(key, requests.len());
                 sent.push((i, Vec::new()));
-                requests.push(request.clone());
+                requests.push(Arc::clone(request));
             }
         }
         let (answers, fetched) = (&mut self.answers, &mut self.fetched);
@@ -400,7 +401,7 @@ fn probe_with(
     let budget = options.budget;
     let (mut other_steps, mut pictures, mut picture_budget) = (0usize, 0usize, 0usize);
     // A fetch taken from the model while gathering pictures, sent next.
-    let mut held: Option<FetchRequest> = None;
+    let mut held: Option<Arc<FetchRequest>> = None;
     loop {
         let step = match held.take() {
             Some(request) => Step::Fetch(request),
@@ -689,7 +690,7 @@ fn fetch_login_page(
     let (result, exchange, reused) = match cache {
         Some(cache) => {
             let mut got = None;
-            cache.fetch_batch(transport, profile, std::slice::from_ref(&request), |_, result, exchange, reused| {
+            cache.fetch_batch(transport, profile, &[Arc::new(request.clone())], |_, result, exchange, reused| {
                 got = Some((result, exchange, reused));
             });
             match got {

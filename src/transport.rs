@@ -198,7 +198,8 @@ impl HttpTransport {
 
     pub fn fetch_timed(&self, request: &FetchRequest) -> (FetchResult, Exchange) {
         let mut one = None;
-        self.fetch_batch(std::slice::from_ref(request), |_, result, exchange| one = Some((result, exchange)));
+        let batch = [Arc::new(request.clone())];
+        self.fetch_batch(&batch, |_, result, exchange| one = Some((result, exchange)));
         one.unwrap_or_else(|| (Err(NetworkError::new("the fetch was not run")), Exchange::default()))
     }
 
@@ -206,7 +207,7 @@ impl HttpTransport {
     /// once), handing each result to `done` with its request's index as
     /// soon as it arrives, so none waits for the rest of the batch. For
     /// requests the model hands out together and does not order: pictures.
-    pub fn fetch_batch(&self, requests: &[FetchRequest], mut done: impl FnMut(usize, FetchResult, Exchange)) {
+    pub fn fetch_batch(&self, requests: &[Arc<FetchRequest>], mut done: impl FnMut(usize, FetchResult, Exchange)) {
         let Some(runtime) = &self.runtime else { return };
         for request in requests.iter().filter(|r| r.kind == FetchKind::Config) {
             if let Some(host) = request.url.host_str() {

@@ -211,7 +211,7 @@ pub fn sign_in(start: Start, r: Responses) -> serde_json::Value {
 }
 
 /// The well-known + config step: `get()` until the accounts request is out.
-pub fn manifests(start: Start, well_known: HttpResponse, config: HttpResponse) -> FetchRequest {
+pub fn manifests(start: Start, well_known: HttpResponse, config: HttpResponse) -> std::sync::Arc<FetchRequest> {
     let mut flow = start.flow();
     settle_outbox(&mut flow);
     answer(&mut flow, FetchKind::WellKnown, well_known);

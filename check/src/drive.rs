@@ -21,6 +21,7 @@ use fedcm_model::machine::outcome::Outcome;
 use fedcm_model::machine::prompt::{ActionError, Prompt, UserAction};
 use fedcm_model::machine::{Flow, Step, Timer};
 use std::fmt;
+use std::sync::Arc;
 
 /// Steps (fetches answered, prompts answered, timers fired) a [`Driver`]
 /// takes by default before it gives up: far more than any `get()` of the
@@ -177,7 +178,7 @@ pub fn drive(
 /// what the flow waits for once its requests are out. At most
 /// [`MAX_OUTBOX`] requests; past that, [`Step::Idle`].
 #[inline]
-pub fn drain(flow: &mut Flow, mut sink: impl FnMut(FetchRequest)) -> Step {
+pub fn drain(flow: &mut Flow, mut sink: impl FnMut(Arc<FetchRequest>)) -> Step {
     for _ in 0..MAX_OUTBOX {
         match flow.next_step() {
             Step::Fetch(request) => sink(request),
@@ -189,7 +190,7 @@ pub fn drain(flow: &mut Flow, mut sink: impl FnMut(FetchRequest)) -> Step {
 
 /// [`drain`], keeping the requests: those handed out, in order, and the
 /// step after them.
-pub fn collect(flow: &mut Flow) -> (Vec<FetchRequest>, Step) {
+pub fn collect(flow: &mut Flow) -> (Vec<Arc<FetchRequest>>, Step) {
     let mut out = Vec::new();
     let step = drain(flow, |r| out.push(r));
     (out, step)

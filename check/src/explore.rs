@@ -23,6 +23,7 @@ use fedcm_model::{HttpResponse, Profile};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 use url::Url;
 
 /// One event of the abstract alphabet.
@@ -257,7 +258,7 @@ pub fn moves(flow: &mut Flow) -> Vec<Move> {
 
 /// The requests the machine waits for, whole: the machine keeps only
 /// their ids, kinds and providers, and the trace has the rest.
-fn pending(flow: &Flow) -> Vec<FetchRequest> {
+fn pending(flow: &Flow) -> Vec<Arc<FetchRequest>> {
     let ids: HashSet<_> = flow.pending_requests().map(|p| p.id).collect();
     flow.trace()
         .events

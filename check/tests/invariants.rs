@@ -38,7 +38,7 @@ fn invariants_report_a_provider_the_options_lack_instead_of_panicking() {
     let mut trace = flow.trace().clone();
     for e in &mut trace.events {
         if let Event::Request { request } = e {
-            request.provider = 7;
+            std::sync::Arc::make_mut(request).provider = 7;
         }
     }
     let violations = invariants::check_all(&trace);

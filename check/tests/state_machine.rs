@@ -63,7 +63,7 @@ impl ReferenceStateMachine for Reference {
 /// A driver that only sees the public API.
 struct Driver {
     flow: Flow,
-    handed_out: BTreeMap<RequestId, FetchRequest>,
+    handed_out: BTreeMap<RequestId, std::sync::Arc<FetchRequest>>,
     last: Step,
 }
 

@@ -287,7 +287,7 @@ pub const ALL: &[Invariant] = &[
 
 pub(super) fn requests(t: &Trace) -> impl Iterator<Item = (usize, &FetchRequest)> {
     t.events.iter().enumerate().filter_map(|(i, e)| match e {
-        Event::Request { request } => Some((i, request)),
+        Event::Request { request } => Some((i, request.as_ref())),
         _ => None,
     })
 }

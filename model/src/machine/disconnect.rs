@@ -19,6 +19,7 @@ use crate::profile::rules::{DisconnectFailure, PermissionsPolicy};
 use crate::profile::Profile;
 use crate::urls::{origin_string, ConfigUrl, UrlError};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// `IdentityCredentialDisconnectOptions`: all three members are required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,7 +74,7 @@ pub enum DisconnectOutcome {
 #[serde(tag = "step", rename_all = "lowercase")]
 pub enum DisconnectStep {
     /// Send this request and report with [`DisconnectFlow::on_response`].
-    Fetch(FetchRequest),
+    Fetch(Arc<FetchRequest>),
     /// Nothing to do until a request handed out earlier is answered.
     Idle,
     /// The call settled; the same outcome is returned from now on.
@@ -290,8 +291,9 @@ impl DisconnectFlow {
     }
 
     fn send(&mut self, request: FetchRequest) {
-        self.trace.push(Event::Request { request: request.clone() });
-        self.outbox.push(request);
+        let request = Arc::new(request);
+        self.outbox.push(Arc::clone(&request));
+        self.trace.push(Event::Request { request });
     }
 
     fn fail(&mut self, name: ErrorName, reason: Reason, message: String, problem: Option<Problem>) {

@@ -67,6 +67,7 @@ use outcome::{ErrorName, Outcome, Reason, Rejection};
 use prompt::{ActionError, Prompt, UserAction};
 use providers::{Provider, Providers};
 use serde::Serialize;
+use std::sync::Arc;
 use url::Url;
 
 /// Who calls `get()`: the RP document and the top-level document it sits in.
@@ -155,8 +156,9 @@ pub enum TimerKind {
 #[serde(tag = "step", rename_all = "lowercase")]
 pub enum Step {
     /// Send this request and report with [`Flow::on_response`]. Each
-    /// request is handed out once.
-    Fetch(FetchRequest),
+    /// request is handed out once. Shared with the trace's record of it,
+    /// so handing it out copies nothing.
+    Fetch(Arc<FetchRequest>),
     /// Ask the person; answer with [`Flow::on_user`]. Repeated until answered.
     Ask(Prompt),
     /// Start this timer; report with [`Flow::on_timer`].
@@ -577,7 +579,8 @@ impl Flow {
     }
 
     fn send(&mut self, request: FetchRequest) {
-        self.outbox.push(request.clone());
+        let request = Arc::new(request);
+        self.outbox.push(Arc::clone(&request));
         self.trace.push(Event::Request { request });
     }
 

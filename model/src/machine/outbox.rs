@@ -6,6 +6,7 @@
 use super::fetch::{FetchRequest, Pending, RequestId};
 use super::TimerId;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// Hands out request and timer ids from one counter, so ids in a trace
 /// are unique across both.
@@ -28,7 +29,7 @@ impl Ids {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Outbox {
     /// Requests to hand out, in order; each is in `inflight` too.
-    queue: VecDeque<FetchRequest>,
+    queue: VecDeque<Arc<FetchRequest>>,
     /// Requests sent (or queued) and not yet answered.
     inflight: BTreeMap<RequestId, Pending>,
     pub(super) ids: Ids,
@@ -36,13 +37,13 @@ pub(super) struct Outbox {
 
 impl Outbox {
     /// Queues a request; the caller writes it to the trace.
-    pub(super) fn push(&mut self, request: FetchRequest) {
+    pub(super) fn push(&mut self, request: Arc<FetchRequest>) {
         self.inflight.insert(request.id, Pending::of(&request));
         self.queue.push_back(request);
     }
 
     /// The next request to hand out.
-    pub(super) fn pop(&mut self) -> Option<FetchRequest> {
+    pub(super) fn pop(&mut self) -> Option<Arc<FetchRequest>> {
         self.queue.pop_front()
     }
 

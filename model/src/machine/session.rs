@@ -27,6 +27,7 @@ use crate::options::Mode;
 use crate::profile::rules::{ConcurrentDisconnect, ConcurrentGet};
 use crate::profile::Profile;
 use serde::Serialize;
+use std::sync::Arc;
 use url::Url;
 
 /// Identifies a call within its session: the order calls were made in.
@@ -105,7 +106,7 @@ pub enum Settled<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallStep {
     /// Send this request and report with [`Session::on_response`].
-    Fetch(FetchRequest),
+    Fetch(Arc<FetchRequest>),
     /// Ask the person; answer with [`Session::on_user`].
     Ask(Prompt),
     /// Start this timer; report with [`Session::on_timer`].

@@ -120,8 +120,8 @@ pub enum Event {
     },
     /// The machine handed a request to the driver.
     Request {
-        /// The request, as handed out.
-        request: FetchRequest,
+        /// The request, as handed out (the same allocation the driver got).
+        request: std::sync::Arc<FetchRequest>,
     },
     /// The driver answered a request, and what the machine made of it.
     Response {
@@ -242,7 +242,7 @@ impl Trace {
     /// Every request handed out, in order.
     pub fn requests(&self) -> impl Iterator<Item = &FetchRequest> {
         self.events.iter().filter_map(|e| match e {
-            Event::Request { request } => Some(request),
+            Event::Request { request } => Some(request.as_ref()),
             _ => None,
         })
     }

@@ -20,6 +20,7 @@ use crate::profile::rules::{UserInfo, UserInfoReturning};
 use crate::profile::Profile;
 use crate::urls::{origin_string, ConfigUrl, UrlError};
 use serde::Serialize;
+use std::sync::Arc;
 use url::Url;
 
 /// Who calls `getUserInfo()`: the calling document and the frames around it.
@@ -91,7 +92,7 @@ pub enum UserInfoOutcome {
 #[serde(tag = "step", rename_all = "lowercase")]
 pub enum UserInfoStep {
     /// Send this request and report with [`UserInfoFlow::on_response`].
-    Fetch(FetchRequest),
+    Fetch(Arc<FetchRequest>),
     /// Nothing until a request handed out earlier is answered.
     Idle,
     /// Settled; the same outcome is returned from now on.
@@ -208,7 +209,8 @@ impl UserInfoFlow {
     }
 
     fn send(&mut self, request: FetchRequest) {
-        self.outbox.push(request.clone());
+        let request = Arc::new(request);
+        self.outbox.push(Arc::clone(&request));
         self.trace.push(Event::Request { request });
     }
 

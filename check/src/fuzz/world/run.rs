@@ -2,6 +2,7 @@
 //! then the flow must settle, once.
 
 use super::*;
+use std::sync::Arc;
 
 /// Which IdP serves a URL.
 fn idp_of(url: &Url) -> Option<usize> {
@@ -119,7 +120,7 @@ pub struct Run {
 
 /// Polls until the machine waits for something other than handing out a
 /// fetch; the fetches handed out join `pending`, as a driver keeps them.
-fn poll(flow: &mut Flow, pending: &mut Vec<FetchRequest>) -> Step {
+fn poll(flow: &mut Flow, pending: &mut Vec<Arc<FetchRequest>>) -> Step {
     drain(flow, |request| pending.push(request))
 }
 
@@ -137,9 +138,9 @@ pub fn run(world: &World) -> Run {
     let mut flow = Flow::from_json(rp, browser, &options, profile);
     let mut server = Server::new(world);
     // Handed out and not answered yet, in the order handed out.
-    let mut pending: Vec<FetchRequest> = Vec::new();
+    let mut pending: Vec<Arc<FetchRequest>> = Vec::new();
     let mut steps = 0;
-    let respond = |flow: &mut Flow, server: &mut Server, pending: &mut Vec<FetchRequest>, k: usize| {
+    let respond = |flow: &mut Flow, server: &mut Server, pending: &mut Vec<Arc<FetchRequest>>, k: usize| {
         let request = pending.remove(k % pending.len());
         let result = server.respond(&request);
         server.answered.push(request.id);

@@ -10,6 +10,7 @@ use super::run::Server;
 use super::*;
 use fedcm_model::machine::login_signal::{LoginSignal, Via};
 use fedcm_model::machine::session::{Call, CallId, CallStep, Session};
+use std::sync::Arc;
 
 /// At most this many extra calls and signals in a session.
 pub const MAX_EXTRA: usize = 4;
@@ -81,7 +82,7 @@ fn settled_count(call: &Call) -> usize {
 
 /// Hands out every call's queued requests (into `pending`) and returns
 /// each unsettled call's step.
-fn poll(session: &mut Session, pending: &mut Vec<(CallId, FetchRequest)>) -> Vec<(CallId, CallStep)> {
+fn poll(session: &mut Session, pending: &mut Vec<(CallId, Arc<FetchRequest>)>) -> Vec<(CallId, CallStep)> {
     let ids: Vec<CallId> = session.calls().map(|(id, _)| id).collect();
     let mut out = Vec::new();
     for id in ids {
@@ -142,7 +143,7 @@ pub fn run_session(world: &World) -> SessionRun {
     let mut session = Session::new(rp, browser, profile);
     session.get(&options, activation);
     let mut server = Server::new(world);
-    let mut pending: Vec<(CallId, FetchRequest)> = Vec::new();
+    let mut pending: Vec<(CallId, Arc<FetchRequest>)> = Vec::new();
     let script = &world.script[..world.script.len().min(MAX_SCRIPT)];
     let extras = &world.session[..world.session.len().min(MAX_EXTRA)];
     let mut steps = 0;
@@ -159,7 +160,7 @@ pub fn run_session(world: &World) -> SessionRun {
         steps += 1;
         let pick = usize::from(m.arg);
         let respond =
-            |session: &mut Session, server: &mut Server, pending: &mut Vec<(CallId, FetchRequest)>, k: usize| {
+            |session: &mut Session, server: &mut Server, pending: &mut Vec<(CallId, Arc<FetchRequest>)>, k: usize| {
                 let (id, request) = pending.remove(k % pending.len());
                 let result = server.respond(&request);
                 server.answered.push(request.id);
