@@ -511,7 +511,7 @@ fn probe_with(
                     break;
                 }
             }
-            Step::Ask(prompt) => match prompt {
+            Step::Ask(prompt) => match Arc::unwrap_or_clone(prompt) {
                 Prompt::AccountChooser { accounts, use_other_account, login_to, dialog } => {
                     if shown.is_none() {
                         shown = Some(dialog_report(

@@ -148,7 +148,7 @@ impl Driver {
                 Step::Ask(prompt) => {
                     let action = actor.answer(&prompt, flow);
                     if let Err(error) = flow.on_user(action.clone()) {
-                        return Err(Stuck::Refused { prompt: Box::new(prompt), action, error });
+                        return Err(Stuck::Refused { prompt: Box::new(Prompt::clone(&prompt)), action, error });
                     }
                 }
                 Step::Wait(timer) if self.timers => flow.on_timer(timer.id),

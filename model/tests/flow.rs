@@ -56,7 +56,8 @@ fn parallel_fetches_are_handed_out_together_and_answered_in_any_order() {
         assert_eq!(step, Step::Idle);
         flow.on_response(batch[0].id, Ok(respond(&batch[0])));
         let (_, step) = collect(&mut flow);
-        let Step::Ask(Prompt::AccountChooser { accounts, .. }) = step else { panic!("{step:?}") };
+        let Step::Ask(prompt) = &step else { panic!("{step:?}") };
+        let Prompt::AccountChooser { accounts, .. } = prompt.as_ref() else { panic!("{step:?}") };
         assert_eq!(accounts[0].account_id, "1234");
         flow.on_user(UserAction::Choose { account_id: "1234".into(), config_url: None }).unwrap();
         let (batch, _) = collect(&mut flow);
@@ -77,7 +78,7 @@ fn the_question_is_repeated_until_answered_and_wrong_answers_change_nothing() {
         }
     }
     let first = flow.next_step();
-    assert!(matches!(first, Step::Ask(Prompt::AccountChooser { .. })));
+    assert!(matches!(&first, Step::Ask(p) if matches!(**p, Prompt::AccountChooser { .. })));
     assert_eq!(flow.next_step(), first);
     let err = flow.on_user(UserAction::Choose { account_id: "nobody".into(), config_url: None }).unwrap_err();
     assert_eq!(err.prompt(), Some("account-chooser"));

@@ -86,7 +86,7 @@ pub(super) fn silent_is_silent(t: &Trace) -> Result<(), String> {
         match e {
             Event::AutoSelected { .. } => auto = true,
             Event::Prompt { prompt } => {
-                let allowed = auto && matches!(prompt, Prompt::ErrorDialog { .. } | Prompt::ContinuationPopup { .. });
+                let allowed = auto && matches!(**prompt, Prompt::ErrorDialog { .. } | Prompt::ContinuationPopup { .. });
                 ensure(allowed, || format!("{} shown under silent mediation", prompt.name()))?;
             }
             _ => {}

@@ -100,7 +100,9 @@ pub(super) fn error_ui_first(t: &Trace) -> Result<(), String> {
     if error.name != ErrorName::IdentityCredentialError {
         return Ok(());
     }
-    let dialog = before(t, at).iter().rposition(|e| matches!(e, Event::Prompt { prompt: Prompt::ErrorDialog { .. } }));
+    let dialog = before(t, at)
+        .iter()
+        .rposition(|e| matches!(e, Event::Prompt { prompt } if matches!(**prompt, Prompt::ErrorDialog { .. })));
     let Some(d) = dialog else { return Err("IdentityCredentialError without the error dialog".into()) };
     let answered = before(t, at).get(d..).unwrap_or_default().iter().any(|e| matches!(e, Event::User { .. }));
     ensure(answered, || "rejected before the error dialog was dismissed".into())

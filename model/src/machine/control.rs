@@ -112,12 +112,15 @@ impl Flow {
             self.trace.push(Event::Enter { state, provider });
         }
         self.control = next;
+        self.asked = None;
     }
 
     /// Enters a step that asks the person, and records the question.
     pub(super) fn ask(&mut self, next: Control) {
         self.transition(next);
         if let Some(prompt) = self.prompt() {
+            let prompt = std::sync::Arc::new(prompt);
+            self.asked = Some(std::sync::Arc::clone(&prompt));
             self.trace.push(Event::Prompt { prompt });
         }
     }

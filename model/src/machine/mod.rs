@@ -160,7 +160,7 @@ pub enum Step {
     /// so handing it out copies nothing.
     Fetch(Arc<FetchRequest>),
     /// Ask the person; answer with [`Flow::on_user`]. Repeated until answered.
-    Ask(Prompt),
+    Ask(Arc<Prompt>),
     /// Start this timer; report with [`Flow::on_timer`].
     Wait(Timer),
     /// Nothing to do until a request handed out earlier is answered.
@@ -192,6 +192,10 @@ pub struct Flow {
     /// bookkeeping visited; see [`Flow::work`].
     work: u64,
     trace: Trace,
+    /// The question [`Flow::ask`] recorded for the step the call rests
+    /// in, shared with the trace so [`Flow::next_step`] hands it out
+    /// without building it again; every transition clears it.
+    asked: Option<Arc<Prompt>>,
     /// The serialized origins of the RP and its embedder, computed once.
     rp_origin: String,
     rp_embedder: String,
@@ -289,6 +293,7 @@ impl Flow {
             unsettled: 0,
             work: 0,
             trace: Trace::for_call(),
+            asked: None,
             rp_origin: rp.origin_str(),
             rp_embedder: rp.embedder_str(),
             rp,
@@ -404,9 +409,17 @@ impl Flow {
         }
         match &self.control {
             Control::Delay(d) => Step::Wait(Timer { id: d.timer, kind: TimerKind::RejectionDelay }),
-            _ => match self.prompt() {
-                Some(p) => Step::Ask(p),
-                None => Step::Idle,
+            // The question `ask` recorded is the one still waiting: the
+            // step it was asked in has not changed (a transition clears it).
+            _ => match &self.asked {
+                Some(p) => {
+                    debug_assert_eq!(Some(p.as_ref()), self.prompt().as_ref(), "the recorded prompt went stale");
+                    Step::Ask(Arc::clone(p))
+                }
+                None => match self.prompt() {
+                    Some(p) => Step::Ask(Arc::new(p)),
+                    None => Step::Idle,
+                },
             },
         }
     }

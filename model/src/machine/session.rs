@@ -108,7 +108,7 @@ pub enum CallStep {
     /// Send this request and report with [`Session::on_response`].
     Fetch(Arc<FetchRequest>),
     /// Ask the person; answer with [`Session::on_user`].
-    Ask(Prompt),
+    Ask(Arc<Prompt>),
     /// Start this timer; report with [`Session::on_timer`].
     Wait(Timer),
     /// Nothing until a request handed out earlier is answered.

@@ -155,8 +155,8 @@ pub enum Event {
     },
     /// The machine asked the person something.
     Prompt {
-        /// What was asked.
-        prompt: Prompt,
+        /// What was asked (shared with the step that handed it out).
+        prompt: std::sync::Arc<Prompt>,
     },
     /// The driver answered a prompt.
     User {
@@ -258,7 +258,7 @@ impl Trace {
     /// Every prompt shown, in order.
     pub fn prompts(&self) -> impl Iterator<Item = &Prompt> {
         self.events.iter().filter_map(|e| match e {
-            Event::Prompt { prompt } => Some(prompt),
+            Event::Prompt { prompt } => Some(prompt.as_ref()),
             _ => None,
         })
     }
