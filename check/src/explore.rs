@@ -25,6 +25,8 @@ use serde_json::{json, Value};
 use std::collections::{HashSet, VecDeque};
 use url::Url;
 
+mod depth_first;
+
 /// One event of the abstract alphabet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
@@ -562,10 +564,12 @@ fn path(start: &Start, arena: &[(u32, u16)], node: u32) -> Vec<Move> {
     out
 }
 
-/// Searches one start, breadth first. `tick` is called every
-/// `limits.progress_every` visited states with the start's counts and
-/// queue length; `None` when `cancel` said to give up.
-fn explore_start(
+/// Searches one start, breadth first, holding every queued state whole:
+/// what [`explore_start`] falls back to for a start with a violation, since
+/// breadth-first order gives the shortest counterexamples directly. `tick`
+/// is called every `limits.progress_every` visited states with the start's
+/// counts and queue length; `None` when `cancel` said to give up.
+fn breadth_first(
     index: usize,
     start: &Start,
     depth: usize,
@@ -671,7 +675,7 @@ pub fn explore_bounded(starts: &[Start], depth: usize, limits: Limits, mut progr
             stats.add(local);
             progress(Progress { done: n, start_finished: false, queued, stats: &stats });
         };
-        let Some(one) = explore_start(n, start, depth, limits, &|| false, &mut tick) else { break };
+        let Some(one) = depth_first::explore_start(n, start, depth, limits, &|| false, &mut tick) else { break };
         let stopped = one.stopped;
         absorb(&mut report, one, limits.max_states);
         if stopped {
@@ -720,14 +724,14 @@ pub fn explore_parallel(
                 return None;
             }
             let cancel = || stop_at.load(Ordering::Relaxed) < pos;
-            let mut tick = |local: &Stats, queued: usize| {
+            let tick = |local: &Stats, queued: usize| {
                 let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
                 let s = &mut *guard;
                 let mut stats = s.totals.clone();
                 stats.add(local);
                 (s.progress)(Progress { done: s.done, start_finished: false, queued, stats: &stats });
             };
-            let one = explore_start(index, start, depth, limits, &cancel, &mut tick)?;
+            let one = depth_first::explore_start_parallel(index, start, depth, limits, &cancel, &tick)?;
             if one.stopped {
                 stop_at.fetch_min(pos, Ordering::Relaxed);
             } else {
