@@ -2,15 +2,17 @@
 //! starting configurations, every ordering of every event from a small
 //! abstract alphabet (a response kind per pending fetch, including the
 //! reorderings of parallel fetches; each answer the person can give; the
-//! timer; an abort), breadth first, up to a depth, checking every
-//! invariant in every state reached.
+//! timer; an abort), up to a depth, checking every invariant in every
+//! state reached.
 //!
-//! A plain breadth-first search over `Flow` clones, deduplicated by
-//! [`fingerprint`], rather than a model-checking crate: the machine is
-//! already a deterministic value with cheap clones, breadth-first order
-//! gives shortest counterexamples directly, and the invariants are
-//! functions over the trace, which a generic checker's state type would
-//! have to carry anyway.
+//! A depth-first search over `Flow` clones, deduplicated by
+//! [`fingerprint`] (`depth_first.rs`: a stack of `depth` states and 16
+//! bytes per state seen, where a breadth-first queue held a whole flow per
+//! state), rather than a model-checking crate: the machine is already a
+//! deterministic value with cheap clones, and the invariants are functions
+//! over the trace, which a generic checker's state type would have to
+//! carry anyway. A start with a violation is searched again breadth first,
+//! which gives its shortest counterexamples directly.
 
 use crate::drive::settle_outbox;
 use crate::fixtures::{self, RP};
@@ -362,9 +364,10 @@ pub struct Report {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Distinct states of one starting configuration after which the
-    /// search stops: a start's states (a `Flow` clone each while queued,
-    /// and its fingerprint) are all held until the start is done, so this
-    /// bounds memory. `u64::MAX` for no bound.
+    /// search stops: a start's fingerprints are all held until the start is
+    /// done, and a start with a violation is searched again breadth first,
+    /// holding a `Flow` clone per queued state, so this bounds memory (and
+    /// time). `u64::MAX` for no bound.
     pub max_states: u64,
     /// Call the progress callback every this many visited states as well
     /// as after each start; 0 for only after each start.
@@ -398,7 +401,9 @@ pub struct Progress<'a> {
     pub done: usize,
     /// Whether this call ends a start (else it is a periodic one within it).
     pub start_finished: bool,
-    /// States waiting in the current start's queue.
+    /// States waiting in the current start's queue when a start with a
+    /// violation is searched breadth first; 0 from the depth-first search,
+    /// whose stack is never longer than the depth.
     pub queued: usize,
     /// The counts so far.
     pub stats: &'a Stats,
@@ -906,6 +911,18 @@ mod tests {
         let parallel = two.install(|| explore_parallel(&starts, 40, limits, Shard::ALL, |_| {}));
         assert!(bounded.stopped.is_some());
         assert_eq!(summary(&parallel), summary(&bounded));
+    }
+
+    /// The depth-first search reaches the breadth-first one's states, with
+    /// its counts, start by start (the pinned counts below check the sum).
+    #[test]
+    fn depth_first_and_breadth_first_searches_count_the_same() {
+        let starts = starts(&Profile::ALL);
+        for (i, start) in starts.iter().enumerate().step_by(29) {
+            let deep = depth_first::explore_start(i, start, 5, Limits::UNBOUNDED, &|| false, &mut |_, _| {});
+            let broad = breadth_first(i, start, 5, Limits::UNBOUNDED, &|| false, &mut |_, _| {});
+            assert_eq!(deep.map(|r| r.stats), broad.map(|r| r.stats), "start {i}");
+        }
     }
 
     #[test]
