@@ -243,7 +243,7 @@ impl<'a> Search<'a> {
             visited: distinct,
             distinct,
             settled: self.settled.load(Ordering::Relaxed),
-            max_depth: (self.depth - fewest) as usize,
+            max_depth: self.depth.saturating_sub(fewest) as usize,
             starts: 1,
         }
     }
@@ -330,7 +330,7 @@ impl<'a> Search<'a> {
             self.transitions.fetch_add(1, Ordering::Relaxed);
         }
         let history = history.advance(&flow);
-        Some(Some((flow, history, spare - 1)))
+        Some(Some((flow, history, spare.saturating_sub(1))))
     }
 
     /// Searches below the frames of `stack`, on this thread.
@@ -348,7 +348,7 @@ impl<'a> Search<'a> {
     /// while it is within [`SPLIT`] levels of the start.
     fn fork<'s>(&'s self, scope: &rayon::Scope<'s>, frame: Frame, tick: &'s (dyn Fn(&Stats, usize) + Sync)) {
         let mut local = |s: &Stats, q: usize| tick(s, q);
-        if self.depth - frame.spare >= SPLIT {
+        if self.depth.saturating_sub(frame.spare) >= SPLIT {
             self.run(&mut vec![frame], &mut local);
             return;
         }
