@@ -2,15 +2,17 @@
 //! starting configurations, every ordering of every event from a small
 //! abstract alphabet (a response kind per pending fetch, including the
 //! reorderings of parallel fetches; each answer the person can give; the
-//! timer; an abort), breadth first, up to a depth, checking every
-//! invariant in every state reached.
+//! timer; an abort), up to a depth, checking every invariant in every
+//! state reached.
 //!
-//! A plain breadth-first search over `Flow` clones, deduplicated by
-//! [`fingerprint`], rather than a model-checking crate: the machine is
-//! already a deterministic value with cheap clones, breadth-first order
-//! gives shortest counterexamples directly, and the invariants are
-//! functions over the trace, which a generic checker's state type would
-//! have to carry anyway.
+//! A depth-first search over `Flow` clones, deduplicated by
+//! [`fingerprint`] (`depth_first.rs`: a stack of `depth` states and 16
+//! bytes per state seen, where a breadth-first queue held a whole flow per
+//! state), rather than a model-checking crate: the machine is already a
+//! deterministic value with cheap clones, and the invariants are functions
+//! over the trace, which a generic checker's state type would have to
+//! carry anyway. A start with a violation is searched again breadth first,
+//! which gives its shortest counterexamples directly.
 
 use crate::drive::settle_outbox;
 use crate::fixtures::{self, RP};
@@ -25,6 +27,8 @@ use serde_json::{json, Value};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use url::Url;
+
+mod depth_first;
 
 /// One event of the abstract alphabet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -361,9 +365,10 @@ pub struct Report {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Distinct states of one starting configuration after which the
-    /// search stops: a start's states (a `Flow` clone each while queued,
-    /// and its fingerprint) are all held until the start is done, so this
-    /// bounds memory. `u64::MAX` for no bound.
+    /// search stops: a start's fingerprints are all held until the start is
+    /// done, and a start with a violation is searched again breadth first,
+    /// holding a `Flow` clone per queued state, so this bounds memory (and
+    /// time). `u64::MAX` for no bound.
     pub max_states: u64,
     /// Call the progress callback every this many visited states as well
     /// as after each start; 0 for only after each start.
@@ -397,7 +402,9 @@ pub struct Progress<'a> {
     pub done: usize,
     /// Whether this call ends a start (else it is a periodic one within it).
     pub start_finished: bool,
-    /// States waiting in the current start's queue.
+    /// States waiting in the current start's queue when a start with a
+    /// violation is searched breadth first; 0 from the depth-first search,
+    /// whose stack is never longer than the depth.
     pub queued: usize,
     /// The counts so far.
     pub stats: &'a Stats,
@@ -445,28 +452,25 @@ impl std::fmt::Display for Shard {
     }
 }
 
-/// A `std::hash::Hasher` fed by `Debug` formatting, so a value's text is
-/// hashed without building a `String`: the same bytes reach the hasher as
-/// `text.hash(&mut hasher)` would give it.
-struct HashWriter(std::collections::hash_map::DefaultHasher);
-
-impl std::fmt::Write for HashWriter {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        std::hash::Hasher::write(&mut self.0, s.as_bytes());
-        Ok(())
-    }
+thread_local! {
+    /// The text [`hash_debug`] writes, kept per thread so that hashing a
+    /// state allocates nothing once the buffer has grown.
+    static TEXT: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
 }
 
-/// The hash of `value`'s `Debug` text, as `format!("{value:?}")` hashed
-/// as a `str`.
+/// The hash of `value`'s `Debug` text: rapidhash (v3) of
+/// `format!("{value:?}")`, without allocating a `String` each time. A fast
+/// hash of good quality, one call over the whole text: SipHash fed the
+/// text in small writes was an eighth of the search's time, and the
+/// history sum needs hashes that behave as random ones.
 fn hash_debug(value: &impl std::fmt::Debug) -> u64 {
     use std::fmt::Write as _;
-    use std::hash::Hasher as _;
-    let mut w = HashWriter(std::collections::hash_map::DefaultHasher::new());
-    let _ = write!(w, "{value:?}");
-    // `str`'s `Hash` ends the bytes with 0xff.
-    w.0.write_u8(0xff);
-    w.0.finish()
+    let mut text = TEXT.take();
+    text.clear();
+    let _ = write!(text, "{value:?}");
+    let hash = rapidhash::v3::rapidhash_v3(text.as_bytes());
+    TEXT.set(text);
+    hash
 }
 
 /// A running history hash: the wrapping sum of the hashes of the trace's
@@ -563,10 +567,12 @@ fn path(start: &Start, arena: &[(u32, u16)], node: u32) -> Vec<Move> {
     out
 }
 
-/// Searches one start, breadth first. `tick` is called every
-/// `limits.progress_every` visited states with the start's counts and
-/// queue length; `None` when `cancel` said to give up.
-fn explore_start(
+/// Searches one start, breadth first, holding every queued state whole:
+/// what [`explore_start`] falls back to for a start with a violation, since
+/// breadth-first order gives the shortest counterexamples directly. `tick`
+/// is called every `limits.progress_every` visited states with the start's
+/// counts and queue length; `None` when `cancel` said to give up.
+fn breadth_first(
     index: usize,
     start: &Start,
     depth: usize,
@@ -672,7 +678,7 @@ pub fn explore_bounded(starts: &[Start], depth: usize, limits: Limits, mut progr
             stats.add(local);
             progress(Progress { done: n, start_finished: false, queued, stats: &stats });
         };
-        let Some(one) = explore_start(n, start, depth, limits, &|| false, &mut tick) else { break };
+        let Some(one) = depth_first::explore_start(n, start, depth, limits, &|| false, &mut tick) else { break };
         let stopped = one.stopped;
         absorb(&mut report, one, limits.max_states);
         if stopped {
@@ -721,14 +727,14 @@ pub fn explore_parallel(
                 return None;
             }
             let cancel = || stop_at.load(Ordering::Relaxed) < pos;
-            let mut tick = |local: &Stats, queued: usize| {
+            let tick = |local: &Stats, queued: usize| {
                 let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
                 let s = &mut *guard;
                 let mut stats = s.totals.clone();
                 stats.add(local);
                 (s.progress)(Progress { done: s.done, start_finished: false, queued, stats: &stats });
             };
-            let one = explore_start(index, start, depth, limits, &cancel, &mut tick)?;
+            let one = depth_first::explore_start_parallel(index, start, depth, limits, &cancel, &tick)?;
             if one.stopped {
                 stop_at.fetch_min(pos, Ordering::Relaxed);
             } else {
@@ -908,6 +914,18 @@ mod tests {
         assert_eq!(summary(&parallel), summary(&bounded));
     }
 
+    /// The depth-first search reaches the breadth-first one's states, with
+    /// its counts, start by start (the pinned counts below check the sum).
+    #[test]
+    fn depth_first_and_breadth_first_searches_count_the_same() {
+        let starts = starts(&Profile::ALL);
+        for (i, start) in starts.iter().enumerate().step_by(29) {
+            let deep = depth_first::explore_start(i, start, 5, Limits::UNBOUNDED, &|| false, &mut |_, _| {});
+            let broad = breadth_first(i, start, 5, Limits::UNBOUNDED, &|| false, &mut |_, _| {});
+            assert_eq!(deep.map(|r| r.stats), broad.map(|r| r.stats), "start {i}");
+        }
+    }
+
     #[test]
     fn shards_parse_and_partition_the_starts() {
         assert_eq!("2/3".parse::<Shard>(), Ok(Shard { k: 2, n: 3 }));
@@ -921,18 +939,14 @@ mod tests {
     }
 
     #[test]
-    fn the_streamed_hash_is_the_hash_of_the_text() {
-        use std::hash::{Hash, Hasher};
+    fn the_buffered_hash_is_the_hash_of_the_text() {
+        use rapidhash::v3::rapidhash_v3;
         let mut flow = starts(&[Profile::Chromium])[5].flow();
         settle_outbox(&mut flow);
         for e in &flow.trace().events {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            format!("{e:?}").hash(&mut h);
-            assert_eq!(hash_debug(e), h.finish());
+            assert_eq!(hash_debug(e), rapidhash_v3(format!("{e:?}").as_bytes()));
         }
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        flow.future_key().hash(&mut h);
-        assert_eq!(hash_debug(&FutureKey(&flow)), h.finish());
+        assert_eq!(hash_debug(&FutureKey(&flow)), rapidhash_v3(flow.future_key().as_bytes()));
     }
 
     /// The explorer's counts at depth 3 over every start, as they were

@@ -17,9 +17,11 @@ pub const EXIT_BOUND: u8 = 3;
 /// [`BYTES_PER_STATE`]. Depth 8's largest configuration has ~37,000.
 pub const DEFAULT_MAX_STATES: u64 = 150_000;
 
-/// Memory one distinct state holds while its configuration is explored
-/// (its `Flow` clone, trace and path): 200,000 states of a depth-40 search
-/// peaked at 2.8 GB RSS. Shallow states are smaller; for messages only.
+/// Memory one distinct state may hold while its configuration is explored:
+/// a start with a violation is searched again breadth first, with a `Flow`
+/// clone, trace and path per queued state (200,000 states of a depth-40
+/// search peaked at 2.8 GB RSS). The depth-first search itself holds about
+/// 32 bytes a state. For messages only.
 pub const BYTES_PER_STATE: u64 = 14 * 1024;
 
 /// How often the model checks in within a start when no
@@ -63,12 +65,11 @@ pub fn main(opts: Options, profiles: &[Profile], out: Option<PathBuf>, json: boo
         explore::explore_parallel(&starts, depth, limits, shard, |p| {
             let stats = p.stats;
             let line = format!(
-                "[{}/{}] {} states visited, {} distinct, {} queued, {:.1}s",
+                "[{}/{}] {} states visited, {} distinct, {:.1}s",
                 p.done,
                 total,
                 stats.visited,
                 stats.distinct,
-                p.queued,
                 began.elapsed().as_secs_f64()
             );
             let since = last_print.elapsed();
