@@ -104,7 +104,7 @@ impl Flow {
             self.fetch_pictures(i, &filtered);
             self.fetch_brand_icon(i);
         }
-        self.set_entry(i, ProviderEntry::Accounts(filtered));
+        self.set_entry(i, ProviderEntry::Accounts(super::digest::Digested::new(filtered)));
         self.after_provider_accounts(i);
     }
 

@@ -34,6 +34,7 @@ mod continuation;
 mod control;
 mod decide;
 pub mod dialog;
+mod digest;
 pub mod disconnect;
 pub mod fetch;
 mod gates;
@@ -580,7 +581,7 @@ impl Flow {
             policy_allowed: self.rp.policy_allowed,
             connect_src: self.rp.connect_src.clone(),
         };
-        self.trace.push(Event::Start(Box::new(start)));
+        self.trace.push(Event::Start(Arc::new(start)));
     }
 
     fn note(&mut self, text: impl Into<String>) {

@@ -94,7 +94,7 @@ impl Flow {
             // Chromium downloads the RP's icon with the pictures once the
             // client metadata is in (decisions A52).
             let icon = icons::chromium_choice_url(&m.value.icons, self.mode).filter(|_| self.rules.fetches_icons);
-            self.providers[i].metadata = Some(m.value);
+            self.providers[i].metadata = Some(super::digest::Digested::new(m.value));
             if let Some(url) = icon {
                 self.fetch_image(i, url);
             }

@@ -3,6 +3,7 @@
 //! and connection gates, then the well-known and config files.
 
 use super::browser::LoginStatus;
+use super::digest::Digested;
 use super::fetch::RequestId;
 use super::fetch::{FetchResult, Pending};
 use super::manifests::Manifests;
@@ -27,7 +28,7 @@ pub(super) enum ProviderEntry {
     /// Credentials were sent to a logged-in IdP but no usable account came
     /// back: UI must follow, so silent tracking is impossible.
     Mismatch,
-    Accounts(Vec<Account>),
+    Accounts(Digested<Vec<Account>>),
 }
 
 /// Where one provider is. Each stage but `Skipped` and `Done` is a spec
@@ -156,8 +157,8 @@ pub(super) struct Provider {
     /// The login status read at the start (spec's local `loginStatus`).
     pub(super) status_at_start: LoginStatus,
     pub(super) stage: ProviderStage,
-    pub(super) config: Option<Config>,
-    pub(super) metadata: Option<ClientMetadata>,
+    pub(super) config: Option<Digested<Config>>,
+    pub(super) metadata: Option<Digested<ClientMetadata>>,
     /// Whether the client metadata was asked for since the last accounts
     /// fetch (Chromium asks once per accounts response, whatever came back).
     pub(super) metadata_asked: bool,
@@ -345,7 +346,7 @@ impl Flow {
                 self.maybe_providers_done();
             }
             Ok(config) => {
-                self.providers[i].config = Some(config);
+                self.providers[i].config = Some(Digested::new(config));
                 if for_login {
                     self.open_login_popup(i, super::login_popup::AfterLogin::FetchAccounts);
                 } else {

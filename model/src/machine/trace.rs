@@ -42,8 +42,10 @@ fn is_true(b: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
-    /// The run began with these inputs; always the first event of a `get()` trace.
-    Start(Box<Start>),
+    /// The run began with these inputs; always the first event of a `get()`
+    /// trace. Shared: it never changes, so cloning a trace (the explorer
+    /// clones a flow per move) copies none of the inputs.
+    Start(std::sync::Arc<Start>),
     /// `disconnect()` started.
     StartDisconnect {
         /// The RP's serialized origin.

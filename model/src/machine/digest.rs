@@ -1,0 +1,82 @@
+//! A value the machine holds unchanged once set, which the model checker's
+//! state key names by a digest instead of its whole text.
+
+use std::fmt::{self, Write as _};
+use std::hash::{DefaultHasher, Hasher as _};
+use std::ops::Deref;
+use std::sync::OnceLock;
+
+/// An IdP document (a config, client metadata, an accounts list) kept as
+/// parsed. The model checker hashes the `Debug` text of every state's
+/// [`super::Flow::write_future_key`], and writing a whole config (each URL
+/// field by field) for every state cost it more than the transitions.
+/// This `Debug` writes a 64-bit digest of the value's own `Debug` text
+/// instead, made the first time it is asked for and carried by every
+/// clone: two keys still agree exactly when the texts do, up to a digest
+/// collision (the state fingerprint is a 64-bit hash already). Everything
+/// else reads the value through `Deref`; nothing changes it in place, so
+/// the digest cannot go stale.
+#[derive(Clone)]
+pub(crate) struct Digested<T> {
+    value: T,
+    digest: OnceLock<u64>,
+}
+
+impl<T> Digested<T> {
+    pub(crate) fn new(value: T) -> Digested<T> {
+        Digested { value, digest: OnceLock::new() }
+    }
+}
+
+impl<T> Deref for Digested<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: PartialEq> PartialEq for Digested<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Digested<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digest = *self.digest.get_or_init(|| {
+            let mut w = HashWriter(DefaultHasher::new());
+            // Writing into a hasher cannot fail.
+            let _ = write!(w, "{:?}", self.value);
+            w.0.finish()
+        });
+        write!(f, "#{digest:016x}")
+    }
+}
+
+/// `fmt::Write` into a hasher, so the text is never built.
+struct HashWriter(DefaultHasher);
+
+impl fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_texts_share_a_digest_and_different_ones_do_not() {
+        let a = Digested::new(vec!["https://idp.example/accounts"]);
+        let b = Digested::new(vec!["https://idp.example/accounts"]);
+        let c = Digested::new(vec!["https://idp.example/account"]);
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_ne!(format!("{a:?}"), format!("{c:?}"));
+        // A clone carries the digest made before it.
+        assert_eq!(format!("{:?}", a.clone()), format!("{a:?}"));
+        assert_eq!(*a, vec!["https://idp.example/accounts"]);
+    }
+}
