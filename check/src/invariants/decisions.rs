@@ -142,7 +142,7 @@ pub(super) fn passive_asks_only_known_idps(t: &Trace) -> Result<(), String> {
     if o.mode != Mode::Passive || s.profile.rules().passive_providers != PassiveProviders::ConnectedOrSameSite {
         return Ok(());
     }
-    let Ok(rp) = url::Url::parse(&s.rp) else { return Ok(()) };
+    let Some(rp) = s.rp_url() else { return Ok(()) };
     for (_, r) in requests(t) {
         let Some(cfg) = config_url(t, r.provider) else { continue };
         let idp = cfg.url().origin().ascii_serialization();

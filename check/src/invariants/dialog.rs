@@ -7,7 +7,6 @@ use fedcm_model::machine::dialog::{display_key, site_for_display, BUTTON_CONTRAS
 use fedcm_model::machine::prompt::{AccountChoice, Dialog, Prompt};
 use fedcm_model::profile::rules::{AccountOrder, BrandColors, DialogWords};
 use fedcm_model::trace::Trace;
-use url::Url;
 
 fn choosers(t: &Trace) -> impl Iterator<Item = (&Vec<AccountChoice>, &Dialog)> {
     t.prompts().filter_map(|p| match p {
@@ -22,8 +21,8 @@ fn choosers(t: &Trace) -> impl Iterator<Item = (&Vec<AccountChoice>, &Dialog)> {
 /// an embedded widget pass for the page around it.
 pub(super) fn dialog_names_the_top_site(t: &Trace) -> Result<(), String> {
     let Some(s) = t.start() else { return Ok(()) };
-    let (Ok(rp), Ok(top)) = (Url::parse(&s.rp), Url::parse(&s.embedder)) else { return Ok(()) };
-    let (rp_site, top_site) = (site_for_display(&rp), site_for_display(&top));
+    let (Some(rp), Some(top)) = (s.rp_url(), s.embedder_url()) else { return Ok(()) };
+    let (rp_site, top_site) = (site_for_display(rp), site_for_display(top));
     for (_, d) in choosers(t) {
         let fits = match &d.top {
             None => d.rp == top_site,

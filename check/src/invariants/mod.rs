@@ -316,9 +316,9 @@ pub(super) fn requested(
         .ok_or_else(|| format!("the trace names provider {provider}, but the options have {}", o.providers.len()))
 }
 
-pub(super) fn config_url(t: &Trace, provider: usize) -> Option<ConfigUrl> {
+pub(super) fn config_url(t: &Trace, provider: usize) -> Option<&ConfigUrl> {
     let (_, o) = start(t)?;
-    o.providers.get(provider)?.config_url.clone().ok()
+    o.providers.get(provider)?.config_url.as_ref().ok()
 }
 
 pub(super) fn idp_origin(t: &Trace, provider: usize) -> Option<String> {

@@ -87,7 +87,7 @@ pub(super) fn accounts_reveal_nothing(t: &Trace) -> Result<(), String> {
 pub(super) fn fetch_ordering(t: &Trace) -> Result<(), String> {
     // The well-known file is enforced only across sites (a same-site
     // RP's may be fetched, as Chromium does, but its verdict is ignored).
-    let rp = t.start().and_then(|s| Url::parse(&s.rp).ok());
+    let rp = t.start().and_then(|s| s.rp_url());
     let cross_site = |provider: usize| match (&rp, config_url(t, provider)) {
         (Some(rp), Some(config)) => !fedcm_model::same_site(rp, config.url()),
         _ => true,
@@ -274,7 +274,7 @@ pub(super) fn policy_refused_sends_nothing(t: &Trace) -> Result<(), String> {
 pub(super) fn no_fetch_csp_blocks(t: &Trace) -> Result<(), String> {
     let Some(s) = t.start() else { return Ok(()) };
     let (Some(list), Some(options)) = (&s.connect_src, &s.options) else { return Ok(()) };
-    let Ok(page) = Url::parse(&s.rp) else { return Ok(()) };
+    let Some(page) = s.rp_url() else { return Ok(()) };
     for r in t.requests().filter(|r| matches!(r.kind, FetchKind::WellKnown | FetchKind::Config)) {
         let Some(p) = options.providers.get(r.provider) else { continue };
         let Ok(config) = &p.config_url else { continue };

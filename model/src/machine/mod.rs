@@ -580,6 +580,7 @@ impl Flow {
             browser: self.browser.clone(),
             policy_allowed: self.rp.policy_allowed,
             connect_src: self.rp.connect_src.clone(),
+            parsed: Default::default(),
         };
         self.trace.push(Event::Start(Arc::new(start)));
     }

@@ -11,6 +11,8 @@ use super::prompt::{Prompt, UserAction};
 use super::state::State;
 use crate::problem::Problem;
 use serde::Serialize;
+use std::sync::OnceLock;
+use url::Url;
 
 /// The inputs of a run, so a trace can be checked on its own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,6 +34,44 @@ pub struct Start {
     /// The RP's `connect-src` (recorded only when its CSP has one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connect_src: Option<crate::csp::SourceList>,
+    /// `rp` and `embedder` parsed the first time a reader asks.
+    #[serde(skip)]
+    pub(crate) parsed: ParsedOrigins,
+}
+
+impl Start {
+    /// `rp` as a URL, parsed once however many invariants read it (a
+    /// trace's start is shared by every clone of the trace, so the model
+    /// checker parses it once per starting configuration, not per state).
+    pub fn rp_url(&self) -> Option<&Url> {
+        self.parsed.rp.get_or_init(|| Url::parse(&self.rp).ok()).as_ref()
+    }
+
+    /// `embedder` as a URL, parsed once.
+    pub fn embedder_url(&self) -> Option<&Url> {
+        self.parsed.embedder.get_or_init(|| Url::parse(&self.embedder).ok()).as_ref()
+    }
+}
+
+/// [`Start`]'s origins parsed on demand. A cache, not a fact: equal and
+/// written the same whether filled or not, so a trace compares and hashes
+/// the same before and after a reader filled it.
+#[derive(Clone, Default)]
+pub struct ParsedOrigins {
+    rp: OnceLock<Option<Url>>,
+    embedder: OnceLock<Option<Url>>,
+}
+
+impl PartialEq for ParsedOrigins {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for ParsedOrigins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
 }
 
 fn is_true(b: &bool) -> bool {
