@@ -262,16 +262,14 @@ pub fn assertion(data: &[u8]) {
     let endpoint = cached_assertion_endpoint();
     let results = Profile::ALL.map(|profile| idp::assertion::parse(&response, endpoint, profile));
     check_results(&results);
-    for result in &results {
-        if let Ok(parsed) = result {
-            use idp::assertion::AssertionResponse;
-            match &parsed.value {
-                AssertionResponse::ContinueOn(url) => {
-                    assert_eq!(url.origin(), endpoint.url().origin(), "continue_on {url} is cross-origin")
-                }
-                AssertionResponse::ContinueOnRejected(problem) => assert_eq!(problem.severity, Severity::Error),
-                AssertionResponse::Token(_) | AssertionResponse::Error(_) => {}
+    for parsed in results.iter().flatten() {
+        use idp::assertion::AssertionResponse;
+        match &parsed.value {
+            AssertionResponse::ContinueOn(url) => {
+                assert_eq!(url.origin(), endpoint.url().origin(), "continue_on {url} is cross-origin")
             }
+            AssertionResponse::ContinueOnRejected(problem) => assert_eq!(problem.severity, Severity::Error),
+            AssertionResponse::Token(_) | AssertionResponse::Error(_) => {}
         }
     }
 }
