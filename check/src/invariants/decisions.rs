@@ -146,7 +146,7 @@ pub(super) fn passive_asks_only_known_idps(t: &Trace) -> Result<(), String> {
     for (_, r) in requests(t) {
         let Some(cfg) = config_url(t, r.provider) else { continue };
         let idp = cfg.url().origin().ascii_serialization();
-        let known = s.browser.has_connection(&s.embedder, &s.rp, &idp) || same_site(&rp, cfg.url());
+        let known = s.browser.has_connection(&s.embedder, &s.rp, &idp) || same_site(rp, cfg.url());
         ensure(known, || {
             format!("passive mode asked {idp}, which the RP neither is connected to nor shares a site with")
         })?;

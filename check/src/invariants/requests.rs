@@ -278,7 +278,7 @@ pub(super) fn no_fetch_csp_blocks(t: &Trace) -> Result<(), String> {
     for r in t.requests().filter(|r| matches!(r.kind, FetchKind::WellKnown | FetchKind::Config)) {
         let Some(p) = options.providers.get(r.provider) else { continue };
         let Ok(config) = &p.config_url else { continue };
-        ensure(list.allows(config.url(), &page), || {
+        ensure(list.allows(config.url(), page), || {
             format!("{} was fetched though connect-src blocks {}", r.url, config.url())
         })?;
     }
