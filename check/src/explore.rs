@@ -236,16 +236,24 @@ pub fn starts(profiles: &[Profile]) -> Vec<Start> {
     out
 }
 
-/// Every move possible in this state.
-pub fn moves(flow: &mut Flow) -> Vec<Move> {
+/// What a state offers before its moves are listed, shared by [`moves`]
+/// and the depth-first search's choices so both list them alike: the step
+/// once every queued request is out, and the requests waiting for an
+/// answer; `None` once the call has settled.
+fn open_state(flow: &mut Flow) -> Option<(Step, Vec<Arc<FetchRequest>>)> {
     let step = settle_outbox(flow);
     // The session's cheap question and the prompt agree in every explored state.
     debug_assert_eq!(flow.is_asking(), flow.prompt().is_some());
-    let mut out = Vec::new();
     if let Step::Done(_) = step {
-        return out;
+        return None;
     }
-    let pending = pending(flow);
+    Some((step, pending(flow)))
+}
+
+/// Every move possible in this state.
+pub fn moves(flow: &mut Flow) -> Vec<Move> {
+    let mut out = Vec::new();
+    let Some((step, pending)) = open_state(flow) else { return out };
     for r in &pending {
         for (variant, _) in responses(r.kind, &r.url) {
             out.push(Move::Respond { kind: r.kind, provider: r.provider, url: r.url.to_string(), variant });

@@ -23,7 +23,7 @@
 //! states are in when the bound is reached depends on the order, so the
 //! parallel search hands a bounded start to the sequential one).
 
-use super::{answers, breadth_first, pending, History, Limits, Start, StartReport, Stats};
+use super::{answers, breadth_first, open_state, History, Limits, Start, StartReport, Stats};
 use crate::drive::settle_outbox;
 use crate::invariants;
 use fedcm_model::machine::fetch::{FetchKind, FetchResult, RequestId};
@@ -84,13 +84,8 @@ thread_local! {
 /// provider and URL is answered as the earlier one, as `apply` finds it),
 /// each answer to the prompt, the timer, the abort.
 fn choices(flow: &mut Flow) -> Vec<Choice> {
-    let step = settle_outbox(flow);
-    debug_assert_eq!(flow.is_asking(), flow.prompt().is_some());
     let mut out = Vec::new();
-    if let Step::Done(_) = step {
-        return out;
-    }
-    let pending = pending(flow);
+    let Some((step, pending)) = open_state(flow) else { return out };
     let mut cache = RESPONSES.take();
     for r in &pending {
         let Some(target) = pending.iter().find(|p| p.kind == r.kind && p.provider == r.provider && p.url == r.url)
