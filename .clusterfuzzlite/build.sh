@@ -9,6 +9,8 @@ cd "$SRC/fedcm-workbench"
 
 # FUZZ_TARGET_DIR (unset in the image) lets the local check build elsewhere.
 TARGET_DIR=${FUZZ_TARGET_DIR:-fuzz/target}
+# The public suffix list without coverage counters (fuzz/env.sh).
+source fuzz/env.sh
 cargo fuzz build -O --target-dir "$TARGET_DIR"
 BIN=$TARGET_DIR/x86_64-unknown-linux-gnu/release
 

@@ -68,6 +68,8 @@ TARGET_DIR="$ROOT/fuzz/target"
 [ "$SANITIZER" = address ] || TARGET_DIR="$ROOT/fuzz/target/sanitizer-$SANITIZER"
 [ "$OPT" = 0 ] || TARGET_DIR="$ROOT/fuzz/target/sanitizer-$SANITIZER-O"
 FUZZ=(cargo +nightly fuzz)
+# The public suffix list without coverage counters (fuzz/env.sh).
+source "$ROOT/fuzz/env.sh"
 BUILD_ARGS=(--sanitizer "$SANITIZER" --target-dir "$TARGET_DIR")
 [ "$OPT" = 0 ] || BUILD_ARGS+=(-O)
 

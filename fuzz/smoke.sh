@@ -5,6 +5,9 @@
 # dictionary, and fails on any crash, timeout (10 s) or out-of-memory
 # (2 GiB). New inputs go to a temporary directory; crash inputs stay under
 # fuzz/artifacts/<target>/ for the CI log and for tests/fuzz-crashes/.
+# The public suffix list is built without coverage counters (fuzz/env.sh),
+# and a target with more than 40,000 counters fails: that is the list
+# instrumented after all.
 #
 #   fuzz/smoke.sh [SECONDS]     (default 20)
 set -euo pipefail
@@ -15,6 +18,8 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly -
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
 FUZZ=(cargo +nightly fuzz)
+# The public suffix list without coverage counters (fuzz/env.sh).
+source fuzz/env.sh
 echo "fuzz smoke: sanitizer address, ${SECONDS_EACH}s per target"
 "${FUZZ[@]}" build --sanitizer address
 # cargo-fuzz builds into fuzz/target, or into CARGO_TARGET_DIR when it is set.
@@ -23,6 +28,9 @@ BIN=${CARGO_TARGET_DIR:-fuzz/target}/x86_64-unknown-linux-gnu/release
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=()
+# More coverage counters than this in one target means the suffix list was
+# instrumented after all (see fuzz/env.sh).
+MAX_COUNTERS=40000
 for t in $("${FUZZ[@]}" list); do
     mkdir -p "$work/$t" "fuzz/artifacts/$t"
     # What `cargo +nightly fuzz run $t $work/$t fuzz/corpus/$t -- ...` runs,
@@ -32,7 +40,15 @@ for t in $("${FUZZ[@]}" list); do
         "$work/$t" "fuzz/corpus/$t" >"$work/$t.log" 2>&1; then
         runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$work/$t.log" | grep -oE '[0-9]+$' || echo '?')
         cov=$(grep -oE 'cov: [0-9]+' "$work/$t.log" | tail -1 | grep -oE '[0-9]+' || echo '?')
-        printf 'ok    %-16s %10s runs %6s edges\n' "$t" "$runs" "$cov"
+        counters=$(grep -oE '[0-9]+ inline 8-bit counters' "$work/$t.log" | head -1 | awk '{ print $1 }')
+        # With the suffix list instrumented, the targets that reach a site
+        # check carry 73,000-95,000 counters; without it, under 30,000.
+        if [ "${counters:-0}" -gt "$MAX_COUNTERS" ] && [ "${FEDCM_FUZZ_FULL_COVERAGE:-0}" != 1 ]; then
+            printf 'FAIL  %-16s %s coverage counters, over %s: is the public suffix list instrumented? (fuzz/uninstrumented.sh)\n' "$t" "$counters" "$MAX_COUNTERS"
+            failed+=("$t")
+            continue
+        fi
+        printf 'ok    %-16s %10s runs %6s edges %6s counters\n' "$t" "$runs" "$cov" "$counters"
     else
         printf 'FAIL  %-16s\n' "$t"
         grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written' "$work/$t.log" | head -8 || true

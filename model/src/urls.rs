@@ -75,7 +75,7 @@ pub fn is_potentially_trustworthy(url: &Url) -> bool {
 /// list; `None` for IP addresses, `localhost` and bare public suffixes.
 pub fn registrable_domain(url: &Url) -> Option<&str> {
     match url.host()? {
-        Host::Domain(d) => psl::domain_str(d),
+        Host::Domain(d) => fedcm_suffix::registrable_domain(d),
         _ => None,
     }
 }
