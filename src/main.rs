@@ -67,8 +67,10 @@ enum Command {
         #[arg(long, default_value_t = 6)]
         depth: usize,
         /// Stop when one starting configuration reaches this many distinct
-        /// states (all held in memory until it is done, up to ~14 KB each in
-        /// deep searches; the default is about 2 GB).
+        /// states. The depth-first search keeps 16 bytes a state; a start with
+        /// a violation is searched again breadth first for the shortest
+        /// counterexample, holding up to ~14 KB a state (the default bounds
+        /// that at about 2 GB).
         #[arg(long, default_value_t = explore::DEFAULT_MAX_STATES, value_parser = clap::value_parser!(u64).range(1..))]
         max_states: u64,
         /// Print a progress line every N states checked (default: by the

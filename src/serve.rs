@@ -146,7 +146,7 @@ fn endpoint_kinds(scenario: &Scenario, idp: &MockIdp) -> Vec<(Url, FetchKind)> {
     let mut kinds = Vec::new();
     for raw in config_urls {
         let Ok(config_url) = ConfigUrl::parse(&raw) else { continue };
-        kinds.push((config_url.well_known_url(), FetchKind::WellKnown));
+        kinds.push((config_url.well_known_url().clone(), FetchKind::WellKnown));
         kinds.push((config_url.url().clone(), FetchKind::Config));
         let probe = probe_request(FetchKind::Config, Method::Get, config_url.url().clone());
         // The config file the scenario serves first, not counted as served.

@@ -29,6 +29,7 @@ mod idl;
 pub mod idp;
 mod json;
 pub mod machine;
+mod memo;
 pub mod mutation;
 pub mod options;
 mod problem;

@@ -6,6 +6,7 @@
 //! spec `#helper-algorithms`), so it is same-origin with the config and
 //! potentially trustworthy by construction.
 
+use crate::memo::Memo;
 use crate::mutation::mutant;
 use serde::Serialize;
 use std::fmt;
@@ -137,6 +138,9 @@ pub(crate) fn origin_string(url: &Url) -> String {
 pub struct ConfigUrl {
     raw: String,
     url: Url,
+    /// [`ConfigUrl::well_known_url`], built on first use: the invariants
+    /// ask for it in every state the model checker reaches.
+    well_known: Memo<Url>,
 }
 
 impl ConfigUrl {
@@ -148,7 +152,7 @@ impl ConfigUrl {
         if !is_potentially_trustworthy(&url) {
             return Err(UrlError::NotTrustworthy { url: url.to_string() });
         }
-        Ok(ConfigUrl { raw: raw.to_string(), url })
+        Ok(ConfigUrl { raw: raw.to_string(), url, well_known: Memo::default() })
     }
 
     /// The RP's string, unnormalized.
@@ -196,7 +200,11 @@ impl ConfigUrl {
     /// (spec `#fetch-config-file`). Hosts without a registrable domain (IP
     /// literals, `localhost`) keep their own origin, port included: the spec
     /// leaves this undefined, and Chromium does the same for localhost.
-    pub fn well_known_url(&self) -> Url {
+    pub fn well_known_url(&self) -> &Url {
+        self.well_known.get_or_init(|| self.build_well_known_url())
+    }
+
+    fn build_well_known_url(&self) -> Url {
         let u = &self.url;
         let (host, port) = match registrable_domain(u) {
             Some(domain) => (domain, None),
@@ -381,6 +389,17 @@ mod tests {
             let u = Url::parse(s).unwrap();
             assert_eq!(origin_string(&u), u.origin().ascii_serialization(), "{s}");
         }
+    }
+
+    #[test]
+    fn asking_for_the_well_known_url_changes_neither_equality_nor_debug_text() {
+        // The model checker fingerprints states by their Debug text.
+        let asked = ConfigUrl::parse("https://accounts.idp.example/config.json").unwrap();
+        let fresh = asked.clone();
+        assert_eq!(asked.well_known_url().as_str(), "https://idp.example/.well-known/web-identity");
+        assert_eq!(asked, fresh);
+        assert_eq!(format!("{asked:?}"), format!("{fresh:?}"));
+        assert_eq!(asked.well_known_url(), fresh.well_known_url());
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub(super) fn fixed_well_known(t: &Trace) -> Result<(), String> {
         if seen.insert(r.provider) {
             if let Some(cfg) = config_url(t, r.provider) {
                 let want = cfg.well_known_url();
-                ensure(r.url == want, || format!("well-known fetched at {} instead of {want}", r.url))?;
+                ensure(&r.url == want, || format!("well-known fetched at {} instead of {want}", r.url))?;
             }
         }
     }

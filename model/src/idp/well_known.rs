@@ -97,13 +97,13 @@ pub fn check(well_known: &WellKnown, config_url: &ConfigUrl, config: &Config, pr
     }
     // The spec resolves entries against the config URL, with the
     // same-origin rule; Chromium resolves them against the well-known URL.
-    let base = std::cell::OnceCell::new();
     let exactly_one = profile.rules().well_known_list == WellKnownList::ExactlyOne;
     let resolve = |field: &str, value: &str| -> Result<url::Url, Problem> {
         if exactly_one {
             config_url.resolve(value).map(crate::urls::Endpoint::into_url)
         } else {
-            base.get_or_init(|| config_url.well_known_url())
+            config_url
+                .well_known_url()
                 .join(value)
                 .map_err(|e| crate::urls::UrlError::Unparsable { value: value.to_string(), reason: e.to_string() })
         }

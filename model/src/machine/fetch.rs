@@ -156,7 +156,9 @@ impl FetchRequest {
 
     /// The decoded value of form field `name`, if the body has it.
     pub fn form_field(&self, name: &str) -> Option<String> {
-        self.form().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        // The first match, decoding only the pairs before it.
+        let body = self.body.as_deref()?;
+        url::form_urlencoded::parse(body.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
     }
 
     /// A GET with no cookies and an opaque origin, asking for JSON: the

@@ -61,7 +61,7 @@ impl Manifests {
         let well_known = if !well_known_enforced && same_site_skip {
             None
         } else {
-            let mut url = config_url.well_known_url();
+            let mut url = config_url.well_known_url().clone();
             if mutant!(WellKnownWithQuery) {
                 url.set_query(Some("client_id=c"));
             }

@@ -9,9 +9,9 @@ use super::fetch::{FetchKind, FetchRequest, RequestId};
 use super::outcome::Outcome;
 use super::prompt::{Prompt, UserAction};
 use super::state::State;
+use crate::memo::Memo;
 use crate::problem::Problem;
 use serde::Serialize;
-use std::sync::OnceLock;
 use url::Url;
 
 /// The inputs of a run, so a trace can be checked on its own.
@@ -53,25 +53,12 @@ impl Start {
     }
 }
 
-/// [`Start`]'s origins parsed on demand. A cache, not a fact: equal and
-/// written the same whether filled or not, so a trace compares and hashes
-/// the same before and after a reader filled it.
-#[derive(Clone, Default)]
+/// [`Start`]'s origins parsed on demand ([`Memo`]s: a trace compares and
+/// hashes the same before and after a reader filled them).
+#[derive(Clone, Default, PartialEq, Debug)]
 pub struct ParsedOrigins {
-    rp: OnceLock<Option<Url>>,
-    embedder: OnceLock<Option<Url>>,
-}
-
-impl PartialEq for ParsedOrigins {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for ParsedOrigins {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("..")
-    }
+    rp: Memo<Option<Url>>,
+    embedder: Memo<Option<Url>>,
 }
 
 fn is_true(b: &bool) -> bool {
