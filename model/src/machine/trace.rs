@@ -53,7 +53,7 @@ impl Start {
     }
 }
 
-/// [`Start`]'s origins parsed on demand ([`Memo`]s: a trace compares and
+/// [`Start`]'s origins parsed on demand (memos: a trace compares and
 /// hashes the same before and after a reader filled them).
 #[derive(Clone, Default, PartialEq, Debug)]
 pub struct ParsedOrigins {
