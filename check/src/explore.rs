@@ -460,25 +460,19 @@ impl std::fmt::Display for Shard {
     }
 }
 
-thread_local! {
-    /// The text [`hash_debug`] writes, kept per thread so that hashing a
-    /// state allocates nothing once the buffer has grown.
-    static TEXT: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
-}
-
-/// The hash of `value`'s `Debug` text: rapidhash (v3) of
-/// `format!("{value:?}")`, without allocating a `String` each time. A fast
-/// hash of good quality, one call over the whole text: SipHash fed the
-/// text in small writes was an eighth of the search's time, and the
+/// The hasher of fingerprints: rapidhash's quality variant, with its fixed
+/// default seed (the same fingerprints on every run and machine, so shards
+/// agree). Fast over the many small writes of derived `Hash`, and the
 /// history sum needs hashes that behave as random ones.
-fn hash_debug(value: &impl std::fmt::Debug) -> u64 {
-    use std::fmt::Write as _;
-    let mut text = TEXT.take();
-    text.clear();
-    let _ = write!(text, "{value:?}");
-    let hash = rapidhash::v3::rapidhash_v3(text.as_bytes());
-    TEXT.set(text);
-    hash
+type FingerprintHasher = rapidhash::quality::RapidHasher<'static>;
+use std::hash::Hasher as _;
+
+/// The hash of `value` by [`FingerprintHasher`]. States were hashed by
+/// their `Debug` text before; formatting it was a third of the search.
+fn hash_of(value: &impl std::hash::Hash) -> u64 {
+    let mut hasher = FingerprintHasher::default_const();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A running history hash: the wrapping sum of the hashes of the trace's
@@ -495,24 +489,16 @@ impl History {
     fn advance(mut self, flow: &Flow) -> History {
         let events = &flow.trace().events;
         for e in events.get(self.len..).unwrap_or(&[]) {
-            self.sum = self.sum.wrapping_add(hash_debug(e));
+            self.sum = self.sum.wrapping_add(hash_of(e));
         }
         self.len = events.len();
         self
     }
 
     fn fingerprint(self, flow: &Flow) -> u64 {
-        hash_debug(&FutureKey(flow)) ^ self.sum.rotate_left(17)
-    }
-}
-
-/// `Flow::future_key`'s text, written straight into a hasher.
-struct FutureKey<'a>(&'a Flow);
-
-impl std::fmt::Debug for FutureKey<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The key's text itself, as `future_key` returns it (not quoted).
-        self.0.write_future_key(f)
+        let mut hasher = FingerprintHasher::default_const();
+        flow.hash_future_key(&mut hasher);
+        hasher.finish() ^ self.sum.rotate_left(17)
     }
 }
 
@@ -946,15 +932,43 @@ mod tests {
         }
     }
 
+    /// The fingerprint hashes (`Hash`) tell states and events apart exactly
+    /// where their `Debug` texts (the text key) do: over every state within
+    /// three moves of a spread of starts, equal texts hash alike and
+    /// different texts do not.
     #[test]
-    fn the_buffered_hash_is_the_hash_of_the_text() {
-        use rapidhash::v3::rapidhash_v3;
-        let mut flow = starts(&[Profile::Chromium])[5].flow();
-        settle_outbox(&mut flow);
-        for e in &flow.trace().events {
-            assert_eq!(hash_debug(e), rapidhash_v3(format!("{e:?}").as_bytes()));
+    fn hashes_and_texts_tell_the_same_states_apart() {
+        use std::collections::HashMap;
+        let mut keys: HashMap<String, u64> = HashMap::new();
+        let mut events: HashMap<String, u64> = HashMap::new();
+        for start in starts(&Profile::ALL).iter().step_by(7) {
+            let mut root = start.flow();
+            settle_outbox(&mut root);
+            let mut level = vec![root];
+            for _ in 0..3 {
+                let mut next = Vec::new();
+                for mut flow in level {
+                    for m in moves(&mut flow) {
+                        let mut child = flow.clone();
+                        if apply(&mut child, &m) {
+                            settle_outbox(&mut child);
+                            next.push(child);
+                        }
+                    }
+                    let mut hasher = FingerprintHasher::default_const();
+                    flow.hash_future_key(&mut hasher);
+                    assert_eq!(*keys.entry(flow.future_key()).or_insert(hasher.finish()), hasher.finish());
+                    for e in &flow.trace().events {
+                        assert_eq!(*events.entry(format!("{e:?}")).or_insert(hash_of(e)), hash_of(e));
+                    }
+                }
+                level = next;
+            }
         }
-        assert_eq!(hash_debug(&FutureKey(&flow)), rapidhash_v3(flow.future_key().as_bytes()));
+        let distinct = |m: &HashMap<String, u64>| m.values().collect::<std::collections::HashSet<_>>().len();
+        assert!(keys.len() > 1000 && events.len() > 200, "{} keys, {} events", keys.len(), events.len());
+        assert_eq!(distinct(&keys), keys.len(), "two different keys hash alike");
+        assert_eq!(distinct(&events), events.len(), "two different events hash alike");
     }
 
     /// The explorer's counts at depth 3 over every start, as they were

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// An opaque sRGB colour. Alpha is dropped: Chromium forces brand colours
 /// opaque, and the spec gives the dialog no use for transparency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use url::Url;
 
 /// The sources of a `connect-src` (or `default-src`) directive.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct SourceList {
     /// The directive's name (`connect-src` or `default-src`).
     pub directive: String,

@@ -36,7 +36,7 @@ impl<'a> Object<'a> {
 }
 
 /// The JSON type of a value, for error messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
     /// JSON `null`, which is not the same as an absent member.

@@ -13,7 +13,7 @@ use crate::urls::{ConfigUrl, UrlError};
 use serde::Serialize;
 
 /// `identity.mode`: how the RP asks for the dialog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Shown without a gesture; the browser may decline.
@@ -25,7 +25,7 @@ pub enum Mode {
 }
 
 /// `identity.context`: which wording the dialog's title uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Context {
     /// "Sign in to RP with IdP".
@@ -40,7 +40,7 @@ pub enum Context {
 }
 
 /// Credential Management's `mediation`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Mediation {
     /// Only auto re-authentication; never show UI.
@@ -55,7 +55,7 @@ pub enum Mediation {
 }
 
 /// The argument of `navigator.credentials.get()`, once converted and checked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 pub struct RequestOptions {
     /// `identity.providers`, in the RP's order (the chooser keeps it).
     pub providers: Vec<ProviderRequest>,
@@ -68,7 +68,7 @@ pub struct RequestOptions {
 }
 
 /// One entry of `identity.providers`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 pub struct ProviderRequest {
     /// The RP's string, exactly (returned as `IdentityCredential.configURL`).
     pub config_url_raw: String,

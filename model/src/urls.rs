@@ -13,7 +13,7 @@ use std::fmt;
 use url::{Host, Origin, Url};
 
 /// Why a URL was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum UrlError {
     /// The WHATWG parser rejected it (with or without a base).
@@ -134,7 +134,7 @@ pub(crate) fn origin_string(url: &Url) -> String {
 /// The `configURL` an RP passed: absolute, potentially trustworthy.
 /// `as_str` keeps the RP's exact string, which `IdentityCredential.configURL`
 /// must return unnormalized (spec `#fetch-identity-assertion`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConfigUrl {
     raw: String,
     url: Url,
@@ -393,12 +393,20 @@ mod tests {
 
     #[test]
     fn asking_for_the_well_known_url_changes_neither_equality_nor_debug_text() {
-        // The model checker fingerprints states by their Debug text.
+        // The model checker fingerprints states by their Hash; the session
+        // explorer by their Debug text.
         let asked = ConfigUrl::parse("https://accounts.idp.example/config.json").unwrap();
         let fresh = asked.clone();
         assert_eq!(asked.well_known_url().as_str(), "https://idp.example/.well-known/web-identity");
         assert_eq!(asked, fresh);
         assert_eq!(format!("{asked:?}"), format!("{fresh:?}"));
+        let hash = |c: &ConfigUrl| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            c.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&asked), hash(&fresh));
         assert_eq!(asked.well_known_url(), fresh.well_known_url());
     }
 

@@ -22,7 +22,7 @@ use url::Url;
 
 /// An endpoint whose same-origin check the spec defers to the step that
 /// uses it: either usable, or the problem that step will report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Checked<T> {
     /// Same-origin with the config and potentially trustworthy.
@@ -42,7 +42,7 @@ impl<T> Checked<T> {
 }
 
 /// The config file, with every endpoint resolved against the config URL.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 pub struct Config {
     /// Where the credentialed accounts GET goes; checked on arrival.
     pub accounts_endpoint: Endpoint,
@@ -84,7 +84,7 @@ impl Config {
 }
 
 /// `branding`: how the browser's dialog may show the IdP.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default, Hash)]
 pub struct Branding {
     /// A CSS color for the dialog's background, read in the profile's
     /// grammar (decisions A60).
@@ -98,7 +98,7 @@ pub struct Branding {
 }
 
 /// One usable `branding.icons` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct Icon {
     /// Resolved against the config URL (the spec does not say against what;
     /// Chromium resolves IdP icons against the config URL).

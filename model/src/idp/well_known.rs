@@ -17,7 +17,7 @@ use crate::urls::ConfigUrl;
 use serde::Serialize;
 
 /// The well-known file: which config files the IdP allows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct WellKnown {
     /// The allowed config URLs, as written (resolved only when checked).
     pub provider_urls: Vec<String>,

@@ -18,7 +18,7 @@ use crate::urls::origin_string;
 use std::borrow::Cow;
 
 /// The account the assertion is for, and how it was chosen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub(super) struct Selection {
     pub(super) provider: ProviderIx,
     pub(super) account_id: String,
@@ -29,7 +29,7 @@ pub(super) struct Selection {
 
 /// The assertion POST is out. `id` is `None` only while an assertion
 /// endpoint that cannot be used sends the call on to the error dialog.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) struct FetchAssertion {
     pub(super) selection: Selection,
     id: Option<RequestId>,

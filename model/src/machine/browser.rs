@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An IdP origin's entry in the Login Status map, as the IdP last set it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum LoginStatus {
     /// Signed in: the IdP said so, or the accounts fetch returned accounts.
@@ -87,7 +87,7 @@ impl Ord for dyn ConnectionKey + '_ {
 /// returning accounts most recently used first (decisions A60). It
 /// serializes as a list, least recently used first, and a list read in
 /// is taken as used in its order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub struct Connections {
     used: BTreeMap<Connection, u64>,
     uses: u64,
@@ -173,7 +173,7 @@ impl<'de> Deserialize<'de> for Connections {
 
 /// What the browser remembers between calls; the machine reads it at the start
 /// and changes it as the spec says.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Hash)]
 pub struct BrowserState {
     /// IdP origin -> status; a missing origin is `unknown`.
     pub login_status: BTreeMap<String, LoginStatus>,

@@ -16,7 +16,7 @@ use crate::options::Mode;
 use crate::profile::rules::{AccountOrder, UseOtherAccount};
 
 /// The chooser is shown; what it lists is read from the providers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) struct Chooser;
 
 impl Chooser {

@@ -11,7 +11,7 @@ use super::Flow;
 use url::Url;
 
 /// The IdP's `continue_on` pop-up is open at `url`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) struct Continuation {
     pub(super) selection: Selection,
     pub(super) url: Url,

@@ -18,7 +18,7 @@ use super::Flow;
 
 /// The step a call rests in. The model checker hashes its `Debug` form
 /// ([`Flow::future_key`]), so it is derived and shows every field.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) enum Control {
     /// Providers are being fetched; each provider's stage has its own label.
     Gather,

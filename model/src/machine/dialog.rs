@@ -25,7 +25,7 @@ pub const TEXT_CONTRAST: f64 = 4.5;
 pub const BUTTON_CONTRAST: f64 = 3.0;
 
 /// The account chooser as a person sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct Dialog {
     /// `identity.context`, which the title's words follow.
     pub context: Context,
@@ -53,7 +53,7 @@ pub struct Dialog {
 }
 
 /// The shape of the chooser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Form {
     /// One account and one button: "Continue as NAME" (sign in or sign up).
@@ -66,7 +66,7 @@ pub enum Form {
 }
 
 /// What the dialog shows of one IdP's `branding`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct Brand {
     /// Index into the RP's `providers`.
     pub provider: usize,

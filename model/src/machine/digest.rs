@@ -2,20 +2,20 @@
 //! state key names by a digest instead of its whole text.
 
 use std::fmt::{self, Write as _};
-use std::hash::{DefaultHasher, Hasher as _};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::Deref;
 use std::sync::OnceLock;
 
 /// An IdP document (a config, client metadata, an accounts list) kept as
-/// parsed. The model checker hashes the `Debug` text of every state's
-/// [`super::Flow::write_future_key`], and writing a whole config (each URL
-/// field by field) for every state cost it more than the transitions.
-/// This `Debug` writes a 64-bit digest of the value's own `Debug` text
-/// instead, made the first time it is asked for and carried by every
-/// clone: two keys still agree exactly when the texts do, up to a digest
-/// collision (the state fingerprint is a 64-bit hash already). Everything
-/// else reads the value through `Deref`; nothing changes it in place, so
-/// the digest cannot go stale.
+/// parsed. The model checker hashes every state's future key
+/// ([`super::Flow::hash_future_key`]), and hashing (once, writing) a whole
+/// config for every state cost it more than the transitions. This
+/// `Debug` writes, and this `Hash` hashes, a 64-bit digest of the value's
+/// own `Debug` text instead, made the first time it is asked for and
+/// carried by every clone: two keys still agree exactly when the texts
+/// do, up to a digest collision (the state fingerprint is a 64-bit hash
+/// already). Everything else reads the value through `Deref`; nothing
+/// changes it in place, so the digest cannot go stale.
 #[derive(Clone)]
 pub(crate) struct Digested<T> {
     value: T,
@@ -42,15 +42,28 @@ impl<T: PartialEq> PartialEq for Digested<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Digested<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digest = *self.digest.get_or_init(|| {
+impl<T: fmt::Debug> Digested<T> {
+    fn digest(&self) -> u64 {
+        *self.digest.get_or_init(|| {
             let mut w = HashWriter(DefaultHasher::new());
             // Writing into a hasher cannot fail.
             let _ = write!(w, "{:?}", self.value);
             w.0.finish()
-        });
-        write!(f, "#{digest:016x}")
+        })
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Digested<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{:016x}", self.digest())
+    }
+}
+
+/// The digest, as `Debug` writes it: [`super::Flow::hash_future_key`]
+/// hashes what the text key shows.
+impl<T: fmt::Debug> Hash for Digested<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.digest());
     }
 }
 

@@ -49,7 +49,7 @@ impl FetchKind {
 }
 
 /// The HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// Every fetch but the two POSTs.
@@ -59,7 +59,7 @@ pub enum Method {
 }
 
 /// Fetch's credentials mode: whether cookies go with the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Credentials {
     /// No cookies.
@@ -69,7 +69,7 @@ pub enum Credentials {
 }
 
 /// Fetch's request mode: whether the response must pass a CORS check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum RequestMode {
     /// No CORS check; the browser reads the response itself.
@@ -79,7 +79,7 @@ pub enum RequestMode {
 }
 
 /// Fetch's redirect mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Redirect {
     /// A redirect is followed (the well-known fetch, and the spec's
@@ -94,7 +94,7 @@ pub enum Redirect {
 /// into the trace; a third copy would cost a clone per fetch on the hot
 /// path. (A well-known redirect resolves against the URL its manifests
 /// step keeps.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pending {
     /// The request's id.
     pub id: RequestId,
@@ -112,7 +112,7 @@ impl Pending {
 }
 
 /// One HTTP request the driver must send for the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct FetchRequest {
     /// Names the request when the driver answers.
     pub id: RequestId,

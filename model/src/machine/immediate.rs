@@ -14,7 +14,7 @@ use crate::urls::origin_string;
 use serde::Serialize;
 
 /// Which call settles at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum ImmediateCall {
     /// `navigator.credentials.store(credential)` with an `IdentityCredential`.

@@ -14,7 +14,7 @@ use crate::profile::rules::LoginSuccess;
 use url::Url;
 
 /// What follows a successful login pop-up, and what a failed one means.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Hash)]
 pub(super) enum AfterLogin {
     /// Active mode, logged out before any account fetch.
     FetchAccounts,
@@ -25,7 +25,7 @@ pub(super) enum AfterLogin {
 }
 
 /// A mismatched IdP: the person is offered to log in to it again.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) struct ConfirmIdpLogin {
     pub(super) provider: ProviderIx,
 }
@@ -55,7 +55,7 @@ impl ConfirmIdpLogin {
 }
 
 /// The IdP's login pop-up is open at `url`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) struct LoginPopup {
     pub(super) provider: ProviderIx,
     url: Url,

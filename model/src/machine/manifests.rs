@@ -17,7 +17,7 @@ use url::Url;
 /// How many redirects the well-known fetch follows (Fetch's limit).
 const MAX_REDIRECTS: usize = 20;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(crate) enum Slot<T> {
     Waiting(RequestId),
     Ready(T),
@@ -26,7 +26,7 @@ pub(crate) enum Slot<T> {
     Taken,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(crate) struct Manifests {
     pub config_url: ConfigUrl,
     /// `None` when the RP and the IdP are same-site under `spec`: no

@@ -456,26 +456,35 @@ impl Flow {
         self.outbox.pending()
     }
 
-    /// Everything that decides the machine's future, as text for a model
-    /// checker to hash (the checker adds the history from the trace).
+    /// Everything that decides the machine's future, as text (the session
+    /// explorer's key; the checker adds the history from the trace). The
+    /// parts are those [`Flow::hash_future_key`] hashes.
     pub fn future_key(&self) -> String {
-        let mut key = String::new();
-        // Writing into a `String` cannot fail.
-        let _ = self.write_future_key(&mut key);
-        key
-    }
-
-    /// [`Flow::future_key`]'s text, written into `out` (a hasher, say)
-    /// without building the `String`.
-    pub fn write_future_key(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
-        write!(
-            out,
+        format!(
             "{:?}|{:?}|{:?}|{:?}",
             self.control,
             self.providers.values().map(Provider::key).collect::<Vec<_>>(),
             self.outbox.key(),
             self.browser,
         )
+    }
+
+    /// [`Flow::future_key`]'s parts fed to a hasher instead of written as
+    /// text: the model checker's fingerprint of a state, without formatting.
+    /// Every part's `Hash` reads what its `Debug` writes (both derived, or
+    /// written to agree), so two states hash alike where their keys' texts
+    /// are equal, up to collisions.
+    pub fn hash_future_key<H: std::hash::Hasher>(&self, state: &mut H) {
+        use std::hash::Hash as _;
+        self.control.hash(state);
+        let mut providers = 0usize;
+        for p in self.providers.values() {
+            p.key().hash(state);
+            providers += 1;
+        }
+        state.write_usize(providers);
+        self.outbox.key().hash(state);
+        self.browser.hash(state);
     }
 
     /// Lets a driver record a decision of its own in the trace (e.g. that a

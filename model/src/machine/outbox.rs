@@ -67,7 +67,7 @@ impl Outbox {
     /// What a model checker must see of the outbox: what is queued and what
     /// is in flight. The id counter is left out: two calls that differ only
     /// in how many ids they used have the same future.
-    pub(super) fn key(&self) -> impl std::fmt::Debug + '_ {
+    pub(super) fn key(&self) -> impl std::fmt::Debug + std::hash::Hash + '_ {
         (&self.inflight, &self.queue)
     }
 }

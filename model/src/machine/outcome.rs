@@ -8,7 +8,7 @@ use url::Url;
 /// What the RP's promise resolves with (spec
 /// `#browser-api-identity-credential-interface`). Only the assertion step
 /// can make one, so no path yields a token without an assertion response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityCredential {
     token: serde_json::Value,
@@ -38,7 +38,7 @@ impl IdentityCredential {
 }
 
 /// The exception's name as JavaScript sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 pub enum ErrorName {
     /// Failures the RP must not be able to tell apart (most of the algorithm's rejections).
     NetworkError,
@@ -235,7 +235,7 @@ impl Reason {
 }
 
 /// Why `get()` or `disconnect()` rejected: what JavaScript sees, and the model's explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 pub struct Rejection {
     /// The exception's name.
     pub name: ErrorName,
@@ -280,7 +280,7 @@ impl Rejection {
 }
 
 /// How `get()` settles.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum Outcome {
     /// The promise resolves with an `IdentityCredential`.

@@ -15,14 +15,14 @@ use std::collections::BTreeSet;
 use url::Url;
 
 /// Waiting for the client metadata of the providers whose accounts are shown.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) struct ClientMetadataStep {
     waiting: BTreeSet<RequestId>,
     then: AfterMetadata,
 }
 
 /// What follows the client metadata.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Hash)]
 pub(super) enum AfterMetadata {
     /// The chooser.
     Chooser,

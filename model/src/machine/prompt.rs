@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// One account as the chooser shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct AccountChoice {
     /// Index into the RP's `providers`.
     pub provider: usize,
@@ -42,7 +42,7 @@ fn is_false(b: &bool) -> bool {
 
 /// A question the browser puts to the person, through its own UI or a
 /// pop-up at the IdP.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 #[serde(tag = "prompt", rename_all = "kebab-case")]
 pub enum Prompt {
     /// The account chooser (or, for one account, the sign-in/sign-up
@@ -104,7 +104,7 @@ impl Prompt {
 }
 
 /// What the person (or the IdP page in a pop-up) does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum UserAction {
     /// Picks an account in the chooser. `config_url` disambiguates when

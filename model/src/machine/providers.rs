@@ -22,7 +22,7 @@ use crate::urls::{origin_string, same_site, ConfigUrl};
 
 /// What a provider contributes once its fetches are done (the spec's
 /// provider map values).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub(super) enum ProviderEntry {
     LoggedOut,
     /// Credentials were sent to a logged-in IdP but no usable account came
@@ -34,7 +34,7 @@ pub(super) enum ProviderEntry {
 /// Where one provider is. Each stage but `Skipped` and `Done` is a spec
 /// step, and entering it writes its trace label ([`ProviderStage::label`]):
 /// the label comes from the stage, never set beside it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) enum ProviderStage {
     Skipped,
     /// Reading the login status and the connection gates (transient).
@@ -204,7 +204,7 @@ impl Provider {
     }
 
     /// What of the provider decides the call's future (for [`Flow::future_key`]).
-    pub(super) fn key(&self) -> impl std::fmt::Debug + '_ {
+    pub(super) fn key(&self) -> impl std::fmt::Debug + std::hash::Hash + '_ {
         (&self.stage, &self.config, &self.metadata, self.metadata_asked, self.status_at_start, &self.before_login)
     }
 }

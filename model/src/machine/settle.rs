@@ -16,7 +16,7 @@ use crate::profile::rules::{CredentialConfigUrl, ErrorMember};
 use url::Url;
 
 /// The error dialog is shown; dismissing it rejects with `rejection`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) struct ErrorDialog {
     rejection: Rejection,
 }
@@ -45,7 +45,7 @@ impl ErrorDialog {
 }
 
 /// Waiting out the privacy delay before rejecting with `rejection`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub(super) struct Delay {
     pub(super) timer: TimerId,
     rejection: Rejection,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use url::Url;
 
 /// The inputs of a run, so a trace can be checked on its own.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 pub struct Start {
     /// The profile the run follows.
     pub profile: crate::Profile,
@@ -55,7 +55,7 @@ impl Start {
 
 /// [`Start`]'s origins parsed on demand (memos: a trace compares and
 /// hashes the same before and after a reader filled them).
-#[derive(Clone, Default, PartialEq, Debug)]
+#[derive(Clone, Default, PartialEq, Debug, Hash)]
 pub struct ParsedOrigins {
     rp: Memo<Option<Url>>,
     embedder: Memo<Option<Url>>,
@@ -66,7 +66,7 @@ fn is_true(b: &bool) -> bool {
 }
 
 /// One thing that happened in a run, as the trace records it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
     /// The run began with these inputs; always the first event of a `get()`
@@ -231,7 +231,7 @@ pub enum Event {
 }
 
 /// What the machine made of a response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum ResponseResult {
     /// The document passed and the machine went on with it.

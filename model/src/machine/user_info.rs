@@ -47,7 +47,7 @@ impl Caller {
 }
 
 /// `IdentityProviderConfig`: `configURL` and `clientId`, both required.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct UserInfoOptions {
     /// `configURL`, as passed.
     #[serde(rename = "configURL")]

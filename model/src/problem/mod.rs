@@ -87,7 +87,7 @@ impl std::str::FromStr for Document {
 }
 
 /// How bad a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The document is rejected (or, for deferred URL checks, the step that
@@ -132,7 +132,7 @@ pub(crate) const CM_REQUEST: &str = "credential-management-1#algorithm-request";
 pub(crate) const CM_OPTIONS: &str = "credential-management-1#dictdef-credentialrequestoptions";
 
 /// One problem found in a document or in request options.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Problem {
     /// Whether the document is rejected or only warned about.
     pub severity: Severity,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// Every rule the model checks. `id()` is stable: tests, scenario files and
 /// CI match on it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Hash)]
 #[serde(tag = "rule", rename_all = "kebab-case")]
 pub enum Rule {
     // --- transport: "extract the JSON fetch response" ---
