@@ -50,7 +50,7 @@ impl Chooser {
                         idp: flow.providers[provider].origin.clone(),
                         account: account_id.clone(),
                     };
-                    if flow.browser.connect(c.clone()) {
+                    if flow.browser_mut().connect(c.clone()) {
                         flow.trace.push(Event::ConnectionAdded { connection: c });
                     }
                 }

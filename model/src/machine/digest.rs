@@ -4,27 +4,35 @@
 use std::fmt::{self, Write as _};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::Deref;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// An IdP document (a config, client metadata, an accounts list) kept as
 /// parsed. The model checker hashes every state's future key
 /// ([`super::Flow::hash_future_key`]), and hashing (once, writing) a whole
 /// config for every state cost it more than the transitions. This
 /// `Debug` writes, and this `Hash` hashes, a 64-bit digest of the value's
-/// own `Debug` text instead, made the first time it is asked for and
-/// carried by every clone: two keys still agree exactly when the texts
-/// do, up to a digest collision (the state fingerprint is a 64-bit hash
-/// already). Everything else reads the value through `Deref`; nothing
-/// changes it in place, so the digest cannot go stale.
-#[derive(Clone)]
-pub(crate) struct Digested<T> {
+/// own `Debug` text instead, made the first time it is asked for: two
+/// keys still agree exactly when the texts do, up to a digest collision
+/// (the state fingerprint is a 64-bit hash already). Everything else reads the value through `Deref`; nothing
+/// changes it in place, so the digest cannot go stale. The value and its
+/// digest are shared by every clone (the model checker clones a flow for
+/// every move), so a clone copies no document and the digest is made once.
+pub(crate) struct Digested<T>(Arc<Inner<T>>);
+
+struct Inner<T> {
     value: T,
     digest: OnceLock<u64>,
 }
 
 impl<T> Digested<T> {
     pub(crate) fn new(value: T) -> Digested<T> {
-        Digested { value, digest: OnceLock::new() }
+        Digested(Arc::new(Inner { value, digest: OnceLock::new() }))
+    }
+}
+
+impl<T> Clone for Digested<T> {
+    fn clone(&self) -> Digested<T> {
+        Digested(Arc::clone(&self.0))
     }
 }
 
@@ -32,22 +40,22 @@ impl<T> Deref for Digested<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.value
+        &self.0.value
     }
 }
 
 impl<T: PartialEq> PartialEq for Digested<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
+        Arc::ptr_eq(&self.0, &other.0) || self.0.value == other.0.value
     }
 }
 
 impl<T: fmt::Debug> Digested<T> {
     fn digest(&self) -> u64 {
-        *self.digest.get_or_init(|| {
+        *self.0.digest.get_or_init(|| {
             let mut w = HashWriter(DefaultHasher::new());
             // Writing into a hasher cannot fail.
-            let _ = write!(w, "{:?}", self.value);
+            let _ = write!(w, "{:?}", self.0.value);
             w.0.finish()
         })
     }

@@ -177,7 +177,10 @@ pub struct Flow {
     /// The profile's rule choices ([`Profile::rules`]), read by every step.
     rules: &'static Rules,
     rp: Rp,
-    browser: BrowserState,
+    /// Shared until the call changes it (a connection, a login status, the
+    /// mediation flag: seldom), so the model checker's clone of a flow for
+    /// every move does not copy the browser's maps.
+    browser: Arc<BrowserState>,
     mode: Mode,
     mediation: Mediation,
     /// `identity.context`: the dialog's wording.
@@ -284,7 +287,7 @@ impl Flow {
         Flow {
             profile,
             rules: profile.rules(),
-            browser,
+            browser: Arc::new(browser),
             mode: Mode::Passive,
             mediation: Mediation::Optional,
             context: Context::Signin,
@@ -377,6 +380,12 @@ impl Flow {
     /// The browser state, with the changes this request made.
     pub fn browser(&self) -> &BrowserState {
         &self.browser
+    }
+
+    /// The browser state to change: copied first if a clone of this flow
+    /// shares it.
+    fn browser_mut(&mut self) -> &mut BrowserState {
+        Arc::make_mut(&mut self.browser)
     }
 
     /// Everything the request did so far.
@@ -586,7 +595,7 @@ impl Flow {
             rp: self.rp_origin.clone(),
             embedder: self.rp_embedder.clone(),
             options,
-            browser: self.browser.clone(),
+            browser: BrowserState::clone(&self.browser),
             policy_allowed: self.rp.policy_allowed,
             connect_src: self.rp.connect_src.clone(),
             parsed: Default::default(),
@@ -612,7 +621,7 @@ impl Flow {
         if mutant!(NoLoginStatusUpdate) {
             return;
         }
-        self.browser.set_login_status(origin, status);
+        self.browser_mut().set_login_status(origin, status);
         self.trace.push(Event::LoginStatusSet { origin: origin.to_string(), status });
     }
 

@@ -19,6 +19,7 @@ use crate::options::{Mediation, Mode, ProviderRequest};
 use crate::problem::Problem;
 use crate::profile::rules::{LoginStatusUse, PassiveProviders};
 use crate::urls::{origin_string, same_site, ConfigUrl};
+use std::sync::Arc;
 
 /// What a provider contributes once its fetches are done (the spec's
 /// provider map values).
@@ -150,8 +151,10 @@ impl std::ops::IndexMut<ProviderIx> for Providers {
 /// One entry of the RP's `providers`, and what the call learned of it.
 #[derive(Debug, Clone)]
 pub(super) struct Provider {
-    pub(super) request: ProviderRequest,
-    pub(super) config_url: Option<ConfigUrl>,
+    /// What the RP asked for, and its config URL: fixed for the call, so
+    /// shared by the model checker's clones of a flow rather than copied.
+    pub(super) request: Arc<ProviderRequest>,
+    pub(super) config_url: Option<Arc<ConfigUrl>>,
     /// Serialized IdP origin (the provider map key).
     pub(super) origin: String,
     /// The login status read at the start (spec's local `loginStatus`).
@@ -171,10 +174,10 @@ pub(super) struct Provider {
 
 impl Provider {
     pub(super) fn new(request: ProviderRequest) -> Provider {
-        let config_url = request.config_url.clone().ok();
+        let config_url = request.config_url.clone().ok().map(Arc::new);
         let origin = config_url.as_ref().map(|c| origin_string(c.url())).unwrap_or_else(|| "null".into());
         Provider {
-            request,
+            request: Arc::new(request),
             config_url,
             origin,
             status_at_start: LoginStatus::Unknown,

@@ -75,14 +75,16 @@ impl Flow {
             _ => p.request.config_url_raw.clone(),
         };
         let credential = IdentityCredential::new(token, auto, config_url);
-        if self.browser.connect(connection.clone()) {
+        if self.browser_mut().connect(connection.clone()) {
             self.trace.push(Event::ConnectionAdded { connection });
         }
         // A successful sign-in is the mediation `preventSilentAccess()`
         // asked for: Chromium clears the flag then; the spec never does
         // (ambiguity A5).
-        if self.rules.sign_in_clears_mediation && self.browser.requires_user_mediation.remove(&self.rp_origin) {
-            self.trace.push(Event::UserMediationCleared { origin: self.rp_origin.clone() });
+        if self.rules.sign_in_clears_mediation && self.browser.requires_user_mediation.contains(&self.rp_origin) {
+            let origin = self.rp_origin.clone();
+            self.browser_mut().requires_user_mediation.remove(&origin);
+            self.trace.push(Event::UserMediationCleared { origin });
         }
         self.settle(Outcome::Resolve { credential });
         if mutant!(RequestAfterSettle) {

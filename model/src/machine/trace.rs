@@ -251,10 +251,24 @@ pub enum ResponseResult {
 }
 
 /// Every event of one run, in order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Default, PartialEq, Serialize)]
 pub struct Trace {
     /// The events, oldest first.
     pub events: Vec<Event>,
+}
+
+/// Events still to come after the copy point, room for which a clone
+/// reserves: the model checker clones a flow for every move and the move
+/// appends a few events at once, so a clone of exactly the length would
+/// grow (and copy the events again) straight away.
+const CLONE_HEADROOM: usize = 8;
+
+impl Clone for Trace {
+    fn clone(&self) -> Trace {
+        let mut events = Vec::with_capacity(self.events.len() + CLONE_HEADROOM);
+        events.extend(self.events.iter().cloned());
+        Trace { events }
+    }
 }
 
 impl Trace {
