@@ -41,4 +41,4 @@ pub use json::JsonType;
 pub use machine::trace;
 pub use problem::{Document, JsError, Problem, Rule, Severity};
 pub use profile::{Profile, MAX_BODY_BYTES};
-pub use urls::{is_potentially_trustworthy, registrable_domain, same_site, ConfigUrl, Endpoint, UrlError};
+pub use urls::{is_potentially_trustworthy, registrable_domain, same_origin, same_site, ConfigUrl, Endpoint, UrlError};

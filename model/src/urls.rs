@@ -101,7 +101,7 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
 
 /// `a.origin() == b.origin()`, without building the origins for the
 /// schemes whose origin is a (scheme, host, port) tuple.
-pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+pub fn same_origin(a: &Url, b: &Url) -> bool {
     let tuple = |u: &Url| matches!(u.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
     if tuple(a) && tuple(b) {
         a.scheme() == b.scheme() && a.host() == b.host() && a.port_or_known_default() == b.port_or_known_default()
@@ -141,6 +141,8 @@ pub struct ConfigUrl {
     /// [`ConfigUrl::well_known_url`], built on first use: the invariants
     /// ask for it in every state the model checker reaches.
     well_known: Memo<Url>,
+    /// [`ConfigUrl::origin_serialized`], made on first use.
+    origin_text: Memo<String>,
 }
 
 impl ConfigUrl {
@@ -152,7 +154,7 @@ impl ConfigUrl {
         if !is_potentially_trustworthy(&url) {
             return Err(UrlError::NotTrustworthy { url: url.to_string() });
         }
-        Ok(ConfigUrl { raw: raw.to_string(), url, well_known: Memo::default() })
+        Ok(ConfigUrl { raw: raw.to_string(), url, well_known: Memo::default(), origin_text: Memo::default() })
     }
 
     /// The RP's string, unnormalized.
@@ -168,6 +170,12 @@ impl ConfigUrl {
     /// The IdP's origin.
     pub fn origin(&self) -> Origin {
         self.url.origin()
+    }
+
+    /// The IdP's origin serialized, made once (the invariants compare it
+    /// with the trace's origins in every state the model checker reaches).
+    pub fn origin_serialized(&self) -> &str {
+        self.origin_text.get_or_init(|| self.url.origin().ascii_serialization())
     }
 
     /// "computing the manifest URL": resolve `value` against the config URL

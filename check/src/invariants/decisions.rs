@@ -57,10 +57,8 @@ pub(super) fn auto_reauthn_only_connected(t: &Trace) -> Result<(), String> {
         let idp = idp_origin(t, *p).unwrap_or_default();
         let client = &requested(o, *p)?.client_id;
         for (a, approved) in accounts.iter().zip(approved_clients) {
-            let connection =
-                Connection { embedder: s.embedder.clone(), rp: s.rp.clone(), idp: idp.clone(), account: a.clone() };
             let vetoed = approved.as_ref().is_some_and(|c| !c.contains(client));
-            if s.browser.connections.contains(&connection) && !vetoed {
+            if s.browser.is_connected(&s.embedder, &s.rp, idp, a) && !vetoed {
                 eligible.push((*p, a.clone()));
             }
         }
@@ -101,7 +99,7 @@ pub(super) fn silent_is_silent(t: &Trace) -> Result<(), String> {
         .collect();
     for (_, r) in requests(t) {
         let Some(idp) = idp_origin(t, r.provider) else { continue };
-        ensure(connected.contains(idp.as_str()), || {
+        ensure(connected.contains(idp), || {
             format!("silent mediation fetched {} for an IdP with no connection", r.url)
         })?;
     }
@@ -126,7 +124,7 @@ pub(super) fn logged_out_no_accounts(t: &Trace) -> Result<(), String> {
             _ => continue,
         };
         let Some(idp) = idp_origin(t, r.provider) else { continue };
-        if s.browser.login_status(&idp) != LoginStatus::LoggedOut {
+        if s.browser.login_status(idp) != LoginStatus::LoggedOut {
             continue;
         }
         ensure(logged_in_first, || format!("accounts fetched from logged-out {idp}"))?;
@@ -145,8 +143,8 @@ pub(super) fn passive_asks_only_known_idps(t: &Trace) -> Result<(), String> {
     let Some(rp) = s.rp_url() else { return Ok(()) };
     for (_, r) in requests(t) {
         let Some(cfg) = config_url(t, r.provider) else { continue };
-        let idp = cfg.url().origin().ascii_serialization();
-        let known = s.browser.has_connection(&s.embedder, &s.rp, &idp) || same_site(rp, cfg.url());
+        let idp = cfg.origin_serialized();
+        let known = s.browser.has_connection(&s.embedder, &s.rp, idp) || same_site(rp, cfg.url());
         ensure(known, || {
             format!("passive mode asked {idp}, which the RP neither is connected to nor shares a site with")
         })?;
@@ -198,7 +196,7 @@ pub(super) fn no_silent_tracking(t: &Trace) -> Result<(), String> {
     let empty_after_credentials = t.events.iter().any(|e| match e {
         Event::ProviderEntry { provider, accounts, .. } if accounts.is_empty() => {
             let idp = idp_origin(t, *provider).unwrap_or_default();
-            s.browser.login_status(&idp) == LoginStatus::LoggedIn && fetched.contains(provider)
+            s.browser.login_status(idp) == LoginStatus::LoggedIn && fetched.contains(provider)
         }
         _ => false,
     });
@@ -265,9 +263,9 @@ pub(super) fn privacy_delay(t: &Trace) -> Result<(), String> {
 pub(super) fn duplicates_rejected(t: &Trace) -> Result<(), String> {
     let Some((s, o)) = start(t) else { return Ok(()) };
     // The spec compares origins; Chromium compares config URLs.
-    let keys: Vec<String> = match s.profile.rules().duplicate_key {
+    let keys: Vec<&str> = match s.profile.rules().duplicate_key {
         DuplicateKey::Origin => (0..o.providers.len()).filter_map(|i| idp_origin(t, i)).collect(),
-        DuplicateKey::ConfigUrl => o.providers.iter().map(|p| p.config_url_raw.clone()).collect(),
+        DuplicateKey::ConfigUrl => o.providers.iter().map(|p| p.config_url_raw.as_str()).collect(),
     };
     let mut seen = BTreeSet::new();
     let dup = !keys.iter().all(|k| seen.insert(k));

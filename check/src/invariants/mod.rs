@@ -6,7 +6,7 @@
 //! not apply to a run (say, a disconnect trace) holds vacuously. A checker
 //! reports a violation; it never panics, whatever the trace holds.
 
-use fedcm_model::machine::browser::{Connection, LoginStatus};
+use fedcm_model::machine::browser::LoginStatus;
 use fedcm_model::machine::fetch::{Credentials, FetchKind, FetchRequest, Method, Redirect, RequestId, RequestMode};
 use fedcm_model::machine::outcome::{ErrorName, Outcome};
 use fedcm_model::machine::prompt::{Prompt, UserAction};
@@ -321,8 +321,8 @@ pub(super) fn config_url(t: &Trace, provider: usize) -> Option<&ConfigUrl> {
     o.providers.get(provider)?.config_url.as_ref().ok()
 }
 
-pub(super) fn idp_origin(t: &Trace, provider: usize) -> Option<String> {
-    config_url(t, provider).map(|c| c.url().origin().ascii_serialization())
+pub(super) fn idp_origin(t: &Trace, provider: usize) -> Option<&str> {
+    config_url(t, provider).map(ConfigUrl::origin_serialized)
 }
 
 /// The events before `at` (all of them when `at` is past the end). The

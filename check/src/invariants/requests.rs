@@ -3,6 +3,7 @@
 
 use super::*;
 use fedcm_model::profile::rules::ImageFetch;
+use fedcm_model::same_origin;
 
 /// I6: credentialed and config-derived requests stay on the config's origin
 /// and are potentially trustworthy; so do the login pop-up and (spec) the
@@ -13,19 +14,19 @@ pub(super) fn same_origin_endpoints(t: &Trace) -> Result<(), String> {
     let endpoints_pinned = t.start().is_none_or(|s| s.profile.rules().endpoints_same_origin);
     for (_, r) in requests(t).filter(|(_, r)| endpoints_pinned && pinned.contains(&r.kind)) {
         let Some(cfg) = config_url(t, r.provider) else { continue };
-        ensure(r.url.origin() == cfg.url().origin(), || format!("{} is not on {}", r.url, cfg))?;
+        ensure(same_origin(&r.url, cfg.url()), || format!("{} is not on {}", r.url, cfg))?;
         ensure(is_potentially_trustworthy(&r.url), || format!("{} is not potentially trustworthy", r.url))?;
     }
-    let assertion_url = requests(t).find(|(_, r)| r.kind == FetchKind::Assertion).map(|(_, r)| r.url.clone());
+    let assertion_url = requests(t).find(|(_, r)| r.kind == FetchKind::Assertion).map(|(_, r)| &r.url);
     for p in t.prompts() {
         match p {
             Prompt::LoginPopup { provider, url } => {
                 let Some(cfg) = config_url(t, *provider) else { continue };
-                ensure(url.origin() == cfg.url().origin(), || format!("login pop-up {url} is not on {cfg}"))?;
+                ensure(same_origin(url, cfg.url()), || format!("login pop-up {url} is not on {cfg}"))?;
             }
             Prompt::ContinuationPopup { url, .. } => {
                 let Some(a) = &assertion_url else { return Err("continuation pop-up without an assertion".into()) };
-                ensure(url.origin() == a.origin(), || format!("continuation pop-up {url} is not on {a}"))?;
+                ensure(same_origin(url, a), || format!("continuation pop-up {url} is not on {a}"))?;
             }
             _ => {}
         }
