@@ -161,7 +161,7 @@ impl Flow {
             [only] => Some(*only),
             _ => None,
         };
-        let idp = one.and_then(|i| self.providers[i].config_url.as_ref()).map(|c| site_for_display(c.url()));
+        let idp = one.and_then(|i| self.providers[i].config_url()).map(|c| site_for_display(c.url()));
         let (title, subtitle) = match self.rules.dialog_words {
             DialogWords::Unspecified => (None, None),
             DialogWords::Chromium => {
@@ -177,7 +177,7 @@ impl Flow {
                     let p = &self.providers[i];
                     let brand = p.config.as_ref().and_then(|c| c.branding.as_ref()).and_then(|b| b.name.clone());
                     brand.unwrap_or_else(|| {
-                        p.config_url.as_ref().and_then(|c| c.url().host_str()).unwrap_or_default().to_string()
+                        p.config_url().and_then(|c| c.url().host_str()).unwrap_or_default().to_string()
                     })
                 });
                 let title = match name {

@@ -46,7 +46,7 @@ impl Flow {
         let mut duplicate = None;
         for (i, a) in self.providers.iter() {
             let (key, comparable) = match self.rules.duplicate_key {
-                DuplicateKey::Origin => (a.origin.as_str(), a.config_url.is_some()),
+                DuplicateKey::Origin => (a.origin.as_str(), a.config_url().is_some()),
                 DuplicateKey::ConfigUrl => (a.request.config_url_raw.as_str(), true),
             };
             match first.get(key) {

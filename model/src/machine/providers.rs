@@ -151,10 +151,10 @@ impl std::ops::IndexMut<ProviderIx> for Providers {
 /// One entry of the RP's `providers`, and what the call learned of it.
 #[derive(Debug, Clone)]
 pub(super) struct Provider {
-    /// What the RP asked for, and its config URL: fixed for the call, so
-    /// shared by the model checker's clones of a flow rather than copied.
+    /// What the RP asked for (its config URL among it): fixed for the
+    /// call, so shared by the model checker's clones of a flow rather than
+    /// copied.
     pub(super) request: Arc<ProviderRequest>,
-    pub(super) config_url: Option<Arc<ConfigUrl>>,
     /// Serialized IdP origin (the provider map key).
     pub(super) origin: String,
     /// The login status read at the start (spec's local `loginStatus`).
@@ -174,11 +174,9 @@ pub(super) struct Provider {
 
 impl Provider {
     pub(super) fn new(request: ProviderRequest) -> Provider {
-        let config_url = request.config_url.clone().ok().map(Arc::new);
-        let origin = config_url.as_ref().map(|c| origin_string(c.url())).unwrap_or_else(|| "null".into());
+        let origin = request.config_url.as_ref().map(|c| origin_string(c.url())).unwrap_or_else(|_| "null".into());
         Provider {
             request: Arc::new(request),
-            config_url,
             origin,
             status_at_start: LoginStatus::Unknown,
             stage: ProviderStage::Skipped,
@@ -188,6 +186,11 @@ impl Provider {
             skipped: None,
             before_login: None,
         }
+    }
+
+    /// The RP's `configURL`, if it parsed.
+    pub(super) fn config_url(&self) -> Option<&ConfigUrl> {
+        self.request.config_url.as_ref().ok()
     }
 
     /// Whether account `id` appeared through this request's login pop-up.

@@ -70,7 +70,7 @@ impl Flow {
         let auto = selection.auto && !mutant!(CredentialNeverAuto);
         // Chromium hands back the parsed URL; the spec the RP's string
         // (decisions P16).
-        let config_url = match (self.rules.credential_config_url, &p.config_url) {
+        let config_url = match (self.rules.credential_config_url, p.config_url()) {
             (CredentialConfigUrl::Parsed, Some(c)) => c.url().to_string(),
             _ => p.request.config_url_raw.clone(),
         };
@@ -89,7 +89,7 @@ impl Flow {
         self.settle(Outcome::Resolve { credential });
         if mutant!(RequestAfterSettle) {
             let id = self.id();
-            let url = self.providers[selection.provider].config_url.as_ref().map(|c| c.url().clone());
+            let url = self.providers[selection.provider].config_url().map(|c| c.url().clone());
             if let Some(url) = url {
                 self.send(FetchRequest::image(id, selection.provider.get(), url, self.rules.image_fetch));
             }
