@@ -129,9 +129,6 @@ fn split_header_value(value: &str) -> Vec<&str> {
     items
 }
 
-/// HTTP whitespace (Fetch): the only characters "parse a MIME type" trims.
-/// Not `char::is_whitespace`, which would also accept a form feed or a
-/// no-break space around the type (found by the `differential` fuzz target).
 /// An HTTP token (RFC 9110 `tchar`s), tested per byte with a `match` rather
 /// than a search of the symbol list: every response's `Content-Type` goes
 /// through here.
@@ -143,6 +140,9 @@ fn is_token(s: &str) -> bool {
         })
 }
 
+/// HTTP whitespace (Fetch): the only characters "parse a MIME type" trims.
+/// Not `char::is_whitespace`, which would also accept a form feed or a
+/// no-break space around the type (found by the `differential` fuzz target).
 fn is_http_whitespace(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | ' ')
 }
