@@ -101,10 +101,15 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
 
 /// `a.origin() == b.origin()`, without building the origins for the
 /// schemes whose origin is a (scheme, host, port) tuple.
+/// Equal schemes, host serializations and explicit ports decide it: the
+/// parser drops a scheme's default port and serializes each host one way.
 pub fn same_origin(a: &Url, b: &Url) -> bool {
-    let tuple = |u: &Url| matches!(u.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
-    if tuple(a) && tuple(b) {
-        a.scheme() == b.scheme() && a.host() == b.host() && a.port_or_known_default() == b.port_or_known_default()
+    let tuple = |scheme: &str| matches!(scheme, "http" | "https" | "ws" | "wss" | "ftp");
+    let (sa, sb) = (a.scheme(), b.scheme());
+    if sa == sb && tuple(sa) {
+        a.host_str() == b.host_str() && a.port() == b.port()
+    } else if tuple(sa) && tuple(sb) {
+        false
     } else {
         a.origin() == b.origin()
     }
@@ -366,6 +371,13 @@ mod tests {
             "data:text/plain,x",
             "blob:https://idp.example/uuid",
             "ftp://idp.example/",
+            "http://idp.example:80/x",
+            "ws://idp.example/",
+            "https://user:pw@idp.example/",
+            "https://idp.example./",
+            "http://0x7f.1/",
+            "https://xn--bcher-kva.example/",
+            "https://bücher.example/",
         ];
         for a in urls {
             for b in urls {
