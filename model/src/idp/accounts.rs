@@ -111,7 +111,9 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<AccountLi
         }
         let mut accounts = Vec::with_capacity(items.len());
         // Keyed by the id as it appears in the document (borrowed, no copy).
-        let mut first_index: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(items.len());
+        // The last account's id is never looked up again, so a list of one
+        // (the usual case) leaves the map empty and unallocated.
+        let mut first_index: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(items.len().saturating_sub(1));
         for (i, item) in items.iter().enumerate() {
             let p = path.index(i);
             let Some((account, id)) = account(cx, &p, item) else { continue };
@@ -122,7 +124,7 @@ pub fn parse(response: &HttpResponse, profile: Profile) -> ParseResult<AccountLi
                     Flaw::Reject => cx.error(&p.field("id"), rule),
                     Flaw::Warn => cx.warn(&p.field("id"), rule),
                 }
-            } else {
+            } else if i + 1 < items.len() {
                 first_index.insert(id, i);
             }
             accounts.push(account);
