@@ -58,9 +58,15 @@ impl HttpResponse {
         let plain = |v: &str| !v.bytes().any(|b| b == b',' || b == b'"');
         let mut rest = values.peekable();
         // The common case, one header with one item: no splitting needed
-        // (an item that does not parse is not JSON either).
-        if rest.peek().is_none() && plain(first) {
-            return Some(ContentType { value: first, json: is_json_content_type(first) });
+        // (an item that does not parse is not JSON either), and what nearly
+        // every IdP sends needs no scan at all.
+        if rest.peek().is_none() {
+            if first.eq_ignore_ascii_case("application/json") {
+                return Some(ContentType { value: first, json: true });
+            }
+            if plain(first) {
+                return Some(ContentType { value: first, json: is_json_content_type(first) });
+            }
         }
         let (mut last_valid, mut last_seen) = (None, "");
         for item in std::iter::once(first).chain(rest).flat_map(split_header_value) {
