@@ -317,6 +317,9 @@ mod tests {
         assert_eq!(warning_ids(&spec(body)), ["duplicate-account-id"]);
         assert_eq!(error_ids(&chromium(body)), ["duplicate-account-id"]);
         assert_eq!(fields(&chromium(body)), ["accounts[1].id"]);
+        // The last of three repeats the second (ids are kept until the last).
+        let body = r#"{"accounts":[{"id":"1","name":"a"},{"id":"2","name":"b"},{"id":"2","name":"c"}]}"#;
+        assert_eq!(fields(&chromium(body)), ["accounts[2].id"]);
     }
 
     #[test]
