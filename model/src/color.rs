@@ -64,18 +64,25 @@ pub enum Grammar {
 /// `value` as a colour under `grammar`, or `None` when it is not one.
 pub fn parse(value: &str, grammar: Grammar) -> Option<Rgb> {
     match grammar {
-        Grammar::Css => css(&value.trim().to_ascii_lowercase()),
+        // Hex digits read the same in either case: the usual `#rrggbb`
+        // needs no lowercased copy.
+        Grammar::Css => match value.trim().strip_prefix('#') {
+            Some(digits) => hex(digits),
+            None => css(&value.trim().to_ascii_lowercase()),
+        },
         Grammar::Chromium => chromium(value),
     }
 }
 
 fn hex(digits: &str) -> Option<Rgb> {
-    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let digits = digits.as_bytes();
+    // The value of one hex digit, or `None` for any other byte.
+    let nibble = |i: usize| -> Option<u8> { char::from(*digits.get(i)?).to_digit(16).map(|v| v as u8) };
+    if !(0..digits.len()).all(|i| nibble(i).is_some()) {
         return None;
     }
-    let n = |s: &str| u8::from_str_radix(s, 16).ok();
-    let d = |i: usize| digits.get(i..=i).and_then(n).map(|v| v * 17);
-    let p = |i: usize| digits.get(i..i + 2).and_then(n);
+    let d = |i: usize| nibble(i).map(|v| v * 17);
+    let p = |i: usize| Some(nibble(i)? * 16 + nibble(i + 1)?);
     match digits.len() {
         3 | 4 => Some(Rgb(d(0)?, d(1)?, d(2)?)),
         6 | 8 => Some(Rgb(p(0)?, p(2)?, p(4)?)),
