@@ -25,7 +25,7 @@ pub struct AccountList {
 }
 
 /// One account at the IdP.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default, Hash)]
 pub struct Account {
     /// The IdP's id for the account; what the assertion POST sends as `account_id`.
     pub id: String,

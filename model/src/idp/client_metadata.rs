@@ -14,7 +14,7 @@ use crate::Document;
 use serde::Serialize;
 
 /// What the IdP says about the RP, for the sign-up disclosure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default, Hash)]
 pub struct ClientMetadata {
     /// The RP's privacy policy, linked from the sign-up prompt.
     pub privacy_policy_url: Option<String>,

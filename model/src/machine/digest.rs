@@ -1,7 +1,7 @@
 //! A value the machine holds unchanged once set, which the model checker's
 //! state key names by a digest instead of its whole text.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
@@ -10,10 +10,12 @@ use std::sync::{Arc, OnceLock};
 /// parsed. The model checker hashes every state's future key
 /// ([`super::Flow::hash_future_key`]), and hashing (once, writing) a whole
 /// config for every state cost it more than the transitions. This
-/// `Debug` writes, and this `Hash` hashes, a 64-bit digest of the value's
-/// own `Debug` text instead, made the first time it is asked for: two
-/// keys still agree exactly when the texts do, up to a digest collision
-/// (the state fingerprint is a 64-bit hash already). Everything else reads the value through `Deref`; nothing
+/// `Debug` writes, and this `Hash` hashes, a 64-bit digest of the value
+/// (its own `Hash`, which agrees with its `==`) instead, made the first
+/// time it is asked for: two keys still agree exactly when the values do,
+/// up to a digest collision (the state fingerprint is a 64-bit hash
+/// already); hashing the value's `Debug` text cost as much as parsing the
+/// document again. Everything else reads the value through `Deref`; nothing
 /// changes it in place, so the digest cannot go stale. The value and its
 /// digest are shared by every clone (the model checker clones a flow for
 /// every move), so a clone copies no document and the digest is made once.
@@ -50,18 +52,19 @@ impl<T: PartialEq> PartialEq for Digested<T> {
     }
 }
 
-impl<T: fmt::Debug> Digested<T> {
+impl<T: Hash> Digested<T> {
     fn digest(&self) -> u64 {
         *self.0.digest.get_or_init(|| {
-            let mut w = HashWriter(DefaultHasher::new());
-            // Writing into a hasher cannot fail.
-            let _ = write!(w, "{:?}", self.0.value);
-            w.0.finish()
+            // Fixed keys: the same digest on every machine and run, so
+            // model-checker shards agree.
+            let mut hasher = DefaultHasher::new();
+            self.0.value.hash(&mut hasher);
+            hasher.finish()
         })
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Digested<T> {
+impl<T: Hash> fmt::Debug for Digested<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{:016x}", self.digest())
     }
@@ -69,19 +72,9 @@ impl<T: fmt::Debug> fmt::Debug for Digested<T> {
 
 /// The digest, as `Debug` writes it: [`super::Flow::hash_future_key`]
 /// hashes what the text key shows.
-impl<T: fmt::Debug> Hash for Digested<T> {
+impl<T: Hash> Hash for Digested<T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u64(self.digest());
-    }
-}
-
-/// `fmt::Write` into a hasher, so the text is never built.
-struct HashWriter(DefaultHasher);
-
-impl fmt::Write for HashWriter {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0.write(s.as_bytes());
-        Ok(())
     }
 }
 
@@ -90,7 +83,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn equal_texts_share_a_digest_and_different_ones_do_not() {
+    fn equal_values_share_a_digest_and_different_ones_do_not() {
         let a = Digested::new(vec!["https://idp.example/accounts"]);
         let b = Digested::new(vec!["https://idp.example/accounts"]);
         let c = Digested::new(vec!["https://idp.example/account"]);
