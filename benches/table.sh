@@ -70,14 +70,17 @@ if [ "$fuzz" = 1 ]; then
     cp "$TARGET_DIR/throughput/table.tsv" "$work/fuzz.tsv"
 fi
 
-exec python3 - "$TARGET_DIR" "$work" <<'EOF'
+exec python3 - "$TARGET_DIR" "$work" "$instructions" <<'EOF'
 import json, os, sys
 
-target, work = sys.argv[1:3]
+target, work, measured = sys.argv[1:4]
+# `regress.sh save table` writes its counts beside the last `cargo bench`
+# run's, as `.out.base@table`: read those, not the older ones.
+suffix = ".out.base@table" if measured == "1" else ".out"
 grind = os.path.join(target, "gungraun", "fedcm-workbench", "instructions", "grind")
 
 def ir(group, bench, bench_id):
-    path = os.path.join(grind, group, f"{bench}.{bench_id}", f"callgrind.{bench}.{bench_id}.out")
+    path = os.path.join(grind, group, f"{bench}.{bench_id}", f"callgrind.{bench}.{bench_id}{suffix}")
     try:
         for line in open(path):
             if line.startswith(("totals:", "summary:")):
