@@ -66,10 +66,13 @@ pub fn parse(value: &str, grammar: Grammar) -> Option<Rgb> {
     match grammar {
         // Hex digits read the same in either case: the usual `#rrggbb`
         // needs no lowercased copy.
-        Grammar::Css => match value.trim().strip_prefix('#') {
-            Some(digits) => hex(digits),
-            None => css(&value.trim().to_ascii_lowercase()),
-        },
+        Grammar::Css => {
+            let value = value.trim();
+            match value.strip_prefix('#') {
+                Some(digits) => hex(digits),
+                None => css(&value.to_ascii_lowercase()),
+            }
+        }
         Grammar::Chromium => chromium(value),
     }
 }
