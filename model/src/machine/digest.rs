@@ -55,8 +55,8 @@ impl<T: PartialEq> PartialEq for Digested<T> {
 impl<T: Hash> Digested<T> {
     fn digest(&self) -> u64 {
         *self.0.digest.get_or_init(|| {
-            // Fixed keys: the same digest on every machine and run, so
-            // model-checker shards agree.
+            // Fixed keys: the same digest in every run of a build, so a
+            // search is repeatable (shards merge counts, not digests).
             let mut hasher = DefaultHasher::new();
             self.0.value.hash(&mut hasher);
             hasher.finish()
