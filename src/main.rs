@@ -6,12 +6,6 @@ use fedcm_workbench::{errln, input, outln, output};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// mimalloc rather than the system allocator: the model checker clones and
-/// drops a flow per move, and glibc's malloc and free were a third of its
-/// instructions (docs/benchmarks.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The subcommands with modules of their own (`src/commands/`): the model
 /// checker's front end and the scenario runner's.
 mod commands {
