@@ -59,7 +59,7 @@ impl HttpResponse {
         let mut rest = values.peekable();
         // The common case, one header with one item: no splitting needed
         // (an item that does not parse is not JSON either), and what nearly
-        // every IdP sends needs no scan at all.
+        // every IdP sends needs neither the scan nor the MIME parse.
         if rest.peek().is_none() {
             if first.eq_ignore_ascii_case("application/json") {
                 return Some(ContentType { value: first, json: true });
@@ -175,10 +175,6 @@ fn is_json_mime(essence: &str) -> bool {
 
 /// `is_json_mime(&mime_essence(content_type)?)`, without allocating.
 pub(crate) fn is_json_content_type(content_type: &str) -> bool {
-    // What nearly every IdP sends, without the general parse below.
-    if content_type.eq_ignore_ascii_case("application/json") {
-        return true;
-    }
     let Some(essence) = content_type.split(';').next().map(|e| e.trim_matches(is_http_whitespace)) else {
         return false;
     };
